@@ -1,0 +1,44 @@
+import { join } from 'node:path'
+import { ApiError, type ApiInput, type ApiOutput } from '../../shared/api/contract'
+import type { InvokeChannel } from '../../shared/api/channels'
+import { BUILTIN_DATASETS } from '../../shared/datasets'
+import { METHOD_CATALOG, METHOD_IDS } from '../../shared/methods'
+import { ARCHITECTURE_IDS } from '../../shared/task-spec'
+import { writeReportPdf } from '../reports/audit-report'
+import type { Services } from '../services'
+
+export type ApiHandlers = { [C in InvokeChannel]: (input: ApiInput<C>) => Promise<ApiOutput<C>> }
+
+/** Where an audit's PDF goes when the app exports it. */
+export function reportPathFor(dataDir: string, taskId: string): string {
+  return join(dataDir, 'reports', `audit-${taskId}.pdf`)
+}
+
+export async function exportReport(s: Services, taskId: string, file = reportPathFor(s.paths.dataDir, taskId)) {
+  const task = s.store.getTask(taskId)
+  if (!task) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+  return writeReportPdf({ task, runs: s.store.listRuns(taskId), appVersion: s.appVersion, generatedAt: new Date() }, file)
+}
+
+export function createApiHandlers(s: Services): ApiHandlers {
+  return {
+    'app:info': async () => ({ version: s.appVersion, dataDir: s.paths.dataDir, backend: s.engine.info?.backend ?? null }),
+    'catalog:get': async () => ({
+      datasets: BUILTIN_DATASETS.map((d) => ({ id: d.id, name: d.name, classNames: d.classNames, trainSize: d.trainSize, testSize: d.testSize })),
+      architectures: [...ARCHITECTURE_IDS],
+      methods: METHOD_IDS.map((id) => ({ id, label: METHOD_CATALOG[id].label, description: METHOD_CATALOG[id].description, needs: METHOD_CATALOG[id].needs }))
+    }),
+    'audits:start': async ({ spec }) => {
+      const { taskId, done } = await s.audits.start(spec)
+      done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))
+      return { taskId }
+    },
+    'audits:cancel': async ({ taskId }) => ({ cancelled: s.audits.cancel(taskId) }),
+    'audits:list': async () => s.store.listTasks(),
+    'audits:runs': async ({ taskId }) => {
+      if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      return s.store.listRuns(taskId)
+    },
+    'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId)
+  }
+}

@@ -1,0 +1,37 @@
+import { ApiError, CONTRACT, type Envelope, type ErrorCode } from '../../shared/api/contract'
+import { INVOKE_CHANNELS, type InvokeChannel } from '../../shared/api/channels'
+import { describeZodError } from '../../shared/zod-errors'
+import { SpecError } from '../../shared/task-spec'
+import type { ApiHandlers } from './handlers'
+
+function isInvokeChannel(c: unknown): c is InvokeChannel {
+  return typeof c === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(c)
+}
+
+function codeOf(err: unknown): ErrorCode {
+  if (err instanceof ApiError) return err.code
+  if (err instanceof SpecError) return 'VALIDATION'
+  return 'INTERNAL'
+}
+
+/**
+ * The one entry point for every call from a renderer, whichever transport carried it: unknown
+ * channels are refused, inputs are validated against the contract, and every outcome (including
+ * a thrown error) comes back as an envelope.
+ */
+export function createRouter(handlers: ApiHandlers) {
+  return async function dispatch(channel: unknown, raw: unknown): Promise<Envelope<unknown>> {
+    if (!isInvokeChannel(channel)) return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown API channel ${JSON.stringify(channel)?.slice(0, 100)}` } }
+    const parsed = CONTRACT[channel].input.safeParse(raw)
+    if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: describeZodError(parsed.error) } }
+    try {
+      const handler = handlers[channel] as (input: unknown) => Promise<unknown>
+      return { ok: true, value: await handler(parsed.data) }
+    } catch (err) {
+      const code = codeOf(err)
+      if (code === 'INTERNAL') process.stderr.write(`api ${channel} failed: ${(err as Error).stack ?? String(err)}\n`)
+      return { ok: false, error: { code, message: (err as Error).message || String(err) } }
+    }
+  }
+}
+export type Dispatch = ReturnType<typeof createRouter>

@@ -1,0 +1,105 @@
+import { readFileSync, writeFileSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import type { RunRecord } from '../../shared/api/contract'
+import { COMPARED_METRICS } from '../../shared/charts/method-comparison'
+import { SpecError } from '../../shared/task-spec'
+import { exportReport } from '../api/handlers'
+import { defaultDataDir } from '../paths'
+import { createNodeServices } from './node-services'
+
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE]'
+
+/** Fails with a one-line reason and a non-zero exit code. */
+function fail(message: string, code = 2): never {
+  process.stderr.write(`audit: ${message}\n`)
+  process.exit(code)
+}
+
+function readSpec(file: string): unknown {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    fail(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`)
+  }
+  try {
+    return JSON.parse(text)
+  } catch (err) {
+    fail(`${file} is not valid JSON: ${(err as Error).message}`)
+  }
+}
+
+export function toResultJson(task: { id: string; specSha256: string; spec: unknown }, runs: RunRecord[]) {
+  return {
+    task: { id: task.id, specSha256: task.specSha256, ...(task.spec as Record<string, unknown>) },
+    runs: runs.map((r) => ({ method: r.method, params: r.params, seed: r.seed, status: r.status, backend: r.backend, error: r.error, steps: r.steps, metrics: r.metrics, modelSha256: r.outputModelSha256 }))
+  }
+}
+
+function printTable(runs: RunRecord[]): void {
+  const head = ['method', 'seed', 'status', ...COMPARED_METRICS.map((m) => m.key), 'seconds']
+  const rows = runs.map((r) => [r.method, String(r.seed), r.status, ...COMPARED_METRICS.map((m) => r.metrics[m.key]?.toFixed(4) ?? '-'), r.metrics.seconds?.toFixed(1) ?? '-'])
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  for (const row of [head, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n')
+}
+
+async function main(): Promise<void> {
+  let args: ReturnType<typeof parseArgs<{ options: { db: { type: 'string' }; report: { type: 'string' }; json: { type: 'string' } }; allowPositionals: true }>>
+  try {
+    args = parseArgs({ options: { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' } }, allowPositionals: true })
+  } catch (err) {
+    fail(`${(err as Error).message}; ${USAGE}`)
+  }
+  const [specFile, ...extra] = args.positionals
+  if (!specFile || extra.length) fail(USAGE)
+  const raw = readSpec(specFile)
+  const dbFile = resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
+  let services: ReturnType<typeof createNodeServices>
+  try {
+    services = createNodeServices({ dataDir: dirname(dbFile), dbFile })
+  } catch (err) {
+    fail((err as Error).message)
+  }
+  if (services.interruptedAtStart) process.stderr.write(`audit: ${services.interruptedAtStart} run(s) from an earlier process were cut off; marked interrupted\n`)
+
+  let lastLine = 0
+  services.audits.on({
+    progress: (p) => {
+      const now = Date.now()
+      if (now - lastLine < 2000 && p.fraction < 1) return
+      lastLine = now
+      process.stderr.write(`[${(p.auditFraction * 100).toFixed(0).padStart(3)}%] seed ${p.seed} ${p.method}: ${p.phase} ${(p.fraction * 100).toFixed(0)}% ${p.detail}\n`)
+    },
+    changed: (c) => {
+      if (c.runId && c.status !== 'running') process.stderr.write(`run ${c.runId.slice(0, 8)} ${c.status}\n`)
+    }
+  })
+
+  let started: Awaited<ReturnType<typeof services.audits.start>>
+  try {
+    started = await services.audits.start(raw)
+  } catch (err) {
+    services.dispose()
+    fail(err instanceof SpecError ? `invalid task spec: ${err.message}` : (err as Error).message)
+  }
+  process.once('SIGINT', () => {
+    process.stderr.write('audit: cancelling…\n')
+    services.audits.cancel(started.taskId)
+  })
+  await started.done
+  const task = services.store.getTask(started.taskId)!
+  const runs = services.store.listRuns(started.taskId)
+  printTable(runs)
+  if (args.values.json) writeFileSync(args.values.json, JSON.stringify(toResultJson(task, runs), null, 2))
+  if (args.values.report) {
+    const pdf = await exportReport(services, started.taskId, resolve(args.values.report))
+    process.stdout.write(`report: ${pdf.path} (${pdf.bytes} bytes, sha256 ${pdf.sha256})\n`)
+  }
+  process.stdout.write(`database: ${dbFile} (audit ${started.taskId})\n`)
+  services.dispose()
+  const notDone = runs.filter((r) => r.status !== 'done')
+  if (notDone.length) fail(`${notDone.length} of ${runs.length} runs did not finish: ${notDone.map((r) => `${r.method}/seed ${r.seed} ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ')}`, 1)
+}
+
+main().catch((err: Error) => fail(err.message, 1))

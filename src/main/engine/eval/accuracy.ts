@@ -1,0 +1,33 @@
+import * as tf from '@tensorflow/tfjs'
+import type { FunctionalModel } from '../model/functional-model'
+import { gatherBatch, type TensorSplit } from '../train/tensor-data'
+import { yieldToEventLoop } from '../util/cancel'
+
+const EVAL_BATCH = 500
+
+/** Predicted class of each listed sample (all samples when `indices` is omitted). */
+export async function predict(model: FunctionalModel, data: TensorSplit, indices?: Int32Array): Promise<Int32Array> {
+  const idx = indices ?? Int32Array.from({ length: data.count }, (_, i) => i)
+  const out = new Int32Array(idx.length)
+  for (let start = 0; start < idx.length; start += EVAL_BATCH) {
+    const chunk = idx.subarray(start, start + EVAL_BATCH)
+    const pred = tf.tidy(() => {
+      const { x } = gatherBatch(data, chunk)
+      return tf.argMax(model.forward(x), 1)
+    })
+    out.set(await pred.data(), start)
+    pred.dispose()
+    await yieldToEventLoop()
+  }
+  return out
+}
+
+/** Share of the listed samples whose predicted class equals the label; NaN for an empty list. */
+export async function accuracy(model: FunctionalModel, data: TensorSplit, indices?: Int32Array): Promise<number> {
+  const idx = indices ?? Int32Array.from({ length: data.count }, (_, i) => i)
+  if (idx.length === 0) return Number.NaN
+  const pred = await predict(model, data, idx)
+  let correct = 0
+  for (let i = 0; i < idx.length; i++) if (pred[i] === data.labels[idx[i]!]) correct++
+  return correct / idx.length
+}

@@ -1,0 +1,26 @@
+import type { TaskSpec } from '../../../shared/task-spec'
+import type { ForgetSplit } from '../data/splits'
+import type { FunctionalModel } from '../model/functional-model'
+import type { TensorSplit } from '../train/tensor-data'
+import type { CancelToken } from '../util/cancel'
+
+/** What an unlearning method gets: the original model (read-only), the data and the split. */
+export interface MethodContext {
+  original: FunctionalModel
+  train: TensorSplit
+  split: ForgetSplit
+  spec: TaskSpec
+  params: Record<string, unknown>
+  seed: number
+  /** Fraction of the method's own work done, in [0,1]. */
+  progress: (fraction: number, detail: string) => void
+  cancel: CancelToken
+}
+
+export interface MethodOutcome {
+  /** A new model owned by the caller; never the original. */
+  model: FunctionalModel
+  steps: number
+}
+
+export type UnlearningMethod = (ctx: MethodContext) => Promise<MethodOutcome>

@@ -1,0 +1,63 @@
+import { selectBackend } from '../backend/select'
+import { runJob } from '../jobs'
+import { type FromEngine, ToEngineSchema } from '../protocol'
+import { CancelledError } from '../util/cancel'
+import { connectToParent } from './transport'
+
+/**
+ * The engine process: runs one job at a time for its host, reports progress (throttled), and
+ * stops at the next training step when asked to cancel.
+ */
+const PROGRESS_INTERVAL_MS = 150
+
+const parent = connectToParent()
+const send = (m: FromEngine) => parent.send(m)
+const cancelled = new Set<string>()
+let queue: Promise<void> = Promise.resolve()
+
+parent.onMessage((raw) => {
+  const parsed = ToEngineSchema.safeParse(raw)
+  if (!parsed.success) {
+    process.stderr.write(`engine: ignored a malformed message: ${parsed.error.message}\n`)
+    return
+  }
+  const msg = parsed.data
+  if (msg.type === 'cancel') {
+    cancelled.add(msg.id)
+    return
+  }
+  queue = queue.then(() => execute(msg.id, msg.job))
+})
+
+async function execute(id: string, job: Parameters<typeof runJob>[0]): Promise<void> {
+  let lastSent = 0
+  const token = {
+    get cancelled() {
+      return cancelled.has(id)
+    }
+  }
+  try {
+    const result = await runJob(job, {
+      cancel: token,
+      progress: (phase, fraction, detail) => {
+        const now = Date.now()
+        if (now - lastSent < PROGRESS_INTERVAL_MS && fraction < 1) return
+        lastSent = now
+        send({ type: 'progress', id, phase, fraction: Math.min(Math.max(fraction, 0), 1), detail })
+      }
+    })
+    send({ type: 'done', id, result })
+  } catch (err) {
+    const e = err as Error
+    send({ type: 'failed', id, error: e.message || String(err), cancelled: err instanceof CancelledError })
+  } finally {
+    cancelled.delete(id)
+  }
+}
+
+selectBackend()
+  .then((b) => send({ type: 'ready', backend: b.name, tfjsVersion: b.tfjsVersion }))
+  .catch((err: Error) => {
+    process.stderr.write(`engine: no backend could start: ${err.message}\n`)
+    process.exit(3)
+  })

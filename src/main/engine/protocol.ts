@@ -1,0 +1,57 @@
+import { z } from 'zod'
+
+/**
+ * Messages between the main process and the engine process. Both sides validate what they
+ * receive: the engine runs imported data, and main must survive whatever comes back.
+ */
+
+const SpecPayload = z.record(z.string(), z.unknown())
+
+export const JobSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('train-original'),
+    resourcesDir: z.string(),
+    spec: SpecPayload,
+    seed: z.number().int(),
+    outDir: z.string()
+  }),
+  z.object({
+    kind: z.literal('unlearn'),
+    resourcesDir: z.string(),
+    spec: SpecPayload,
+    seed: z.number().int(),
+    method: z.object({ id: z.string(), params: z.record(z.string(), z.unknown()) }),
+    originalDir: z.string(),
+    outDir: z.string()
+  })
+])
+export type Job = z.infer<typeof JobSchema>
+
+export const JobResultSchema = z.object({
+  backend: z.string(),
+  tfjsVersion: z.string(),
+  seconds: z.number(),
+  steps: z.number().int(),
+  metrics: z.record(z.string(), z.number()),
+  model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }),
+  dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
+  split: z.object({ forgetCount: z.number(), retainCount: z.number(), forgetSha256: z.string() })
+})
+export type JobResult = z.infer<typeof JobResultSchema>
+
+export const PHASES = ['starting', 'loading', 'training', 'unlearning', 'evaluating', 'saving'] as const
+export type Phase = (typeof PHASES)[number]
+
+export const ToEngineSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('run'), id: z.string(), job: JobSchema }),
+  z.object({ type: z.literal('cancel'), id: z.string() })
+])
+export type ToEngine = z.infer<typeof ToEngineSchema>
+
+export const FromEngineSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('ready'), backend: z.string(), tfjsVersion: z.string() }),
+  z.object({ type: z.literal('progress'), id: z.string(), phase: z.enum(PHASES), fraction: z.number().min(0).max(1), detail: z.string() }),
+  z.object({ type: z.literal('done'), id: z.string(), result: JobResultSchema }),
+  z.object({ type: z.literal('failed'), id: z.string(), error: z.string(), cancelled: z.boolean() })
+])
+export type FromEngine = z.infer<typeof FromEngineSchema>

@@ -1,0 +1,84 @@
+import * as tf from '@tensorflow/tfjs'
+import type { FunctionalModel } from '../model/functional-model'
+import { createRng, hashSeed, shuffled } from '../util/random'
+import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/cancel'
+import { meanCrossEntropy } from './loss'
+import { createOptimizer, scheduledRate } from './optimizers'
+import { gatherBatch, type TensorSplit } from './tensor-data'
+
+export interface TrainProgress {
+  step: number
+  totalSteps: number
+  epoch: number
+  /** Mean loss of the most recent read-back window; NaN until the first read. */
+  loss: number
+}
+
+export interface TrainOptions {
+  indices: Int32Array
+  epochs: number
+  batchSize: number
+  optimizer: 'sgd' | 'adam'
+  learningRate: number
+  momentum?: number
+  weightDecay?: number
+  schedule?: 'constant' | 'cosine'
+  seed: number
+  /** Only these variables are updated; default: every trainable weight. */
+  variables?: tf.Variable[]
+  onProgress?: (p: TrainProgress) => void
+  cancel?: CancelToken
+}
+
+export interface TrainResult {
+  steps: number
+  finalLoss: number
+}
+
+// Reading the loss back synchronises the backend; doing it every few steps keeps the pipeline full.
+const LOSS_READ_EVERY = 10
+
+/** Minibatch training with a seeded shuffle per epoch. */
+export async function trainClassifier(model: FunctionalModel, data: TensorSplit, opt: TrainOptions): Promise<TrainResult> {
+  const vars = opt.variables ?? model.trainableVariables()
+  const optimizer = createOptimizer({ kind: opt.optimizer, momentum: opt.momentum ?? 0.9, weightDecay: opt.weightDecay ?? 0 })
+  const stepsPerEpoch = Math.ceil(opt.indices.length / opt.batchSize)
+  const totalSteps = stepsPerEpoch * opt.epochs
+  let step = 0
+  let lastLoss = Number.NaN
+  const pending: tf.Scalar[] = []
+  try {
+    for (let epoch = 0; epoch < opt.epochs; epoch++) {
+      const order = shuffled(opt.indices, createRng(hashSeed(opt.seed, `epoch-${epoch}`)))
+      for (let start = 0; start < order.length; start += opt.batchSize) {
+        throwIfCancelled(opt.cancel)
+        const lr = scheduledRate(opt.learningRate, opt.schedule ?? 'constant', step, totalSteps)
+        const batch = gatherBatch(data, order.slice(start, start + opt.batchSize))
+        const loss = tf.tidy(() => {
+          const { value, grads } = tf.variableGrads(
+            () => meanCrossEntropy(model.forward(batch.x, { training: true, dropoutSeed: hashSeed(opt.seed, `step-${step}`) }), batch.y),
+            vars
+          )
+          optimizer.step(vars, vars.map((v) => grads[v.name]!), lr)
+          return value
+        })
+        tf.dispose([batch.x, batch.y])
+        pending.push(loss)
+        step++
+        if (pending.length >= LOSS_READ_EVERY || step === totalSteps) {
+          const values = await Promise.all(pending.map((l) => l.data()))
+          tf.dispose(pending)
+          pending.length = 0
+          lastLoss = values.reduce((a, v) => a + v[0]!, 0) / values.length
+          if (!Number.isFinite(lastLoss)) throw new Error(`Training diverged: the loss is ${lastLoss} at step ${step}`)
+        }
+        opt.onProgress?.({ step, totalSteps, epoch, loss: lastLoss })
+        await yieldToEventLoop()
+      }
+    }
+  } finally {
+    tf.dispose(pending)
+    optimizer.dispose()
+  }
+  return { steps: step, finalLoss: lastLoss }
+}

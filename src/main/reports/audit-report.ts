@@ -1,0 +1,168 @@
+import pdfmake from 'pdfmake'
+import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
+import { mkdir, rename, writeFile } from 'node:fs/promises'
+import { dirname, join, resolve } from 'node:path'
+import type { RunRecord, TaskSummary } from '../../shared/api/contract'
+import { COMPARED_METRICS, methodComparisonOption } from '../../shared/charts/method-comparison'
+import { findBuiltinDataset } from '../../shared/datasets'
+import { renderChartSvg } from './svg-charts'
+
+/**
+ * The audit report as a PDF, built in Node with pdfmake: the same code path for the app and the
+ * headless command, with no browser. DejaVu is embedded so any Unicode in names prints correctly.
+ */
+
+export interface ReportInput {
+  task: TaskSummary
+  runs: RunRecord[]
+  appVersion: string
+  generatedAt: Date
+}
+
+function fontFiles(): Record<string, string> {
+  const dir = join(dirname(createRequire(__filename).resolve('dejavu-fonts-ttf/package.json')), 'ttf')
+  return {
+    normal: join(dir, 'DejaVuSans.ttf'),
+    bold: join(dir, 'DejaVuSans-Bold.ttf'),
+    italics: join(dir, 'DejaVuSans-Oblique.ttf'),
+    bolditalics: join(dir, 'DejaVuSans-BoldOblique.ttf')
+  }
+}
+
+const fmt = (v: number | null | undefined, digits = 3) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(digits))
+
+function describeTask(spec: Record<string, unknown>): string {
+  const task = spec.task as { kind: string; fraction?: number; classes?: number[] }
+  const dataset = findBuiltinDataset(String((spec.dataset as { id: string }).id))
+  const names = (task.classes ?? []).map((c) => `${c} (${dataset?.classNames[c] ?? '?'})`).join(', ')
+  if (task.kind === 'class') return `Forget every training sample of class ${names}`
+  return `Forget a random ${((task.fraction ?? 0) * 100).toFixed(1)} % of the training samples${names ? ` of class ${names}` : ''}`
+}
+
+const settingsText = (params: Record<string, unknown>) =>
+  Object.entries(params)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(', ') || '(none)'
+
+const sectionHeader = (text: string) => ({ text, style: 'h2', margin: [0, 14, 0, 6] })
+
+function keyValueTable(rows: Array<[string, string]>) {
+  return {
+    table: { widths: [140, '*'], body: rows.map(([k, v]) => [{ text: k, bold: true }, { text: v, style: 'mono' }]) },
+    layout: 'lightHorizontalLines'
+  }
+}
+
+export function buildReportDefinition(input: ReportInput): Record<string, unknown> {
+  const { task, runs } = input
+  const spec = task.spec
+  const backends = [...new Set(runs.map((r) => r.backend).filter(Boolean))].join(', ') || 'none recorded'
+  const originals = runs.filter((r) => r.method === 'original')
+  const methodRows = [...new Map(runs.map((r) => [`${r.method}:${JSON.stringify(r.params)}`, r])).values()]
+  const metricsHeader = ['Method', 'Seed', 'Status', ...COMPARED_METRICS.map((m) => m.label), 'Seconds', 'Steps']
+  const chartSvg = renderChartSvg(methodComparisonOption(runs, { animation: false }))
+  return {
+    pageSize: 'A4',
+    pageMargins: [40, 50, 40, 50],
+    info: { title: `Unlearning audit: ${task.name}`, creator: `Unlearning Audit ${input.appVersion}` },
+    defaultStyle: { font: 'DejaVu', fontSize: 9 },
+    styles: { h1: { fontSize: 18, bold: true }, h2: { fontSize: 13, bold: true }, mono: { fontSize: 8 }, small: { fontSize: 7, color: '#555' } },
+    footer: (page: number, pages: number) => ({ text: `${task.name} · page ${page} of ${pages}`, alignment: 'center', style: 'small', margin: [0, 20, 0, 0] }),
+    content: [
+      { text: 'Unlearning audit report', style: 'h1' },
+      { text: task.name, fontSize: 13, margin: [0, 4, 0, 2] },
+      { text: `Generated ${input.generatedAt.toISOString()} by Unlearning Audit ${input.appVersion}; backend: ${backends}`, style: 'small' },
+      sectionHeader('Task'),
+      keyValueTable([
+        ['Task id', task.id],
+        ['Spec sha256', task.specSha256],
+        ['Dataset', `${task.datasetId} (train limit ${String((spec.dataset as Record<string, unknown>).trainLimit ?? 'all')}, test limit ${String((spec.dataset as Record<string, unknown>).testLimit ?? 'all')})`],
+        ['Dataset sha256', task.datasetSha256],
+        ['Architecture', String((spec.model as { arch: string }).arch)],
+        ['Forget definition', describeTask(spec)],
+        ['Seeds', (spec.seeds as number[]).join(', ')],
+        ...originals.map((r): [string, string] => [`Forget set, seed ${r.seed}`, r.forgetCount == null ? 'not created' : `${r.forgetCount} samples (retain ${r.retainCount}); sha256 ${r.forgetSha256}`])
+      ]),
+      sectionHeader('Methods and settings'),
+      {
+        table: {
+          headerRows: 1,
+          widths: [90, '*'],
+          body: [
+            [{ text: 'Method', bold: true }, { text: 'Settings (all, defaults included)', bold: true }],
+            ...methodRows.map((r) => [r.method, { text: settingsText(r.params), style: 'mono' }])
+          ]
+        },
+        layout: 'lightHorizontalLines'
+      },
+      sectionHeader('Results'),
+      {
+        table: {
+          headerRows: 1,
+          widths: [62, 26, 48, '*', '*', '*', 44, 32],
+          body: [
+            metricsHeader.map((h) => ({ text: h, bold: true })),
+            ...runs.map((r) => [r.method, String(r.seed), r.status, ...COMPARED_METRICS.map((m) => fmt(r.metrics[m.key])), fmt(r.metrics.seconds, 1), r.steps == null ? '—' : String(r.steps)])
+          ]
+        },
+        layout: 'lightHorizontalLines'
+      },
+      { svg: chartSvg, width: 500, margin: [0, 12, 0, 0] },
+      sectionHeader('Models'),
+      {
+        table: {
+          headerRows: 1,
+          widths: [70, 25, '*'],
+          body: [
+            ['Method', 'Seed', 'Output model sha256'].map((h) => ({ text: h, bold: true })),
+            ...runs.map((r) => [r.method, String(r.seed), { text: r.outputModelSha256 ?? '—', style: 'mono' }])
+          ]
+        },
+        layout: 'lightHorizontalLines'
+      },
+      sectionHeader('Metric definitions'),
+      {
+        ul: [
+          'testAccuracy: share of the test split classified correctly.',
+          'retainAccuracy: share of the retain set (training samples not forgotten) classified correctly.',
+          'forgetAccuracy: share of the forget set classified with its training label.',
+          'seconds: wall-clock time of the method itself (training for the original), without evaluation.'
+        ]
+      },
+      sectionHeader('Run log'),
+      {
+        table: {
+          headerRows: 1,
+          widths: [70, 25, 55, '*'],
+          body: [
+            ['Method', 'Seed', 'Status', 'Error'].map((h) => ({ text: h, bold: true })),
+            ...runs.map((r) => [r.method, String(r.seed), r.status, r.error ?? ''])
+          ]
+        },
+        layout: 'lightHorizontalLines'
+      },
+      { text: 'Appendix: task spec', style: 'h2', pageBreak: 'before', margin: [0, 0, 0, 6] },
+      { text: JSON.stringify(spec, null, 2), style: 'mono', preserveLeadingSpaces: true }
+    ]
+  }
+}
+
+export async function renderReportPdf(input: ReportInput): Promise<Buffer> {
+  pdfmake.setFonts({ DejaVu: fontFiles() })
+  // The report embeds only local fonts and inline SVG: no URL is ever fetched.
+  pdfmake.setUrlAccessPolicy(() => false)
+  const fonts = Object.values(fontFiles()).map((f) => resolve(f))
+  pdfmake.setLocalAccessPolicy((p) => fonts.includes(resolve(p)))
+  return pdfmake.createPdf(buildReportDefinition(input)).getBuffer()
+}
+
+/** Writes the PDF atomically (temp file, then rename). */
+export async function writeReportPdf(input: ReportInput, file: string): Promise<{ path: string; sha256: string; bytes: number }> {
+  const pdf = await renderReportPdf(input)
+  await mkdir(dirname(file), { recursive: true })
+  const tmp = `${file}.partial-${process.pid}`
+  await writeFile(tmp, pdf)
+  await rename(tmp, file)
+  return { path: file, sha256: createHash('sha256').update(pdf).digest('hex'), bytes: pdf.length }
+}

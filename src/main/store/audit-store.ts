@@ -1,0 +1,201 @@
+import type { Database } from 'better-sqlite3'
+import { randomUUID } from 'node:crypto'
+import type { RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
+import { openDatabase } from './database'
+
+interface RunRow {
+  id: string
+  task_id: string
+  method: string
+  params_json: string
+  seed: number
+  status: RunStatus
+  backend: string | null
+  error: string | null
+  steps: number | null
+  forget_count: number | null
+  retain_count: number | null
+  forget_sha256: string | null
+  input_sha: string | null
+  output_sha: string | null
+  created_at: number
+  started_at: number | null
+  ended_at: number | null
+  owner_pid: number | null
+}
+
+export interface RunOutcome {
+  status: Extract<RunStatus, 'done' | 'failed' | 'cancelled'>
+  backend?: string | null
+  error?: string | null
+  steps?: number | null
+  forgetCount?: number | null
+  retainCount?: number | null
+  forgetSha256?: string | null
+  outputModelId?: string | null
+  metrics?: Record<string, number>
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Typed access to the experiment database. Main is its only writer. */
+export class AuditStore {
+  readonly db: Database
+
+  constructor(file: string) {
+    this.db = openDatabase(file)
+  }
+
+  close(): void {
+    this.db.close()
+  }
+
+  /**
+   * Runs left `running` by a process that no longer exists were cut off by a crash or a kill.
+   * They become `interrupted`, never silently lost. Returns how many there were.
+   */
+  markInterruptedRuns(): number {
+    const rows = this.db.prepare(`SELECT id, owner_pid FROM runs WHERE status = 'running'`).all() as Array<{ id: string; owner_pid: number | null }>
+    const dead = rows.filter((r) => r.owner_pid == null || r.owner_pid === process.pid || !isAlive(r.owner_pid))
+    const mark = this.db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'The process running it stopped before it finished' WHERE id = ?`)
+    this.db.transaction(() => dead.forEach((r) => mark.run(Date.now(), r.id)))()
+    return dead.length
+  }
+
+  upsertDataset(d: { id: string; name: string; source: 'builtin' | 'imported'; sha256: string; numClasses: number; inputShape: number[] }): void {
+    this.db
+      .prepare(
+        `INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET sha256 = excluded.sha256, name = excluded.name`
+      )
+      .run(d.id, d.name, d.source, d.sha256, d.numClasses, JSON.stringify(d.inputShape), Date.now())
+  }
+
+  createTask(t: { name: string; spec: unknown; specSha256: string; datasetId: string }): string {
+    const id = randomUUID()
+    this.db
+      .prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(id, t.name, JSON.stringify(t.spec), t.specSha256, t.datasetId, Date.now())
+    return id
+  }
+
+  createRun(r: { taskId: string; method: string; params: Record<string, unknown>; seed: number; position: number }): string {
+    const id = randomUUID()
+    this.db
+      .prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`)
+      .run(id, r.taskId, r.method, JSON.stringify(r.params), r.seed, r.position, Date.now())
+    return id
+  }
+
+  markRunning(runId: string, inputModelId: string | null): void {
+    this.db
+      .prepare(`UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, input_model_id = ? WHERE id = ?`)
+      .run(Date.now(), process.pid, inputModelId, runId)
+  }
+
+  addModel(m: { sha256: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string }): string {
+    this.db
+      .prepare(
+        `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO NOTHING`
+      )
+      .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now())
+    return m.sha256
+  }
+
+  modelPath(modelId: string): string | null {
+    const row = this.db.prepare(`SELECT path FROM models WHERE id = ?`).get(modelId) as { path: string } | undefined
+    return row?.path ?? null
+  }
+
+  /** Records how a run ended, with its metrics, in one transaction. */
+  finishRun(runId: string, o: RunOutcome): void {
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE runs SET status = ?, backend = COALESCE(?, backend), error = ?, steps = ?, forget_count = ?, retain_count = ?,
+             forget_sha256 = ?, output_model_id = ?, ended_at = ? WHERE id = ?`
+        )
+        .run(o.status, o.backend ?? null, o.error ?? null, o.steps ?? null, o.forgetCount ?? null, o.retainCount ?? null, o.forgetSha256 ?? null, o.outputModelId ?? null, Date.now(), runId)
+      const put = this.db.prepare(`INSERT OR REPLACE INTO metrics (run_id, name, value) VALUES (?, ?, ?)`)
+      for (const [name, value] of Object.entries(o.metrics ?? {})) put.run(runId, name, Number.isFinite(value) ? value : null)
+    })()
+  }
+
+  /** Ends every queued run of a task with the given status (after a cancel or a failed original). */
+  endQueuedRuns(taskId: string, status: 'cancelled' | 'failed', error: string, seed?: number): void {
+    this.db
+      .prepare(`UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE task_id = ? AND status = 'queued' AND (? IS NULL OR seed = ?)`)
+      .run(status, error, Date.now(), taskId, seed ?? null, seed ?? null)
+  }
+
+  listTasks(): TaskSummary[] {
+    const tasks = this.db
+      .prepare(
+        `SELECT t.id, t.name, t.spec_json, t.spec_sha256, t.dataset_id, d.sha256 AS dataset_sha256, t.created_at
+         FROM tasks t JOIN datasets d ON d.id = t.dataset_id ORDER BY t.created_at DESC`
+      )
+      .all() as Array<{ id: string; name: string; spec_json: string; spec_sha256: string; dataset_id: string; dataset_sha256: string; created_at: number }>
+    const counts = this.db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE task_id = ? GROUP BY status`)
+    return tasks.map((t) => ({
+      id: t.id,
+      name: t.name,
+      spec: JSON.parse(t.spec_json) as Record<string, unknown>,
+      specSha256: t.spec_sha256,
+      datasetId: t.dataset_id,
+      datasetSha256: t.dataset_sha256,
+      createdAt: t.created_at,
+      counts: Object.fromEntries((counts.all(t.id) as Array<{ status: string; n: number }>).map((c) => [c.status, c.n]))
+    }))
+  }
+
+  getTask(taskId: string): TaskSummary | null {
+    return this.listTasks().find((t) => t.id === taskId) ?? null
+  }
+
+  listRuns(taskId: string): RunRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.*, mi.sha256 AS input_sha, mo.sha256 AS output_sha FROM runs r
+         LEFT JOIN models mi ON mi.id = r.input_model_id LEFT JOIN models mo ON mo.id = r.output_model_id
+         WHERE r.task_id = ? ORDER BY r.position`
+      )
+      .all(taskId) as RunRow[]
+    const metricRows = this.db
+      .prepare(`SELECT m.run_id, m.name, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.task_id = ?`)
+      .all(taskId) as Array<{ run_id: string; name: string; value: number | null }>
+    const metrics = new Map<string, Record<string, number | null>>()
+    for (const m of metricRows) {
+      const bucket = metrics.get(m.run_id) ?? {}
+      bucket[m.name] = m.value
+      metrics.set(m.run_id, bucket)
+    }
+    return rows.map((r) => ({
+      id: r.id,
+      taskId: r.task_id,
+      method: r.method,
+      params: JSON.parse(r.params_json) as Record<string, unknown>,
+      seed: r.seed,
+      status: r.status,
+      backend: r.backend,
+      error: r.error,
+      steps: r.steps,
+      forgetCount: r.forget_count,
+      retainCount: r.retain_count,
+      forgetSha256: r.forget_sha256,
+      inputModelSha256: r.input_sha,
+      outputModelSha256: r.output_sha,
+      createdAt: r.created_at,
+      startedAt: r.started_at,
+      endedAt: r.ended_at,
+      metrics: metrics.get(r.id) ?? {}
+    }))
+  }
+}

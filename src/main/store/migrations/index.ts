@@ -1,0 +1,13 @@
+import type { Database } from 'better-sqlite3'
+import * as initial from './0001-initial'
+
+export interface Migration {
+  version: number
+  name: string
+  up: (db: Database) => void
+}
+
+/** Append-only: never edit a migration that has shipped; add the next one. */
+export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', up: initial.up }]
+
+export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

@@ -1,0 +1,20 @@
+/**
+ * Channel names of the API contract, with no schema imports, so the sandboxed preload can
+ * allowlist them without bundling the schemas. contract.test.ts checks they match the contract.
+ */
+export const INVOKE_CHANNELS = [
+  'app:info',
+  'catalog:get',
+  'audits:start',
+  'audits:cancel',
+  'audits:list',
+  'audits:runs',
+  'reports:exportPdf'
+] as const
+export type InvokeChannel = (typeof INVOKE_CHANNELS)[number]
+
+export const EVENT_CHANNELS = ['audit:progress', 'audit:changed'] as const
+export type EventChannel = (typeof EVENT_CHANNELS)[number]
+
+/** The one IPC channel main uses to push events; its payload names the event channel. */
+export const EVENT_BUS = 'api:event'

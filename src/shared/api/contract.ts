@@ -1,0 +1,108 @@
+import { z } from 'zod'
+import type { EventChannel, InvokeChannel } from './channels'
+
+/** The single API between the renderer and main, over Electron IPC or the loopback WebSocket. */
+
+export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled', 'interrupted'] as const
+export const RunStatus = z.enum(RUN_STATUSES)
+export type RunStatus = z.infer<typeof RunStatus>
+
+const Id = z.string().min(1).max(100)
+const Empty = z.object({}).strict()
+
+export const RunRecord = z.object({
+  id: z.string(),
+  taskId: z.string(),
+  method: z.string(),
+  params: z.record(z.string(), z.unknown()),
+  seed: z.number(),
+  status: RunStatus,
+  backend: z.string().nullable(),
+  error: z.string().nullable(),
+  steps: z.number().nullable(),
+  forgetCount: z.number().nullable(),
+  retainCount: z.number().nullable(),
+  forgetSha256: z.string().nullable(),
+  inputModelSha256: z.string().nullable(),
+  outputModelSha256: z.string().nullable(),
+  createdAt: z.number(),
+  startedAt: z.number().nullable(),
+  endedAt: z.number().nullable(),
+  metrics: z.record(z.string(), z.number().nullable())
+})
+export type RunRecord = z.infer<typeof RunRecord>
+
+export const TaskSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  spec: z.record(z.string(), z.unknown()),
+  specSha256: z.string(),
+  datasetId: z.string(),
+  datasetSha256: z.string(),
+  createdAt: z.number(),
+  counts: z.record(z.string(), z.number())
+})
+export type TaskSummary = z.infer<typeof TaskSummary>
+
+export const Catalog = z.object({
+  datasets: z.array(z.object({ id: z.string(), name: z.string(), classNames: z.array(z.string()), trainSize: z.number(), testSize: z.number() })),
+  architectures: z.array(z.string()),
+  methods: z.array(z.object({ id: z.string(), label: z.string(), description: z.string(), needs: z.string() }))
+})
+export type Catalog = z.infer<typeof Catalog>
+
+export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
+export type AppInfo = z.infer<typeof AppInfo>
+
+export const ProgressEvent = z.object({
+  taskId: z.string(),
+  runId: z.string(),
+  method: z.string(),
+  seed: z.number(),
+  phase: z.string(),
+  /** Progress of this run, in [0,1]. */
+  fraction: z.number(),
+  /** Progress of the whole audit, in [0,1]. */
+  auditFraction: z.number(),
+  detail: z.string()
+})
+export type ProgressEvent = z.infer<typeof ProgressEvent>
+
+export const ChangedEvent = z.object({ taskId: z.string(), runId: z.string().nullable(), status: z.string() })
+export type ChangedEvent = z.infer<typeof ChangedEvent>
+
+export const CONTRACT = {
+  'app:info': { input: Empty, output: AppInfo },
+  'catalog:get': { input: Empty, output: Catalog },
+  'audits:start': { input: z.object({ spec: z.unknown() }).strict(), output: z.object({ taskId: z.string() }) },
+  'audits:cancel': { input: z.object({ taskId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'audits:list': { input: Empty, output: z.array(TaskSummary) },
+  'audits:runs': { input: z.object({ taskId: Id }).strict(), output: z.array(RunRecord) },
+  'reports:exportPdf': {
+    input: z.object({ taskId: Id }).strict(),
+    output: z.object({ path: z.string(), sha256: z.string(), bytes: z.number() })
+  }
+} satisfies Record<InvokeChannel, { input: z.ZodType; output: z.ZodType }>
+
+export const EVENTS = {
+  'audit:progress': ProgressEvent,
+  'audit:changed': ChangedEvent
+} satisfies Record<EventChannel, z.ZodType>
+
+export type ApiInput<C extends InvokeChannel> = z.input<(typeof CONTRACT)[C]['input']>
+export type ApiOutput<C extends InvokeChannel> = z.output<(typeof CONTRACT)[C]['output']>
+export type EventPayload<E extends EventChannel> = z.output<(typeof EVENTS)[E]>
+
+/** Every reply is an envelope: Electron keeps only the message of a thrown error. */
+export type Envelope<T> = { ok: true; value: T } | { ok: false; error: { code: ErrorCode; message: string } }
+export type ErrorCode = 'VALIDATION' | 'NOT_FOUND' | 'FORBIDDEN' | 'CONFLICT' | 'INTERNAL'
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}

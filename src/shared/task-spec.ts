@@ -1,0 +1,114 @@
+import { z } from 'zod'
+import { METHOD_CATALOG, METHOD_IDS, type MethodId, isMethodId } from './methods'
+import { describeZodError } from './zod-errors'
+
+export const ARCHITECTURE_IDS = ['mlp', 'cnn-small', 'resnet-mini'] as const
+
+const DatasetRef = z
+  .object({
+    id: z.string().min(1).max(200),
+    trainLimit: z.number().int().min(10).optional(),
+    testLimit: z.number().int().min(10).optional()
+  })
+  .strict()
+
+const ModelRef = z.object({ arch: z.enum(ARCHITECTURE_IDS) }).strict()
+
+const TrainConfig = z
+  .object({
+    epochs: z.number().int().min(1).max(500),
+    batchSize: z.number().int().min(1).max(4096).default(128),
+    optimizer: z.enum(['sgd', 'adam']).default('sgd'),
+    learningRate: z.number().positive().max(10),
+    momentum: z.number().min(0).max(0.999).default(0.9),
+    weightDecay: z.number().min(0).max(1).default(0),
+    schedule: z.enum(['constant', 'cosine']).default('cosine')
+  })
+  .strict()
+
+const classList = z
+  .array(z.number().int().min(0))
+  .min(1)
+  .refine((c) => new Set(c).size === c.length, 'classes must not repeat')
+
+const ForgetTask = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('random'), fraction: z.number().gt(0).lt(1), classes: classList.optional() }).strict(),
+  z.object({ kind: z.literal('class'), classes: classList }).strict()
+])
+
+const MethodEntry = z.union([
+  z.string(),
+  z.object({ id: z.string(), params: z.record(z.string(), z.unknown()).default({}) }).strict()
+])
+
+export const TaskSpecSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    dataset: DatasetRef,
+    model: ModelRef,
+    train: TrainConfig,
+    task: ForgetTask,
+    methods: z.array(MethodEntry).min(1).max(50),
+    seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).default([0])
+  })
+  .strict()
+
+export type TaskSpecInput = z.input<typeof TaskSpecSchema>
+type ParsedSpec = z.output<typeof TaskSpecSchema>
+export type TrainConfig = z.output<typeof TrainConfig>
+export type ForgetTask = z.output<typeof ForgetTask>
+
+export interface MethodRun {
+  id: MethodId
+  /** Every setting, defaults filled in. */
+  params: Record<string, unknown>
+}
+
+/** A validated spec: methods resolved to ids with full parameter sets. */
+export interface TaskSpec extends Omit<ParsedSpec, 'methods'> {
+  methods: MethodRun[]
+}
+
+export class SpecError extends Error {
+  override name = 'SpecError'
+}
+
+/** Validates a task spec. Throws SpecError whose message names each bad field. */
+export function parseTaskSpec(raw: unknown): TaskSpec {
+  const parsed = TaskSpecSchema.safeParse(raw)
+  if (!parsed.success) throw new SpecError(describeZodError(parsed.error))
+  const spec = parsed.data
+  const methods = spec.methods.map((entry, i): MethodRun => {
+    const id = typeof entry === 'string' ? entry : entry.id
+    const given = typeof entry === 'string' ? {} : entry.params
+    if (!isMethodId(id)) throw new SpecError(`methods[${i}]: unknown method "${id}" (known: ${METHOD_IDS.join(', ')})`)
+    const params = METHOD_CATALOG[id].params.safeParse(given)
+    if (!params.success) throw new SpecError(describeZodError(params.error, `methods[${i}].params`))
+    const inherited = Object.fromEntries(METHOD_CATALOG[id].inheritsFromTrain.map((k) => [k, spec.train[k]]))
+    return { id, params: { ...inherited, ...(params.data as Record<string, unknown>) } }
+  })
+  const seen = new Set<string>()
+  methods.forEach((m, i) => {
+    const key = `${m.id}:${JSON.stringify(m.params)}`
+    if (seen.has(key)) throw new SpecError(`methods[${i}]: "${m.id}" is listed twice with the same settings`)
+    seen.add(key)
+  })
+  return { ...spec, methods }
+}
+
+/** Checks that depend on the dataset: class indices in range, subsets not larger than the data. */
+export function checkSpecAgainstDataset(spec: TaskSpec, dataset: { numClasses: number; trainSize: number; testSize: number }): void {
+  const classes = spec.task.classes ?? []
+  classes.forEach((c, i) => {
+    if (c >= dataset.numClasses) throw new SpecError(`task.classes[${i}]: class ${c} does not exist (the dataset has classes 0-${dataset.numClasses - 1})`)
+  })
+  if (spec.task.kind === 'class' && classes.length >= dataset.numClasses) {
+    throw new SpecError('task.classes: forgetting every class leaves nothing to retain')
+  }
+  if ((spec.dataset.trainLimit ?? 0) > dataset.trainSize) {
+    throw new SpecError(`dataset.trainLimit: ${spec.dataset.trainLimit} is more than the ${dataset.trainSize} training samples`)
+  }
+  if ((spec.dataset.testLimit ?? 0) > dataset.testSize) {
+    throw new SpecError(`dataset.testLimit: ${spec.dataset.testLimit} is more than the ${dataset.testSize} test samples`)
+  }
+}

@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { selectBackend } from '../../src/main/engine/backend/select'
+import { createRng } from '../../src/main/engine/util/random'
+
+function randomArray(n: number, seed: number): Float32Array {
+  const rng = createRng(seed)
+  return Float32Array.from({ length: n }, () => rng() * 2 - 1)
+}
+
+interface Case {
+  x: [number, number, number, number]
+  k: number
+  cout: number
+  stride: number
+  pad: 'same' | 'valid'
+}
+
+function convGrads(c: Case): { dx: Float32Array; dw: Float32Array } {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(randomArray(c.x.reduce((a, b) => a * b), 1), c.x)
+    const w = tf.tensor4d(randomArray(c.k * c.k * c.x[3] * c.cout, 2), [c.k, c.k, c.x[3], c.cout])
+    const f = (xx: tf.Tensor, ww: tf.Tensor) => {
+      const y = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad)
+      // A fixed non-uniform upstream gradient, so every output position matters differently.
+      const weights = tf.tensor(randomArray(y.size, 4), y.shape)
+      return tf.sum(tf.mul(y, weights))
+    }
+    const [dx, dw] = tf.grads(f)([x, w])
+    return { dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array }
+  })
+}
+
+function relError(a: Float32Array, b: Float32Array): number {
+  let num = 0
+  let den = 0
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i]! - b[i]!) ** 2
+    den += b[i]! ** 2
+  }
+  return Math.sqrt(num / Math.max(den, 1e-30))
+}
+
+const cases: Case[] = []
+for (const pad of ['same', 'valid'] as const)
+  for (const stride of [1, 2])
+    for (const k of [1, 3, 5]) {
+      cases.push({ x: [3, 11, 9, 4], k, cout: 6, stride, pad })
+      cases.push({ x: [2, 28, 28, 1], k, cout: 8, stride, pad })
+    }
+
+describe('wasm conv2d gradient kernels', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm')
+  })
+
+  it.each(cases)('match the cpu backend within 1e-4 (%o)', async (c) => {
+    await tf.setBackend('cpu')
+    const ref = convGrads(c)
+    await tf.setBackend('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+    const before = tf.memory().numTensors
+    const got = convGrads(c)
+    expect(tf.memory().numTensors).toBe(before)
+    expect(got.dw.length).toBe(ref.dw.length)
+    expect(got.dx.length).toBe(ref.dx.length)
+    expect(relError(got.dw, ref.dw)).toBeLessThan(1e-4)
+    expect(relError(got.dx, ref.dx)).toBeLessThan(1e-4)
+  })
+})
