@@ -138,7 +138,8 @@ export function fromLayersModel(lm: tf.LayersModel, arch = 'imported'): Function
   })
   const nodes: GraphNode[] = []
   const known = new Set<string>()
-  const inputLayerName = lm.inputLayers[0]!.name
+  // Sequential models list no InputLayer among their layers; the input tensor still names it.
+  const inputLayerName = lm.inputs[0]!.sourceLayer.name
   nodes.push({ kind: 'input', name: inputLayerName, shape: inputShape })
   known.add(inputLayerName)
   const weights = new Map<string, tf.Variable>()
@@ -155,7 +156,7 @@ export function fromLayersModel(lm: tf.LayersModel, arch = 'imported'): Function
     if (values.length !== names.length) throw new Error(`Layer "${layer.name}" has ${values.length} weights, expected ${names.length}`)
     names.forEach((n, i) => weights.set(n, tf.variable(values[i]!, !n.endsWith('moving_mean') && !n.endsWith('moving_variance'))))
   }
-  const output = lm.outputLayers[0]!.name
+  const output = lm.outputs[0]!.sourceLayer.name
   const outShape = lm.outputs[0]!.shape
   if (outShape.length !== 2 || outShape[1] == null) throw new Error(`The model output has shape [${outShape.join(', ')}]; a classifier outputs [batch, classes]`)
   const graph: ModelGraph = { arch, nodes, output, inputShape, numClasses: outShape[1] }

@@ -1,0 +1,67 @@
+import { EventEmitter } from 'node:events'
+import { describe, expect, it } from 'vitest'
+import { EngineHost, EngineJobError, type EngineChannel } from '../../src/main/engine-host/host'
+import type { Job, ToEngine } from '../../src/main/engine/protocol'
+
+/** A fake engine process: the test decides what it answers and when it dies. */
+function fakeEngine(behaviour: (msg: ToEngine, reply: (m: unknown) => void, exit: (code: number) => void) => void) {
+  const spawned: EventEmitter[] = []
+  const spawn = (): EngineChannel => {
+    const child = new EventEmitter()
+    spawned.push(child)
+    const reply = (m: unknown) => setImmediate(() => child.emit('message', m))
+    const exit = (code: number) => setImmediate(() => child.emit('exit', code))
+    reply({ type: 'ready', backend: 'fake', tfjsVersion: '0' })
+    return {
+      send: (m) => behaviour(m, reply, exit),
+      onMessage: (h) => child.on('message', h),
+      onExit: (h) => child.on('exit', h),
+      kill: () => exit(137)
+    }
+  }
+  return { spawn, spawned }
+}
+
+const job: Job = { kind: 'train-original', resourcesDir: '/r', spec: {}, seed: 0, outDir: '/o' }
+
+describe('engine host', () => {
+  it('fails the job in flight with the exit code when the engine dies, and starts a new engine for the next job', async () => {
+    let calls = 0
+    const engine = fakeEngine((msg, reply, exit) => {
+      if (msg.type !== 'run') return
+      calls++
+      if (calls === 1) exit(139)
+      else reply({ type: 'failed', id: msg.id, error: 'second job ran', cancelled: false })
+    })
+    const host = new EngineHost(engine.spawn)
+    await expect(host.run(job)).rejects.toThrow(/exited unexpectedly \(exit code 139\)/)
+    await expect(host.run(job)).rejects.toThrow('second job ran')
+    expect(engine.spawned.length).toBe(2)
+  })
+
+  it('forwards progress, ignores malformed messages, and cancels cooperatively', async () => {
+    const engine = fakeEngine((msg, reply) => {
+      if (msg.type === 'run') {
+        reply({ type: 'progress', id: msg.id, phase: 'training', fraction: 0.5, detail: 'half' })
+        reply({ type: 'progress', id: msg.id, phase: 'nonsense', fraction: 7 })
+      } else reply({ type: 'failed', id: msg.id, error: 'Cancelled by the user', cancelled: true })
+    })
+    const host = new EngineHost(engine.spawn)
+    const seen: number[] = []
+    const controller = new AbortController()
+    const running = host.run(job, { signal: controller.signal, onProgress: (p) => (seen.push(p.fraction), controller.abort()) })
+    const error = await running.catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(EngineJobError)
+    expect((error as EngineJobError).cancelled).toBe(true)
+    expect(seen).toEqual([0.5])
+  })
+
+  it('kills an engine that ignores a cancel', async () => {
+    const engine = fakeEngine(() => undefined)
+    const host = new EngineHost(engine.spawn, { cancelGraceMs: 50 })
+    const controller = new AbortController()
+    const running = host.run(job, { signal: controller.signal })
+    setTimeout(() => controller.abort(), 20)
+    await expect(running).rejects.toMatchObject({ cancelled: true })
+  })
+})

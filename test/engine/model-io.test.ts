@@ -1,0 +1,101 @@
+import * as tf from '@tensorflow/tfjs'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { selectBackend } from '../../src/main/engine/backend/select'
+import { buildArchitecture } from '../../src/main/engine/model/architectures'
+import { FunctionalModel } from '../../src/main/engine/model/functional-model'
+import { loadModel, saveModel } from '../../src/main/engine/model/model-files'
+import { makeTempDir } from '../helpers/tmp'
+
+const tmp = makeTempDir('model-io')
+afterAll(tmp.cleanup)
+beforeAll(async () => {
+  await selectBackend('wasm')
+})
+
+function randomBatch(shape: number[]): tf.Tensor {
+  return tf.randomUniform([5, ...shape], 0, 1, 'float32', 7)
+}
+
+/** Moves BN statistics away from their initial values, so a round trip that dropped them would show. */
+function perturbStatistics(model: FunctionalModel): void {
+  for (const [name, w] of model.weights) {
+    if (name.endsWith('moving_mean')) w.assign(tf.randomUniform(w.shape, -0.5, 0.5, 'float32', 3))
+    if (name.endsWith('moving_variance')) w.assign(tf.randomUniform(w.shape, 0.5, 2, 'float32', 4))
+  }
+}
+
+describe('model save and load (TF.js LayersModel format)', () => {
+  it.each(['mlp', 'cnn-small', 'resnet-mini'] as const)('%s: the same predictions after a round trip, and tf.loadLayersModel reads the files', async (arch) => {
+    const model = FunctionalModel.initialize(buildArchitecture(arch, [28, 28, 1], 10), 1)
+    perturbStatistics(model)
+    const x = randomBatch([28, 28, 1])
+    const dir = join(tmp.dir, arch)
+    const saved = await saveModel(model, dir)
+    const { model: back, sha256 } = await loadModel(dir)
+    expect(sha256).toBe(saved.sha256)
+    expect(back.parameterCount()).toBe(model.parameterCount())
+    const before = model.forward(x)
+    const after = back.forward(x)
+    expect(tf.max(tf.abs(tf.sub(before, after))).dataSync()[0]).toBeLessThan(1e-5)
+
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))
+    const weights = readFileSync(join(dir, 'weights.bin'))
+    const lm = await tf.loadLayersModel({
+      load: async () => ({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) })
+    })
+    const viaLayers = lm.predict(x) as tf.Tensor
+    expect(tf.max(tf.abs(tf.sub(before, viaLayers))).dataSync()[0]).toBeLessThan(1e-4)
+    tf.dispose([x, before, after, viaLayers])
+    lm.dispose()
+    model.dispose()
+    back.dispose()
+  })
+
+  it('imports a model built and saved with tfjs-layers itself, softmax head included', async () => {
+    const lm = tf.sequential({
+      layers: [
+        tf.layers.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, activation: 'relu' }),
+        tf.layers.batchNormalization(),
+        tf.layers.maxPooling2d({ poolSize: 2 }),
+        tf.layers.flatten(),
+        tf.layers.dropout({ rate: 0.2 }),
+        tf.layers.dense({ units: 3, activation: 'softmax' })
+      ]
+    })
+    const dir = join(tmp.dir, 'keras-made')
+    let artifacts: tf.io.ModelArtifacts | undefined
+    await lm.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })))
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: artifacts!.weightSpecs }] }))
+    writeFileSync(join(dir, 'w.bin'), new Uint8Array(artifacts!.weightData as ArrayBuffer))
+    const { model } = await loadModel(dir)
+    const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 2)
+    const probs = lm.predict(x) as tf.Tensor
+    // Our forward returns logits (the softmax is left out), so softmax(logits) must equal Keras' output.
+    const ours = tf.softmax(model.forward(x))
+    expect(tf.max(tf.abs(tf.sub(probs, ours))).dataSync()[0]).toBeLessThan(1e-5)
+    expect(model.graph.numClasses).toBe(3)
+    tf.dispose([x, probs, ours])
+    lm.dispose()
+    model.dispose()
+  })
+
+  it('refuses a weights path that escapes the model folder', async () => {
+    const dir = join(tmp.dir, 'escape')
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }))
+    await expect(loadModel(dir)).rejects.toThrow(/points outside the model folder/)
+  })
+
+  it('names a malformed model.json', async () => {
+    const dir = join(tmp.dir, 'bad-json')
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, 'model.json'), '{"modelTopology": ')
+    await expect(loadModel(dir)).rejects.toThrow(/model\.json is not valid JSON/)
+  })
+})

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import { CONTRACT, EVENTS } from '../../src/shared/api/contract'
+import { EVENT_CHANNELS, INVOKE_CHANNELS } from '../../src/shared/api/channels'
+import { createRouter } from '../../src/main/api/router'
+import type { ApiHandlers } from '../../src/main/api/handlers'
+import { SpecError } from '../../src/shared/task-spec'
+
+describe('API contract', () => {
+  it('the preload allowlist is exactly the contract', () => {
+    expect([...INVOKE_CHANNELS].sort()).toEqual(Object.keys(CONTRACT).sort())
+    expect([...EVENT_CHANNELS].sort()).toEqual(Object.keys(EVENTS).sort())
+  })
+
+  const calls: string[] = []
+  const handlers = Object.fromEntries(
+    INVOKE_CHANNELS.map((c) => [
+      c,
+      async (input: any) => {
+        calls.push(c)
+        if (c === 'audits:start') throw new SpecError('train.epochs: too small')
+        if (c === 'audits:list') throw new Error('disk on fire')
+        return c === 'audits:cancel' ? { cancelled: input.taskId === 'x' } : {}
+      }
+    ])
+  ) as unknown as ApiHandlers
+  const dispatch = createRouter(handlers)
+
+  it('refuses unknown channels and invalid input before any handler runs', async () => {
+    calls.length = 0
+    expect(await dispatch('fs:readFile', { path: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+    expect(await dispatch('audits:cancel', { taskId: 5 })).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/^taskId: /) } })
+    expect(await dispatch('audits:cancel', { taskId: 'x', extra: true })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(await dispatch('audits:cancel', null)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
+    expect(calls).toEqual([])
+  })
+
+  it('routes valid calls and turns thrown errors into typed envelopes', async () => {
+    expect(await dispatch('audits:cancel', { taskId: 'x' })).toEqual({ ok: true, value: { cancelled: true } })
+    expect(await dispatch('audits:start', { spec: {} })).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'train.epochs: too small' } })
+    expect(await dispatch('audits:list', {})).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'disk on fire' } })
+  })
+})

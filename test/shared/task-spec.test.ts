@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { checkSpecAgainstDataset, parseTaskSpec } from '../../src/shared/task-spec'
+
+const quickstart = JSON.parse(readFileSync('examples/quickstart.json', 'utf8'))
+const fmnist = { numClasses: 10, trainSize: 60000, testSize: 10000 }
+
+function withChange(change: (s: Record<string, any>) => void) {
+  const spec = structuredClone(quickstart)
+  change(spec)
+  return spec
+}
+
+describe('task spec validation', () => {
+  it('accepts the quickstart and fills every method setting', () => {
+    const spec = parseTaskSpec(quickstart)
+    expect(spec.methods.map((m) => m.id)).toEqual(['retrain', 'finetune'])
+    expect(spec.methods[0]!.params).toEqual({ epochs: 4, learningRate: 0.05 })
+    expect(spec.methods[1]!.params).toEqual({ epochs: 2, learningRate: 0.01 })
+    expect(spec.train.schedule).toBe('cosine')
+    expect(() => checkSpecAgainstDataset(spec, fmnist)).not.toThrow()
+  })
+
+  it.each([
+    [(s: any) => (s.train.learningRate = -1), /^train\.learningRate: /],
+    [(s: any) => (s.task = { kind: 'random', fraction: 1.5 }), /^task\.fraction: /],
+    [(s: any) => (s.task = { kind: 'sideways' }), /^task\.kind: /],
+    [(s: any) => (s.methods = ['retrain', 'teleport']), /^methods\[1\]: unknown method "teleport"/],
+    [(s: any) => (s.methods = [{ id: 'finetune', params: { epochs: 0 } }]), /^methods\[0\]\.params\.epochs: /],
+    [(s: any) => (s.methods = [{ id: 'finetune', params: { colour: 'red' } }]), /^methods\[0\]\.params: /],
+    [(s: any) => (s.model = { arch: 'transformer' }), /^model\.arch: /],
+    [(s: any) => (s.seeds = [0.5]), /^seeds\[0\]: /],
+    [(s: any) => (s.extra = 1), /^\(root\): .*extra/],
+    [(s: any) => delete s.name, /^name: /]
+  ])('names the bad field (%#)', (change, message) => {
+    expect(() => parseTaskSpec(withChange(change))).toThrow(message)
+  })
+
+  it('checks class indices and subset sizes against the dataset', () => {
+    const classes = parseTaskSpec(withChange((s) => (s.task = { kind: 'class', classes: [3, 12] })))
+    expect(() => checkSpecAgainstDataset(classes, fmnist)).toThrow(/task\.classes\[1\]: class 12 does not exist/)
+    const big = parseTaskSpec(withChange((s) => (s.dataset.trainLimit = 70000)))
+    expect(() => checkSpecAgainstDataset(big, fmnist)).toThrow(/dataset\.trainLimit/)
+  })
+})

@@ -1,0 +1,86 @@
+import Database from 'better-sqlite3'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { openDatabase, StoreError } from '../../src/main/store/database'
+import { LATEST_VERSION, type Migration } from '../../src/main/store/migrations'
+import { AuditStore } from '../../src/main/store/audit-store'
+import { makeTempDir } from '../helpers/tmp'
+
+const tmp = makeTempDir('store')
+afterAll(tmp.cleanup)
+
+describe('store migrations', () => {
+  it('creates every table on a new database and records the schema version', () => {
+    const db = openDatabase(join(tmp.dir, 'new.db'))
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((t) => t.name)
+    expect(tables).toEqual(expect.arrayContaining(['datasets', 'metrics', 'models', 'runs', 'tasks']))
+    db.close()
+  })
+
+  it('migrates an older database in order, keeps its rows, and backs it up first', () => {
+    const file = join(tmp.dir, 'old.db')
+    const v1: Migration = { version: 1, name: 'one', up: (db) => db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT) STRICT') }
+    const v2: Migration = { version: 2, name: 'two', up: (db) => db.exec(`ALTER TABLE items ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'`) }
+    const first = openDatabase(file, [v1])
+    first.prepare(`INSERT INTO items (label) VALUES ('kept')`).run()
+    first.close()
+    const second = openDatabase(file, [v1, v2])
+    expect(second.pragma('user_version', { simple: true })).toBe(2)
+    expect(second.prepare('SELECT label, colour FROM items').get()).toEqual({ label: 'kept', colour: 'red' })
+    second.close()
+    expect(existsSync(`${file}.backup-v1`)).toBe(true)
+  })
+
+  it('rolls back a migration that fails, leaving the version unchanged', () => {
+    const file = join(tmp.dir, 'failing.db')
+    const ok: Migration = { version: 1, name: 'ok', up: (db) => db.exec('CREATE TABLE a (x INTEGER) STRICT') }
+    const broken: Migration = { version: 2, name: 'broken', up: (db) => db.exec('CREATE TABLE b (x INTEGER) STRICT; SELECT * FROM missing_table') }
+    openDatabase(file, [ok]).close()
+    expect(() => openDatabase(file, [ok, broken])).toThrow(/missing_table/)
+    const db = new Database(file)
+    expect(db.pragma('user_version', { simple: true })).toBe(1)
+    expect(db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'b'`).get()).toEqual({ n: 0 })
+    db.close()
+  })
+
+  it('refuses a database from a newer version without touching it', () => {
+    const file = join(tmp.dir, 'newer.db')
+    const db = new Database(file)
+    db.pragma('user_version = 99')
+    db.close()
+    expect(() => openDatabase(file)).toThrow(/newer version of Unlearning Audit \(schema 99/)
+  })
+
+  it('says clearly when the file is not a database', () => {
+    const file = join(tmp.dir, 'garbage.db')
+    writeFileSync(file, 'this is not sqlite '.repeat(100))
+    expect(() => openDatabase(file)).toThrow(StoreError)
+    expect(() => openDatabase(file)).toThrow(/cannot be opened as an experiment database/)
+  })
+
+  it('marks runs left running by a dead process as interrupted, and leaves finished runs alone', () => {
+    const file = join(tmp.dir, 'crash.db')
+    const store = new AuditStore(file)
+    store.upsertDataset({ id: 'd', name: 'd', source: 'builtin', sha256: 'x', numClasses: 2, inputShape: [1] })
+    const task = store.createTask({ name: 't', spec: {}, specSha256: 's', datasetId: 'd' })
+    const finished = store.createRun({ taskId: task, method: 'original', params: {}, seed: 0, position: 0 })
+    const inFlight = store.createRun({ taskId: task, method: 'finetune', params: {}, seed: 0, position: 1 })
+    store.markRunning(finished, null)
+    store.finishRun(finished, { status: 'done', metrics: { testAccuracy: 0.9 } })
+    store.markRunning(inFlight, null)
+    // A pid that cannot be alive: the process that owned the run is gone.
+    store.db.prepare('UPDATE runs SET owner_pid = 2147483646 WHERE id = ?').run(inFlight)
+    store.close()
+
+    const reopened = new AuditStore(file)
+    expect(reopened.markInterruptedRuns()).toBe(1)
+    const runs = reopened.listRuns(task)
+    expect(runs.map((r) => r.status)).toEqual(['done', 'interrupted'])
+    expect(runs[0]!.metrics.testAccuracy).toBeCloseTo(0.9)
+    expect(reopened.db.pragma('integrity_check', { simple: true })).toBe('ok')
+    reopened.close()
+  })
+})
