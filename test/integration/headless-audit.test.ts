@@ -1,0 +1,89 @@
+import Database from 'better-sqlite3'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runAuditCli } from '../helpers/run-cli'
+import { makeTempDir } from '../helpers/tmp'
+
+const tmp = makeTempDir('headless')
+afterAll(tmp.cleanup)
+
+describe('headless audit command', () => {
+  const db = join(tmp.dir, 'audit.db')
+  const pdf = join(tmp.dir, 'report.pdf')
+  const json = join(tmp.dir, 'result.json')
+  let result: Awaited<ReturnType<typeof runAuditCli>>
+
+  beforeAll(async () => {
+    // The quickstart's data, model and training recipe, with one method to keep CI short.
+    const spec = JSON.parse(readFileSync('examples/quickstart.json', 'utf8'))
+    spec.methods = ['finetune']
+    const specFile = join(tmp.dir, 'task.json')
+    writeFileSync(specFile, JSON.stringify(spec))
+    result = await runAuditCli([specFile, '--db', db, '--report', pdf, '--json', json])
+  }, 600_000)
+
+  it('finishes and reports the original cnn-small at test accuracy >= 0.80', () => {
+    expect(result.code, result.stderr).toBe(0)
+    const out = JSON.parse(readFileSync(json, 'utf8'))
+    expect(out.task.name).toBe('quickstart')
+    expect(out.task.specSha256).toMatch(/^[0-9a-f]{64}$/)
+    expect(out.runs.map((r: { method: string }) => r.method)).toEqual(['original', 'finetune'])
+    for (const run of out.runs) {
+      expect(run.status).toBe('done')
+      expect(run.backend).toBe('wasm')
+      for (const key of ['testAccuracy', 'retainAccuracy', 'forgetAccuracy']) {
+        expect(run.metrics[key]).toBeGreaterThanOrEqual(0)
+        expect(run.metrics[key]).toBeLessThanOrEqual(1)
+      }
+      expect(run.metrics.seconds).toBeGreaterThan(0)
+      expect(run.modelSha256).toMatch(/^[0-9a-f]{64}$/)
+    }
+    expect(out.runs[0].metrics.testAccuracy).toBeGreaterThanOrEqual(0.8)
+  })
+
+  it('writes the runs, metrics and models to the database', () => {
+    const conn = new Database(db, { readonly: true })
+    const runs = conn.prepare(`SELECT method, status, backend, forget_count, retain_count, forget_sha256 FROM runs ORDER BY position`).all() as Array<Record<string, unknown>>
+    expect(runs).toHaveLength(2)
+    expect(runs.every((r) => r.status === 'done' && r.backend === 'wasm')).toBe(true)
+    expect(runs[0]).toMatchObject({ forget_count: 600, retain_count: 5400 })
+    expect(conn.prepare(`SELECT COUNT(*) AS n FROM metrics`).get()).toEqual({ n: 8 })
+    const models = conn.prepare(`SELECT path FROM models`).all() as Array<{ path: string }>
+    expect(models).toHaveLength(2)
+    for (const m of models) expect(existsSync(join(tmp.dir, m.path, 'model.json'))).toBe(true)
+    expect(conn.prepare(`SELECT sha256 FROM datasets WHERE id = 'fashion-mnist'`).get()).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    conn.close()
+  })
+
+  it('writes a PDF that renders, with the hashes and metrics in it', () => {
+    expect(statSync(pdf).size).toBeGreaterThan(10_000)
+    const page = join(tmp.dir, 'page')
+    execFileSync('pdftoppm', ['-png', '-r', '40', '-f', '1', '-l', '1', pdf, page])
+    expect(existsSync(`${page}-1.png`)).toBe(true)
+    const text = execFileSync('pdftotext', [pdf, '-']).toString()
+    const out = JSON.parse(readFileSync(json, 'utf8'))
+    expect(text).toContain(out.task.specSha256)
+    expect(text).toContain('Forget accuracy')
+    expect(text).toContain(out.runs[0].metrics.testAccuracy.toFixed(3))
+  })
+
+  it('exits non-zero with a one-line reason on bad input', async () => {
+    const bad = join(tmp.dir, 'bad.json')
+    writeFileSync(bad, JSON.stringify({ name: 'x', dataset: { id: 'fashion-mnist' }, model: { arch: 'cnn-small' }, train: { epochs: 1, learningRate: -2 }, task: { kind: 'random', fraction: 0.1 }, methods: ['finetune'] }))
+    const invalid = await runAuditCli([bad, '--db', join(tmp.dir, 'bad.db')])
+    expect(invalid.code).toBe(2)
+    expect(invalid.stderr.trim().split('\n')).toHaveLength(1)
+    expect(invalid.stderr).toMatch(/^audit: invalid task spec: train\.learningRate: /)
+
+    writeFileSync(bad, '{ not json')
+    const notJson = await runAuditCli([bad])
+    expect(notJson.code).toBe(2)
+    expect(notJson.stderr).toMatch(/^audit: .*bad\.json is not valid JSON/)
+
+    const missing = await runAuditCli([join(tmp.dir, 'nope.json')])
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/cannot read .*nope\.json: ENOENT/)
+  })
+})
