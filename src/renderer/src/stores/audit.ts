@@ -1,0 +1,78 @@
+import { defineStore } from 'pinia'
+import { computed, inject, ref } from 'vue'
+import type { Catalog, ProgressEvent, RunRecord, TaskSummary } from '../../../shared/api/contract'
+import type { TaskSpecInput } from '../../../shared/task-spec'
+import { API_CLIENT } from '../api/inject'
+
+/** The audit being set up, run and read: catalog, past audits, the selected audit's runs, live progress. */
+export const useAuditStore = defineStore('audit', () => {
+  const api = inject(API_CLIENT)!
+  const catalog = ref<Catalog | null>(null)
+  const tasks = ref<TaskSummary[]>([])
+  const selectedTaskId = ref<string | null>(null)
+  const runs = ref<RunRecord[]>([])
+  const progress = ref<ProgressEvent | null>(null)
+  const running = ref(false)
+  const error = ref<string | null>(null)
+  const report = ref<{ path: string; sha256: string; bytes: number } | null>(null)
+
+  const selectedTask = computed(() => tasks.value.find((t) => t.id === selectedTaskId.value) ?? null)
+
+  async function guarded<T>(work: () => Promise<T>): Promise<T | undefined> {
+    error.value = null
+    try {
+      return await work()
+    } catch (err) {
+      error.value = (err as Error).message
+      return undefined
+    }
+  }
+
+  async function refresh(): Promise<void> {
+    tasks.value = await api.call('audits:list', {})
+    if (selectedTaskId.value) runs.value = await api.call('audits:runs', { taskId: selectedTaskId.value })
+  }
+
+  async function init(): Promise<void> {
+    api.on('audit:progress', (p) => {
+      if (p.taskId === selectedTaskId.value) progress.value = p
+    })
+    api.on('audit:changed', (c) => {
+      if (c.taskId !== selectedTaskId.value) return
+      if (c.status === 'finished') running.value = false
+      void guarded(refresh)
+    })
+    await guarded(async () => {
+      catalog.value = await api.call('catalog:get', {})
+      await refresh()
+    })
+  }
+
+  async function start(spec: TaskSpecInput): Promise<void> {
+    await guarded(async () => {
+      report.value = null
+      progress.value = null
+      const { taskId } = await api.call('audits:start', { spec })
+      selectedTaskId.value = taskId
+      running.value = true
+      await refresh()
+    })
+  }
+
+  async function select(taskId: string): Promise<void> {
+    selectedTaskId.value = taskId
+    progress.value = null
+    report.value = null
+    await guarded(refresh)
+  }
+
+  async function cancel(): Promise<void> {
+    if (selectedTaskId.value) await guarded(() => api.call('audits:cancel', { taskId: selectedTaskId.value! }))
+  }
+
+  async function exportPdf(): Promise<void> {
+    if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
+  }
+
+  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, running, error, report, init, start, select, cancel, exportPdf }
+})
