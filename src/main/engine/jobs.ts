@@ -103,7 +103,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   try {
     ctx.progress('evaluating', WORK_SHARE, 'measuring accuracy')
     const metrics = { ...(await measureModel(model, data.train, data.test, split)), seconds }
-    ctx.progress('saving', 0.98, 'saving the model')
+    ctx.progress('saving', 0.98, 'writing the model files')
     const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed })
     return {
       backend: backend.name,

@@ -1,0 +1,86 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServedApp } from '../helpers/served-app'
+import { makeTempDir } from '../helpers/tmp'
+
+const tmp = makeTempDir('e2e')
+const screenshots = join(__dirname, '..', '..', 'test-results')
+let app: Awaited<ReturnType<typeof startServedApp>>
+let browser: Browser
+
+beforeAll(async () => {
+  mkdirSync(screenshots, { recursive: true })
+  app = await startServedApp(tmp.dir)
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+  })
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.stop()
+  tmp.cleanup()
+})
+
+describe('the app in a browser, against the real services', () => {
+  it('starts an audit from the form, shows moving progress, the runs and the chart, and exports a PDF', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } })
+    const foreign: string[] = []
+    page.on('request', (r) => {
+      if (!r.url().startsWith(`http://127.0.0.1:${app.server.port}/`) && !r.url().startsWith(`ws://127.0.0.1:${app.server.port}/`)) foreign.push(r.url())
+    })
+    const consoleErrors: string[] = []
+    page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
+    await page.goto(app.server.url)
+    await page.getByTestId('audit-form').waitFor()
+
+    await page.getByTestId('name').fill('browser e2e')
+    await page.getByTestId('train-limit').fill('1500')
+    await page.getByTestId('test-limit').fill('300')
+    await page.getByTestId('epochs').fill('2')
+    await page.getByTestId('method-retrain').uncheck()
+    await page.getByTestId('method-finetune').check()
+    await page.getByTestId('start').click()
+
+    // The bar must be seen at two different values below 1: progress really streams in.
+    const seen = new Set<number>()
+    const progress = page.getByTestId('progress')
+    const deadline = Date.now() + 120_000
+    while (Date.now() < deadline && seen.size < 2) {
+      const value = Number(await progress.evaluate((el) => (el as unknown as { value: number }).value).catch(() => 0))
+      if (value > 0 && value < 1) seen.add(Math.round(value * 100))
+      await page.waitForTimeout(100)
+    }
+    expect(seen.size).toBeGreaterThanOrEqual(2)
+
+    await page.locator('[data-testid=chart] canvas').waitFor({ timeout: 180_000 })
+    await expect.poll(async () => page.getByTestId('runs-table').locator('tbody tr.done').count(), { timeout: 180_000 }).toBe(2)
+    await page.getByTestId('export-pdf').click()
+    await expect.poll(async () => page.getByTestId('report-path').textContent(), { timeout: 30_000 }).toMatch(/audit-.*\.pdf/)
+    await page.screenshot({ path: join(screenshots, 'browser-audit.png'), fullPage: true })
+
+    const runs = app.services.store.listRuns(app.services.store.listTasks()[0]!.id)
+    expect(runs.map((r) => [r.method, r.status])).toEqual([
+      ['original', 'done'],
+      ['finetune', 'done']
+    ])
+    expect(foreign).toEqual([])
+    expect(consoleErrors.filter((e) => !e.includes('favicon')), consoleErrors.join('\n')).toEqual([])
+  }, 300_000)
+
+  it('shows a validation error in plain words and starts nothing', async () => {
+    const page = await browser.newPage()
+    await page.goto(app.server.url)
+    await page.getByTestId('audit-form').waitFor()
+    const before = app.services.store.listTasks().length
+    // The browser's own checks stop a 0 in a number field; a seed that is not a number reaches the server.
+    await page.getByTestId('seeds').fill('zero')
+    await page.getByTestId('start').click()
+    await expect.poll(async () => page.getByTestId('error').textContent(), { timeout: 10_000 }).toMatch(/^seeds\[0\]: /)
+    expect(app.services.store.listTasks().length).toBe(before)
+  })
+})

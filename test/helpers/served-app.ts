@@ -1,0 +1,28 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { forwardEvents } from '../../src/main/api/events'
+import { createApiHandlers } from '../../src/main/api/handlers'
+import { createRouter } from '../../src/main/api/router'
+import { createNodeServices } from '../../src/main/cli/node-services'
+import { startLoopbackServer } from '../../src/main/transport/loopback-server'
+
+const ROOT = join(__dirname, '..', '..')
+
+/** The real services behind the loopback transport, as `npm run serve` runs them. */
+export async function startServedApp(dataDir: string) {
+  const rendererDir = join(ROOT, 'out', 'renderer')
+  if (!existsSync(join(rendererDir, 'index.html'))) execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
+  const services = createNodeServices({ dataDir })
+  const server = await startLoopbackServer({ dispatch: createRouter(createApiHandlers(services)), rendererDir })
+  const stopEvents = forwardEvents(services, server.broadcast)
+  return {
+    services,
+    server,
+    stop: async () => {
+      stopEvents()
+      await server.close()
+      services.dispose()
+    }
+  }
+}
