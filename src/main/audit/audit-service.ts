@@ -114,7 +114,8 @@ export class AuditService {
         finished++
         if (run.method === ORIGINAL) {
           if (outcome) originalModel = outcome
-          else this.store.endQueuedRuns(taskId, 'failed', `The original model of seed ${run.seed} could not be trained`, run.seed)
+          // A cancelled original is not a failure of its seed: the cancel below ends those runs.
+          else if (!controller.signal.aborted) this.store.endQueuedRuns(taskId, 'failed', `The original model of seed ${run.seed} could not be trained`, run.seed)
         }
       }
       if (controller.signal.aborted) this.store.endQueuedRuns(taskId, 'cancelled', 'Cancelled by the user')

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { FunctionalModel } from '../model/functional-model'
 import { gatherBatch, type TensorSplit } from '../train/tensor-data'
 import { yieldToEventLoop } from '../util/cancel'
+import { perSampleCrossEntropy } from '../train/loss'
 
 const EVAL_BATCH = 500
 
@@ -30,4 +31,20 @@ export async function accuracy(model: FunctionalModel, data: TensorSplit, indice
   let correct = 0
   for (let i = 0; i < idx.length; i++) if (pred[i] === data.labels[idx[i]!]) correct++
   return correct / idx.length
+}
+
+/** Cross-entropy of each listed sample under its label (membership attacks and diagnostics use these). */
+export async function perSampleLosses(model: FunctionalModel, data: TensorSplit, indices: Int32Array): Promise<Float32Array> {
+  const out = new Float32Array(indices.length)
+  for (let start = 0; start < indices.length; start += EVAL_BATCH) {
+    const chunk = indices.subarray(start, start + EVAL_BATCH)
+    const losses = tf.tidy(() => {
+      const { x, y } = gatherBatch(data, chunk)
+      return perSampleCrossEntropy(model.forward(x), y)
+    })
+    out.set(await losses.data(), start)
+    losses.dispose()
+    await yieldToEventLoop()
+  }
+  return out
 }

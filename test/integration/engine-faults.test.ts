@@ -1,0 +1,53 @@
+import { afterAll, describe, expect, it } from 'vitest'
+import { createNodeServices } from '../../src/main/cli/node-services'
+import { makeTempDir } from '../helpers/tmp'
+
+const tmp = makeTempDir('faults')
+const services = createNodeServices({ dataDir: tmp.dir })
+afterAll(() => {
+  services.dispose()
+  tmp.cleanup()
+})
+
+const spec = (name: string) => ({
+  name,
+  dataset: { id: 'fashion-mnist', trainLimit: 3000, testLimit: 200 },
+  model: { arch: 'cnn-small' },
+  train: { epochs: 3, learningRate: 0.05 },
+  task: { kind: 'random', fraction: 0.1 },
+  methods: ['finetune']
+})
+
+/** Starts an audit and does `act` once the original model is training. */
+async function startAndActDuringTraining(name: string, act: (taskId: string) => void) {
+  const { taskId, done } = await services.audits.start(spec(name))
+  const off = services.audits.on({
+    progress: (p) => {
+      if (p.taskId === taskId && p.phase === 'training' && p.fraction > 0.05) {
+        off()
+        act(taskId)
+      }
+    }
+  })
+  await done
+  return services.store.listRuns(taskId)
+}
+
+describe('engine faults', () => {
+  it('a cancel during training ends every run of the audit as cancelled', async () => {
+    const runs = await startAndActDuringTraining('cancel', (id) => services.audits.cancel(id))
+    expect(runs.map((r) => r.status)).toEqual(['cancelled', 'cancelled'])
+    expect(runs[0]!.error).toMatch(/Cancelled/)
+  }, 120_000)
+
+  it('a killed engine fails the run in flight with its reason, and the next audit runs on a fresh engine', async () => {
+    const runs = await startAndActDuringTraining('crash', () => services.engine.dispose())
+    expect(runs[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/engine process exited unexpectedly/) })
+    expect(runs[1]).toMatchObject({ status: 'failed', error: expect.stringMatching(/original model of seed 0 could not be trained/) })
+
+    const { taskId, done } = await services.audits.start({ ...spec('after crash'), dataset: { id: 'fashion-mnist', trainLimit: 500, testLimit: 100 }, model: { arch: 'mlp' }, train: { epochs: 1, learningRate: 0.05 } })
+    await done
+    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done'])
+    expect(services.store.db.pragma('integrity_check', { simple: true })).toBe('ok')
+  }, 180_000)
+})
