@@ -31,9 +31,40 @@ const classList = z
   .min(1)
   .refine((c) => new Set(c).size === c.length, 'classes must not repeat')
 
+export const CORRUPTIONS = ['poison', 'interclass-swap', 'random-swap'] as const
+export type Corruption = (typeof CORRUPTIONS)[number]
+
+const Trigger = z
+  .object({
+    size: z.number().int().min(1).max(16).default(3),
+    position: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']).default('bottom-right'),
+    /** Pixel value of the patch; defaults to the dataset's maximum (1 for images scaled to [0,1]). */
+    value: z.number().optional(),
+    targetClass: z.number().int().min(0).default(0)
+  })
+  .strict()
+
+const classPair = z
+  .tuple([z.number().int().min(0), z.number().int().min(0)])
+  .refine(([a, b]) => a !== b, 'the two classes of a swap must differ')
+
+/** REM's task space: a corrupted subset D_c of the training set, of which a share (the discovery rate) is known. */
+const CorruptedTask = z
+  .object({
+    kind: z.literal('corrupted'),
+    corruption: z.enum(CORRUPTIONS),
+    corruptedCount: z.number().int().min(2),
+    discoveryRate: z.number().gt(0).max(1),
+    trigger: Trigger.default({ size: 3, position: 'bottom-right', targetClass: 0 }),
+    /** Fashion-MNIST's most confusable pair: T-shirt/top and Shirt. */
+    swapClasses: classPair.default([0, 6])
+  })
+  .strict()
+
 const ForgetTask = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('random'), fraction: z.number().gt(0).lt(1), classes: classList.optional() }).strict(),
-  z.object({ kind: z.literal('class'), classes: classList }).strict()
+  z.object({ kind: z.literal('class'), classes: classList }).strict(),
+  CorruptedTask
 ])
 
 const MethodEntry = z.union([
@@ -98,6 +129,10 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
 
 /** Checks that depend on the dataset: class indices in range, subsets not larger than the data. */
 export function checkSpecAgainstDataset(spec: TaskSpec, dataset: { numClasses: number; trainSize: number; testSize: number }): void {
+  if (spec.task.kind === 'corrupted') {
+    checkCorruption(spec.task, spec.dataset.trainLimit ?? dataset.trainSize, dataset.numClasses)
+    return checkSubsets(spec, dataset)
+  }
   const classes = spec.task.classes ?? []
   classes.forEach((c, i) => {
     if (c >= dataset.numClasses) throw new SpecError(`task.classes[${i}]: class ${c} does not exist (the dataset has classes 0-${dataset.numClasses - 1})`)
@@ -105,6 +140,21 @@ export function checkSpecAgainstDataset(spec: TaskSpec, dataset: { numClasses: n
   if (spec.task.kind === 'class' && classes.length >= dataset.numClasses) {
     throw new SpecError('task.classes: forgetting every class leaves nothing to retain')
   }
+  checkSubsets(spec, dataset)
+}
+
+function checkCorruption(task: Extract<ForgetTask, { kind: 'corrupted' }>, trainSize: number, numClasses: number): void {
+  const inRange = (c: number, field: string) => {
+    if (c >= numClasses) throw new SpecError(`${field}: class ${c} does not exist (the dataset has classes 0-${numClasses - 1})`)
+  }
+  if (task.corruption === 'poison') inRange(task.trigger.targetClass, 'task.trigger.targetClass')
+  if (task.corruption === 'interclass-swap') task.swapClasses.forEach((c, i) => inRange(c, `task.swapClasses[${i}]`))
+  if (task.corruptedCount > trainSize / 2) {
+    throw new SpecError(`task.corruptedCount: ${task.corruptedCount} is more than half of the ${trainSize} training samples`)
+  }
+}
+
+function checkSubsets(spec: TaskSpec, dataset: { trainSize: number; testSize: number }): void {
   if ((spec.dataset.trainLimit ?? 0) > dataset.trainSize) {
     throw new SpecError(`dataset.trainLimit: ${spec.dataset.trainLimit} is more than the ${dataset.trainSize} training samples`)
   }

@@ -49,7 +49,10 @@ describe('headless audit command', () => {
     expect(runs).toHaveLength(2)
     expect(runs.every((r) => r.status === 'done' && r.backend === 'wasm')).toBe(true)
     expect(runs[0]).toMatchObject({ forget_count: 600, retain_count: 5400 })
-    expect(conn.prepare(`SELECT COUNT(*) AS n FROM metrics`).get()).toEqual({ n: 8 })
+    const names = (conn.prepare(`SELECT DISTINCT name FROM metrics`).all() as Array<{ name: string }>).map((m) => m.name)
+    expect(names).toEqual(expect.arrayContaining(['testAccuracy', 'retainAccuracy', 'forgetAccuracy', 'perClassTestAccuracy', 'miaEfficacy', 'miaAuc', 'seconds', 'paramsChanged']))
+    const splits = conn.prepare(`SELECT kind, count, sha256 FROM splits`).all()
+    expect(splits).toEqual([{ kind: 'forget', count: 600, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }])
     const models = conn.prepare(`SELECT path FROM models`).all() as Array<{ path: string }>
     expect(models).toHaveLength(2)
     for (const m of models) expect(existsSync(join(tmp.dir, m.path, 'model.json'))).toBe(true)

@@ -8,6 +8,7 @@ import { EngineJobError, type EngineHost } from '../engine-host/host'
 import type { JobResult } from '../engine/protocol'
 import type { AuditStore } from '../store/audit-store'
 import { hashBuiltinDataset } from './dataset-hash'
+import { addRetrainComparisons } from './retrain-comparison'
 
 export interface AuditEvents {
   progress: (e: ProgressEvent) => void
@@ -119,6 +120,7 @@ export class AuditService {
         }
       }
       if (controller.signal.aborted) this.store.endQueuedRuns(taskId, 'cancelled', 'Cancelled by the user')
+      addRetrainComparisons(this.store, taskId)
     } finally {
       this.active.delete(taskId)
       this.emit('changed', { taskId, runId: null, status: 'finished' })
@@ -164,6 +166,10 @@ export class AuditService {
       parameterCount: result.model.parameterCount,
       datasetId: result.dataset.id
     })
+    this.store.putSplit({ taskId, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })
+    if (result.split.corruptedIndices && result.split.corruptedSha256) {
+      this.store.putSplit({ taskId, seed: run.seed, kind: 'corrupted', sha256: result.split.corruptedSha256, indices: result.split.corruptedIndices })
+    }
     this.store.finishRun(run.runId, {
       status: 'done',
       backend: result.backend,

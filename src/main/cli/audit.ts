@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util'
 import type { RunRecord } from '../../shared/api/contract'
 import { COMPARED_METRICS } from '../../shared/charts/method-comparison'
 import { SpecError } from '../../shared/task-spec'
+import { scalarMetric } from '../../shared/metrics/definitions'
 import { exportReport } from '../api/handlers'
 import { defaultDataDir } from '../paths'
 import { createNodeServices } from './node-services'
@@ -39,7 +40,7 @@ export function toResultJson(task: { id: string; specSha256: string; spec: unkno
 
 function printTable(runs: RunRecord[]): void {
   const head = ['method', 'seed', 'status', ...COMPARED_METRICS.map((m) => m.key), 'seconds']
-  const rows = runs.map((r) => [r.method, String(r.seed), r.status, ...COMPARED_METRICS.map((m) => r.metrics[m.key]?.toFixed(4) ?? '-'), r.metrics.seconds?.toFixed(1) ?? '-'])
+  const rows = runs.map((r) => [r.method, String(r.seed), r.status, ...COMPARED_METRICS.map((m) => scalarMetric(r.metrics, m.key)?.toFixed(4) ?? '-'), scalarMetric(r.metrics, 'seconds')?.toFixed(1) ?? '-'])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   for (const row of [head, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n')
 }

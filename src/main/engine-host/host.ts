@@ -121,7 +121,12 @@ export class EngineHost {
       }, this.options.readyTimeoutMs ?? READY_TIMEOUT_MS)
       channel.onMessage((raw) => {
         const parsed = FromEngineSchema.safeParse(raw)
-        if (!parsed.success) return
+        if (!parsed.success) {
+          // A malformed answer to a job must fail that job, or it would wait forever.
+          const id = (raw as { id?: unknown } | null)?.id
+          if (typeof id === 'string') this.pending.get(id)?.reject(new EngineJobError(`The engine sent a malformed message: ${parsed.error.issues[0]?.message ?? 'invalid'}`))
+          return
+        }
         if (parsed.data.type === 'ready') {
           clearTimeout(timer)
           this.info = { backend: parsed.data.backend, tfjsVersion: parsed.data.tfjsVersion }

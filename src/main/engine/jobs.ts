@@ -4,7 +4,7 @@ import { parseTaskSpec, type TaskSpec, checkSpecAgainstDataset } from '../../sha
 import { isMethodId } from '../../shared/methods'
 import { selectBackend } from './backend/select'
 import { loadBuiltinDataset, type Dataset } from './data/dataset'
-import { makeForgetSplit } from './data/splits'
+import { prepareTaskData, type TaskData } from './data/task-data'
 import { measureModel } from './eval/metrics'
 import { buildArchitecture, type ArchitectureId } from './model/architectures'
 import { FunctionalModel } from './model/functional-model'
@@ -24,29 +24,45 @@ export interface JobContext {
 
 interface LoadedData {
   dataset: Dataset
-  train: TensorSplit
   test: TensorSplit
 }
 
-// The engine process keeps the most recent dataset as tensors: every run of an audit uses the same one.
-let cached: { key: string; data: LoadedData } | null = null
+interface LoadedTask {
+  taskData: TaskData
+  train: TensorSplit
+}
+
+// The engine process keeps the most recent dataset and task as tensors: the runs of one audit
+// seed share them.
+let cachedData: { key: string; data: LoadedData } | null = null
+let cachedTask: { key: string; task: LoadedTask } | null = null
 
 async function loadData(resourcesDir: string, spec: TaskSpec): Promise<LoadedData> {
   const key = JSON.stringify([resourcesDir, spec.dataset])
-  if (cached?.key === key) return cached.data
-  if (cached) {
-    disposeTensorSplit(cached.data.train)
-    disposeTensorSplit(cached.data.test)
-    cached = null
-  }
+  if (cachedData?.key === key) return cachedData.data
+  releaseTask()
+  if (cachedData) disposeTensorSplit(cachedData.data.test)
+  cachedData = null
   const dataset = await loadBuiltinDataset(resourcesDir, spec.dataset.id, spec.dataset)
-  const data = {
-    dataset,
-    train: toTensorSplit(dataset.train, dataset.info.inputShape),
-    test: toTensorSplit(dataset.test, dataset.info.inputShape)
-  }
-  cached = { key, data }
+  const data = { dataset, test: toTensorSplit(dataset.test, dataset.info.inputShape) }
+  cachedData = { key, data }
   return data
+}
+
+function releaseTask(): void {
+  if (cachedTask) disposeTensorSplit(cachedTask.task.train)
+  cachedTask = null
+}
+
+function loadTask(data: LoadedData, spec: TaskSpec, seed: number): LoadedTask {
+  const key = JSON.stringify([spec.dataset, spec.task, seed])
+  if (cachedTask?.key === key) return cachedTask.task
+  releaseTask()
+  const info = data.dataset.info
+  const taskData = prepareTaskData(spec.task, data.dataset.train, info.inputShape, info.classNames.length, seed)
+  const task = { taskData, train: toTensorSplit(taskData.train, info.inputShape) }
+  cachedTask = { key, task }
+  return task
 }
 
 // Share of a job's progress bar given to training or unlearning; evaluation and saving take the rest.
@@ -58,17 +74,19 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   ctx.progress('loading', 0, `loading ${spec.dataset.id}`)
   const data = await loadData(job.resourcesDir, spec)
   checkSpecAgainstDataset(spec, { ...data.dataset.info, numClasses: data.dataset.info.classNames.length })
-  const split = makeForgetSplit(spec.task, data.train.labels, job.seed)
+  const { taskData, train } = loadTask(data, spec, job.seed)
+  const split = taskData.split
   const started = performance.now()
   let model: FunctionalModel
+  let original: FunctionalModel | null = null
   let steps: number
   if (job.kind === 'train-original') {
     const graph = buildArchitecture(spec.model.arch as ArchitectureId, data.dataset.info.inputShape, data.dataset.info.classNames.length)
     model = FunctionalModel.initialize(graph, hashSeed(job.seed, 'original'))
     try {
-      const result = await trainClassifier(model, data.train, {
+      const result = await trainClassifier(model, train, {
         ...spec.train,
-        indices: Int32Array.from({ length: data.train.count }, (_, i) => i),
+        indices: Int32Array.from({ length: train.count }, (_, i) => i),
         seed: hashSeed(job.seed, 'original-order'),
         cancel: ctx.cancel,
         onProgress: (s) => ctx.progress('training', (WORK_SHARE * s.step) / s.totalSteps, `epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`)
@@ -81,11 +99,12 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   } else {
     if (!isMethodId(job.method.id)) throw new Error(`Unknown method "${job.method.id}"`)
     const method = spec.methods.find((m) => m.id === job.method.id && JSON.stringify(m.params) === JSON.stringify(job.method.params))
-    const { model: original } = await loadModel(job.originalDir)
+    const loaded = await loadModel(job.originalDir)
+    original = loaded.model
     try {
       const outcome = await METHODS[job.method.id]({
         original,
-        train: data.train,
+        train,
         split,
         spec,
         params: method?.params ?? job.method.params,
@@ -95,14 +114,17 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
       })
       model = outcome.model
       steps = outcome.steps
-    } finally {
+    } catch (err) {
       original.dispose()
+      throw err
     }
   }
   const seconds = (performance.now() - started) / 1000
   try {
     ctx.progress('evaluating', WORK_SHARE, 'measuring accuracy')
-    const metrics = { ...(await measureModel(model, data.train, data.test, split)), seconds }
+    const info = data.dataset.info
+    const evaluation = { task: spec.task, taskData, train, test: data.test, numClasses: info.classNames.length, inputShape: info.inputShape, seed: job.seed }
+    const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), seconds }
     ctx.progress('saving', 0.98, 'writing the model files')
     const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed })
     return {
@@ -112,11 +134,19 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
       steps,
       metrics,
       model: { dir: saved.dir, sha256: saved.sha256, bytes: saved.bytes, parameterCount: model.parameterCount(), arch: model.graph.arch },
-      dataset: { id: data.dataset.info.id, sha256: data.dataset.sha256, trainCount: data.train.count, testCount: data.test.count },
-      split: { forgetCount: split.forget.length, retainCount: split.retain.length, forgetSha256: split.forgetSha256 }
+      dataset: { id: data.dataset.info.id, sha256: data.dataset.sha256, trainCount: train.count, testCount: data.test.count },
+      split: {
+        forgetCount: split.forget.length,
+        retainCount: split.retain.length,
+        forgetSha256: split.forgetSha256,
+        forgetIndices: Array.from(split.forget),
+        corruptedIndices: taskData.corruption ? Array.from(taskData.corruption.indices) : null,
+        corruptedSha256: taskData.corruption?.sha256 ?? null
+      }
     }
   } finally {
     model.dispose()
+    original?.dispose()
   }
 }
 

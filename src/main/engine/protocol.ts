@@ -32,10 +32,17 @@ export const JobResultSchema = z.object({
   tfjsVersion: z.string(),
   seconds: z.number(),
   steps: z.number().int(),
-  metrics: z.record(z.string(), z.number()),
+  metrics: z.record(z.string(), z.union([z.number(), z.null(), z.array(z.number().nullable())])),
   model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
-  split: z.object({ forgetCount: z.number(), retainCount: z.number(), forgetSha256: z.string() })
+  split: z.object({
+    forgetCount: z.number(),
+    retainCount: z.number(),
+    forgetSha256: z.string(),
+    forgetIndices: z.array(z.number().int()),
+    corruptedIndices: z.array(z.number().int()).nullable(),
+    corruptedSha256: z.string().nullable()
+  })
 })
 export type JobResult = z.infer<typeof JobResultSchema>
 

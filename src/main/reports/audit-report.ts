@@ -7,6 +7,7 @@ import type { RunRecord, TaskSummary } from '../../shared/api/contract'
 import { COMPARED_METRICS, methodComparisonOption } from '../../shared/charts/method-comparison'
 import { findBuiltinDataset } from '../../shared/datasets'
 import { renderChartSvg } from './svg-charts'
+import { scalarMetric } from '../../shared/metrics/definitions'
 
 /**
  * The audit report as a PDF, built in Node with pdfmake: the same code path for the app and the
@@ -103,7 +104,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
           widths: [62, 26, 48, '*', '*', '*', 44, 32],
           body: [
             metricsHeader.map((h) => ({ text: h, bold: true })),
-            ...runs.map((r) => [r.method, String(r.seed), r.status, ...COMPARED_METRICS.map((m) => fmt(r.metrics[m.key])), fmt(r.metrics.seconds, 1), r.steps == null ? '—' : String(r.steps)])
+            ...runs.map((r) => [r.method, String(r.seed), r.status, ...COMPARED_METRICS.map((m) => fmt(scalarMetric(r.metrics, m.key))), fmt(scalarMetric(r.metrics, 'seconds'), 1), r.steps == null ? '—' : String(r.steps)])
           ]
         },
         layout: 'lightHorizontalLines'

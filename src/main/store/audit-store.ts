@@ -33,8 +33,11 @@ export interface RunOutcome {
   retainCount?: number | null
   forgetSha256?: string | null
   outputModelId?: string | null
-  metrics?: Record<string, number>
+  metrics?: Record<string, MetricValue>
 }
+
+/** A scalar, or a JSON-able array/object of numbers; null for undefined values. */
+export type MetricValue = number | null | Array<number | null> | Record<string, number>
 
 function isAlive(pid: number): boolean {
   try {
@@ -124,9 +127,33 @@ export class AuditStore {
              forget_sha256 = ?, output_model_id = ?, ended_at = ? WHERE id = ?`
         )
         .run(o.status, o.backend ?? null, o.error ?? null, o.steps ?? null, o.forgetCount ?? null, o.retainCount ?? null, o.forgetSha256 ?? null, o.outputModelId ?? null, Date.now(), runId)
-      const put = this.db.prepare(`INSERT OR REPLACE INTO metrics (run_id, name, value) VALUES (?, ?, ?)`)
-      for (const [name, value] of Object.entries(o.metrics ?? {})) put.run(runId, name, Number.isFinite(value) ? value : null)
+      this.putMetrics(runId, o.metrics ?? {})
     })()
+  }
+
+  /** Adds or replaces metrics of a run (scalars in `value`, arrays and objects as JSON). */
+  putMetrics(runId: string, metrics: Record<string, MetricValue>): void {
+    const put = this.db.prepare(`INSERT OR REPLACE INTO metrics (run_id, name, value, value_json) VALUES (?, ?, ?, ?)`)
+    for (const [name, value] of Object.entries(metrics)) {
+      if (typeof value === 'number' || value === null) put.run(runId, name, value !== null && Number.isFinite(value) ? value : null, null)
+      else put.run(runId, name, null, JSON.stringify(value))
+    }
+  }
+
+  /** Stores an index list once per (task, seed, kind); an identical list is kept, a different one refused. */
+  putSplit(s: { taskId: string; seed: number; kind: 'forget' | 'corrupted'; sha256: string; indices: number[] }): void {
+    const existing = this.db.prepare(`SELECT sha256 FROM splits WHERE task_id = ? AND seed = ? AND kind = ?`).get(s.taskId, s.seed, s.kind) as { sha256: string } | undefined
+    if (existing) {
+      if (existing.sha256 !== s.sha256) throw new Error(`The ${s.kind} set of seed ${s.seed} changed between runs (${existing.sha256} vs ${s.sha256})`)
+      return
+    }
+    const bytes = Buffer.from(Int32Array.from(s.indices).buffer)
+    this.db.prepare(`INSERT INTO splits (task_id, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?)`).run(s.taskId, s.seed, s.kind, s.indices.length, s.sha256, bytes)
+  }
+
+  listSplits(taskId: string): Array<{ seed: number; kind: string; count: number; sha256: string; indices: Int32Array }> {
+    const rows = this.db.prepare(`SELECT seed, kind, count, sha256, indices FROM splits WHERE task_id = ? ORDER BY seed, kind`).all(taskId) as Array<{ seed: number; kind: string; count: number; sha256: string; indices: Buffer }>
+    return rows.map((r) => ({ ...r, indices: new Int32Array(r.indices.buffer.slice(r.indices.byteOffset, r.indices.byteOffset + r.indices.byteLength)) }))
   }
 
   /** Ends every queued run of a task with the given status (after a cancel or a failed original). */
@@ -169,12 +196,12 @@ export class AuditStore {
       )
       .all(taskId) as RunRow[]
     const metricRows = this.db
-      .prepare(`SELECT m.run_id, m.name, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.task_id = ?`)
-      .all(taskId) as Array<{ run_id: string; name: string; value: number | null }>
-    const metrics = new Map<string, Record<string, number | null>>()
+      .prepare(`SELECT m.run_id, m.name, m.value, m.value_json FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.task_id = ?`)
+      .all(taskId) as Array<{ run_id: string; name: string; value: number | null; value_json: string | null }>
+    const metrics = new Map<string, Record<string, MetricValue>>()
     for (const m of metricRows) {
       const bucket = metrics.get(m.run_id) ?? {}
-      bucket[m.name] = m.value
+      bucket[m.name] = m.value_json == null ? m.value : (JSON.parse(m.value_json) as MetricValue)
       metrics.set(m.run_id, bucket)
     }
     return rows.map((r) => ({

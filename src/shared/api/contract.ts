@@ -28,7 +28,7 @@ export const RunRecord = z.object({
   createdAt: z.number(),
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),
-  metrics: z.record(z.string(), z.number().nullable())
+  metrics: z.record(z.string(), z.union([z.number(), z.null(), z.array(z.number().nullable()), z.record(z.string(), z.number())]))
 })
 export type RunRecord = z.infer<typeof RunRecord>
 

@@ -16,7 +16,7 @@ export function sha256OfIndices(indices: Int32Array): string {
 }
 
 /** The forget/retain split of a task; deterministic in (task, labels, seed). */
-export function makeForgetSplit(task: ForgetTask, labels: Int32Array, seed: number): ForgetSplit {
+export function makeForgetSplit(task: Exclude<ForgetTask, { kind: 'corrupted' }>, labels: Int32Array, seed: number): ForgetSplit {
   const n = labels.length
   let forget: number[]
   if (task.kind === 'class') {
@@ -30,9 +30,13 @@ export function makeForgetSplit(task: ForgetTask, labels: Int32Array, seed: numb
     const size = Math.round(task.fraction * pool.length)
     forget = shuffled(pool, createRng(hashSeed(seed, 'forget-split'))).slice(0, size)
   }
-  if (forget.length === 0) throw new Error('The forget set is empty: no training sample matches the task')
-  if (forget.length === n) throw new Error('The forget set is the whole training set: nothing would be retained')
-  const forgetSorted = Int32Array.from(forget).sort()
+  return splitFromForget(Int32Array.from(forget).sort(), n)
+}
+
+/** The split given the forget indices (ascending): retain is every other training index. */
+export function splitFromForget(forgetSorted: Int32Array, n: number): ForgetSplit {
+  if (forgetSorted.length === 0) throw new Error('The forget set is empty: no training sample matches the task')
+  if (forgetSorted.length === n) throw new Error('The forget set is the whole training set: nothing would be retained')
   const inForget = new Uint8Array(n)
   for (const i of forgetSorted) inForget[i] = 1
   const retain = new Int32Array(n - forgetSorted.length)

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import * as initial from './0001-initial'
+import * as splits from './0002-splits-and-structured-metrics'
 
 export interface Migration {
   version: number
@@ -8,6 +9,9 @@ export interface Migration {
 }
 
 /** Append-only: never edit a migration that has shipped; add the next one. */
-export const MIGRATIONS: Migration[] = [{ version: 1, name: 'initial', up: initial.up }]
+export const MIGRATIONS: Migration[] = [
+  { version: 1, name: 'initial', up: initial.up },
+  { version: 2, name: 'splits-and-structured-metrics', up: splits.up }
+]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version
