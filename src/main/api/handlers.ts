@@ -5,6 +5,7 @@ import { BUILTIN_DATASETS } from '../../shared/datasets'
 import { METHOD_CATALOG, METHOD_IDS } from '../../shared/methods'
 import { ARCHITECTURE_IDS } from '../../shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
+import { previewTask } from '../audit/task-preview'
 import type { Services } from '../services'
 
 export type ApiHandlers = { [C in InvokeChannel]: (input: ApiInput<C>) => Promise<ApiOutput<C>> }
@@ -28,6 +29,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       architectures: [...ARCHITECTURE_IDS],
       methods: METHOD_IDS.map((id) => ({ id, label: METHOD_CATALOG[id].label, description: METHOD_CATALOG[id].description, needs: METHOD_CATALOG[id].needs }))
     }),
+    'tasks:preview': async ({ spec, count }) => previewTask(s.paths.resourcesDir, spec, count),
     'audits:start': async ({ spec }) => {
       const { taskId, done } = await s.audits.start(spec)
       done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))

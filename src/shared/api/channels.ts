@@ -5,6 +5,7 @@
 export const INVOKE_CHANNELS = [
   'app:info',
   'catalog:get',
+  'tasks:preview',
   'audits:start',
   'audits:cancel',
   'audits:list',

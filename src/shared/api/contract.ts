@@ -51,6 +51,13 @@ export const Catalog = z.object({
 })
 export type Catalog = z.infer<typeof Catalog>
 
+export const TaskPreview = z.object({
+  inputShape: z.array(z.number()),
+  classNames: z.array(z.string()),
+  samples: z.array(z.object({ index: z.number(), label: z.number(), shownLabel: z.number(), clean: z.array(z.number()), shown: z.array(z.number()) }))
+})
+export type TaskPreview = z.infer<typeof TaskPreview>
+
 export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -74,6 +81,7 @@ export type ChangedEvent = z.infer<typeof ChangedEvent>
 export const CONTRACT = {
   'app:info': { input: Empty, output: AppInfo },
   'catalog:get': { input: Empty, output: Catalog },
+  'tasks:preview': { input: z.object({ spec: z.unknown(), count: z.number().int().min(1).max(24) }).strict(), output: TaskPreview },
   'audits:start': { input: z.object({ spec: z.unknown() }).strict(), output: z.object({ taskId: z.string() }) },
   'audits:cancel': { input: z.object({ taskId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'audits:list': { input: Empty, output: z.array(TaskSummary) },

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, inject, ref } from 'vue'
-import type { Catalog, ProgressEvent, RunRecord, TaskSummary } from '../../../shared/api/contract'
+import type { Catalog, ProgressEvent, RunRecord, TaskPreview, TaskSummary } from '../../../shared/api/contract'
 import type { TaskSpecInput } from '../../../shared/task-spec'
 import { API_CLIENT } from '../api/inject'
 
@@ -15,6 +15,7 @@ export const useAuditStore = defineStore('audit', () => {
   const running = ref(false)
   const error = ref<string | null>(null)
   const report = ref<{ path: string; sha256: string; bytes: number } | null>(null)
+  const preview = ref<TaskPreview | null>(null)
 
   const selectedTask = computed(() => tasks.value.find((t) => t.id === selectedTaskId.value) ?? null)
 
@@ -59,6 +60,10 @@ export const useAuditStore = defineStore('audit', () => {
     })
   }
 
+  async function showPreview(spec: TaskSpecInput): Promise<void> {
+    preview.value = (await guarded(() => api.call('tasks:preview', { spec, count: 8 }))) ?? null
+  }
+
   async function select(taskId: string): Promise<void> {
     selectedTaskId.value = taskId
     progress.value = null
@@ -74,5 +79,5 @@ export const useAuditStore = defineStore('audit', () => {
     if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
   }
 
-  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, running, error, report, init, start, select, cancel, exportPdf }
+  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, running, error, report, preview, init, start, showPreview, select, cancel, exportPdf }
 })
