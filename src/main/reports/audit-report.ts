@@ -4,7 +4,9 @@ import { createRequire } from 'node:module'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { RunRecord, TaskSummary } from '../../shared/api/contract'
-import { COMPARED_METRICS, methodComparisonOption } from '../../shared/charts/method-comparison'
+import { COMPARED_METRICS, methodComparisonOption, summarizeByMethod } from '../../shared/charts/method-comparison'
+import { METRIC_GROUPS } from '../../shared/metrics/groups'
+import type { ForgetTask } from '../../shared/task-spec'
 import { findBuiltinDataset } from '../../shared/datasets'
 import { renderChartSvg } from './svg-charts'
 import { scalarMetric } from '../../shared/metrics/definitions'
@@ -17,6 +19,7 @@ import { scalarMetric } from '../../shared/metrics/definitions'
 export interface ReportInput {
   task: TaskSummary
   runs: RunRecord[]
+  splits: Array<{ seed: number; kind: string; count: number; sha256: string }>
   appVersion: string
   generatedAt: Date
 }
@@ -34,11 +37,42 @@ function fontFiles(): Record<string, string> {
 const fmt = (v: number | null | undefined, digits = 3) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(digits))
 
 function describeTask(spec: Record<string, unknown>): string {
-  const task = spec.task as { kind: string; fraction?: number; classes?: number[] }
+  const task = spec.task as ForgetTask
   const dataset = findBuiltinDataset(String((spec.dataset as { id: string }).id))
-  const names = (task.classes ?? []).map((c) => `${c} (${dataset?.classNames[c] ?? '?'})`).join(', ')
-  if (task.kind === 'class') return `Forget every training sample of class ${names}`
-  return `Forget a random ${((task.fraction ?? 0) * 100).toFixed(1)} % of the training samples${names ? ` of class ${names}` : ''}`
+  const name = (c: number) => `${c} (${dataset?.classNames[c] ?? '?'})`
+  if (task.kind === 'class') return `Forget every training sample of class ${task.classes.map(name).join(', ')}`
+  if (task.kind === 'random') return `Forget a random ${(task.fraction * 100).toFixed(1)} % of the training samples${task.classes ? ` of class ${task.classes.map(name).join(', ')}` : ''}`
+  const discovery = `discovery rate ${task.discoveryRate} (|D_f| = ${Math.max(1, Math.round(task.discoveryRate * task.corruptedCount))} of |D_c| = ${task.corruptedCount})`
+  if (task.corruption === 'poison') {
+    const t = task.trigger
+    return `Poison (high regularity): ${task.corruptedCount} random training samples outside class ${name(t.targetClass)} get a ${t.size}×${t.size} trigger at the ${t.position} corner (value ${t.value ?? 'the dataset maximum'}) and the label ${name(t.targetClass)}; ${discovery}`
+  }
+  if (task.corruption === 'interclass-swap') {
+    return `Inter-class label swap (medium regularity): the first ${Math.floor(task.corruptedCount / 2)} training samples of class ${name(task.swapClasses[0])} and of class ${name(task.swapClasses[1])} swap labels; ${discovery}`
+  }
+  return `Random label swap (low regularity): ${task.corruptedCount} random training samples each get a different label, drawn uniformly; ${discovery}`
+}
+
+function groupTables(runs: RunRecord[]) {
+  const summary = summarizeByMethod(runs).filter((m) => m.seeds > 0)
+  return METRIC_GROUPS.flatMap((g) => {
+    const metrics = g.metrics.filter((m) => summary.some((s) => typeof s.means[m.key] === 'number'))
+    if (!metrics.length) return []
+    return [
+      { text: `${g.label} (mean over seeds)`, bold: true, margin: [0, 8, 0, 2] },
+      {
+        table: {
+          headerRows: 1,
+          widths: [70, ...metrics.map(() => '*')],
+          body: [
+            [{ text: 'Method', bold: true }, ...metrics.map((m) => ({ text: m.label, bold: true }))],
+            ...summary.map((s) => [s.method, ...metrics.map((m) => fmt(s.means[m.key]))])
+          ]
+        },
+        layout: 'lightHorizontalLines'
+      }
+    ]
+  })
 }
 
 const settingsText = (params: Record<string, unknown>) =>
@@ -83,7 +117,8 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         ['Architecture', String((spec.model as { arch: string }).arch)],
         ['Forget definition', describeTask(spec)],
         ['Seeds', (spec.seeds as number[]).join(', ')],
-        ...originals.map((r): [string, string] => [`Forget set, seed ${r.seed}`, r.forgetCount == null ? 'not created' : `${r.forgetCount} samples (retain ${r.retainCount}); sha256 ${r.forgetSha256}`])
+        ...originals.map((r): [string, string] => [`Sizes, seed ${r.seed}`, r.forgetCount == null ? 'not created' : `forget ${r.forgetCount}, retain ${r.retainCount}, test ${String((spec.dataset as Record<string, unknown>).testLimit ?? 'all')}`]),
+        ...input.splits.map((sp): [string, string] => [`${sp.kind === 'forget' ? 'Forget set D_f' : 'Corrupted set D_c'}, seed ${sp.seed}`, `${sp.count} indices; sha256 ${sp.sha256}`])
       ]),
       sectionHeader('Methods and settings'),
       {
@@ -110,6 +145,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         layout: 'lightHorizontalLines'
       },
       { svg: chartSvg, width: 500, margin: [0, 12, 0, 0] },
+      ...groupTables(runs),
       sectionHeader('Models'),
       {
         table: {
@@ -123,14 +159,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         layout: 'lightHorizontalLines'
       },
       sectionHeader('Metric definitions'),
-      {
-        ul: [
-          'testAccuracy: share of the test split classified correctly.',
-          'retainAccuracy: share of the retain set (training samples not forgotten) classified correctly.',
-          'forgetAccuracy: share of the forget set classified with its training label.',
-          'seconds: wall-clock time of the method itself (training for the original), without evaluation.'
-        ]
-      },
+      { ul: METRIC_GROUPS.flatMap((g) => g.metrics.map((m) => `${m.key} (${m.label}): ${m.definition}`)) },
       sectionHeader('Run log'),
       {
         table: {
