@@ -56,6 +56,14 @@ describe('engine host', () => {
     expect(seen).toEqual([0.5])
   })
 
+  it('fails a job whose result is malformed, naming the bad field', async () => {
+    const engine = fakeEngine((msg, reply) => {
+      if (msg.type === 'run') reply({ type: 'done', id: msg.id, result: { backend: 'fake', metrics: { testAccuracy: 'high' } } })
+    })
+    const host = new EngineHost(engine.spawn)
+    await expect(host.run(job)).rejects.toThrow(/malformed result: result\.tfjsVersion/)
+  })
+
   it('kills an engine that ignores a cancel', async () => {
     const engine = fakeEngine(() => undefined)
     const host = new EngineHost(engine.spawn, { cancelGraceMs: 50 })

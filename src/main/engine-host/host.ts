@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { describeZodError } from '../../shared/zod-errors'
 import { type FromEngine, FromEngineSchema, type Job, type JobResult, type Phase, type ToEngine } from '../engine/protocol'
 
 /** One engine process as seen from main: Electron's utilityProcess or a Node child process. */
@@ -122,9 +123,12 @@ export class EngineHost {
       channel.onMessage((raw) => {
         const parsed = FromEngineSchema.safeParse(raw)
         if (!parsed.success) {
-          // A malformed answer to a job must fail that job, or it would wait forever.
-          const id = (raw as { id?: unknown } | null)?.id
-          if (typeof id === 'string') this.pending.get(id)?.reject(new EngineJobError(`The engine sent a malformed message: ${parsed.error.issues[0]?.message ?? 'invalid'}`))
+          // A malformed final answer must fail its job, or the job would wait forever; a
+          // malformed progress report is only dropped.
+          const { id, type } = (raw ?? {}) as { id?: unknown; type?: unknown }
+          if (typeof id === 'string' && type !== 'progress') {
+            this.pending.get(id)?.reject(new EngineJobError(`The engine sent a malformed result: ${describeZodError(parsed.error)}`))
+          }
           return
         }
         if (parsed.data.type === 'ready') {
