@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServedApp } from '../helpers/served-app'
 import { makeTempDir } from '../helpers/tmp'
@@ -26,6 +26,17 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
+/** Opens the app and fills the data, model and training part of the form. */
+async function openForm(page: Page, f: { name: string; trainLimit: number; testLimit: number; epochs: number; arch?: string }): Promise<void> {
+  await page.goto(app.server.url)
+  await page.getByTestId('audit-form').waitFor()
+  await page.getByTestId('name').fill(f.name)
+  await page.getByTestId('train-limit').fill(String(f.trainLimit))
+  await page.getByTestId('test-limit').fill(String(f.testLimit))
+  await page.getByTestId('epochs').fill(String(f.epochs))
+  if (f.arch) await page.getByTestId('arch').selectOption(f.arch)
+}
+
 describe('the app in a browser, against the real services', () => {
   it('starts an audit from the form, shows moving progress, the runs and the chart, and exports a PDF', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } })
@@ -35,13 +46,7 @@ describe('the app in a browser, against the real services', () => {
     })
     const consoleErrors: string[] = []
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
-    await page.goto(app.server.url)
-    await page.getByTestId('audit-form').waitFor()
-
-    await page.getByTestId('name').fill('browser e2e')
-    await page.getByTestId('train-limit').fill('1500')
-    await page.getByTestId('test-limit').fill('300')
-    await page.getByTestId('epochs').fill('2')
+    await openForm(page, { name: 'browser e2e', trainLimit: 1500, testLimit: 300, epochs: 2 })
     await page.getByTestId('method-retrain').uncheck()
     await page.getByTestId('method-finetune').check()
     await page.getByTestId('start').click()
@@ -74,13 +79,7 @@ describe('the app in a browser, against the real services', () => {
 
   it('sets up a poison task: explains discovery rate, previews corrupted samples, and groups the metrics', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } })
-    await page.goto(app.server.url)
-    await page.getByTestId('audit-form').waitFor()
-    await page.getByTestId('name').fill('poison e2e')
-    await page.getByTestId('train-limit').fill('1500')
-    await page.getByTestId('test-limit').fill('300')
-    await page.getByTestId('arch').selectOption('mlp')
-    await page.getByTestId('epochs').fill('3')
+    await openForm(page, { name: 'poison e2e', trainLimit: 1500, testLimit: 300, epochs: 3, arch: 'mlp' })
     await page.getByTestId('kind-corrupted').check()
     await expect.poll(() => page.getByText('Discovery rate').first().isVisible()).toBe(true)
     await page.getByTestId('corruption').selectOption('poison')
