@@ -1,0 +1,56 @@
+import * as tf from '@tensorflow/tfjs'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { selectBackend } from '../../src/main/engine/backend/select'
+import { buildMasks, sampleMaskBits } from '../../src/main/engine/methods/rem/masks'
+import { buildArchitecture } from '../../src/main/engine/model/architectures'
+import { FunctionalModel } from '../../src/main/engine/model/functional-model'
+import { narrowModel, widenModel } from '../../src/main/engine/model/widen'
+
+beforeAll(async () => {
+  await selectBackend('wasm')
+})
+
+const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!
+
+describe('REM widening', () => {
+  it.each(['mlp', 'cnn-small', 'resnet-mini'] as const)('%s: with the new channels masked off, the widened model computes what the original did', (arch) => {
+    const original = FunctionalModel.initialize(buildArchitecture(arch, [12, 12, 1], 4), 2)
+    // Non-trivial BN statistics, so a slip in BN widening would show.
+    for (const [name, w] of original.weights) if (name.endsWith('moving_mean')) w.assign(tf.randomUniform(w.shape, -0.3, 0.3, 'float32', 5))
+    const widened = widenModel(original, 0.5, 7)
+    expect(widened.model.parameterCount()).toBeGreaterThan(2 * original.parameterCount())
+    for (const pt of widened.maskPoints) expect(pt.extra).toBe(pt.original)
+    const x = tf.randomUniform([6, 12, 12, 1], 0, 1, 'float32', 3)
+    const ids = [0, 1, 2, 3, 4, 5]
+    const drop = buildMasks(widened.maskPoints, ids, 'drop', { p: 0.2, seed: 0 })
+    expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: drop }))).toBeLessThan(1e-5)
+    // With the new channels on, the output does change: they are real capacity.
+    const on = buildMasks(widened.maskPoints, ids, 'mask', { p: 1, seed: 0 })
+    expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: on }))).toBeGreaterThan(1e-3)
+    // Dropping the new channels gives back the original architecture and function exactly.
+    const narrowed = narrowModel(widened)
+    expect(narrowed.parameterCount()).toBe(original.parameterCount())
+    expect(maxDiff(original.forward(x), narrowed.forward(x))).toBeLessThan(1e-6)
+    tf.dispose([x, ...Object.values(drop), ...Object.values(on)])
+    for (const m of [original, widened.model, narrowed]) m.dispose()
+  })
+
+  it('masks are deterministic per sample id, differ between ids, and D_f shares one', () => {
+    const original = FunctionalModel.initialize(buildArchitecture('cnn-small', [12, 12, 1], 4), 2)
+    const { maskPoints } = widenModel(original, 0.5, 7)
+    const a = sampleMaskBits(maskPoints, 17, 0.2, 3).map((b) => Array.from(b))
+    expect(sampleMaskBits(maskPoints, 17, 0.2, 3).map((b) => Array.from(b))).toEqual(a)
+    expect(sampleMaskBits(maskPoints, 18, 0.2, 3).map((b) => Array.from(b))).not.toEqual(a)
+    const on = a.flat().filter(Boolean).length / a.flat().length
+    expect(on).toBeGreaterThan(0.05)
+    expect(on).toBeLessThan(0.4)
+    const shared = new Set([5, 9])
+    const masks = buildMasks(maskPoints, [5, 9, 11], 'mask', { p: 0.2, seed: 3, usesShared: (id) => shared.has(id) })
+    const rows = masks[maskPoints[0]!.node]!.arraySync()
+    expect(rows[0]).toEqual(rows[1])
+    expect(rows[2]).not.toEqual(rows[0])
+    expect(rows[0]!.slice(0, maskPoints[0]!.original).every((v) => v === 1)).toBe(true)
+    tf.dispose(Object.values(masks))
+    original.dispose()
+  })
+})
