@@ -35,6 +35,45 @@ export const METHOD_CATALOG = {
         learningRate: positive.default(0.01)
       })
       .strict()
+  },
+  rem: {
+    label: 'REM (Redirection for Erasing Memory)',
+    inheritsFromTrain: [],
+    needs: 'forget set, training set, extra capacity',
+    description:
+      'Widens the model with dedicated channels, flushes the known-corrupted samples out of the original channels with NPO, redirects them into one shared subset of the new channels while every other sample gets its own, and drops the new channels at the end. Designed for the whole task space of discovery rate and regularity.',
+    params: z
+      .object({
+        capacity: z.number().gt(0).lt(1).default(0.5),
+        pMem: z.number().gt(0).max(1).default(0.2),
+        beta: z.number().positive().default(1),
+        rounds: z.number().int().min(1).max(100).default(10),
+        removalThreshold: z.number().min(0).max(1).default(0.2),
+        maxFlushEpochs: z.number().int().min(0).max(1000).default(100),
+        learningRate: positive.default(0.01),
+        momentum: z.number().min(0).max(0.999).default(0.9),
+        weightDecay: z.number().min(0).max(0.1).default(5e-4),
+        flush: z.enum(['npo', 'gradient-ascent']).default('npo'),
+        redirection: z.boolean().default(true),
+        continuedRemoval: z.boolean().default(true)
+      })
+      .strict()
+  },
+  npo: {
+    label: 'NPO (negative preference optimisation)',
+    inheritsFromTrain: [],
+    needs: 'forget set',
+    description: 'Pushes the forget set away from the original model with the NPO loss until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
+    params: z
+      .object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold: z.number().min(0).max(1).default(0.2), beta: z.number().positive().default(1) })
+      .strict()
+  },
+  'gradient-ascent': {
+    label: 'Gradient ascent',
+    inheritsFromTrain: [],
+    needs: 'forget set',
+    description: 'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
+    params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold: z.number().min(0).max(1).default(0.2) }).strict()
   }
 } as const
 

@@ -79,6 +79,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const started = performance.now()
   let model: FunctionalModel
   let original: FunctionalModel | null = null
+  let extraMetrics: Record<string, number | number[]> = {}
   let steps: number
   if (job.kind === 'train-original') {
     const graph = buildArchitecture(spec.model.arch as ArchitectureId, data.dataset.info.inputShape, data.dataset.info.classNames.length)
@@ -114,6 +115,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
       })
       model = outcome.model
       steps = outcome.steps
+      extraMetrics = outcome.extraMetrics ?? {}
     } catch (err) {
       original.dispose()
       throw err
@@ -124,7 +126,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     ctx.progress('evaluating', WORK_SHARE, 'measuring accuracy')
     const info = data.dataset.info
     const evaluation = { task: spec.task, taskData, train, test: data.test, numClasses: info.classNames.length, inputShape: info.inputShape, seed: job.seed }
-    const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), seconds }
+    const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), ...extraMetrics, seconds }
     ctx.progress('saving', 0.98, 'writing the model files')
     const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed })
     return {

@@ -21,6 +21,8 @@ export interface MethodOutcome {
   /** A new model owned by the caller; never the original. */
   model: FunctionalModel
   steps: number
+  /** Method-specific series or values recorded with the run's metrics (e.g. REM's per-round accuracies). */
+  extraMetrics?: Record<string, number | number[]>
 }
 
 export type UnlearningMethod = (ctx: MethodContext) => Promise<MethodOutcome>

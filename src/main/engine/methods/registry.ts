@@ -1,6 +1,14 @@
 import type { MethodId } from '../../../shared/methods'
 import type { UnlearningMethod } from './context'
 import { finetune } from './finetune'
+import { removalMethod } from './removal'
+import { rem } from './rem/rem'
 import { retrain } from './retrain'
 
-export const METHODS: Record<MethodId, UnlearningMethod> = { retrain, finetune }
+export const METHODS: Record<MethodId, UnlearningMethod> = {
+  retrain,
+  finetune,
+  rem,
+  npo: removalMethod('npo'),
+  'gradient-ascent': removalMethod('gradient-ascent')
+}

@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs'
+import type { MethodParams } from '../../../../shared/methods'
+import { accuracy } from '../../eval/accuracy'
+import type { FunctionalModel } from '../../model/functional-model'
+import { narrowModel, widenModel } from '../../model/widen'
+import { type Batch, runCustomEpoch } from '../../train/custom-epoch'
+import { perSampleCrossEntropy } from '../../train/loss'
+import { createOptimizer } from '../../train/optimizers'
+import { gatherBatch } from '../../train/tensor-data'
+import { hashSeed } from '../../util/random'
+import type { MethodContext, UnlearningMethod } from '../context'
+import { npoLoss, redirectLoss } from '../npo-loss'
+import { buildMasks, type MaskMode } from './masks'
+
+/**
+ * REM, Redirection for Erasing Memory. The model is widened with dedicated channels; rounds of
+ * Flush (NPO on the known-corrupted set D_f through the original channels) and Repair (one epoch
+ * over the training set that redirects every sample, D_f through one shared subset of the new
+ * channels, while pushing D_f out of the original ones) are kept by a label-free proxy; the new
+ * channels are dropped at the end, so the result has the original architecture.
+ */
+export const rem: UnlearningMethod = async (ctx) => {
+  const p = ctx.params as MethodParams<'rem'>
+  const widened = widenModel(ctx.original, p.capacity, hashSeed(ctx.seed, 'rem-widen'))
+  const student = widened.model
+  const reference = student.clone()
+  const forget = ctx.split.forget
+  const inForget = new Set(forget)
+  const maskOptions = { p: p.pMem, seed: hashSeed(ctx.seed, 'rem-masks'), usesShared: (id: number) => inForget.has(id) }
+  const optimizer = createOptimizer({ kind: 'sgd', momentum: p.momentum, weightDecay: p.weightDecay })
+  const vars = student.trainableVariables()
+  const batchSize = ctx.spec.train.batchSize
+
+  /** Per-sample CE of a model in a mode; BN uses batch statistics only for the student in repair. */
+  const ce = (model: FunctionalModel, batch: Batch, mode: MaskMode, training: boolean) =>
+    perSampleCrossEntropy(model.forward(batch.x, { training, masks: buildMasks(widened.maskPoints, batch.ids, mode, maskOptions) }), batch.y)
+
+  const log = { dropForget: [] as number[], maskForget: [] as number[], proxy: [] as number[], flushEpochs: [] as number[] }
+  let steps = 0
+  let best: { model: FunctionalModel; proxy: number; round: number } | null = null
+
+  const evaluate = async (round: number) => {
+    const narrowed = narrowModel(widened)
+    const dropForget = await accuracy(narrowed, ctx.train, forget)
+    const keeping = await accuracy(narrowed, ctx.train, ctx.split.retain)
+    const proxy = keeping * (1 - Math.max(dropForget, p.removalThreshold))
+    log.dropForget.push(dropForget)
+    log.maskForget.push(await maskedAccuracy(ctx, widened.maskPoints, forget, student, maskOptions))
+    log.proxy.push(proxy)
+    if (!best || proxy > best.proxy) {
+      best?.model.dispose()
+      best = { model: narrowed, proxy, round }
+    } else narrowed.dispose()
+    return dropForget
+  }
+
+  try {
+    let dropForget = await evaluate(0)
+    for (let round = 1; round <= p.rounds; round++) {
+      // Flush: push D_f out of the original channels until it is at most γ accurate there.
+      let epochs = 0
+      while (dropForget > p.removalThreshold && epochs < p.maxFlushEpochs) {
+        const flush = await runCustomEpoch({
+          data: ctx.train,
+          indices: forget,
+          batchSize,
+          seed: hashSeed(ctx.seed, `rem-flush-${round}-${epochs}`),
+          vars,
+          optimizer,
+          learningRate: p.learningRate,
+          cancel: ctx.cancel,
+          // BN statistics are held during Flush, so batches of D_f alone cannot skew them.
+          loss: (b) =>
+            p.flush === 'gradient-ascent'
+              ? tf.neg(tf.mean(ce(student, b, 'drop', false)))
+              : tf.mean(npoLoss(ce(student, b, 'drop', false), ce(reference, b, 'mask', false), p.beta))
+        })
+        steps += flush.steps
+        epochs++
+        const narrowed = narrowModel(widened)
+        dropForget = await accuracy(narrowed, ctx.train, forget)
+        narrowed.dispose()
+      }
+      log.flushEpochs.push(epochs)
+      // Repair: redirect every sample into its channels; keep removing D_f from the original ones.
+      const all = Int32Array.from({ length: ctx.train.count }, (_, i) => i)
+      const repair = await runCustomEpoch({
+        data: ctx.train,
+        indices: all,
+        batchSize,
+        seed: hashSeed(ctx.seed, `rem-repair-${round}`),
+        vars,
+        optimizer,
+        learningRate: p.learningRate,
+        cancel: ctx.cancel,
+        loss: (b) => repairLoss(b, p, inForget, (mode, training) => ce(student, b, mode, training), () => ce(reference, b, 'mask', false))
+      })
+      steps += repair.steps
+      dropForget = await evaluate(round)
+      ctx.progress(round / p.rounds, `round ${round}/${p.rounds}: D_f accuracy ${dropForget.toFixed(2)} (original channels), ${log.maskForget.at(-1)!.toFixed(2)} (redirected)`)
+    }
+    const chosen = best as { model: FunctionalModel; proxy: number; round: number } | null
+    if (!chosen) throw new Error('REM produced no checkpoint')
+    best = null
+    return {
+      model: chosen.model,
+      steps,
+      extraMetrics: {
+        remForgetAccuracyDrop: log.dropForget,
+        remForgetAccuracyMask: log.maskForget,
+        remProxy: log.proxy,
+        remFlushEpochs: log.flushEpochs,
+        remBestRound: chosen.round
+      }
+    }
+  } finally {
+    ;(best as { model: FunctionalModel } | null)?.model.dispose()
+    optimizer.dispose()
+    student.dispose()
+    reference.dispose()
+  }
+}
+
+/** The Repair objective of one batch, with the ablations the parameters select. */
+function repairLoss(
+  b: Batch,
+  p: MethodParams<'rem'>,
+  inForget: Set<number>,
+  studentCe: (mode: MaskMode, training: boolean) => tf.Tensor1D,
+  referenceCe: () => tf.Tensor1D
+): tf.Scalar {
+  const isForget = tf.tensor1d(Array.from(b.ids, (id) => (inForget.has(id) ? 1 : 0)))
+  // The reference's variables are not among those differentiated, so its CE is a constant here.
+  const ref = referenceCe()
+  const drop = studentCe('drop', true)
+  // Without redirection the retain term runs through the original channels and skips D_f.
+  const channel = p.redirection ? redirectLoss(studentCe('mask', true), ref, p.beta) : tf.mul(redirectLoss(drop, ref, p.beta), tf.sub(1, isForget))
+  const removal = p.continuedRemoval ? tf.mul(npoLoss(drop, ref, p.beta), isForget) : tf.zerosLike(drop)
+  return tf.mean(tf.add(channel, removal)) as tf.Scalar
+}
+
+/** Accuracy on `indices` with the new channels on (D_f through the shared mask): where the redirected memory lives. */
+async function maskedAccuracy(
+  ctx: MethodContext,
+  points: ReturnType<typeof widenModel>['maskPoints'],
+  indices: Int32Array,
+  model: FunctionalModel,
+  maskOptions: Parameters<typeof buildMasks>[3]
+): Promise<number> {
+  let correct = 0
+  for (let start = 0; start < indices.length; start += 500) {
+    const ids = indices.subarray(start, start + 500)
+    const hits = tf.tidy(() => {
+      const { x, y } = gatherBatch(ctx.train, ids)
+      const logits = model.forward(x, { masks: buildMasks(points, ids, 'mask', maskOptions) })
+      return tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.cast(y, 'int32')), 'int32'))
+    })
+    correct += (await hits.data())[0]!
+    hits.dispose()
+  }
+  return indices.length ? correct / indices.length : Number.NaN
+}
