@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { RunRecord, TaskSummary } from '../../shared/api/contract'
 import { COMPARED_METRICS, methodComparisonOption, summarizeByMethod } from '../../shared/charts/method-comparison'
 import { METRIC_GROUPS } from '../../shared/metrics/groups'
+import { redirectionOption } from '../../shared/charts/redirection'
 import type { ForgetTask } from '../../shared/task-spec'
 import { findBuiltinDataset } from '../../shared/datasets'
 import { renderChartSvg } from './svg-charts'
@@ -146,6 +147,10 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       },
       { svg: chartSvg, width: 500, margin: [0, 12, 0, 0] },
       ...groupTables(runs),
+      ...runs.flatMap((r) => {
+        const option = r.method === 'rem' && r.status === 'done' ? redirectionOption(r, { animation: false }) : null
+        return option ? [{ svg: renderChartSvg(option), width: 500, margin: [0, 12, 0, 0] }] : []
+      }),
       sectionHeader('Models'),
       {
         table: {
