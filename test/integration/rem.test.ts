@@ -38,8 +38,19 @@ describe('REM on corrupted data', () => {
     expect(m.rem!.remForgetAccuracyMask).toHaveLength(11)
   }, 400_000)
 
-  it('random swap at discovery 0.5: REM heals more of D_c than finetuning', async () => {
-    const m = await audit({ name: 'rem random swap', task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 300, discoveryRate: 0.5 }, methods: ['rem', 'finetune'] })
-    expect(m.rem!.healedTrain).toBeGreaterThan(m.finetune!.healedTrain)
+  // The issue also asks for REM's healedTrain to beat finetune's on random swap. At this scale it does not
+  // (0.60 against 0.675): REM heals the discovered samples better but the undiscovered ones worse. That
+  // claim is reported as not reproduced rather than asserted. What REM does do is checked below.
+  it('random swap at discovery 0.5: REM removes the known noisy labels and heals the discovered samples better than the original', async () => {
+    const m = await audit({
+      name: 'rem random swap',
+      dataset: { id: 'fashion-mnist', trainLimit: 2000, testLimit: 500 },
+      train: { epochs: 20, batchSize: 64, learningRate: 0.05 },
+      task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 200, discoveryRate: 0.5 },
+      methods: ['rem']
+    })
+    expect(m.rem!.forgetAccuracy).toBeLessThanOrEqual(0.2)
+    expect(m.rem!.healedDiscovered).toBeGreaterThan(m.original!.healedDiscovered)
+    expect(Math.abs(m.rem!.utility - m.original!.utility)).toBeLessThanOrEqual(0.03)
   }, 400_000)
 })
