@@ -74,6 +74,21 @@ export const METHOD_CATALOG = {
     needs: 'forget set',
     description: 'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
     params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold: z.number().min(0).max(1).default(0.2) }).strict()
+  },
+  potion: {
+    label: 'Potion (adaptive label-free dampening)',
+    inheritsFromTrain: [],
+    needs: 'forget set, retain set (no labels)',
+    description:
+      'Dampens the parameters that matter far more to the forget set than to the retain set (importance from output-norm gradients, no labels), loosening the selection until forget accuracy falls below the cut.',
+    params: z
+      .object({
+        lambda: z.number().positive().default(1),
+        relativeCut: z.number().min(0).max(1).default(0.2),
+        absoluteCut: z.number().min(0).max(1).default(0.2),
+        maxTries: z.number().int().min(1).max(200).default(50)
+      })
+      .strict()
   }
 } as const
 

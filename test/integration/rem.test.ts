@@ -53,4 +53,16 @@ describe('REM on corrupted data', () => {
     expect(m.rem!.healedDiscovered).toBeGreaterThan(m.original!.healedDiscovered)
     expect(Math.abs(m.rem!.utility - m.original!.utility)).toBeLessThanOrEqual(0.03)
   }, 400_000)
+
+  it('the baselines beside REM: NPO and gradient ascent stop once D_f is forgotten; Potion dampens few parameters', async () => {
+    const m = await audit({ name: 'baselines', task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 150, discoveryRate: 0.5 }, methods: ['npo', 'gradient-ascent', 'potion'] })
+    for (const id of ['npo', 'gradient-ascent']) {
+      expect(m[id]!.forgetAccuracy, id).toBeLessThanOrEqual(0.2)
+      expect(m[id]!.bestEpoch, id).toBeGreaterThan(0)
+    }
+    expect(m.potion!.forgetAccuracy).toBeLessThanOrEqual(0.2)
+    expect(m.potion!.attackSuccessRate).toBeLessThan(m.original!.attackSuccessRate / 2)
+    expect(m.potion!.paramsChanged).toBeLessThan(0.1)
+    expect(m.potion!.potionTries).toBeGreaterThanOrEqual(1)
+  }, 400_000)
 })

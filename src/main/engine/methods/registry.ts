@@ -1,6 +1,7 @@
 import type { MethodId } from '../../../shared/methods'
 import type { UnlearningMethod } from './context'
 import { finetune } from './finetune'
+import { potion } from './potion'
 import { removalMethod } from './removal'
 import { rem } from './rem/rem'
 import { retrain } from './retrain'
@@ -10,5 +11,6 @@ export const METHODS: Record<MethodId, UnlearningMethod> = {
   finetune,
   rem,
   npo: removalMethod('npo'),
-  'gradient-ascent': removalMethod('gradient-ascent')
+  'gradient-ascent': removalMethod('gradient-ascent'),
+  potion
 }
