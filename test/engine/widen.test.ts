@@ -35,6 +35,28 @@ describe('REM widening', () => {
     for (const m of [original, widened.model, narrowed]) m.dispose()
   })
 
+  it('widens a model built elsewhere (tfjs-layers, residual Add, softmax head) with the same guarantee', async () => {
+    const input = tf.input({ shape: [8, 8, 1] })
+    const c1 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }).apply(input) as tf.SymbolicTensor
+    const bn = tf.layers.batchNormalization().apply(c1) as tf.SymbolicTensor
+    const c2 = tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(bn) as tf.SymbolicTensor
+    const sum = tf.layers.add().apply([c2, bn]) as tf.SymbolicTensor
+    const pooled = tf.layers.globalAveragePooling2d({}).apply(tf.layers.activation({ activation: 'relu' }).apply(sum)) as tf.SymbolicTensor
+    const out = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(pooled) as tf.SymbolicTensor
+    const lm = tf.model({ inputs: input, outputs: out })
+    const { fromLayersModel } = await import('../../src/main/engine/model/layers-format')
+    const imported = fromLayersModel(lm)
+    const widened = widenModel(imported, 0.5, 1)
+    const x = tf.randomUniform([3, 8, 8, 1], 0, 1, 'float32', 9)
+    const drop = buildMasks(widened.maskPoints, [0, 1, 2], 'drop', { p: 0.2, seed: 0 })
+    expect(maxDiff(imported.forward(x), widened.model.forward(x, { masks: drop }))).toBeLessThan(1e-5)
+    const narrowed = narrowModel(widened)
+    expect(maxDiff(imported.forward(x), narrowed.forward(x))).toBeLessThan(1e-6)
+    tf.dispose([x, ...Object.values(drop)])
+    lm.dispose()
+    for (const m of [imported, widened.model, narrowed]) m.dispose()
+  })
+
   it('masks are deterministic per sample id, differ between ids, and D_f shares one', () => {
     const original = FunctionalModel.initialize(buildArchitecture('cnn-small', [12, 12, 1], 4), 2)
     const { maskPoints } = widenModel(original, 0.5, 7)

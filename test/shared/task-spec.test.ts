@@ -36,6 +36,13 @@ describe('task spec validation', () => {
     expect(() => parseTaskSpec(withChange(change))).toThrow(message)
   })
 
+  it('exposes every REM setting and its ablations as parameters, with the paper defaults', () => {
+    const spec = parseTaskSpec(withChange((s) => (s.methods = ['rem', { id: 'rem', params: { redirection: false, continuedRemoval: false, flush: 'gradient-ascent' } }])))
+    expect(spec.methods[0]!.params).toMatchObject({ capacity: 0.5, pMem: 0.2, beta: 1, rounds: 10, removalThreshold: 0.2, maxFlushEpochs: 100, redirection: true, continuedRemoval: true, flush: 'npo' })
+    expect(spec.methods[1]!.params).toMatchObject({ redirection: false, continuedRemoval: false, flush: 'gradient-ascent' })
+    expect(() => parseTaskSpec(withChange((s) => (s.methods = [{ id: 'rem', params: { capacity: 1.5 } }])))).toThrow(/^methods\[0\]\.params\.capacity: /)
+  })
+
   it('checks class indices and subset sizes against the dataset', () => {
     const classes = parseTaskSpec(withChange((s) => (s.task = { kind: 'class', classes: [3, 12] })))
     expect(() => checkSpecAgainstDataset(classes, fmnist)).toThrow(/task\.classes\[1\]: class 12 does not exist/)
