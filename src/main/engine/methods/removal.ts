@@ -30,10 +30,12 @@ export function removalMethod(kind: 'npo' | 'gradient-ascent'): UnlearningMethod
       const f = await accuracy(m, ctx.train, ctx.split.forget)
       return { f, proxy: (await accuracy(m, ctx.train, ctx.split.retain)) * (1 - Math.max(f, p.removalThreshold)) }
     }
-    let best = { model: ctx.original.clone(), ...(await proxyOf(ctx.original)), epoch: 0 }
+    // The best checkpoint so far, owned here until it is returned.
+    const start = await proxyOf(ctx.original)
+    let best: { model: FunctionalModel | null; proxy: number; epoch: number } = { model: ctx.original.clone(), proxy: start.proxy, epoch: 0 }
     let steps = 0
     try {
-      let forgetAccuracy = best.f
+      let forgetAccuracy = start.f
       for (let epoch = 1; epoch <= p.maxEpochs && forgetAccuracy > p.removalThreshold; epoch++) {
         const run = await runCustomEpoch({
           data: ctx.train,
@@ -53,13 +55,13 @@ export function removalMethod(kind: 'npo' | 'gradient-ascent'): UnlearningMethod
         const now = await proxyOf(model)
         forgetAccuracy = now.f
         if (now.proxy > best.proxy) {
-          best.model.dispose()
-          best = { model: model.clone(), ...now, epoch }
+          best.model?.dispose()
+          best = { model: model.clone(), proxy: now.proxy, epoch }
         }
         ctx.progress(epoch / p.maxEpochs, `epoch ${epoch}: forget accuracy ${forgetAccuracy.toFixed(2)}`)
       }
-      const chosen = best.model
-      best = { ...best, model: null as unknown as FunctionalModel }
+      const chosen = best.model!
+      best.model = null
       return { model: chosen, steps, extraMetrics: { bestEpoch: best.epoch } }
     } finally {
       best.model?.dispose()
