@@ -89,6 +89,22 @@ export const METHOD_CATALOG = {
         maxTries: z.number().int().min(1).max(200).default(50)
       })
       .strict()
+  },
+  del: {
+    label: 'DEL (Deletion by Example Localization)',
+    inheritsFromTrain: [],
+    needs: 'forget set, retain set',
+    description:
+      'Scores channels by |θ·∇loss| on the forget set, resets the top 30 % of parameters to fresh initial values, and finetunes only those (and the classifier head) on the retain set.',
+    params: z
+      .object({
+        localization: z.enum(['del', 'salun', 'random']).default('del'),
+        budget: z.number().gt(0).max(1).default(0.3),
+        // The paper finetunes 30 epochs at lr 0.015 (CIFAR-10, ResNet-18); a CPU-sized default here.
+        epochs: epochs.default(2),
+        learningRate: positive.default(0.015)
+      })
+      .strict()
   }
 } as const
 

@@ -1,5 +1,6 @@
 import type { MethodId } from '../../../shared/methods'
 import type { UnlearningMethod } from './context'
+import { del } from './del'
 import { finetune } from './finetune'
 import { potion } from './potion'
 import { removalMethod } from './removal'
@@ -12,5 +13,6 @@ export const METHODS: Record<MethodId, UnlearningMethod> = {
   rem,
   npo: removalMethod('npo'),
   'gradient-ascent': removalMethod('gradient-ascent'),
-  potion
+  potion,
+  del
 }

@@ -1,5 +1,5 @@
 import type { FunctionalModel } from '../model/functional-model'
-import { trainClassifier } from '../train/loop'
+import { trainClassifier, type TrainOptions } from '../train/loop'
 import { hashSeed } from '../util/random'
 import type { MethodContext, MethodOutcome } from './context'
 
@@ -11,11 +11,12 @@ export function lossText(loss: number): string {
 export async function trainOnRetain(
   ctx: MethodContext,
   model: FunctionalModel,
-  settings: { epochs: number; learningRate: number; orderLabel: string }
+  settings: { epochs: number; learningRate: number; orderLabel: string; overrides?: Partial<TrainOptions> }
 ): Promise<MethodOutcome> {
   try {
     const result = await trainClassifier(model, ctx.train, {
       ...ctx.spec.train,
+      ...settings.overrides,
       indices: ctx.split.retain,
       epochs: settings.epochs,
       learningRate: settings.learningRate,

@@ -26,6 +26,10 @@ export interface TrainOptions {
   seed: number
   /** Only these variables are updated; default: every trainable weight. */
   variables?: tf.Variable[]
+  /** 0/1 masks multiplied into the gradients (DEL, SalUn): with momentum SGD and no weight decay, a 0 freezes the element. */
+  gradientMasks?: Map<tf.Variable, tf.Tensor>
+  /** The cosine schedule ends at this fraction of the learning rate (default 0). */
+  scheduleFloor?: number
   onProgress?: (p: TrainProgress) => void
   cancel?: CancelToken
 }
@@ -52,14 +56,18 @@ export async function trainClassifier(model: FunctionalModel, data: TensorSplit,
       const order = shuffled(opt.indices, createRng(hashSeed(opt.seed, `epoch-${epoch}`)))
       for (let start = 0; start < order.length; start += opt.batchSize) {
         throwIfCancelled(opt.cancel)
-        const lr = scheduledRate(opt.learningRate, opt.schedule ?? 'constant', step, totalSteps)
+        const lr = scheduledRate(opt.learningRate, opt.schedule ?? 'constant', step, totalSteps, opt.scheduleFloor ?? 0)
         const batch = gatherBatch(data, order.slice(start, start + opt.batchSize))
         const loss = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(
             () => meanCrossEntropy(model.forward(batch.x, { training: true, dropoutSeed: hashSeed(opt.seed, `step-${step}`) }), batch.y),
             vars
           )
-          optimizer.step(vars, vars.map((v) => grads[v.name]!), lr)
+          const masked = vars.map((v) => {
+            const mask = opt.gradientMasks?.get(v)
+            return mask ? tf.mul(grads[v.name]!, mask) : grads[v.name]!
+          })
+          optimizer.step(vars, masked, lr)
           return value
         })
         tf.dispose([batch.x, batch.y])
