@@ -92,7 +92,8 @@ export const METHOD_CATALOG = {
   },
   del: {
     label: 'DEL (Deletion by Example Localization)',
-    inheritsFromTrain: [],
+    // The paper finetunes as many epochs as the model was trained (30 and 30 on CIFAR-10).
+    inheritsFromTrain: ['epochs'],
     needs: 'forget set, retain set',
     description:
       'Scores channels by |θ·∇loss| on the forget set, resets the top 30 % of parameters to fresh initial values, and finetunes only those (and the classifier head) on the retain set.',
@@ -100,8 +101,7 @@ export const METHOD_CATALOG = {
       .object({
         localization: z.enum(['del', 'salun', 'random']).default('del'),
         budget: z.number().gt(0).max(1).default(0.3),
-        // The paper finetunes 30 epochs at lr 0.015 (CIFAR-10, ResNet-18); a CPU-sized default here.
-        epochs: epochs.default(2),
+        epochs: epochs.optional(),
         learningRate: positive.default(0.015)
       })
       .strict()

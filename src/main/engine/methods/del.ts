@@ -38,7 +38,7 @@ export const del: UnlearningMethod = async (ctx) => {
   })
   try {
     const outcome = await trainOnRetain(ctx, model, {
-      epochs: p.epochs,
+      epochs: p.epochs ?? ctx.spec.train.epochs,
       learningRate: p.learningRate,
       orderLabel: 'del-finetune',
       overrides: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.01, gradientMasks }
