@@ -105,6 +105,26 @@ export const METHOD_CATALOG = {
         learningRate: positive.default(0.015)
       })
       .strict()
+  },
+  unsir: {
+    label: 'UNSIR (error-maximising noise)',
+    inheritsFromTrain: [],
+    needs: 'retain subset (class forgetting only)',
+    description:
+      'Learns noise that maximises the error on each forgotten class, then impairs the model with that noise plus a small retain subset at a high learning rate, and repairs it on the retain subset.',
+    params: z
+      .object({
+        noiseBatch: z.number().int().min(1).max(4096).default(256),
+        noiseSteps: z.number().int().min(1).max(10000).default(40),
+        noiseLearningRate: positive.default(0.1),
+        noiseWeight: z.number().min(0).default(0.1),
+        noiseCopies: z.number().int().min(1).max(1000).default(20),
+        retainPerClass: z.number().int().min(1).default(1000),
+        impairLearningRate: positive.default(0.02),
+        repairLearningRate: positive.default(0.01),
+        referenceNotebook: z.boolean().default(false)
+      })
+      .strict()
   }
 } as const
 

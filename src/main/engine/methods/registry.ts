@@ -6,6 +6,7 @@ import { potion } from './potion'
 import { removalMethod } from './removal'
 import { rem } from './rem/rem'
 import { retrain } from './retrain'
+import { unsir } from './unsir'
 
 export const METHODS: Record<MethodId, UnlearningMethod> = {
   retrain,
@@ -14,5 +15,6 @@ export const METHODS: Record<MethodId, UnlearningMethod> = {
   npo: removalMethod('npo'),
   'gradient-ascent': removalMethod('gradient-ascent'),
   potion,
-  del
+  del,
+  unsir
 }
