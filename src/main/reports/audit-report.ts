@@ -7,6 +7,7 @@ import type { RunRecord, TaskSummary } from '../../shared/api/contract'
 import { COMPARED_METRICS, methodComparisonOption, summarizeByMethod } from '../../shared/charts/method-comparison'
 import { METRIC_GROUPS } from '../../shared/metrics/groups'
 import { redirectionOption } from '../../shared/charts/redirection'
+import { resetLayersOption } from '../../shared/charts/reset-layers'
 import type { ForgetTask } from '../../shared/task-spec'
 import { findBuiltinDataset } from '../../shared/datasets'
 import { renderChartSvg } from './svg-charts'
@@ -148,14 +149,15 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       { svg: chartSvg, width: 500, margin: [0, 12, 0, 0] },
       ...groupTables(runs),
       ...runs.flatMap((r) => {
-        const option = r.method === 'rem' && r.status === 'done' ? redirectionOption(r, { animation: false }) : null
-        return option ? [{ svg: renderChartSvg(option), width: 500, margin: [0, 12, 0, 0] }] : []
+        if (r.status !== 'done') return []
+        const options = [r.method === 'rem' ? redirectionOption(r, { animation: false }) : null, resetLayersOption(r, { animation: false })]
+        return options.filter((o) => o !== null).map((o) => ({ svg: renderChartSvg(o), width: 500, margin: [0, 12, 0, 0] }))
       }),
       sectionHeader('Models'),
       {
         table: {
           headerRows: 1,
-          widths: [70, 25, '*'],
+          widths: [70, 32, '*'],
           body: [
             ['Method', 'Seed', 'Output model sha256'].map((h) => ({ text: h, bold: true })),
             ...runs.map((r) => [r.method, String(r.seed), { text: r.outputModelSha256 ?? '—', style: 'mono' }])
@@ -169,7 +171,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       {
         table: {
           headerRows: 1,
-          widths: [70, 25, 55, '*'],
+          widths: [70, 32, 55, '*'],
           body: [
             ['Method', 'Seed', 'Status', 'Error'].map((h) => ({ text: h, bold: true })),
             ...runs.map((r) => [r.method, String(r.seed), r.status, r.error ?? ''])

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest'
+import type { RunRecord } from '../../src/shared/api/contract'
+import { methodComparisonOption, summarizeByMethod } from '../../src/shared/charts/method-comparison'
+import { redirectionOption } from '../../src/shared/charts/redirection'
+import { resetLayersOption } from '../../src/shared/charts/reset-layers'
+
+function run(method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done'): RunRecord {
+  return { id: `${method}-${seed}`, taskId: 't', method, params: {}, seed, status, backend: 'wasm', error: null, steps: 1, forgetCount: 1, retainCount: 1, forgetSha256: null, inputModelSha256: null, outputModelSha256: null, createdAt: 0, startedAt: 0, endedAt: 0, metrics }
+}
+
+describe('shared chart builders', () => {
+  it('average finished runs over seeds and ignore failed ones', () => {
+    const runs = [run('rem', 0, { testAccuracy: 0.8 }), run('rem', 1, { testAccuracy: 0.6 }), run('rem', 2, { testAccuracy: 0.1 }, 'failed')]
+    expect(summarizeByMethod(runs)[0]).toMatchObject({ method: 'rem', seeds: 2, means: { testAccuracy: 0.7 } })
+    const option = methodComparisonOption(runs) as { series: Array<{ name: string; data: Array<number | null> }> }
+    expect(option.series.find((s) => s.name === 'Test accuracy')!.data).toEqual([0.7])
+  })
+
+  it("draw REM's redirection by round and mark the kept round", () => {
+    const option = redirectionOption(run('rem', 0, { remForgetAccuracyDrop: [1, 0.1, 0], remForgetAccuracyMask: [1, 0.5, 0.7], remBestRound: 2 })) as { xAxis: { data: string[] }; series: Array<{ data: number[]; markLine?: unknown }> }
+    expect(option.xAxis.data).toEqual(['0', '1', '2'])
+    expect(option.series.map((s) => s.data)).toEqual([
+      [1, 0.1, 0],
+      [1, 0.5, 0.7]
+    ])
+    expect(option.series[0]!.markLine).toBeDefined()
+    expect(redirectionOption(run('finetune', 0, { testAccuracy: 0.8 }))).toBeNull()
+  })
+
+  it("draw DEL's resets per layer", () => {
+    const option = resetLayersOption(run('del', 0, { 'resetElements.dense1': 120, 'resetElements.logits': 3, testAccuracy: 0.8 })) as { xAxis: { data: string[] }; series: Array<{ data: number[] }> }
+    expect(option.xAxis.data).toEqual(['dense1', 'logits'])
+    expect(option.series[0]!.data).toEqual([120, 3])
+    expect(resetLayersOption(run('rem', 0, { testAccuracy: 0.8 }))).toBeNull()
+  })
+})
