@@ -125,6 +125,20 @@ export const METHOD_CATALOG = {
         referenceNotebook: z.boolean().default(false)
       })
       .strict()
+  },
+  mnemonic: {
+    label: 'One-shot Mnemonic-code unlearning',
+    inheritsFromTrain: [],
+    needs: 'training-time preparation (mnemonic codes); no data at forgetting time',
+    description:
+      'The model is trained with one random code image per class mixed in. Forgetting is a single perturbation of every parameter by the ratio of its Fisher information on the forgotten classes\' codes to the others\', computed from the codes alone.',
+    params: z
+      .object({
+        // Defaults for 28×28 grey images, as in the paper's MNIST setting.
+        lambda1: z.number().positive().default(1e-3),
+        lambda2: z.number().positive().default(10)
+      })
+      .strict()
   }
 } as const
 

@@ -22,7 +22,9 @@ const TrainConfig = z
     learningRate: z.number().positive().max(10),
     momentum: z.number().min(0).max(0.999).default(0.9),
     weightDecay: z.number().min(0).max(1).default(0),
-    schedule: z.enum(['constant', 'cosine']).default('cosine')
+    schedule: z.enum(['constant', 'cosine']).default('cosine'),
+    /** Train with one random code image per class mixed in (needed by one-shot Mnemonic-code unlearning). */
+    mnemonicCodes: z.object({ tMix: z.number().gt(0).lt(1).default(0.1) }).strict().optional()
   })
   .strict()
 

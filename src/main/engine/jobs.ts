@@ -11,6 +11,7 @@ import { FunctionalModel } from './model/functional-model'
 import { loadModel, saveModel } from './model/model-files'
 import { METHODS } from './methods/registry'
 import { lossText } from './methods/retain-training'
+import { generateCodes, loadCodes, type MnemonicCodes, saveCodes } from './train/mnemonic-codes'
 import type { Job, JobResult, Phase } from './protocol'
 import { trainClassifier } from './train/loop'
 import { disposeTensorSplit, type TensorSplit, toTensorSplit } from './train/tensor-data'
@@ -80,13 +81,18 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   let model: FunctionalModel
   let original: FunctionalModel | null = null
   let extraMetrics: Record<string, number | number[]> = {}
+  let codes: MnemonicCodes | null = null
   let steps: number
   if (job.kind === 'train-original') {
     const graph = buildArchitecture(spec.model.arch as ArchitectureId, data.dataset.info.inputShape, data.dataset.info.classNames.length)
     model = FunctionalModel.initialize(graph, hashSeed(job.seed, 'original'))
+    const mnemonic = spec.train.mnemonicCodes
+    codes = mnemonic ? generateCodes(graph.numClasses, graph.inputShape, mnemonic.tMix, job.seed) : null
+    const codeTensor = codes ? tf.tensor(codes.values, [codes.classes, ...codes.inputShape]) : null
     try {
       const result = await trainClassifier(model, train, {
         ...spec.train,
+        ...(codes && codeTensor ? { mnemonic: { codes: codeTensor, tMix: codes.tMix } } : {}),
         indices: Int32Array.from({ length: train.count }, (_, i) => i),
         seed: hashSeed(job.seed, 'original-order'),
         cancel: ctx.cancel,
@@ -96,12 +102,15 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     } catch (err) {
       model.dispose()
       throw err
+    } finally {
+      codeTensor?.dispose()
     }
   } else {
     if (!isMethodId(job.method.id)) throw new Error(`Unknown method "${job.method.id}"`)
     const method = spec.methods.find((m) => m.id === job.method.id && JSON.stringify(m.params) === JSON.stringify(job.method.params))
     const loaded = await loadModel(job.originalDir)
     original = loaded.model
+    codes = await loadCodes(job.originalDir)
     try {
       const outcome = await METHODS[job.method.id]({
         original,
@@ -110,6 +119,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
         spec,
         params: method?.params ?? job.method.params,
         seed: job.seed,
+        codes,
         cancel: ctx.cancel,
         progress: (f, detail) => ctx.progress('unlearning', WORK_SHARE * f, detail)
       })
@@ -128,7 +138,9 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     const evaluation = { task: spec.task, taskData, train, test: data.test, numClasses: info.classNames.length, inputShape: info.inputShape, seed: job.seed }
     const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), ...extraMetrics, seconds }
     ctx.progress('saving', 0.98, 'writing the model files')
-    const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed })
+    const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed, mnemonicCodes: codes !== null })
+    // Codes stay with every model derived from a code-trained one, so it can be forgotten from again.
+    if (codes) await saveCodes(saved.dir, codes)
     return {
       backend: backend.name,
       tfjsVersion: backend.tfjsVersion,

@@ -3,6 +3,7 @@ import type { ForgetSplit } from '../data/splits'
 import type { FunctionalModel } from '../model/functional-model'
 import type { TensorSplit } from '../train/tensor-data'
 import type { CancelToken } from '../util/cancel'
+import type { MnemonicCodes } from '../train/mnemonic-codes'
 
 /** What an unlearning method gets: the original model (read-only), the data and the split. */
 export interface MethodContext {
@@ -12,6 +13,8 @@ export interface MethodContext {
   spec: TaskSpec
   params: Record<string, unknown>
   seed: number
+  /** The mnemonic codes the original was trained with, if it was. */
+  codes?: MnemonicCodes | null
   /** Fraction of the method's own work done, in [0,1]. */
   progress: (fraction: number, detail: string) => void
   cancel: CancelToken

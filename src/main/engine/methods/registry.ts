@@ -2,6 +2,7 @@ import type { MethodId } from '../../../shared/methods'
 import type { UnlearningMethod } from './context'
 import { del } from './del'
 import { finetune } from './finetune'
+import { mnemonic } from './mnemonic'
 import { potion } from './potion'
 import { removalMethod } from './removal'
 import { rem } from './rem/rem'
@@ -16,5 +17,6 @@ export const METHODS: Record<MethodId, UnlearningMethod> = {
   'gradient-ascent': removalMethod('gradient-ascent'),
   potion,
   del,
-  unsir
+  unsir,
+  mnemonic
 }

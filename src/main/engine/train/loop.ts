@@ -5,6 +5,7 @@ import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/ca
 import { meanCrossEntropy } from './loss'
 import { createOptimizer, scheduledRate } from './optimizers'
 import { gatherBatch, type TensorSplit } from './tensor-data'
+import { mixCodes } from './mnemonic-codes'
 
 export interface TrainProgress {
   step: number
@@ -30,6 +31,8 @@ export interface TrainOptions {
   gradientMasks?: Map<tf.Variable, tf.Tensor>
   /** The cosine schedule ends at this fraction of the learning rate (default 0). */
   scheduleFloor?: number
+  /** Mix class codes into the batches (Mnemonic-code training): codes [classes, ...input], probability tMix. */
+  mnemonic?: { codes: tf.Tensor; tMix: number }
   onProgress?: (p: TrainProgress) => void
   cancel?: CancelToken
 }
@@ -58,6 +61,11 @@ export async function trainClassifier(model: FunctionalModel, data: TensorSplit,
         throwIfCancelled(opt.cancel)
         const lr = scheduledRate(opt.learningRate, opt.schedule ?? 'constant', step, totalSteps, opt.scheduleFloor ?? 0)
         const batch = gatherBatch(data, order.slice(start, start + opt.batchSize))
+        if (opt.mnemonic) {
+          const mixed = mixCodes(batch.x, batch.y, opt.mnemonic.codes, opt.mnemonic.tMix, opt.seed, step)
+          batch.x.dispose()
+          batch.x = mixed
+        }
         const loss = tf.tidy(() => {
           const { value, grads } = tf.variableGrads(
             () => meanCrossEntropy(model.forward(batch.x, { training: true, dropoutSeed: hashSeed(opt.seed, `step-${step}`) }), batch.y),
