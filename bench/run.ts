@@ -55,13 +55,48 @@ async function main(): Promise<void> {
   process.stdout.write(`\nEngine throughput (${backend.name}, tfjs ${backend.tfjsVersion}, batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples; live tensors at the end: ${tf.memory().numTensors})\n\n`)
   process.stdout.write('| workload | ours | unit | backend | peak RSS (MB) |\n|---|---:|---|---|---:|\n')
   for (const e of entries) process.stdout.write(`| ${e.name} | ${e.ours.toFixed(0)} | ${e.unit} | ${e.backend} | ${e.peakRssMb.toFixed(0)} |\n`)
-  entries.push(...(await methodTimings(root, backend.name)))
+  entries.push(...(await classMethodTimings(root, backend.name)))
+  if (!process.argv.includes('--skip-rem')) entries.push(...(await methodTimings(root, backend.name)))
   writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(entries.map((e) => ({ ...e, ours: Number(e.ours.toFixed(1)), peakRssMb: Number(e.peakRssMb.toFixed(0)) })), null, 2) + '\n')
+}
+
+/** Seconds per run of the class-forgetting methods on the quickstart-sized task (class 1), with mnemonic codes. */
+async function classMethodTimings(root: string, backend: string): Promise<Entry[]> {
+  const spec = {
+    name: 'bench class',
+    dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
+    model: { arch: 'cnn-small' },
+    train: { epochs: 4, batchSize: 128, learningRate: 0.05, mnemonicCodes: { tMix: 0.1 } },
+    task: { kind: 'class', classes: [1] },
+    methods: ['retrain', 'finetune', 'del', 'unsir', 'mnemonic'],
+    seeds: [0]
+  }
+  return timeMethods(root, backend, spec, 'class-quickstart')
+}
+
+async function timeMethods(root: string, backend: string, spec: Record<string, unknown>, label: string): Promise<Entry[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'ua-bench-'))
+  const ctx = { cancel: { cancelled: false }, progress: () => undefined }
+  const base = { resourcesDir: join(root, 'resources'), spec, seed: 0 }
+  const original = await runJob({ ...base, kind: 'train-original', outDir: join(dir, 'original') }, ctx)
+  const rows: Entry[] = []
+  const seconds: Record<string, number> = {}
+  for (const method of parseTaskSpec(spec).methods) {
+    const r = await runJob({ ...base, kind: 'unlearn', method, originalDir: original.model.dir, outDir: join(dir, method.id) }, ctx)
+    seconds[method.id] = r.seconds
+    rows.push({ name: `${method.id}-${label}`, ours: r.seconds, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+  }
+  rmSync(dir, { recursive: true, force: true })
+  process.stdout.write(`\nMethod runs, ${label} (original trained in ${original.seconds.toFixed(0)} s)\n\n| method | seconds | × finetune | × retrain |\n|---|---:|---:|---:|\n`)
+  for (const [id, s] of Object.entries(seconds)) {
+    const vs = (ref: string) => (seconds[ref] ? (s / seconds[ref]!).toFixed(2) : '—')
+    process.stdout.write(`| ${id} | ${s.toFixed(1)} | ${vs('finetune')} | ${vs('retrain')} |\n`)
+  }
+  return rows
 }
 
 /** Seconds per method run on the quickstart-sized poison task (cnn-small, 6,000 images, |D_c| = 300, discovery 0.5). */
 async function methodTimings(root: string, backend: string): Promise<Entry[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'ua-bench-'))
   const spec = {
     name: 'bench poison',
     dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
@@ -71,20 +106,7 @@ async function methodTimings(root: string, backend: string): Promise<Entry[]> {
     methods: ['finetune', 'rem'],
     seeds: [0]
   }
-  const ctx = { cancel: { cancelled: false }, progress: () => undefined }
-  const base = { resourcesDir: join(root, 'resources'), spec, seed: 0 }
-  const original = await runJob({ ...base, kind: 'train-original', outDir: join(dir, 'original') }, ctx)
-  const rows: Entry[] = []
-  const seconds: Record<string, number> = {}
-  for (const method of parseTaskSpec(spec).methods) {
-    const r = await runJob({ ...base, kind: 'unlearn', method, originalDir: original.model.dir, outDir: join(dir, method.id) }, ctx)
-    seconds[method.id] = r.seconds
-    rows.push({ name: `${method.id}-poison-quickstart`, ours: r.seconds, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
-  }
-  rmSync(dir, { recursive: true, force: true })
-  process.stdout.write(`\nMethod runs on the quickstart-sized poison task (original trained in ${original.seconds.toFixed(0)} s)\n\n| method | seconds | × finetune |\n|---|---:|---:|\n`)
-  for (const [id, s] of Object.entries(seconds)) process.stdout.write(`| ${id} | ${s.toFixed(1)} | ${(s / seconds.finetune!).toFixed(1)} |\n`)
-  return rows
+  return timeMethods(root, backend, spec, 'poison-quickstart')
 }
 
 main().catch((err: Error) => {
