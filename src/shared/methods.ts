@@ -139,6 +139,28 @@ export const METHOD_CATALOG = {
         lambda2: z.number().positive().default(10)
       })
       .strict()
+  },
+  // NegGrad+, ℓ1-sparse and random labels: 10 epochs, as in the SalUn-family code these baselines come from.
+  'neggrad-plus': {
+    label: 'NegGrad+',
+    inheritsFromTrain: [],
+    needs: 'forget set, retain set',
+    description: 'Descends the retain loss while ascending the forget loss: 0.99·CE(retain) − 0.01·CE(forget), with forget batches cycled alongside retain batches.',
+    params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.99) }).strict()
+  },
+  'l1-sparse': {
+    label: 'ℓ1-sparse finetuning',
+    inheritsFromTrain: [],
+    needs: 'retain set',
+    description: 'Finetunes on the retain set with an ℓ1 penalty on the weights whose strength decays linearly from 7e-5, pushing the model toward a sparser one that forgets more readily.',
+    params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), alpha: z.number().min(0).default(7e-5) }).strict()
+  },
+  'random-label': {
+    label: 'Random labels',
+    inheritsFromTrain: [],
+    needs: 'forget set, retain set',
+    description: 'Relabels the forget set with uniformly random wrong classes and finetunes on it together with the retain set.',
+    params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01) }).strict()
   }
 } as const
 

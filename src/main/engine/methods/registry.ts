@@ -7,6 +7,7 @@ import { potion } from './potion'
 import { removalMethod } from './removal'
 import { rem } from './rem/rem'
 import { retrain } from './retrain'
+import { l1Sparse, negGradPlus, randomLabel } from './simple-baselines'
 import { unsir } from './unsir'
 
 export const METHODS: Record<MethodId, UnlearningMethod> = {
@@ -18,5 +19,8 @@ export const METHODS: Record<MethodId, UnlearningMethod> = {
   potion,
   del,
   unsir,
-  mnemonic
+  mnemonic,
+  'neggrad-plus': negGradPlus,
+  'l1-sparse': l1Sparse,
+  'random-label': randomLabel
 }

@@ -1,0 +1,113 @@
+import * as tf from '@tensorflow/tfjs'
+import type { MethodParams } from '../../../shared/methods'
+import { runCustomEpoch } from '../train/custom-epoch'
+import { meanCrossEntropy } from '../train/loss'
+import { trainClassifier } from '../train/loop'
+import { createOptimizer, scheduledRate } from '../train/optimizers'
+import { gatherBatch } from '../train/tensor-data'
+import { createRng, hashSeed } from '../util/random'
+import type { UnlearningMethod } from './context'
+
+/** NegGrad+: 0.99·CE(retain batch) − 0.01·CE(forget batch), forget batches cycled beside the retain ones; constant LR. */
+export const negGradPlus: UnlearningMethod = async (ctx) => {
+  const p = ctx.params as MethodParams<'neggrad-plus'>
+  const model = ctx.original.clone()
+  const vars = model.trainableVariables()
+  const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9 })
+  const forget = ctx.split.forget
+  const batch = ctx.spec.train.batchSize
+  let cursor = 0
+  let steps = 0
+  try {
+    for (let epoch = 0; epoch < p.epochs; epoch++) {
+      const run = await runCustomEpoch({
+        data: ctx.train,
+        indices: ctx.split.retain,
+        batchSize: batch,
+        seed: hashSeed(ctx.seed, `neggrad-${epoch}`),
+        vars,
+        optimizer,
+        learningRate: p.learningRate,
+        cancel: ctx.cancel,
+        loss: (b) => {
+          const ids = Int32Array.from({ length: Math.min(batch, forget.length) }, (_, k) => forget[(cursor + k) % forget.length]!)
+          cursor = (cursor + ids.length) % forget.length
+          const f = gatherBatch(ctx.train, ids)
+          return tf.sub(tf.mul(meanCrossEntropy(model.forward(b.x, { training: true }), b.y), p.retainWeight), tf.mul(meanCrossEntropy(model.forward(f.x, { training: true }), f.y), 1 - p.retainWeight)) as tf.Scalar
+        }
+      })
+      steps += run.steps
+      ctx.progress((epoch + 1) / p.epochs, `epoch ${epoch + 1}/${p.epochs}`)
+    }
+    return { model, steps }
+  } catch (err) {
+    model.dispose()
+    throw err
+  } finally {
+    optimizer.dispose()
+  }
+}
+
+/** ℓ1-sparse: CE on the retain set plus α_t·‖θ‖₁, α_t decaying linearly from α; cosine (per epoch) to 0.01·lr. */
+export const l1Sparse: UnlearningMethod = async (ctx) => {
+  const p = ctx.params as MethodParams<'l1-sparse'>
+  const model = ctx.original.clone()
+  const vars = model.trainableVariables()
+  const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9 })
+  let steps = 0
+  try {
+    for (let epoch = 0; epoch < p.epochs; epoch++) {
+      const alpha = p.alpha * (1 - epoch / p.epochs)
+      const run = await runCustomEpoch({
+        data: ctx.train,
+        indices: ctx.split.retain,
+        batchSize: ctx.spec.train.batchSize,
+        seed: hashSeed(ctx.seed, `l1-${epoch}`),
+        vars,
+        optimizer,
+        learningRate: scheduledRate(p.learningRate, 'cosine', epoch, p.epochs, 0.01),
+        cancel: ctx.cancel,
+        loss: (b) => tf.add(meanCrossEntropy(model.forward(b.x, { training: true }), b.y), tf.mul(tf.addN(vars.map((v) => tf.sum(tf.abs(v)))), alpha)) as tf.Scalar
+      })
+      steps += run.steps
+      ctx.progress((epoch + 1) / p.epochs, `epoch ${epoch + 1}/${p.epochs}`)
+    }
+    return { model, steps }
+  } catch (err) {
+    model.dispose()
+    throw err
+  } finally {
+    optimizer.dispose()
+  }
+}
+
+/** Random labels: the forget set gets uniformly random wrong labels and is finetuned with the retain set; cosine to 0.5·lr. */
+export const randomLabel: UnlearningMethod = async (ctx) => {
+  const p = ctx.params as MethodParams<'random-label'>
+  const classes = ctx.original.graph.numClasses
+  const rng = createRng(hashSeed(ctx.seed, 'random-labels'))
+  const labels = Int32Array.from(ctx.train.labels)
+  for (const i of ctx.split.forget) labels[i] = (labels[i]! + 1 + Math.floor(rng() * (classes - 1))) % classes
+  const y = tf.tensor1d(labels, 'int32')
+  const model = ctx.original.clone()
+  try {
+    const result = await trainClassifier(model, { ...ctx.train, y, labels }, {
+      indices: Int32Array.from({ length: ctx.train.count }, (_, i) => i),
+      epochs: p.epochs,
+      batchSize: ctx.spec.train.batchSize,
+      optimizer: 'sgd',
+      learningRate: p.learningRate,
+      schedule: 'cosine',
+      scheduleFloor: 0.5,
+      seed: hashSeed(ctx.seed, 'random-label-order'),
+      cancel: ctx.cancel,
+      onProgress: (s) => ctx.progress(s.step / s.totalSteps, `epoch ${s.epoch + 1}/${p.epochs}`)
+    })
+    return { model, steps: result.steps }
+  } catch (err) {
+    model.dispose()
+    throw err
+  } finally {
+    y.dispose()
+  }
+}
