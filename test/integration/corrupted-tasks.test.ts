@@ -1,13 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { makeTempDir } from '../helpers/tmp'
+import { describe, expect, it } from 'vitest'
+import { useAuditServices } from '../helpers/audit-services'
 
-const tmp = makeTempDir('corrupted')
-const services = createNodeServices({ dataDir: tmp.dir })
-afterAll(() => {
-  services.dispose()
-  tmp.cleanup()
-})
+const services = useAuditServices('corrupted')
 
 describe('corrupted-data tasks end to end', () => {
   it('poison: the original learns the backdoor; retrain at discovery 1.0 removes it', async () => {

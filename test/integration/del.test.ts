@@ -1,17 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { makeTempDir } from '../helpers/tmp'
+import { describe, expect, it } from 'vitest'
+import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 
-const tmp = makeTempDir('del')
-const services = createNodeServices({ dataDir: tmp.dir })
-afterAll(() => {
-  services.dispose()
-  tmp.cleanup()
-})
+const services = useAuditServices('del')
 
 describe('DEL on random forgetting', () => {
   it('moves forget accuracy toward the retrained model while test accuracy stays within 3 points', async () => {
-    const { taskId, done } = await services.audits.start({
+    const { metrics: m, runs } = await runAuditExpectingDone(services, {
       name: 'del random',
       dataset: { id: 'fashion-mnist', trainLimit: 2000, testLimit: 500 },
       model: { arch: 'mlp' },
@@ -19,10 +13,6 @@ describe('DEL on random forgetting', () => {
       task: { kind: 'random', fraction: 0.1 },
       methods: ['retrain', 'del']
     })
-    await done
-    const runs = services.store.listRuns(taskId)
-    for (const r of runs) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
-    const m = Object.fromEntries(runs.map((r) => [r.method, r.metrics as Record<string, number>]))
     const gap = (k: string) => Math.abs(m[k]!.forgetAccuracy! - m.retrain!.forgetAccuracy!)
     expect(gap('del')).toBeLessThan(gap('original'))
     expect(Math.abs(m.del!.testAccuracy! - m.original!.testAccuracy!)).toBeLessThanOrEqual(0.03)

@@ -1,13 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { makeTempDir } from '../helpers/tmp'
+import { describe, expect, it } from 'vitest'
+import { useAuditServices } from '../helpers/audit-services'
 
-const tmp = makeTempDir('mnemonic')
-const services = createNodeServices({ dataDir: tmp.dir })
-afterAll(() => {
-  services.dispose()
-  tmp.cleanup()
-})
+const services = useAuditServices('mnemonic')
 
 const spec = (train: Record<string, unknown>, params: Record<string, unknown> = {}) => ({
   name: 'mnemonic',

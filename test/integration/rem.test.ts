@@ -1,13 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { makeTempDir } from '../helpers/tmp'
+import { describe, expect, it } from 'vitest'
+import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 
-const tmp = makeTempDir('rem')
-const services = createNodeServices({ dataDir: tmp.dir })
-afterAll(() => {
-  services.dispose()
-  tmp.cleanup()
-})
+const services = useAuditServices('rem')
 
 const base = {
   dataset: { id: 'fashion-mnist', trainLimit: 3000, testLimit: 500 },
@@ -17,11 +11,7 @@ const base = {
 }
 
 async function audit(spec: Record<string, unknown>) {
-  const { taskId, done } = await services.audits.start({ ...base, ...spec })
-  await done
-  const runs = services.store.listRuns(taskId)
-  for (const r of runs) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
-  return Object.fromEntries(runs.map((r) => [r.method, r.metrics as Record<string, any>]))
+  return (await runAuditExpectingDone(services, { ...base, ...spec })).metrics
 }
 
 describe('REM on corrupted data', () => {

@@ -1,13 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { makeTempDir } from '../helpers/tmp'
+import { describe, expect, it } from 'vitest'
+import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 
-const tmp = makeTempDir('unsir')
-const services = createNodeServices({ dataDir: tmp.dir })
-afterAll(() => {
-  services.dispose()
-  tmp.cleanup()
-})
+const services = useAuditServices('unsir')
 
 // The paper's impair/repair rates (Adam 0.02 / 0.01) are for a ResNet-18 trained with Adam; for this
 // small SGD-trained mlp they cost 8 points of retain accuracy, so the test sets gentler ones. The
@@ -15,18 +9,15 @@ afterAll(() => {
 const gentle = { impairLearningRate: 0.005, repairLearningRate: 0.001 }
 
 async function forgetClasses(classes: number[]) {
-  const { taskId, done } = await services.audits.start({
+  const spec = {
     name: `unsir ${classes.join('+')}`,
     dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 500 },
     model: { arch: 'mlp' },
     train: { epochs: 3, batchSize: 64, learningRate: 0.05 },
     task: { kind: 'class', classes },
     methods: [{ id: 'unsir', params: gentle }]
-  })
-  await done
-  const runs = services.store.listRuns(taskId)
-  for (const r of runs) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
-  return Object.fromEntries(runs.map((r) => [r.method, r.metrics as Record<string, number>]))
+  }
+  return (await runAuditExpectingDone(services, spec)).metrics
 }
 
 describe('UNSIR class forgetting', () => {

@@ -163,8 +163,3 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     original?.dispose()
   }
 }
-
-/** Tensors alive outside the dataset cache; the engine logs it so leaks show up in long runs. */
-export function liveTensorCount(): number {
-  return tf.memory().numTensors
-}
