@@ -10,6 +10,8 @@ const epochs = z.number().int().min(1).max(500)
 
 export const METHOD_CATALOG = {
   retrain: {
+    group: 'retain',
+    designedFor: ['random', 'class', 'corrupted'],
     label: 'Retrain from scratch',
     /** Settings left out take the task's own training values. */
     inheritsFromTrain: ['epochs', 'learningRate'],
@@ -24,6 +26,8 @@ export const METHOD_CATALOG = {
       .strict()
   },
   finetune: {
+    group: 'retain',
+    designedFor: ['random', 'class'],
     label: 'Finetune on retain',
     inheritsFromTrain: [],
     needs: 'retain set',
@@ -37,6 +41,8 @@ export const METHOD_CATALOG = {
       .strict()
   },
   rem: {
+    group: 'extra-capacity',
+    designedFor: ['corrupted'],
     label: 'REM (Redirection for Erasing Memory)',
     inheritsFromTrain: [],
     needs: 'forget set, training set, extra capacity',
@@ -60,6 +66,8 @@ export const METHOD_CATALOG = {
       .strict()
   },
   npo: {
+    group: 'forget-only',
+    designedFor: ['random', 'corrupted'],
     label: 'NPO (negative preference optimisation)',
     inheritsFromTrain: [],
     needs: 'forget set',
@@ -69,6 +77,8 @@ export const METHOD_CATALOG = {
       .strict()
   },
   'gradient-ascent': {
+    group: 'forget-only',
+    designedFor: ['random', 'class'],
     label: 'Gradient ascent',
     inheritsFromTrain: [],
     needs: 'forget set',
@@ -76,6 +86,8 @@ export const METHOD_CATALOG = {
     params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold: z.number().min(0).max(1).default(0.2) }).strict()
   },
   potion: {
+    group: 'retain',
+    designedFor: ['corrupted'],
     label: 'Potion (adaptive label-free dampening)',
     inheritsFromTrain: [],
     needs: 'forget set, retain set (no labels)',
@@ -91,6 +103,8 @@ export const METHOD_CATALOG = {
       .strict()
   },
   del: {
+    group: 'retain',
+    designedFor: ['random', 'class'],
     label: 'DEL (Deletion by Example Localization)',
     // The paper finetunes as many epochs as the model was trained (30 and 30 on CIFAR-10).
     inheritsFromTrain: ['epochs'],
@@ -107,6 +121,9 @@ export const METHOD_CATALOG = {
       .strict()
   },
   unsir: {
+    group: 'retain',
+    designedFor: ['class'],
+    accepts: ['class'],
     label: 'UNSIR (error-maximising noise)',
     inheritsFromTrain: [],
     needs: 'retain subset (class forgetting only)',
@@ -127,6 +144,10 @@ export const METHOD_CATALOG = {
       .strict()
   },
   mnemonic: {
+    group: 'training-time',
+    designedFor: ['class'],
+    accepts: ['class'],
+    requiresCodes: true,
     label: 'One-shot Mnemonic-code unlearning',
     inheritsFromTrain: [],
     needs: 'training-time preparation (mnemonic codes); no data at forgetting time',
@@ -142,6 +163,8 @@ export const METHOD_CATALOG = {
   },
   // NegGrad+, ℓ1-sparse and random labels: 10 epochs, as in the SalUn-family code these baselines come from.
   'neggrad-plus': {
+    group: 'retain',
+    designedFor: ['random', 'class'],
     label: 'NegGrad+',
     inheritsFromTrain: [],
     needs: 'forget set, retain set',
@@ -149,6 +172,8 @@ export const METHOD_CATALOG = {
     params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.99) }).strict()
   },
   'l1-sparse': {
+    group: 'retain',
+    designedFor: ['random', 'class'],
     label: 'ℓ1-sparse finetuning',
     inheritsFromTrain: [],
     needs: 'retain set',
@@ -156,15 +181,117 @@ export const METHOD_CATALOG = {
     params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), alpha: z.number().min(0).default(7e-5) }).strict()
   },
   'random-label': {
+    group: 'retain',
+    designedFor: ['random', 'class'],
     label: 'Random labels',
     inheritsFromTrain: [],
     needs: 'forget set, retain set',
     description: 'Relabels the forget set with uniformly random wrong classes and finetunes on it together with the retain set.',
     params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01) }).strict()
+  },
+  scrub: {
+    group: 'retain',
+    designedFor: ['random', 'class', 'corrupted'],
+    label: 'SCRUB',
+    inheritsFromTrain: [],
+    needs: 'forget set, retain set',
+    description:
+      'A student copy of the original is pushed away from it on the forget set (max-steps, only in the first epochs) and kept close to it on the retain set (min-steps), with cross-entropy plus α·T²·KL(original ‖ student) at temperature T.',
+    params: z
+      .object({
+        epochs: epochs.default(5),
+        maxEpochs: z.number().int().min(0).max(500).default(3),
+        learningRate: positive.default(0.005),
+        alpha: z.number().min(0).default(0.01),
+        temperature: positive.default(4)
+      })
+      .strict()
+  },
+  'bad-teacher': {
+    group: 'full-train',
+    designedFor: ['class', 'random'],
+    label: 'Bad Teacher',
+    inheritsFromTrain: [],
+    needs: 'full training set',
+    description:
+      'Distils from two teachers over the whole training set: a randomly initialised, incompetent one for the forget samples and the original model for every other sample, minimising KL(teacher ‖ student).',
+    params: z.object({ epochs: epochs.default(1), learningRate: positive.default(1e-4) }).strict()
+  },
+  ssd: {
+    group: 'full-train',
+    designedFor: ['class', 'random'],
+    label: 'SSD (selective synaptic dampening)',
+    inheritsFromTrain: [],
+    needs: 'forget set, full training set',
+    description:
+      'Without any training, dampens each parameter that is much more important to the forget set than to the full training set (importance: mean squared gradient): where imp_f > α·imp_D it is scaled by min(1, λ·imp_D / imp_f).',
+    params: z.object({ alpha: positive.default(10), lambda: positive.default(1) }).strict()
+  },
+  salun: {
+    group: 'retain',
+    designedFor: ['random', 'class'],
+    label: 'SalUn (saliency unlearning)',
+    inheritsFromTrain: [],
+    needs: 'forget set, retain set',
+    description:
+      'Masks the salient half of the weights (the largest |gradient of the forget loss|), then relabels the forget set with random wrong classes and finetunes it with the retain set, updating only the masked weights.',
+    params: z.object({ saliency: z.number().gt(0).max(1).default(0.5), epochs: epochs.default(10), learningRate: positive.default(0.01) }).strict()
+  },
+  'cf-k': {
+    group: 'retain',
+    designedFor: ['class', 'random'],
+    label: 'CF-k (finetune the last k layers)',
+    inheritsFromTrain: [],
+    needs: 'retain set',
+    description: 'Catastrophic forgetting of the last k layers: finetunes only the last k weighted layers on the retain set, leaving the rest of the network frozen.',
+    params: z.object({ layers: z.number().int().min(1).max(100).default(2), epochs: epochs.default(5), learningRate: positive.default(0.01) }).strict()
+  },
+  'eu-k': {
+    group: 'retain',
+    designedFor: ['class', 'random'],
+    label: 'EU-k (retrain the last k layers)',
+    inheritsFromTrain: ['epochs', 'learningRate'],
+    needs: 'retain set',
+    description: 'Exact unlearning of the last k layers: re-initialises the last k weighted layers and trains only them on the retain set with the original recipe.',
+    params: z.object({ layers: z.number().int().min(1).max(100).default(2), epochs: epochs.optional(), learningRate: positive.optional() }).strict()
   }
 } as const
 
 export type MethodId = keyof typeof METHOD_CATALOG
+
+type TaskKind = 'random' | 'class' | 'corrupted'
+type CatalogEntry = (typeof METHOD_CATALOG)[MethodId]
+
+/** What a method needs beyond the original model; the picker groups methods by it. */
+export const METHOD_GROUPS = {
+  'forget-only': 'Forget set only',
+  retain: 'Needs the retain set',
+  'full-train': 'Needs the full training set',
+  'training-time': 'Needs training-time preparation',
+  'extra-capacity': 'Adds capacity while unlearning'
+} as const
+export type MethodGroup = keyof typeof METHOD_GROUPS
+
+export function methodGroup(id: MethodId): MethodGroup {
+  return METHOD_CATALOG[id].group
+}
+
+/** The task kinds a method was designed and evaluated for by its authors. */
+export function designedFor(id: MethodId): readonly TaskKind[] {
+  return METHOD_CATALOG[id].designedFor
+}
+
+/** The task kinds a method can run on at all (by default every kind). */
+export function acceptedTaskKinds(id: MethodId): readonly TaskKind[] {
+  const entry: CatalogEntry = METHOD_CATALOG[id]
+  return 'accepts' in entry ? entry.accepts : ['random', 'class', 'corrupted']
+}
+
+/** Whether a method only works on a model trained with mnemonic codes. */
+export function requiresMnemonicCodes(id: MethodId): boolean {
+  const entry: CatalogEntry = METHOD_CATALOG[id]
+  return 'requiresCodes' in entry && entry.requiresCodes
+}
 export const METHOD_IDS = Object.keys(METHOD_CATALOG) as MethodId[]
 
 export type MethodParams<M extends MethodId> = z.output<(typeof METHOD_CATALOG)[M]['params']>

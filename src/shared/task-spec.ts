@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { METHOD_CATALOG, METHOD_IDS, type MethodId, isMethodId } from './methods'
+import { METHOD_CATALOG, METHOD_IDS, type MethodId, acceptedTaskKinds, isMethodId, requiresMnemonicCodes } from './methods'
 import { describeZodError } from './zod-errors'
 
 export const ARCHITECTURE_IDS = ['mlp', 'cnn-small', 'resnet-mini'] as const
@@ -117,6 +117,8 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
     if (!isMethodId(id)) throw new SpecError(`methods[${i}]: unknown method "${id}" (known: ${METHOD_IDS.join(', ')})`)
     const params = METHOD_CATALOG[id].params.safeParse(given)
     if (!params.success) throw new SpecError(describeZodError(params.error, `methods[${i}].params`))
+    const refusal = methodRefusal(id, spec)
+    if (refusal) throw new SpecError(`methods[${i}]: ${refusal}`)
     const inherited = Object.fromEntries(METHOD_CATALOG[id].inheritsFromTrain.map((k) => [k, spec.train[k]]))
     return { id, params: { ...inherited, ...(params.data as Record<string, unknown>) } }
   })
@@ -127,6 +129,15 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
     seen.add(key)
   })
   return { ...spec, methods }
+}
+
+/** Why a method cannot run on this task, or null if it can: checked before any training starts. */
+export function methodRefusal(id: MethodId, spec: Pick<ParsedSpec, 'task' | 'train'>): string | null {
+  const label = METHOD_CATALOG[id].label
+  const kinds = acceptedTaskKinds(id)
+  if (!kinds.includes(spec.task.kind)) return `${label} only handles tasks of kind ${kinds.map((k) => `"${k}"`).join(' or ')}, not "${spec.task.kind}"`
+  if (requiresMnemonicCodes(id) && !spec.train.mnemonicCodes) return `${label} needs a model trained with mnemonic codes: set train.mnemonicCodes`
+  return null
 }
 
 /** Checks that depend on the dataset: class indices in range, subsets not larger than the data. */

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { acceptedTaskKinds, METHOD_IDS, requiresMnemonicCodes } from '../../src/shared/methods'
 import { checkSpecAgainstDataset, parseTaskSpec } from '../../src/shared/task-spec'
 
 const quickstart = JSON.parse(readFileSync('examples/quickstart.json', 'utf8'))
@@ -34,6 +35,32 @@ describe('task spec validation', () => {
     [(s: any) => delete s.name, /^name: /]
   ])('names the bad field (%#)', (change, message) => {
     expect(() => parseTaskSpec(withChange(change))).toThrow(message)
+  })
+
+  const TASKS = {
+    random: { kind: 'random', fraction: 0.1 },
+    class: { kind: 'class', classes: [1] },
+    corrupted: { kind: 'corrupted', corruption: 'poison', corruptedCount: 100, discoveryRate: 0.5 }
+  } as const
+
+  it.each(METHOD_IDS.flatMap((id) => (['random', 'class', 'corrupted'] as const).map((kind) => [id, kind] as const)))('%s on a %s task: accepted, or refused at validation', (id, kind) => {
+    const spec = withChange((s) => {
+      s.task = TASKS[kind]
+      s.methods = [id]
+      s.train.mnemonicCodes = { tMix: 0.1 }
+    })
+    if (acceptedTaskKinds(id).includes(kind)) expect(parseTaskSpec(spec).methods[0]!.id).toBe(id)
+    else expect(() => parseTaskSpec(spec)).toThrow(new RegExp(`^methods\\[0\\]: .* only handles tasks of kind .*not "${kind}"`))
+  })
+
+  it('refuses methods that need mnemonic codes when the original is trained without them', () => {
+    const needing = METHOD_IDS.filter(requiresMnemonicCodes)
+    expect(needing).toEqual(['mnemonic'])
+    const spec = withChange((s) => {
+      s.task = TASKS.class
+      s.methods = ['finetune', 'mnemonic']
+    })
+    expect(() => parseTaskSpec(spec)).toThrow(/^methods\[1\]: .*needs a model trained with mnemonic codes: set train\.mnemonicCodes/)
   })
 
   it('exposes every REM setting and its ablations as parameters, with the paper defaults', () => {

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { ApiError, type ApiInput, type ApiOutput } from '../../shared/api/contract'
 import type { InvokeChannel } from '../../shared/api/channels'
 import { BUILTIN_DATASETS } from '../../shared/datasets'
-import { METHOD_CATALOG, METHOD_IDS } from '../../shared/methods'
+import { METHOD_CATALOG, METHOD_GROUPS, METHOD_IDS, acceptedTaskKinds, designedFor, methodGroup, requiresMnemonicCodes } from '../../shared/methods'
 import { ARCHITECTURE_IDS } from '../../shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
 import { previewTask } from '../audit/task-preview'
@@ -27,7 +27,17 @@ export function createApiHandlers(s: Services): ApiHandlers {
     'catalog:get': async () => ({
       datasets: BUILTIN_DATASETS.map((d) => ({ id: d.id, name: d.name, classNames: d.classNames, trainSize: d.trainSize, testSize: d.testSize })),
       architectures: [...ARCHITECTURE_IDS],
-      methods: METHOD_IDS.map((id) => ({ id, label: METHOD_CATALOG[id].label, description: METHOD_CATALOG[id].description, needs: METHOD_CATALOG[id].needs }))
+      methodGroups: Object.entries(METHOD_GROUPS).map(([id, label]) => ({ id, label })),
+      methods: METHOD_IDS.map((id) => ({
+        id,
+        label: METHOD_CATALOG[id].label,
+        description: METHOD_CATALOG[id].description,
+        needs: METHOD_CATALOG[id].needs,
+        group: methodGroup(id),
+        designedFor: [...designedFor(id)],
+        accepts: [...acceptedTaskKinds(id)],
+        requiresCodes: requiresMnemonicCodes(id)
+      }))
     }),
     'tasks:preview': async ({ spec, count }) => previewTask(s.paths.resourcesDir, spec, count),
     'audits:start': async ({ spec }) => {

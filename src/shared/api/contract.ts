@@ -47,7 +47,19 @@ export type TaskSummary = z.infer<typeof TaskSummary>
 export const Catalog = z.object({
   datasets: z.array(z.object({ id: z.string(), name: z.string(), classNames: z.array(z.string()), trainSize: z.number(), testSize: z.number() })),
   architectures: z.array(z.string()),
-  methods: z.array(z.object({ id: z.string(), label: z.string(), description: z.string(), needs: z.string() }))
+  methodGroups: z.array(z.object({ id: z.string(), label: z.string() })),
+  methods: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      description: z.string(),
+      needs: z.string(),
+      group: z.string(),
+      designedFor: z.array(z.string()),
+      accepts: z.array(z.string()),
+      requiresCodes: z.boolean()
+    })
+  )
 })
 export type Catalog = z.infer<typeof Catalog>
 

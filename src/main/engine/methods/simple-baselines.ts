@@ -81,27 +81,37 @@ export const l1Sparse: UnlearningMethod = (ctx) => {
   })
 }
 
-/** Random labels: the forget set gets uniformly random wrong labels and is finetuned with the retain set; cosine to 0.5·lr. */
-export const randomLabel: UnlearningMethod = async (ctx) => {
-  const p = ctx.params as MethodParams<'random-label'>
+/**
+ * Finetunes a copy of the original on the retain set plus the forget set relabelled with uniformly
+ * random wrong classes; cosine to 0.5·lr. With `masks` (0/1 per element of each trainable weight,
+ * in model order) only the masked elements move.
+ */
+export async function trainWithRandomLabels(
+  ctx: MethodContext,
+  o: { epochs: number; learningRate: number; masks?: Uint8Array[] }
+): Promise<MethodOutcome> {
   const classes = ctx.original.graph.numClasses
   const rng = createRng(hashSeed(ctx.seed, 'random-labels'))
   const labels = Int32Array.from(ctx.train.labels)
   for (const i of ctx.split.forget) labels[i] = (labels[i]! + 1 + Math.floor(rng() * (classes - 1))) % classes
   const y = tf.tensor1d(labels, 'int32')
   const model = ctx.original.clone()
+  const gradientMasks = o.masks ? new Map(model.trainableVariables().map((v, i) => [v, tf.tensor(Float32Array.from(o.masks![i]!), v.shape)])) : undefined
   try {
     const result = await trainClassifier(model, { ...ctx.train, y, labels }, {
       indices: Int32Array.from({ length: ctx.train.count }, (_, i) => i),
-      epochs: p.epochs,
+      epochs: o.epochs,
       batchSize: ctx.spec.train.batchSize,
       optimizer: 'sgd',
-      learningRate: p.learningRate,
+      learningRate: o.learningRate,
       schedule: 'cosine',
       scheduleFloor: 0.5,
+      // No weight decay, so a zero in a gradient mask freezes that element exactly.
+      weightDecay: 0,
+      ...(gradientMasks ? { gradientMasks } : {}),
       seed: hashSeed(ctx.seed, 'random-label-order'),
       cancel: ctx.cancel,
-      onProgress: (s) => ctx.progress(s.step / s.totalSteps, `epoch ${s.epoch + 1}/${p.epochs}`)
+      onProgress: (s) => ctx.progress(s.step / s.totalSteps, `epoch ${s.epoch + 1}/${o.epochs}`)
     })
     return { model, steps: result.steps }
   } catch (err) {
@@ -109,5 +119,12 @@ export const randomLabel: UnlearningMethod = async (ctx) => {
     throw err
   } finally {
     y.dispose()
+    gradientMasks?.forEach((m) => m.dispose())
   }
+}
+
+/** Random labels on the forget set, finetuned together with the retain set. */
+export const randomLabel: UnlearningMethod = (ctx) => {
+  const p = ctx.params as MethodParams<'random-label'>
+  return trainWithRandomLabels(ctx, p)
 }

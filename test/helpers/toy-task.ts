@@ -1,0 +1,44 @@
+import * as tf from '@tensorflow/tfjs'
+import { makeForgetSplit } from '../../src/main/engine/data/splits'
+import type { MethodContext } from '../../src/main/engine/methods/context'
+import { buildArchitecture } from '../../src/main/engine/model/architectures'
+import { FunctionalModel } from '../../src/main/engine/model/functional-model'
+import { trainClassifier } from '../../src/main/engine/train/loop'
+import type { TensorSplit } from '../../src/main/engine/train/tensor-data'
+import { createRng } from '../../src/main/engine/util/random'
+import { parseTaskSpec } from '../../src/shared/task-spec'
+
+/**
+ * A seeded 4-class toy problem (8 features, the class's feature raised) with an mlp trained on
+ * it, and a method context forgetting a random 10 %: fast enough for exact, per-element checks.
+ */
+export async function toyMethodContext(method: string, params: Record<string, unknown> = {}): Promise<MethodContext & { dispose: () => void }> {
+  const rng = createRng(1)
+  const n = 200
+  const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
+  const x = Float32Array.from({ length: n * 8 }, (_, k) => (k % 8 === labels[Math.floor(k / 8)]! ? 1.5 : 0) + rng() - 0.5)
+  const train: TensorSplit = { x: tf.tensor2d(x, [n, 8]), y: tf.tensor1d(labels, 'int32'), labels, count: n }
+  const original = FunctionalModel.initialize(buildArchitecture('mlp', [8], 4), 0)
+  await trainClassifier(original, train, { indices: Int32Array.from({ length: n }, (_, i) => i), epochs: 3, batchSize: 32, optimizer: 'sgd', learningRate: 0.05, seed: 0 })
+  const task = { kind: 'random', fraction: 0.1 } as const
+  const spec = parseTaskSpec({ name: 't', dataset: { id: 'toy' }, model: { arch: 'mlp' }, train: { epochs: 1, batchSize: 32, learningRate: 0.05 }, task, methods: [{ id: method, params }] })
+  return {
+    original,
+    train,
+    split: makeForgetSplit(task, labels, 0),
+    spec,
+    params: spec.methods[0]!.params,
+    seed: 0,
+    progress: () => undefined,
+    cancel: { cancelled: false },
+    dispose: () => {
+      original.dispose()
+      tf.dispose([train.x, train.y])
+    }
+  }
+}
+
+/** Every trainable weight's values, in model order. */
+export function weightValues(model: FunctionalModel): Float32Array[] {
+  return model.trainableVariables().map((v) => v.dataSync() as Float32Array)
+}
