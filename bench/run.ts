@@ -79,10 +79,12 @@ async function timeMethods(root: string, backend: string, spec: Record<string, u
   const ctx = { cancel: { cancelled: false }, progress: () => undefined }
   const base = { resourcesDir: join(root, 'resources'), spec, seed: 0 }
   const original = await runJob({ ...base, kind: 'train-original', outDir: join(dir, 'original') }, ctx)
+  if (!original.model) throw new Error(`The benchmark's original model failed: ${original.failure}`)
+  const originalDir = original.model.dir
   const rows: Entry[] = []
   const seconds: Record<string, number> = {}
   for (const method of parseTaskSpec(spec).methods) {
-    const r = await runJob({ ...base, kind: 'unlearn', method, originalDir: original.model.dir, outDir: join(dir, method.id) }, ctx)
+    const r = await runJob({ ...base, kind: 'unlearn', method, originalDir, outDir: join(dir, method.id) }, ctx)
     seconds[method.id] = r.seconds
     rows.push({ name: `${method.id}-${label}`, ours: r.seconds, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
   }

@@ -44,4 +44,29 @@ describe('engine faults', () => {
     expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done'])
     expect(services.store.db.pragma('integrity_check', { simple: true })).toBe('ok')
   }, 180_000)
+
+  it('a method that diverges or collapses ends as failed with its reason and partial metrics, and the batch goes on', async () => {
+    const { taskId, done } = await services.audits.start({
+      ...spec('diverging'),
+      dataset: { id: 'fashion-mnist', trainLimit: 1000, testLimit: 200 },
+      model: { arch: 'mlp' },
+      train: { epochs: 3, learningRate: 0.05 },
+      methods: [
+        { id: 'finetune', params: { learningRate: 1e6 } },
+        // Dampening nearly every weight to nothing: finite weights, but a model that guesses.
+        { id: 'ssd', params: { alpha: 1e-6, lambda: 1e-6 } },
+        'finetune'
+      ]
+    })
+    await done
+    const [original, diverged, collapsed, fine] = services.store.listRuns(taskId)
+    expect(original!.status).toBe('done')
+    expect(diverged).toMatchObject({ status: 'failed', error: expect.stringMatching(/diverged: the loss is (NaN|-?Infinity) at step \d+/) })
+    expect(diverged!.metrics).toMatchObject({ seconds: expect.any(Number), divergedAtStep: expect.any(Number) })
+    expect(diverged!.steps).toBeGreaterThan(0)
+    expect(collapsed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Accuracy collapsed: retain accuracy 0\.\d+ is at the level of guessing/) })
+    expect(collapsed!.metrics).toMatchObject({ retainAccuracy: expect.any(Number), testAccuracy: expect.any(Number), dampenedFraction: expect.any(Number) })
+    expect(fine!.status).toBe('done')
+    expect(fine!.metrics).toHaveProperty('testAccuracy')
+  }, 180_000)
 })

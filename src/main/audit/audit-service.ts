@@ -158,6 +158,24 @@ export class AuditService {
       this.emit('changed', { taskId, runId: run.runId, status })
       return null
     }
+    this.store.putSplit({ taskId, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })
+    if (result.split.corruptedIndices && result.split.corruptedSha256) {
+      this.store.putSplit({ taskId, seed: run.seed, kind: 'corrupted', sha256: result.split.corruptedSha256, indices: result.split.corruptedIndices })
+    }
+    const recorded = {
+      backend: result.backend,
+      steps: result.steps,
+      forgetCount: result.split.forgetCount,
+      retainCount: result.split.retainCount,
+      forgetSha256: result.split.forgetSha256,
+      metrics: result.metrics
+    }
+    if (result.failure !== null || result.model === null) {
+      // The method diverged or collapsed: failed, with what was measured, and the batch goes on.
+      this.store.finishRun(run.runId, { ...recorded, status: 'failed', error: result.failure ?? 'The run produced no model' })
+      this.emit('changed', { taskId, runId: run.runId, status: 'failed' })
+      return null
+    }
     const modelId = this.store.addModel({
       sha256: result.model.sha256,
       arch: result.model.arch,
@@ -166,20 +184,7 @@ export class AuditService {
       parameterCount: result.model.parameterCount,
       datasetId: result.dataset.id
     })
-    this.store.putSplit({ taskId, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })
-    if (result.split.corruptedIndices && result.split.corruptedSha256) {
-      this.store.putSplit({ taskId, seed: run.seed, kind: 'corrupted', sha256: result.split.corruptedSha256, indices: result.split.corruptedIndices })
-    }
-    this.store.finishRun(run.runId, {
-      status: 'done',
-      backend: result.backend,
-      steps: result.steps,
-      forgetCount: result.split.forgetCount,
-      retainCount: result.split.retainCount,
-      forgetSha256: result.split.forgetSha256,
-      outputModelId: modelId,
-      metrics: result.metrics
-    })
+    this.store.finishRun(run.runId, { ...recorded, status: 'done', outputModelId: modelId })
     this.emit('changed', { taskId, runId: run.runId, status: 'done' })
     return { id: modelId, dir: resolve(result.model.dir) }
   }

@@ -5,6 +5,7 @@ import { isMethodId } from '../../shared/methods'
 import { selectBackend } from './backend/select'
 import { loadBuiltinDataset, type Dataset } from './data/dataset'
 import { prepareTaskData, type TaskData } from './data/task-data'
+import { collapseReason, nonFiniteWeights } from './eval/health'
 import { measureModel } from './eval/metrics'
 import { buildArchitecture, type ArchitectureId } from './model/architectures'
 import { FunctionalModel } from './model/functional-model'
@@ -13,6 +14,7 @@ import { METHODS } from './methods/registry'
 import { lossText } from './methods/retain-training'
 import { generateCodes, loadCodes, type MnemonicCodes, saveCodes } from './train/mnemonic-codes'
 import type { Job, JobResult, Phase } from './protocol'
+import { DivergenceError } from './train/divergence'
 import { trainClassifier } from './train/loop'
 import { disposeTensorSplit, type TensorSplit, toTensorSplit } from './train/tensor-data'
 import type { CancelToken } from './util/cancel'
@@ -69,25 +71,21 @@ function loadTask(data: LoadedData, spec: TaskSpec, seed: number): LoadedTask {
 // Share of a job's progress bar given to training or unlearning; evaluation and saving take the rest.
 const WORK_SHARE = 0.85
 
-export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
-  const backend = await selectBackend()
-  const spec = parseTaskSpec(job.spec)
-  ctx.progress('loading', 0, `loading ${spec.dataset.id}`)
-  const data = await loadData(job.resourcesDir, spec)
-  checkSpecAgainstDataset(spec, { ...data.dataset.info, numClasses: data.dataset.info.classNames.length })
-  const { taskData, train } = loadTask(data, spec, job.seed)
-  const split = taskData.split
-  const started = performance.now()
-  let model: FunctionalModel
-  let original: FunctionalModel | null = null
-  let extraMetrics: Record<string, number | number[]> = {}
-  let codes: MnemonicCodes | null = null
-  let steps: number
+interface Produced {
+  model: FunctionalModel
+  original: FunctionalModel | null
+  codes: MnemonicCodes | null
+  steps: number
+  extraMetrics: Record<string, number | number[]>
+}
+
+/** Trains the original or runs the unlearning method: the model the job is about. */
+async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: TensorSplit, split: TaskData['split'], ctx: JobContext): Promise<Produced> {
   if (job.kind === 'train-original') {
     const graph = buildArchitecture(spec.model.arch as ArchitectureId, data.dataset.info.inputShape, data.dataset.info.classNames.length)
-    model = FunctionalModel.initialize(graph, hashSeed(job.seed, 'original'))
+    const model = FunctionalModel.initialize(graph, hashSeed(job.seed, 'original'))
     const mnemonic = spec.train.mnemonicCodes
-    codes = mnemonic ? generateCodes(graph.numClasses, graph.inputShape, mnemonic.tMix, job.seed) : null
+    const codes = mnemonic ? generateCodes(graph.numClasses, graph.inputShape, mnemonic.tMix, job.seed) : null
     const codeTensor = codes ? tf.tensor(codes.values, [codes.classes, ...codes.inputShape]) : null
     try {
       const result = await trainClassifier(model, train, {
@@ -98,65 +96,95 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
         cancel: ctx.cancel,
         onProgress: (s) => ctx.progress('training', (WORK_SHARE * s.step) / s.totalSteps, `epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`)
       })
-      steps = result.steps
+      return { model, original: null, codes, steps: result.steps, extraMetrics: {} }
     } catch (err) {
       model.dispose()
       throw err
     } finally {
       codeTensor?.dispose()
     }
-  } else {
-    if (!isMethodId(job.method.id)) throw new Error(`Unknown method "${job.method.id}"`)
-    const method = spec.methods.find((m) => m.id === job.method.id && JSON.stringify(m.params) === JSON.stringify(job.method.params))
-    const loaded = await loadModel(job.originalDir)
-    original = loaded.model
-    codes = await loadCodes(job.originalDir)
-    try {
-      const outcome = await METHODS[job.method.id]({
-        original,
-        train,
-        split,
-        spec,
-        params: method?.params ?? job.method.params,
-        seed: job.seed,
-        codes,
-        cancel: ctx.cancel,
-        progress: (f, detail) => ctx.progress('unlearning', WORK_SHARE * f, detail)
-      })
-      model = outcome.model
-      steps = outcome.steps
-      extraMetrics = outcome.extraMetrics ?? {}
-    } catch (err) {
-      original.dispose()
-      throw err
-    }
   }
-  const seconds = (performance.now() - started) / 1000
+  if (!isMethodId(job.method.id)) throw new Error(`Unknown method "${job.method.id}"`)
+  const method = spec.methods.find((m) => m.id === job.method.id && JSON.stringify(m.params) === JSON.stringify(job.method.params))
+  const original = (await loadModel(job.originalDir)).model
+  const codes = await loadCodes(job.originalDir)
   try {
+    const outcome = await METHODS[job.method.id]({
+      original,
+      train,
+      split,
+      spec,
+      params: method?.params ?? job.method.params,
+      seed: job.seed,
+      codes,
+      cancel: ctx.cancel,
+      progress: (f, detail) => ctx.progress('unlearning', WORK_SHARE * f, detail)
+    })
+    return { model: outcome.model, original, codes, steps: outcome.steps, extraMetrics: outcome.extraMetrics ?? {} }
+  } catch (err) {
+    original.dispose()
+    throw err
+  }
+}
+
+export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
+  const backend = await selectBackend()
+  const spec = parseTaskSpec(job.spec)
+  ctx.progress('loading', 0, `loading ${spec.dataset.id}`)
+  const data = await loadData(job.resourcesDir, spec)
+  checkSpecAgainstDataset(spec, { ...data.dataset.info, numClasses: data.dataset.info.classNames.length })
+  const { taskData, train } = loadTask(data, spec, job.seed)
+  const split = taskData.split
+  const info = data.dataset.info
+  const started = performance.now()
+  const elapsed = () => (performance.now() - started) / 1000
+  const describe = (seconds: number, steps: number) => ({
+    backend: backend.name,
+    tfjsVersion: backend.tfjsVersion,
+    seconds,
+    steps,
+    dataset: { id: info.id, sha256: data.dataset.sha256, trainCount: train.count, testCount: data.test.count },
+    split: {
+      forgetCount: split.forget.length,
+      retainCount: split.retain.length,
+      forgetSha256: split.forgetSha256,
+      forgetIndices: Array.from(split.forget),
+      corruptedIndices: taskData.corruption ? Array.from(taskData.corruption.indices) : null,
+      corruptedSha256: taskData.corruption?.sha256 ?? null
+    }
+  })
+  let produced: Produced
+  try {
+    produced = await produceModel(job, spec, data, train, split, ctx)
+  } catch (err) {
+    if (!(err instanceof DivergenceError)) throw err
+    // What is known of a diverged run: its cost up to the failure.
+    const seconds = elapsed()
+    const steps = err.step ?? 0
+    return { ...describe(seconds, steps), failure: err.message, model: null, metrics: { seconds, ...(err.step === null ? {} : { divergedAtStep: err.step }) } }
+  }
+  const { model, original, codes, steps, extraMetrics } = produced
+  const seconds = elapsed()
+  try {
+    const broken = await nonFiniteWeights(model)
+    if (broken.length > 0) {
+      return { ...describe(seconds, steps), failure: `The model has non-finite weights (${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', …' : ''})`, model: null, metrics: { ...extraMetrics, seconds } }
+    }
     ctx.progress('evaluating', WORK_SHARE, 'measuring accuracy')
-    const info = data.dataset.info
     const evaluation = { task: spec.task, taskData, train, test: data.test, numClasses: info.classNames.length, inputShape: info.inputShape, seed: job.seed }
     const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), ...extraMetrics, seconds }
+    // Only unlearning runs are judged for collapse: a weak original is the auditor's setting, not a failure.
+    const collapsed = job.kind === 'unlearn' ? collapseReason(metrics, info.classNames.length) : null
+    if (collapsed) return { ...describe(seconds, steps), failure: collapsed, model: null, metrics }
     ctx.progress('saving', 0.98, 'writing the model files')
     const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed, mnemonicCodes: codes !== null })
     // Codes stay with every model derived from a code-trained one, so it can be forgotten from again.
     if (codes) await saveCodes(saved.dir, codes)
     return {
-      backend: backend.name,
-      tfjsVersion: backend.tfjsVersion,
-      seconds,
-      steps,
+      ...describe(seconds, steps),
+      failure: null,
       metrics,
-      model: { dir: saved.dir, sha256: saved.sha256, bytes: saved.bytes, parameterCount: model.parameterCount(), arch: model.graph.arch },
-      dataset: { id: data.dataset.info.id, sha256: data.dataset.sha256, trainCount: train.count, testCount: data.test.count },
-      split: {
-        forgetCount: split.forget.length,
-        retainCount: split.retain.length,
-        forgetSha256: split.forgetSha256,
-        forgetIndices: Array.from(split.forget),
-        corruptedIndices: taskData.corruption ? Array.from(taskData.corruption.indices) : null,
-        corruptedSha256: taskData.corruption?.sha256 ?? null
-      }
+      model: { dir: saved.dir, sha256: saved.sha256, bytes: saved.bytes, parameterCount: model.parameterCount(), arch: model.graph.arch }
     }
   } finally {
     model.dispose()

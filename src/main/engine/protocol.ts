@@ -32,8 +32,11 @@ export const JobResultSchema = z.object({
   tfjsVersion: z.string(),
   seconds: z.number(),
   steps: z.number().int(),
+  /** Why the run failed although the job completed (divergence, collapse); its metrics are then partial. */
+  failure: z.string().nullable(),
   metrics: z.record(z.string(), z.union([z.number(), z.null(), z.array(z.number().nullable())])),
-  model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }),
+  /** The saved model; null when the run failed. */
+  model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }).nullable(),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
   split: z.object({
     forgetCount: z.number(),

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/cancel'
 import { createRng, hashSeed, shuffled } from '../util/random'
+import { DivergenceError } from './divergence'
 import type { Optimizer } from './optimizers'
 import { gatherBatch, type TensorSplit } from './tensor-data'
 
@@ -46,7 +47,7 @@ export async function runCustomEpoch(o: {
     }
     const values = await Promise.all(losses.map((l) => l.data()))
     const meanLoss = values.reduce((a, v) => a + v[0]!, 0) / Math.max(values.length, 1)
-    if (!Number.isFinite(meanLoss)) throw new Error(`The unlearning objective diverged (mean loss ${meanLoss})`)
+    if (!Number.isFinite(meanLoss)) throw new DivergenceError(`The unlearning objective diverged (mean loss ${meanLoss})`)
     return { steps, meanLoss }
   } finally {
     tf.dispose(losses)

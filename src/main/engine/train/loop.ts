@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { FunctionalModel } from '../model/functional-model'
 import { createRng, hashSeed, shuffled } from '../util/random'
 import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/cancel'
+import { DivergenceError } from './divergence'
 import { meanCrossEntropy } from './loss'
 import { createOptimizer, scheduledRate } from './optimizers'
 import { gatherBatch, type TensorSplit } from './tensor-data'
@@ -86,7 +87,7 @@ export async function trainClassifier(model: FunctionalModel, data: TensorSplit,
           tf.dispose(pending)
           pending.length = 0
           lastLoss = values.reduce((a, v) => a + v[0]!, 0) / values.length
-          if (!Number.isFinite(lastLoss)) throw new Error(`Training diverged: the loss is ${lastLoss} at step ${step}`)
+          if (!Number.isFinite(lastLoss)) throw new DivergenceError(`Training diverged: the loss is ${lastLoss} at step ${step}`, step)
         }
         opt.onProgress?.({ step, totalSteps, epoch, loss: lastLoss })
         await yieldToEventLoop()
