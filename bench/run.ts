@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { runJob } from '../src/main/engine/jobs'
+import type { JobResult } from '../src/main/engine/protocol'
 import { parseTaskSpec } from '../src/shared/task-spec'
 import { join } from 'node:path'
 import { selectBackend } from '../src/main/engine/backend/select'
@@ -55,9 +56,34 @@ async function main(): Promise<void> {
   process.stdout.write(`\nEngine throughput (${backend.name}, tfjs ${backend.tfjsVersion}, batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples; live tensors at the end: ${tf.memory().numTensors})\n\n`)
   process.stdout.write('| workload | ours | unit | backend | peak RSS (MB) |\n|---|---:|---|---|---:|\n')
   for (const e of entries) process.stdout.write(`| ${e.name} | ${e.ours.toFixed(0)} | ${e.unit} | ${e.backend} | ${e.peakRssMb.toFixed(0)} |\n`)
-  entries.push(...(await classMethodTimings(root, backend.name)))
-  if (!process.argv.includes('--skip-rem')) entries.push(...(await methodTimings(root, backend.name)))
-  writeFileSync(join(root, 'bench', 'results.json'), JSON.stringify(entries.map((e) => ({ ...e, ours: Number(e.ours.toFixed(1)), peakRssMb: Number(e.peakRssMb.toFixed(0)) })), null, 2) + '\n')
+  if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name)))
+  if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name)))
+  if (!skipped('rem')) entries.push(...(await methodTimings(root, backend.name)))
+  // Rows of skipped tables keep their last measured values.
+  const file = join(root, 'bench', 'results.json')
+  const previous: Entry[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : []
+  const fresh = entries.map((e) => ({ ...e, ours: Number(e.ours.toFixed(1)), peakRssMb: Number(e.peakRssMb.toFixed(0)) }))
+  const merged = [...fresh, ...previous.filter((p) => !fresh.some((e) => e.name === p.name))]
+  writeFileSync(file, JSON.stringify(merged, null, 2) + '\n')
+}
+
+/** `--skip-rem`, `--skip-class`, `--skip-baselines` leave out the long method tables. */
+function skipped(table: string): boolean {
+  return process.argv.includes(`--skip-${table}`)
+}
+
+/** Cost and quality of the baselines on the quickstart task (random 10 %, cnn-small, 6,000 images). */
+async function baselineTimings(root: string, backend: string): Promise<Entry[]> {
+  const spec = {
+    name: 'bench baselines',
+    dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
+    model: { arch: 'cnn-small' },
+    train: { epochs: 4, batchSize: 128, learningRate: 0.05 },
+    task: { kind: 'random', fraction: 0.1 },
+    methods: ['retrain', 'finetune', 'neggrad-plus', 'l1-sparse', 'random-label', 'scrub', 'bad-teacher', 'ssd', 'salun', 'cf-k', 'eu-k'],
+    seeds: [0]
+  }
+  return timeMethods(root, backend, spec, 'random-quickstart')
 }
 
 /** Seconds per run of the class-forgetting methods on the quickstart-sized task (class 1), with mnemonic codes. */
@@ -82,17 +108,19 @@ async function timeMethods(root: string, backend: string, spec: Record<string, u
   if (!original.model) throw new Error(`The benchmark's original model failed: ${original.failure}`)
   const originalDir = original.model.dir
   const rows: Entry[] = []
-  const seconds: Record<string, number> = {}
+  const results: Array<{ id: string; r: JobResult }> = [{ id: 'original', r: original }]
   for (const method of parseTaskSpec(spec).methods) {
     const r = await runJob({ ...base, kind: 'unlearn', method, originalDir, outDir: join(dir, method.id) }, ctx)
-    seconds[method.id] = r.seconds
+    results.push({ id: method.id, r })
     rows.push({ name: `${method.id}-${label}`, ours: r.seconds, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
   }
   rmSync(dir, { recursive: true, force: true })
-  process.stdout.write(`\nMethod runs, ${label} (original trained in ${original.seconds.toFixed(0)} s)\n\n| method | seconds | × finetune | × retrain |\n|---|---:|---:|---:|\n`)
-  for (const [id, s] of Object.entries(seconds)) {
-    const vs = (ref: string) => (seconds[ref] ? (s / seconds[ref]!).toFixed(2) : '—')
-    process.stdout.write(`| ${id} | ${s.toFixed(1)} | ${vs('finetune')} | ${vs('retrain')} |\n`)
+  const seconds = (id: string) => results.find((x) => x.id === id)?.r.seconds
+  const acc = (r: JobResult, key: string) => (typeof r.metrics[key] === 'number' ? (r.metrics[key] as number).toFixed(3) : '—')
+  process.stdout.write(`\nMethod runs, ${label}\n\n| method | seconds | steps | × finetune | × retrain | forget acc | retain acc | test acc | status |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n`)
+  for (const { id, r } of results) {
+    const vs = (ref: string) => (seconds(ref) ? (r.seconds / seconds(ref)!).toFixed(2) : '—')
+    process.stdout.write(`| ${id} | ${r.seconds.toFixed(1)} | ${r.steps} | ${vs('finetune')} | ${vs('retrain')} | ${acc(r, 'forgetAccuracy')} | ${acc(r, 'retainAccuracy')} | ${acc(r, 'testAccuracy')} | ${r.failure ?? 'done'} |\n`)
   }
   return rows
 }

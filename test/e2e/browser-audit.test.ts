@@ -91,6 +91,11 @@ describe('the app in a browser, against the real services', () => {
     // Every previewed poison sample is relabelled to the target class (T-shirt/top).
     const captions = await page.locator('[data-testid=preview-grid] figcaption').allTextContents()
     expect(captions.every((c) => c.includes('→ T-shirt/top'))).toBe(true)
+    // The picker groups methods by need and refuses the class-only ones for this task, saying why.
+    expect(await page.getByTestId('method-group-extra-capacity').textContent()).toContain('REM')
+    expect(await page.getByTestId('method-unsir').isDisabled()).toBe(true)
+    expect(await page.getByTestId('method-group-retain').textContent()).toContain('only for whole classes')
+    expect(await page.getByTestId('method-mnemonic').isDisabled()).toBe(true)
     await page.getByTestId('method-retrain').check()
     await page.getByTestId('method-finetune').uncheck()
     await page.getByTestId('method-rem').check()
@@ -99,6 +104,7 @@ describe('the app in a browser, against the real services', () => {
     await expect.poll(async () => page.getByTestId('runs-table').locator('tbody tr.done').count(), { timeout: 240_000 }).toBe(3)
     // REM's redirection view: D_f accuracy by round, original channels against dedicated ones.
     await page.locator('[data-testid=redirection-chart] canvas').waitFor({ timeout: 30_000 })
+    await page.locator('[data-testid=cost-quality-chart] canvas').waitFor({ timeout: 30_000 })
     const forgetting = await page.getByTestId('metrics-forgetting').textContent()
     expect(forgetting).toContain('Attack success')
     expect(forgetting).toContain('Healed, undiscovered')

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../src/shared/api/contract'
+import { costQualityOption } from '../../src/shared/charts/cost-quality'
 import { methodComparisonOption, summarizeByMethod } from '../../src/shared/charts/method-comparison'
 import { redirectionOption } from '../../src/shared/charts/redirection'
 import { resetLayersOption } from '../../src/shared/charts/reset-layers'
@@ -32,5 +33,21 @@ describe('shared chart builders', () => {
     expect(option.xAxis.data).toEqual(['dense1', 'logits'])
     expect(option.series[0]!.data).toEqual([120, 3])
     expect(resetLayersOption(run('rem', 0, { testAccuracy: 0.8 }))).toBeNull()
+  })
+
+  it('plot cost beside quality per unlearning method, without the original or failed runs', () => {
+    const runs = [
+      run('original', 0, { seconds: 50, forgetAccuracy: 0.9, testAccuracy: 0.85 }),
+      run('retrain', 0, { seconds: 40, forgetAccuracy: 0.8, testAccuracy: 0.84 }),
+      run('retrain', 1, { seconds: 60, forgetAccuracy: 0.82, testAccuracy: 0.86 }),
+      run('ssd', 0, { seconds: 2, forgetAccuracy: 0.5, testAccuracy: 0.8 }),
+      run('scrub', 0, { seconds: 9, forgetAccuracy: 0.1, testAccuracy: 0.2 }, 'failed')
+    ]
+    const option = costQualityOption(runs) as { series: Array<{ name: string; data: Array<{ name: string; value: number[] }> }> }
+    expect(option.series.find((s) => s.name === 'Forget accuracy')!.data).toEqual([
+      { name: 'retrain', value: [50, 0.81] },
+      { name: 'ssd', value: [2, 0.5] }
+    ])
+    expect(costQualityOption(runs.slice(0, 3))).toBeNull()
   })
 })

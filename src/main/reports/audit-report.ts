@@ -6,6 +6,7 @@ import { dirname, join, resolve } from 'node:path'
 import type { RunRecord, TaskSummary } from '../../shared/api/contract'
 import { COMPARED_METRICS, methodComparisonOption, summarizeByMethod } from '../../shared/charts/method-comparison'
 import { METRIC_GROUPS } from '../../shared/metrics/groups'
+import { costQualityOption } from '../../shared/charts/cost-quality'
 import { redirectionOption } from '../../shared/charts/redirection'
 import { resetLayersOption } from '../../shared/charts/reset-layers'
 import type { ForgetTask } from '../../shared/task-spec'
@@ -99,6 +100,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
   const methodRows = [...new Map(runs.map((r) => [`${r.method}:${JSON.stringify(r.params)}`, r])).values()]
   const metricsHeader = ['Method', 'Seed', 'Status', ...COMPARED_METRICS.map((m) => m.label), 'Seconds', 'Steps']
   const chartSvg = renderChartSvg(methodComparisonOption(runs, { animation: false }))
+  const costQuality = costQualityOption(runs, { animation: false })
   return {
     pageSize: 'A4',
     pageMargins: [40, 50, 40, 50],
@@ -147,6 +149,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         layout: 'lightHorizontalLines'
       },
       { svg: chartSvg, width: 500, margin: [0, 12, 0, 0] },
+      ...(costQuality ? [{ svg: renderChartSvg(costQuality), width: 500, margin: [0, 12, 0, 0] }] : []),
       ...groupTables(runs),
       ...runs.flatMap((r) => {
         if (r.status !== 'done') return []
