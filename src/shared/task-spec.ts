@@ -69,6 +69,23 @@ const ForgetTask = z.discriminatedUnion('kind', [
   CorruptedTask
 ])
 
+/**
+ * Lists of values to cross: task fields (one audit cell per combination) and method settings (one
+ * method run per combination). Crossed with `seeds`.
+ */
+const SweepSpec = z
+  .object({
+    corruption: z.array(z.enum(CORRUPTIONS)).min(1).optional(),
+    discoveryRate: z.array(z.number().gt(0).max(1)).min(1).optional(),
+    corruptedCount: z.array(z.number().int().min(2)).min(1).optional(),
+    classes: z.array(classList).min(1).optional(),
+    fraction: z.array(z.number().gt(0).lt(1)).min(1).optional(),
+    /** Per method id, per setting, the values to try. */
+    params: z.record(z.string(), z.record(z.string(), z.array(z.unknown()).min(1))).optional()
+  })
+  .strict()
+export type SweepSpec = z.output<typeof SweepSpec>
+
 const MethodEntry = z.union([
   z.string(),
   z.object({ id: z.string(), params: z.record(z.string(), z.unknown()).default({}) }).strict()
@@ -82,7 +99,8 @@ export const TaskSpecSchema = z
     train: TrainConfig,
     task: ForgetTask,
     methods: z.array(MethodEntry).min(1).max(50),
-    seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).default([0])
+    seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).default([0]),
+    sweep: SweepSpec.optional()
   })
   .strict()
 
@@ -111,17 +129,24 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
   const parsed = TaskSpecSchema.safeParse(raw)
   if (!parsed.success) throw new SpecError(describeZodError(parsed.error))
   const spec = parsed.data
-  const methods = spec.methods.map((entry, i): MethodRun => {
+  const methods = spec.methods.flatMap((entry, i): MethodRun[] => {
     const id = typeof entry === 'string' ? entry : entry.id
     const given = typeof entry === 'string' ? {} : entry.params
     if (!isMethodId(id)) throw new SpecError(`methods[${i}]: unknown method "${id}" (known: ${METHOD_IDS.join(', ')})`)
-    const params = METHOD_CATALOG[id].params.safeParse(given)
-    if (!params.success) throw new SpecError(describeZodError(params.error, `methods[${i}].params`))
     const refusal = methodRefusal(id, spec)
     if (refusal) throw new SpecError(`methods[${i}]: ${refusal}`)
-    const inherited = Object.fromEntries(METHOD_CATALOG[id].inheritsFromTrain.map((k) => [k, spec.train[k]]))
-    return { id, params: { ...inherited, ...(params.data as Record<string, unknown>) } }
+    const swept = spec.sweep?.params?.[id] ?? {}
+    return crossProduct(swept).map((values) => {
+      const params = METHOD_CATALOG[id].params.safeParse({ ...given, ...values })
+      if (!params.success) throw new SpecError(describeZodError(params.error, Object.keys(values).length ? `sweep.params.${id}` : `methods[${i}].params`))
+      const inherited = Object.fromEntries(METHOD_CATALOG[id].inheritsFromTrain.map((k) => [k, spec.train[k]]))
+      return { id, params: { ...inherited, ...(params.data as Record<string, unknown>) } }
+    })
   })
+  for (const id of Object.keys(spec.sweep?.params ?? {})) {
+    if (!methods.some((m) => m.id === id)) throw new SpecError(`sweep.params.${id}: "${id}" is not one of the task's methods`)
+  }
+  checkSweepFields(spec)
   const seen = new Set<string>()
   methods.forEach((m, i) => {
     const key = `${m.id}:${JSON.stringify(m.params)}`
@@ -129,6 +154,30 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
     seen.add(key)
   })
   return { ...spec, methods }
+}
+
+/** Every combination of the listed values, as objects; one empty object when nothing is listed. */
+export function crossProduct(lists: Record<string, readonly unknown[]>): Array<Record<string, unknown>> {
+  return Object.entries(lists).reduce<Array<Record<string, unknown>>>((acc, [key, values]) => acc.flatMap((combo) => values.map((v) => ({ ...combo, [key]: v }))), [{}])
+}
+
+/** Task fields may only be swept where the task has them. */
+function checkSweepFields(spec: ParsedSpec): void {
+  const sweep = spec.sweep
+  if (!sweep) return
+  const kind = spec.task.kind
+  const allowed: Record<string, ReadonlyArray<ForgetTask['kind']>> = {
+    corruption: ['corrupted'],
+    discoveryRate: ['corrupted'],
+    corruptedCount: ['corrupted'],
+    classes: ['class', 'random'],
+    fraction: ['random']
+  }
+  for (const [field, kinds] of Object.entries(allowed)) {
+    if (sweep[field as keyof SweepSpec] !== undefined && !kinds.includes(kind)) {
+      throw new SpecError(`sweep.${field}: tasks of kind "${kind}" have no ${field} (only ${kinds.map((k) => `"${k}"`).join(' or ')} tasks do)`)
+    }
+  }
 }
 
 /** Why a method cannot run on this task, or null if it can: checked before any training starts. */

@@ -6,7 +6,7 @@ import { redirectionOption } from '../../src/shared/charts/redirection'
 import { resetLayersOption } from '../../src/shared/charts/reset-layers'
 
 function run(method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done'): RunRecord {
-  return { id: `${method}-${seed}`, taskId: 't', method, params: {}, seed, status, backend: 'wasm', error: null, steps: 1, forgetCount: 1, retainCount: 1, forgetSha256: null, inputModelSha256: null, outputModelSha256: null, createdAt: 0, startedAt: 0, endedAt: 0, metrics }
+  return { id: `${method}-${seed}`, taskId: 't', method, params: {}, seed, cellKey: '', cell: null, status, backend: 'wasm', error: null, steps: 1, forgetCount: 1, retainCount: 1, forgetSha256: null, inputModelSha256: null, outputModelSha256: null, createdAt: 0, startedAt: 0, endedAt: 0, metrics }
 }
 
 describe('shared chart builders', () => {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto'
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { ChangedEvent, ProgressEvent } from '../../shared/api/contract'
 import { findBuiltinDataset } from '../../shared/datasets'
+import { cellSpec, expandCells, originalRecipe, plannedRunCount, type SweepCell } from '../../shared/sweep'
 import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '../../shared/task-spec'
 import { EngineJobError, type EngineHost } from '../engine-host/host'
 import type { JobResult } from '../engine/protocol'
@@ -20,9 +21,28 @@ interface PlannedRun {
   method: string
   params: Record<string, unknown>
   seed: number
+  cell: SweepCell
 }
 
+// A sweep larger than this is almost certainly a typo in a list.
+const MAX_RUNS = 5000
+
 export const ORIGINAL = 'original'
+
+/** Consecutive runs of one (cell, seed): the original first, then the methods that start from it. */
+function groupByCellAndSeed(plan: PlannedRun[]): PlannedRun[][] {
+  const groups: PlannedRun[][] = []
+  for (const run of plan) {
+    if (run.method === ORIGINAL) groups.push([run])
+    else groups.at(-1)?.push(run)
+  }
+  return groups
+}
+
+/** The cache key of a model: a hash of everything that decides its weights. */
+function contentKey(kind: 'original' | 'retrain', datasetSha256: string, recipe: unknown): string {
+  return createHash('sha256').update(canonicalJson({ kind, datasetSha256, recipe })).digest('hex')
+}
 
 /** Stable JSON (sorted keys), so equal specs hash equally. */
 function canonicalJson(value: unknown): string {
@@ -59,7 +79,10 @@ export class AuditService {
     const spec = parseTaskSpec(rawSpec)
     const info = findBuiltinDataset(spec.dataset.id)
     if (!info) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"`)
-    checkSpecAgainstDataset(spec, { numClasses: info.classNames.length, trainSize: info.trainSize, testSize: info.testSize })
+    const cells = expandCells(spec)
+    for (const cell of cells) checkSpecAgainstDataset(cellSpec(spec, cell), { numClasses: info.classNames.length, trainSize: info.trainSize, testSize: info.testSize })
+    const total = plannedRunCount(spec)
+    if (total > MAX_RUNS) throw new SpecError(`sweep: ${total} runs planned, more than the ${MAX_RUNS} one audit may hold; shorten a list`)
     const sha = await hashBuiltinDataset(this.paths.resourcesDir, info.id)
     const canonical = canonicalJson(spec)
     const specSha256 = createHash('sha256').update(canonical).digest('hex')
@@ -68,15 +91,35 @@ export class AuditService {
       this.store.upsertDataset({ id: info.id, name: info.name, source: 'builtin', sha256: sha, numClasses: info.classNames.length, inputShape: info.inputShape })
       const id = this.store.createTask({ name: spec.name, spec, specSha256, datasetId: info.id })
       let position = 0
-      for (const seed of spec.seeds) {
-        for (const m of [{ id: ORIGINAL, params: { ...spec.train } }, ...spec.methods]) {
-          const runId = this.store.createRun({ taskId: id, method: m.id, params: m.params, seed, position: position++ })
-          plan.push({ runId, method: m.id, params: m.params, seed })
+      for (const cell of cells) {
+        for (const seed of spec.seeds) {
+          for (const m of [{ id: ORIGINAL, params: { ...spec.train } }, ...spec.methods]) {
+            const runId = this.store.createRun({ taskId: id, method: m.id, params: m.params, seed, position: position++, ...(spec.sweep ? { cell } : {}) })
+            plan.push({ runId, method: m.id, params: m.params, seed, cell })
+          }
         }
       }
       return id
     })()
     return { taskId, spec, plan }
+  }
+
+  /**
+   * Runs what a task still owes: queued and interrupted runs, starting each from its cell's
+   * original (trained again only if it never finished). Finished runs are never repeated.
+   */
+  resume(taskId: string): { done: Promise<void>; pending: number } {
+    const task = this.store.getTask(taskId)
+    if (!task) throw new SpecError(`No audit with id ${taskId}`)
+    if (this.active.has(taskId)) throw new SpecError(`The audit ${taskId} is already running`)
+    const spec = parseTaskSpec(task.spec)
+    const cells = new Map(expandCells(spec).map((c) => [c.key, c]))
+    const plan = this.store.listRuns(taskId).flatMap((r): PlannedRun[] => {
+      const cell = cells.get(r.cellKey)
+      return cell ? [{ runId: r.id, method: r.method, params: r.params, seed: r.seed, cell }] : []
+    })
+    const pending = this.store.listRuns(taskId).filter((r) => r.status === 'queued' || r.status === 'interrupted').length
+    return { done: this.execute(taskId, spec, plan), pending }
   }
 
   /** Creates the task and runs it in the background; returns once the rows exist. */
@@ -104,19 +147,35 @@ export class AuditService {
   private async execute(taskId: string, spec: TaskSpec, plan: PlannedRun[]): Promise<void> {
     const controller = new AbortController()
     this.active.set(taskId, controller)
+    const datasetSha256 = this.store.getTask(taskId)?.datasetSha256 ?? ''
     try {
-      let finished = 0
-      let originalModel: { id: string; dir: string } | null = null
-      for (const run of plan) {
+      const groups = groupByCellAndSeed(plan)
+      let finished = plan.filter((r) => !this.isOwed(r.runId)).length
+      for (const group of groups) {
         if (controller.signal.aborted) break
-        if (run.method === ORIGINAL) originalModel = null
-        else if (!originalModel) continue // the seed's original failed; its runs were ended with it
-        const outcome = await this.executeRun(taskId, spec, run, originalModel, controller.signal, (f) => (finished + f) / plan.length)
-        finished++
-        if (run.method === ORIGINAL) {
-          if (outcome) originalModel = outcome
-          // A cancelled original is not a failure of its seed: the cancel below ends those runs.
-          else if (!controller.signal.aborted) this.store.endQueuedRuns(taskId, 'failed', `The original model of seed ${run.seed} could not be trained`, run.seed)
+        const [first, ...methods] = group
+        const concrete = cellSpec(spec, first!.cell)
+        const recipe = originalRecipe(spec, first!.cell.task, first!.seed)
+        const progressOf = (f: number) => (finished + f) / plan.length
+        let original = this.finishedModel(first!.runId)
+        if (this.isOwed(first!.runId)) {
+          original = await this.executeRun(taskId, concrete, first!, null, contentKey('original', datasetSha256, recipe), controller.signal, progressOf)
+          finished++
+        }
+        if (!original) {
+          // A cancelled original is not a failure of its cell: the cancel below ends those runs.
+          if (!controller.signal.aborted) {
+            this.store.endQueuedRuns(taskId, 'failed', `The original model of seed ${first!.seed}${first!.cell.key ? ` (${first!.cell.key})` : ''} could not be trained`, { seed: first!.seed, cellKey: first!.cell.key })
+          }
+          continue
+        }
+        for (const run of methods) {
+          if (controller.signal.aborted) break
+          if (!this.isOwed(run.runId)) continue
+          // Retrain is deterministic given its recipe, its task and its settings: reuse it when it exists.
+          const key = run.method === 'retrain' ? contentKey('retrain', datasetSha256, { recipe, task: first!.cell.task, params: run.params }) : null
+          await this.executeRun(taskId, concrete, run, original, key, controller.signal, progressOf)
+          finished++
         }
       }
       if (controller.signal.aborted) this.store.endQueuedRuns(taskId, 'cancelled', 'Cancelled by the user')
@@ -127,12 +186,24 @@ export class AuditService {
     }
   }
 
+  /** Whether a run still has to be executed (queued, or cut off by a crash). */
+  private isOwed(runId: string): boolean {
+    const status = this.store.runStatus(runId)
+    return status === 'queued' || status === 'interrupted'
+  }
+
+  private finishedModel(runId: string): { id: string; dir: string } | null {
+    const model = this.store.runOutputModel(runId)
+    return model ? { id: model.id, dir: resolve(this.paths.dataDir, model.path) } : null
+  }
+
   /** Runs one job and records it. Returns the saved model (for an original) or null if it did not finish. */
   private async executeRun(
     taskId: string,
     spec: TaskSpec,
     run: PlannedRun,
     original: { id: string; dir: string } | null,
+    cacheKey: string | null,
     signal: AbortSignal,
     auditFraction: (runFraction: number) => number
   ): Promise<{ id: string; dir: string } | null> {
@@ -141,9 +212,14 @@ export class AuditService {
     this.store.markRunning(run.runId, original?.id ?? null)
     this.emit('changed', { taskId, runId: run.runId, status: 'running' })
     const base = { resourcesDir: this.paths.resourcesDir, spec: spec as unknown as Record<string, unknown>, seed: run.seed, outDir }
-    const job = original
-      ? { ...base, kind: 'unlearn' as const, method: { id: run.method, params: run.params }, originalDir: original.dir }
-      : { ...base, kind: 'train-original' as const }
+    const cached = cacheKey ? this.store.cachedModel(cacheKey) : null
+    const cachedDir = cached ? resolve(this.paths.dataDir, cached.path) : null
+    const job =
+      cached && cachedDir && existsSync(cachedDir)
+        ? { ...base, kind: 'evaluate' as const, modelDir: cachedDir, originalDir: original?.dir ?? null }
+        : original
+          ? { ...base, kind: 'unlearn' as const, method: { id: run.method, params: run.params }, originalDir: original.dir }
+          : { ...base, kind: 'train-original' as const }
     let result: JobResult
     try {
       result = await this.engine.run(job, {
@@ -158,9 +234,10 @@ export class AuditService {
       this.emit('changed', { taskId, runId: run.runId, status })
       return null
     }
-    this.store.putSplit({ taskId, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })
+    const cellKey = run.cell.key
+    this.store.putSplit({ taskId, cellKey, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })
     if (result.split.corruptedIndices && result.split.corruptedSha256) {
-      this.store.putSplit({ taskId, seed: run.seed, kind: 'corrupted', sha256: result.split.corruptedSha256, indices: result.split.corruptedIndices })
+      this.store.putSplit({ taskId, cellKey, seed: run.seed, kind: 'corrupted', sha256: result.split.corruptedSha256, indices: result.split.corruptedIndices })
     }
     const recorded = {
       backend: result.backend,
@@ -184,6 +261,7 @@ export class AuditService {
       parameterCount: result.model.parameterCount,
       datasetId: result.dataset.id
     })
+    if (cacheKey && job.kind !== 'evaluate') this.store.cacheModel(cacheKey, modelId)
     this.store.finishRun(run.runId, { ...recorded, status: 'done', outputModelId: modelId })
     this.emit('changed', { taskId, runId: run.runId, status: 'done' })
     return { id: modelId, dir: resolve(result.model.dir) }

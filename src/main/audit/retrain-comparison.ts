@@ -6,14 +6,14 @@ import type { AuditStore } from '../store/audit-store'
 const NOT_COMPARED = ['seconds', 'paramsChanged', 'tow', 'gapToRetrain']
 
 /**
- * Adds tow, gapToRetrain and deltaToRetrain to every finished run of a seed that has a finished
- * `retrain` run: the reading of each method against the gold standard of the same task and seed.
+ * Adds tow, gapToRetrain and deltaToRetrain to every finished run of a (cell, seed) that has a
+ * finished `retrain` run: the reading of each method against the gold standard of the same task and seed.
  */
 export function addRetrainComparisons(store: AuditStore, taskId: string): number {
   const runs = store.listRuns(taskId)
   let added = 0
   for (const retrain of runs.filter((r) => r.method === 'retrain' && r.status === 'done')) {
-    for (const run of runs.filter((r: RunRecord) => r.seed === retrain.seed && r.status === 'done')) {
+    for (const run of runs.filter((r: RunRecord) => r.seed === retrain.seed && r.cellKey === retrain.cellKey && r.status === 'done')) {
       const u = run.metrics as Record<string, number | null>
       const r = retrain.metrics as Record<string, number | null>
       store.putMetrics(run.id, {

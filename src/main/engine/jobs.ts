@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseTaskSpec, type TaskSpec, checkSpecAgainstDataset } from '../../shared/task-spec'
 import { isMethodId } from '../../shared/methods'
@@ -71,8 +72,14 @@ function loadTask(data: LoadedData, spec: TaskSpec, seed: number): LoadedTask {
 // Share of a job's progress bar given to training or unlearning; evaluation and saving take the rest.
 const WORK_SHARE = 0.85
 
+function directoryBytes(dir: string): number {
+  return readdirSync(dir).reduce((n, f) => n + statSync(join(dir, f)).size, 0)
+}
+
 interface Produced {
   model: FunctionalModel
+  /** Set when the job measured an existing model instead of making one: nothing is saved. */
+  reused: { dir: string; sha256: string } | null
   original: FunctionalModel | null
   codes: MnemonicCodes | null
   steps: number
@@ -96,13 +103,18 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
         cancel: ctx.cancel,
         onProgress: (s) => ctx.progress('training', (WORK_SHARE * s.step) / s.totalSteps, `epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`)
       })
-      return { model, original: null, codes, steps: result.steps, extraMetrics: {} }
+      return { model, reused: null, original: null, codes, steps: result.steps, extraMetrics: {} }
     } catch (err) {
       model.dispose()
       throw err
     } finally {
       codeTensor?.dispose()
     }
+  }
+  if (job.kind === 'evaluate') {
+    const loaded = await loadModel(job.modelDir)
+    const original = job.originalDir ? (await loadModel(job.originalDir)).model : null
+    return { model: loaded.model, reused: { dir: job.modelDir, sha256: loaded.sha256 }, original, codes: await loadCodes(job.modelDir), steps: 0, extraMetrics: { reusedModel: 1 } }
   }
   if (!isMethodId(job.method.id)) throw new Error(`Unknown method "${job.method.id}"`)
   const method = spec.methods.find((m) => m.id === job.method.id && JSON.stringify(m.params) === JSON.stringify(job.method.params))
@@ -120,7 +132,7 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
       cancel: ctx.cancel,
       progress: (f, detail) => ctx.progress('unlearning', WORK_SHARE * f, detail)
     })
-    return { model: outcome.model, original, codes, steps: outcome.steps, extraMetrics: outcome.extraMetrics ?? {} }
+    return { model: outcome.model, reused: null, original, codes, steps: outcome.steps, extraMetrics: outcome.extraMetrics ?? {} }
   } catch (err) {
     original.dispose()
     throw err
@@ -163,7 +175,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     const steps = err.step ?? 0
     return { ...describe(seconds, steps), failure: err.message, model: null, metrics: { seconds, ...(err.step === null ? {} : { divergedAtStep: err.step }) } }
   }
-  const { model, original, codes, steps, extraMetrics } = produced
+  const { model, reused, original, codes, steps, extraMetrics } = produced
   const seconds = elapsed()
   try {
     const broken = await nonFiniteWeights(model)
@@ -176,6 +188,8 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     // Only unlearning runs are judged for collapse: a weak original is the auditor's setting, not a failure.
     const collapsed = job.kind === 'unlearn' ? collapseReason(metrics, info.classNames.length) : null
     if (collapsed) return { ...describe(seconds, steps), failure: collapsed, model: null, metrics }
+    const modelInfo = { parameterCount: model.parameterCount(), arch: model.graph.arch }
+    if (reused) return { ...describe(seconds, steps), failure: null, metrics, model: { ...modelInfo, dir: reused.dir, sha256: reused.sha256, bytes: directoryBytes(reused.dir) } }
     ctx.progress('saving', 0.98, 'writing the model files')
     const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed, mnemonicCodes: codes !== null })
     // Codes stay with every model derived from a code-trained one, so it can be forgotten from again.
@@ -184,7 +198,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
       ...describe(seconds, steps),
       failure: null,
       metrics,
-      model: { dir: saved.dir, sha256: saved.sha256, bytes: saved.bytes, parameterCount: model.parameterCount(), arch: model.graph.arch }
+      model: { ...modelInfo, dir: saved.dir, sha256: saved.sha256, bytes: saved.bytes }
     }
   } finally {
     model.dispose()

@@ -23,6 +23,16 @@ export const JobSchema = z.discriminatedUnion('kind', [
     method: z.object({ id: z.string(), params: z.record(z.string(), z.unknown()) }),
     originalDir: z.string(),
     outDir: z.string()
+  }),
+  // Measures an existing model (a cached original or retrain) on this job's task, without training.
+  z.object({
+    kind: z.literal('evaluate'),
+    resourcesDir: z.string(),
+    spec: SpecPayload,
+    seed: z.number().int(),
+    modelDir: z.string(),
+    originalDir: z.string().nullable(),
+    outDir: z.string()
   })
 ])
 export type Job = z.infer<typeof JobSchema>

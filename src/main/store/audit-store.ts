@@ -22,6 +22,8 @@ interface RunRow {
   started_at: number | null
   ended_at: number | null
   owner_pid: number | null
+  cell_key: string
+  cell_json: string | null
 }
 
 export interface RunOutcome {
@@ -89,12 +91,22 @@ export class AuditStore {
     return id
   }
 
-  createRun(r: { taskId: string; method: string; params: Record<string, unknown>; seed: number; position: number }): string {
+  createRun(r: { taskId: string; method: string; params: Record<string, unknown>; seed: number; position: number; cell?: { key: string; coords: Record<string, unknown> } }): string {
     const id = randomUUID()
     this.db
-      .prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?)`)
-      .run(id, r.taskId, r.method, JSON.stringify(r.params), r.seed, r.position, Date.now())
+      .prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at, cell_key, cell_json) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`)
+      .run(id, r.taskId, r.method, JSON.stringify(r.params), r.seed, r.position, Date.now(), r.cell?.key ?? '', r.cell ? JSON.stringify(r.cell.coords) : null)
     return id
+  }
+
+  /** The model cached under a content key, if its files are still known. */
+  cachedModel(key: string): { id: string; path: string } | null {
+    const row = this.db.prepare(`SELECT m.id, m.path FROM model_cache c JOIN models m ON m.id = c.model_id WHERE c.key = ?`).get(key) as { id: string; path: string } | undefined
+    return row ?? null
+  }
+
+  cacheModel(key: string, modelId: string): void {
+    this.db.prepare(`INSERT OR REPLACE INTO model_cache (key, model_id, created_at) VALUES (?, ?, ?)`).run(key, modelId, Date.now())
   }
 
   markRunning(runId: string, inputModelId: string | null): void {
@@ -140,27 +152,42 @@ export class AuditStore {
     }
   }
 
-  /** Stores an index list once per (task, seed, kind); an identical list is kept, a different one refused. */
-  putSplit(s: { taskId: string; seed: number; kind: 'forget' | 'corrupted'; sha256: string; indices: number[] }): void {
-    const existing = this.db.prepare(`SELECT sha256 FROM splits WHERE task_id = ? AND seed = ? AND kind = ?`).get(s.taskId, s.seed, s.kind) as { sha256: string } | undefined
+  /** Stores an index list once per (task, cell, seed, kind); an identical list is kept, a different one refused. */
+  putSplit(s: { taskId: string; cellKey?: string; seed: number; kind: 'forget' | 'corrupted'; sha256: string; indices: number[] }): void {
+    const cellKey = s.cellKey ?? ''
+    const existing = this.db.prepare(`SELECT sha256 FROM splits WHERE task_id = ? AND cell_key = ? AND seed = ? AND kind = ?`).get(s.taskId, cellKey, s.seed, s.kind) as { sha256: string } | undefined
     if (existing) {
       if (existing.sha256 !== s.sha256) throw new Error(`The ${s.kind} set of seed ${s.seed} changed between runs (${existing.sha256} vs ${s.sha256})`)
       return
     }
     const bytes = Buffer.from(Int32Array.from(s.indices).buffer)
-    this.db.prepare(`INSERT INTO splits (task_id, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?)`).run(s.taskId, s.seed, s.kind, s.indices.length, s.sha256, bytes)
+    this.db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(s.taskId, cellKey, s.seed, s.kind, s.indices.length, s.sha256, bytes)
   }
 
-  listSplits(taskId: string): Array<{ seed: number; kind: string; count: number; sha256: string; indices: Int32Array }> {
-    const rows = this.db.prepare(`SELECT seed, kind, count, sha256, indices FROM splits WHERE task_id = ? ORDER BY seed, kind`).all(taskId) as Array<{ seed: number; kind: string; count: number; sha256: string; indices: Buffer }>
+  listSplits(taskId: string): Array<{ cellKey: string; seed: number; kind: string; count: number; sha256: string; indices: Int32Array }> {
+    const rows = this.db.prepare(`SELECT cell_key AS cellKey, seed, kind, count, sha256, indices FROM splits WHERE task_id = ? ORDER BY cell_key, seed, kind`).all(taskId) as Array<{ cellKey: string; seed: number; kind: string; count: number; sha256: string; indices: Buffer }>
     return rows.map((r) => ({ ...r, indices: new Int32Array(r.indices.buffer.slice(r.indices.byteOffset, r.indices.byteOffset + r.indices.byteLength)) }))
   }
 
   /** Ends every queued run of a task with the given status (after a cancel or a failed original). */
-  endQueuedRuns(taskId: string, status: 'cancelled' | 'failed', error: string, seed?: number): void {
+  endQueuedRuns(taskId: string, status: 'cancelled' | 'failed', error: string, only?: { seed: number; cellKey: string }): void {
     this.db
-      .prepare(`UPDATE runs SET status = ?, error = ?, ended_at = ? WHERE task_id = ? AND status = 'queued' AND (? IS NULL OR seed = ?)`)
-      .run(status, error, Date.now(), taskId, seed ?? null, seed ?? null)
+      .prepare(
+        `UPDATE runs SET status = ?, error = ?, ended_at = ?
+         WHERE task_id = ? AND status IN ('queued', 'interrupted') AND (? IS NULL OR (seed = ? AND cell_key = ?))`
+      )
+      .run(status, error, Date.now(), taskId, only?.seed ?? null, only?.seed ?? null, only?.cellKey ?? null)
+  }
+
+  runStatus(runId: string): RunStatus | null {
+    const row = this.db.prepare(`SELECT status FROM runs WHERE id = ?`).get(runId) as { status: RunStatus } | undefined
+    return row?.status ?? null
+  }
+
+  /** The output model of a finished run, for runs that start from it after a resume. */
+  runOutputModel(runId: string): { id: string; path: string } | null {
+    const row = this.db.prepare(`SELECT m.id, m.path FROM runs r JOIN models m ON m.id = r.output_model_id WHERE r.id = ? AND r.status = 'done'`).get(runId) as { id: string; path: string } | undefined
+    return row ?? null
   }
 
   listTasks(): TaskSummary[] {
@@ -210,6 +237,8 @@ export class AuditStore {
       method: r.method,
       params: JSON.parse(r.params_json) as Record<string, unknown>,
       seed: r.seed,
+      cellKey: r.cell_key,
+      cell: r.cell_json == null ? null : (JSON.parse(r.cell_json) as Record<string, unknown>),
       status: r.status,
       backend: r.backend,
       error: r.error,

@@ -16,6 +16,9 @@ export const RunRecord = z.object({
   method: z.string(),
   params: z.record(z.string(), z.unknown()),
   seed: z.number(),
+  /** The sweep cell the run belongs to ('' outside sweeps) and its coordinates (null outside sweeps). */
+  cellKey: z.string(),
+  cell: z.record(z.string(), z.unknown()).nullable(),
   status: RunStatus,
   backend: z.string().nullable(),
   error: z.string().nullable(),

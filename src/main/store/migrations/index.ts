@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import * as initial from './0001-initial'
 import * as splits from './0002-splits-and-structured-metrics'
+import * as cells from './0003-sweep-cells-and-model-cache'
 
 export interface Migration {
   version: number
@@ -11,7 +12,8 @@ export interface Migration {
 /** Append-only: never edit a migration that has shipped; add the next one. */
 export const MIGRATIONS: Migration[] = [
   { version: 1, name: 'initial', up: initial.up },
-  { version: 2, name: 'splits-and-structured-metrics', up: splits.up }
+  { version: 2, name: 'splits-and-structured-metrics', up: splits.up },
+  { version: 3, name: 'sweep-cells-and-model-cache', up: cells.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

@@ -1,0 +1,51 @@
+import { crossProduct, type ForgetTask, type TaskSpec } from './task-spec'
+
+/** One point of a sweep's task space: a concrete task, named by the values that vary. */
+export interface SweepCell {
+  /** Stable identity within the audit, e.g. `corruption=poison,discoveryRate=0.5`; '' when nothing is swept. */
+  key: string
+  coords: Record<string, unknown>
+  task: ForgetTask
+}
+
+// Outermost first: cells that share a training recipe (and so an original model) come together.
+const TASK_FIELDS = ['corruption', 'corruptedCount', 'classes', 'fraction', 'discoveryRate'] as const
+
+/** The audit's cells: the cross product of the swept task fields, or the task itself. */
+export function expandCells(spec: TaskSpec): SweepCell[] {
+  const lists: Record<string, readonly unknown[]> = {}
+  for (const field of TASK_FIELDS) {
+    const values = spec.sweep?.[field]
+    if (values) lists[field] = values
+  }
+  return crossProduct(lists).map((coords) => ({
+    key: Object.entries(coords)
+      .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('+') : String(v)}`)
+      .join(','),
+    coords,
+    task: { ...spec.task, ...coords } as ForgetTask
+  }))
+}
+
+/** The concrete spec of one cell: what the engine runs. */
+export function cellSpec(spec: TaskSpec, cell: SweepCell): TaskSpec {
+  const { sweep: _sweep, ...rest } = spec
+  return { ...rest, task: cell.task }
+}
+
+/**
+ * What decides an original model's weights: the data subset, the architecture, the training recipe,
+ * the seed, and, for corrupted tasks, how the training set was corrupted (not which part is known).
+ */
+export function originalRecipe(spec: TaskSpec, task: ForgetTask, seed: number): Record<string, unknown> {
+  const corruption =
+    task.kind === 'corrupted'
+      ? { corruption: task.corruption, corruptedCount: task.corruptedCount, ...(task.corruption === 'poison' ? { trigger: task.trigger } : {}), ...(task.corruption === 'interclass-swap' ? { swapClasses: task.swapClasses } : {}) }
+      : null
+  return { dataset: spec.dataset, model: spec.model, train: spec.train, seed, corruption }
+}
+
+/** Runs an audit means: per cell and seed, the original plus every method run. */
+export function plannedRunCount(spec: TaskSpec): number {
+  return expandCells(spec).length * spec.seeds.length * (spec.methods.length + 1)
+}
