@@ -29,8 +29,9 @@ export function expandCells(spec: TaskSpec): SweepCell[] {
 
 /** The concrete spec of one cell: what the engine runs. */
 export function cellSpec(spec: TaskSpec, cell: SweepCell): TaskSpec {
-  const { sweep: _sweep, ...rest } = spec
-  return { ...rest, task: cell.task }
+  const concrete: TaskSpec = { ...spec, task: cell.task }
+  delete concrete.sweep
+  return concrete
 }
 
 /**

@@ -122,6 +122,16 @@ export class AuditService {
     return { done: this.execute(taskId, spec, plan), pending }
   }
 
+  /**
+   * The most recent audit of exactly this spec that still owes runs (a sweep cut off by a crash
+   * or a cancel), or null. Lets the headless command pick up where it stopped.
+   */
+  findResumable(rawSpec: unknown): string | null {
+    const specSha256 = createHash('sha256').update(canonicalJson(parseTaskSpec(rawSpec))).digest('hex')
+    const task = this.store.listTasks().find((t) => t.specSha256 === specSha256 && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
+    return task?.id ?? null
+  }
+
   /** Creates the task and runs it in the background; returns once the rows exist. */
   async start(rawSpec: unknown): Promise<{ taskId: string; done: Promise<void> }> {
     const created = await this.create(rawSpec)

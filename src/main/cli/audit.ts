@@ -77,9 +77,14 @@ async function main(): Promise<void> {
     }
   })
 
-  let started: Awaited<ReturnType<typeof services.audits.start>>
+  let started: { taskId: string; done: Promise<void> }
   try {
-    started = await services.audits.start(raw)
+    const resumable = services.audits.findResumable(raw)
+    if (resumable) {
+      const resumed = services.audits.resume(resumable)
+      process.stderr.write(`audit: resuming audit ${resumable} in ${dbFile}: ${resumed.pending} run(s) still to do\n`)
+      started = { taskId: resumable, done: resumed.done }
+    } else started = await services.audits.start(raw)
   } catch (err) {
     services.dispose()
     fail(err instanceof SpecError ? `invalid task spec: ${err.message}` : (err as Error).message)
