@@ -112,6 +112,27 @@ describe('the app in a browser, against the real services', () => {
     await page.screenshot({ path: join(screenshots, 'browser-poison-task.png'), fullPage: true })
   }, 300_000)
 
+  it('runs a small sweep over the task space and shows the leaderboard and one heat-map per method', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } })
+    await openForm(page, { name: 'sweep e2e', trainLimit: 600, testLimit: 200, epochs: 2, arch: 'mlp' })
+    await page.getByTestId('kind-corrupted').check()
+    await page.getByTestId('corrupted-count').fill('40')
+    await page.getByTestId('sweep-poison').check()
+    await page.getByTestId('sweep-interclass-swap').check()
+    await page.getByTestId('sweep-rates').fill('0.5, 1')
+    // 2 corruptions × 2 discovery rates × (original, retrain, finetune)
+    await expect.poll(() => page.getByTestId('planned-runs').textContent()).toContain('12 runs')
+    await page.getByTestId('start').click()
+    await expect.poll(async () => page.getByTestId('runs-table').locator('tbody tr.done').count(), { timeout: 240_000 }).toBe(12)
+    await page.getByTestId('leaderboard').waitFor()
+    const board = await page.getByTestId('leaderboard').textContent()
+    expect(board).toContain('retrain (reference)')
+    expect(board).toContain('finetune')
+    await expect.poll(() => page.getByTestId('task-space-heatmap').count(), { timeout: 30_000 }).toBe(2)
+    await page.locator('[data-testid=task-space-heatmap] canvas').first().waitFor()
+    await page.screenshot({ path: join(screenshots, 'browser-sweep.png'), fullPage: true })
+  }, 300_000)
+
   it('shows a validation error in plain words and starts nothing', async () => {
     const page = await browser.newPage()
     await page.goto(app.server.url)

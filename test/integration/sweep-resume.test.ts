@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
@@ -69,7 +70,8 @@ describe('sweeps', () => {
     expect(conn.pragma('integrity_check', { simple: true })).toBe('ok')
     conn.close()
 
-    const resumed = await runAuditCli([specFile, '--db', db])
+    const pdf = join(tmp.dir, 'sweep.pdf')
+    const resumed = await runAuditCli([specFile, '--db', db, '--report', pdf])
     expect(resumed.code, resumed.stderr).toBe(0)
     expect(resumed.stderr).toMatch(/resuming audit [\w-]+ in .*: \d+ run\(s\) still to do/)
     const final = readRuns(db)
@@ -81,6 +83,11 @@ describe('sweeps', () => {
       const after = final.runs.find((r) => r.method === before.method && r.cell_key === before.cell_key && r.seed === before.seed)!
       expect(after.started_at).toBe(before.started_at)
     }
+    // The report carries the task-space section: leaderboard and one heat-map per method.
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' })
+    expect(text).toContain('Task space')
+    expect(text).toMatch(/retrain \(ref\.\)/)
+    expect(text).toMatch(/finetune: Utility × Healed/)
     expect(final.accuracy.size).toBe(ref.accuracy.size)
     for (const [key, value] of ref.accuracy) expect(final.accuracy.get(key), key).toBe(value)
   }, 600_000)

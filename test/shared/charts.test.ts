@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../src/shared/api/contract'
 import { costQualityOption } from '../../src/shared/charts/cost-quality'
+import { bestMethods, leaderboardRows } from '../../src/shared/charts/leaderboard'
+import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '../../src/shared/charts/task-space'
 import { methodComparisonOption, summarizeByMethod } from '../../src/shared/charts/method-comparison'
 import { redirectionOption } from '../../src/shared/charts/redirection'
 import { resetLayersOption } from '../../src/shared/charts/reset-layers'
@@ -49,5 +51,44 @@ describe('shared chart builders', () => {
       { name: 'ssd', value: [2, 0.5] }
     ])
     expect(costQualityOption(runs.slice(0, 3))).toBeNull()
+  })
+})
+
+describe('task-space views', () => {
+  const cell = (corruption: string, discoveryRate: number) => ({ corruption, discoveryRate })
+  const runs: RunRecord[] = [
+    { ...run('rem', 0, { utilityTimesHealed: 0.8, seconds: 10 }), cell: cell('poison', 0.5) },
+    { ...run('rem', 1, { utilityTimesHealed: 0.6, seconds: 12 }), cell: cell('poison', 0.5) },
+    { ...run('finetune', 0, { utilityTimesHealed: 0.2, seconds: 3 }), cell: cell('random-swap', 1) },
+    { ...run('retrain', 0, { utilityTimesHealed: 0.9, seconds: 40 }), cell: cell('poison', 0.5) },
+    { ...run('finetune', 1, { utilityTimesHealed: 0.1 }, 'failed'), cell: cell('poison', 0.5) }
+  ]
+
+  it('grid the task space per method with mean ± SEM over seeds, on one shared colour scale, REM first', () => {
+    const grid = taskSpaceGrid(runs, { kind: 'corrupted' }, 'utilityTimesHealed')!
+    expect(grid.corruptions).toEqual(['poison', 'random-swap'])
+    expect(grid.discoveryRates).toEqual([0.5, 1])
+    const rem = grid.cells.get('rem')!.get('poison|0.5')!
+    expect(rem.mean).toBeCloseTo(0.7)
+    expect(rem.sem).toBeCloseTo(0.1)
+    expect(grid.cells.get('finetune')!.has('poison|0.5')).toBe(false)
+    expect([grid.min, grid.max]).toEqual([0.2, 0.9])
+    expect(taskSpaceMethods(runs)).toEqual(['rem', 'finetune', 'retrain'])
+    const option = taskSpaceHeatmapOption(grid, 'rem', 'Utility × Healed') as { visualMap: { min: number; max: number }; series: Array<{ data: unknown[][] }> }
+    expect(option.visualMap).toMatchObject({ min: 0.2, max: 0.9 })
+    expect(option.series[0]!.data).toContainEqual([0, 0, 0.7])
+  })
+
+  it('rank methods in a leaderboard with the references apart and the best mean marked per metric', () => {
+    const rows = leaderboardRows(runs)
+    expect(rows.map((r) => [r.method, r.reference])).toEqual([
+      ['retrain', true],
+      ['rem', false],
+      ['finetune', false]
+    ])
+    expect(rows[1]!.stats.utilityTimesHealed!.mean).toBeCloseTo(0.7)
+    const best = bestMethods(rows)
+    expect(best.utilityTimesHealed).toBe('rem')
+    expect(best.seconds).toBe('finetune')
   })
 })

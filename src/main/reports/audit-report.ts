@@ -7,6 +7,8 @@ import type { RunRecord, TaskSummary } from '../../shared/api/contract'
 import { COMPARED_METRICS, methodComparisonOption, summarizeByMethod } from '../../shared/charts/method-comparison'
 import { METRIC_GROUPS } from '../../shared/metrics/groups'
 import { costQualityOption } from '../../shared/charts/cost-quality'
+import { bestMethods, LEADERBOARD_METRICS, type LeaderboardRow, leaderboardRows } from '../../shared/charts/leaderboard'
+import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '../../shared/charts/task-space'
 import { redirectionOption } from '../../shared/charts/redirection'
 import { resetLayersOption } from '../../shared/charts/reset-layers'
 import type { ForgetTask } from '../../shared/task-spec'
@@ -22,7 +24,7 @@ import { scalarMetric } from '../../shared/metrics/definitions'
 export interface ReportInput {
   task: TaskSummary
   runs: RunRecord[]
-  splits: Array<{ seed: number; kind: string; count: number; sha256: string }>
+  splits: Array<{ cellKey?: string; seed: number; kind: string; count: number; sha256: string }>
   appVersion: string
   generatedAt: Date
 }
@@ -54,6 +56,39 @@ function describeTask(spec: Record<string, unknown>): string {
     return `Inter-class label swap (medium regularity): the first ${Math.floor(task.corruptedCount / 2)} training samples of class ${name(task.swapClasses[0])} and of class ${name(task.swapClasses[1])} swap labels; ${discovery}`
   }
   return `Random label swap (low regularity): ${task.corruptedCount} random training samples each get a different label, drawn uniformly; ${discovery}`
+}
+
+/** For sweeps: the leaderboard (mean ± SEM over all cells and seeds) and the task-space heat-maps. */
+function taskSpaceSection(runs: RunRecord[], baseTask: Record<string, unknown>) {
+  if (!runs.some((r) => r.cell !== null)) return []
+  const rows = leaderboardRows(runs)
+  const best = bestMethods(rows)
+  const columns = LEADERBOARD_METRICS.filter((m) => rows.some((r) => r.stats[m.key])).slice(0, 7)
+  const cell = (r: LeaderboardRow, key: string) => {
+    const st = r.stats[key]
+    return { text: st ? `${st.mean.toFixed(3)} ± ${st.sem.toFixed(3)}` : '—', bold: best[key] === r.method, fontSize: 7 }
+  }
+  const grid = taskSpaceGrid(runs, baseTask, 'utilityTimesHealed')
+  const maps = grid ? taskSpaceMethods(runs).map((m) => ({ svg: renderChartSvg(taskSpaceHeatmapOption(grid, m, 'Utility × Healed', { animation: false }), 420, 260), width: 250, margin: [0, 6, 0, 0] })) : []
+  return [
+    sectionHeader('Task space'),
+    { text: 'Leaderboard: mean ± SEM over every cell and seed; original and retrain are references, the best other method per column is bold.', style: 'small', margin: [0, 0, 0, 4] },
+    {
+      table: {
+        headerRows: 1,
+        widths: [62, ...columns.map(() => '*')],
+        body: [[{ text: 'Method', bold: true }, ...columns.map((m) => ({ text: m.label, bold: true, fontSize: 7 }))], ...rows.map((r) => [r.reference ? `${r.method} (ref.)` : r.method, ...columns.map((m) => cell(r, m.key))])]
+      },
+      layout: 'lightHorizontalLines'
+    },
+    ...(maps.length ? [{ text: 'Utility × Healed over regularity × discovery rate (mean ± SEM over seeds, one colour scale)', bold: true, margin: [0, 8, 0, 2] }, { columns: maps.slice(0, 2) }, ...chunk(maps.slice(2), 2).map((pair) => ({ columns: pair }))] : [])
+  ]
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = []
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size))
+  return out
 }
 
 function groupTables(runs: RunRecord[]) {
@@ -122,7 +157,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         ['Forget definition', describeTask(spec)],
         ['Seeds', (spec.seeds as number[]).join(', ')],
         ...originals.map((r): [string, string] => [`Sizes, seed ${r.seed}`, r.forgetCount == null ? 'not created' : `forget ${r.forgetCount}, retain ${r.retainCount}, test ${String((spec.dataset as Record<string, unknown>).testLimit ?? 'all')}`]),
-        ...input.splits.map((sp): [string, string] => [`${sp.kind === 'forget' ? 'Forget set D_f' : 'Corrupted set D_c'}, seed ${sp.seed}`, `${sp.count} indices; sha256 ${sp.sha256}`])
+        ...input.splits.map((sp): [string, string] => [`${sp.kind === 'forget' ? 'Forget set D_f' : 'Corrupted set D_c'}, seed ${sp.seed}${sp.cellKey ? `, ${sp.cellKey}` : ''}`, `${sp.count} indices; sha256 ${sp.sha256}`])
       ]),
       sectionHeader('Methods and settings'),
       {
@@ -151,6 +186,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       { svg: chartSvg, width: 500, margin: [0, 12, 0, 0] },
       ...(costQuality ? [{ svg: renderChartSvg(costQuality), width: 500, margin: [0, 12, 0, 0] }] : []),
       ...groupTables(runs),
+      ...taskSpaceSection(runs, spec.task as Record<string, unknown>),
       ...runs.flatMap((r) => {
         if (r.status !== 'done') return []
         const options = [r.method === 'rem' ? redirectionOption(r, { animation: false }) : null, resetLayersOption(r, { animation: false })]

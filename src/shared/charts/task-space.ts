@@ -1,0 +1,98 @@
+import type { RunRecord } from '../api/contract'
+import { CORRUPTIONS } from '../task-spec'
+
+/**
+ * REM's task-space view: regularity (corruption type) against discovery rate, one heat-map per
+ * method, colour = a chosen metric's mean over seeds, cell text = mean ± SEM. Every method's map
+ * shares one colour scale so the maps can be read against each other.
+ */
+
+export interface Stat {
+  mean: number
+  sem: number
+  n: number
+}
+
+export function meanAndSem(values: number[]): Stat | null {
+  if (values.length === 0) return null
+  const mean = values.reduce((a, b) => a + b, 0) / values.length
+  const variance = values.length > 1 ? values.reduce((a, v) => a + (v - mean) ** 2, 0) / (values.length - 1) : 0
+  return { mean, sem: Math.sqrt(variance / values.length), n: values.length }
+}
+
+/** A finished run's coordinates in the task space: its sweep cell over the task it was planned from. */
+function coordinates(run: RunRecord, baseTask: Record<string, unknown>): { corruption: string; discoveryRate: number } | null {
+  const c = { ...baseTask, ...(run.cell ?? {}) }
+  return typeof c.corruption === 'string' && typeof c.discoveryRate === 'number' ? { corruption: c.corruption, discoveryRate: c.discoveryRate } : null
+}
+
+/** Methods with finished runs, REM first, the original model left out. */
+export function taskSpaceMethods(runs: RunRecord[]): string[] {
+  const methods = [...new Set(runs.filter((r) => r.status === 'done' && r.method !== 'original').map((r) => r.method))]
+  return methods.sort((a, b) => (a === 'rem' ? -1 : b === 'rem' ? 1 : 0))
+}
+
+export interface TaskSpaceGrid {
+  corruptions: string[]
+  discoveryRates: number[]
+  /** Per method, per `${corruption}|${discoveryRate}`, the statistic over seeds. */
+  cells: Map<string, Map<string, Stat>>
+  min: number
+  max: number
+}
+
+export function taskSpaceGrid(runs: RunRecord[], baseTask: Record<string, unknown>, metric: string): TaskSpaceGrid | null {
+  const values = new Map<string, Map<string, number[]>>()
+  const corruptions = new Set<string>()
+  const rates = new Set<number>()
+  for (const run of runs) {
+    const at = coordinates(run, baseTask)
+    const v = run.metrics[metric]
+    if (run.status !== 'done' || !at || typeof v !== 'number') continue
+    corruptions.add(at.corruption)
+    rates.add(at.discoveryRate)
+    const byCell = values.get(run.method) ?? new Map<string, number[]>()
+    const key = `${at.corruption}|${at.discoveryRate}`
+    byCell.set(key, [...(byCell.get(key) ?? []), v])
+    values.set(run.method, byCell)
+  }
+  if (values.size === 0) return null
+  const cells = new Map([...values].map(([method, byCell]) => [method, new Map([...byCell].map(([k, vs]) => [k, meanAndSem(vs)!]))]))
+  const means = [...cells.values()].flatMap((m) => [...m.values()].map((s) => s.mean))
+  return {
+    // Regularity from high (a shared trigger) to low (random labels), as REM orders it.
+    corruptions: CORRUPTIONS.filter((c) => corruptions.has(c)),
+    discoveryRates: [...rates].sort((a, b) => a - b),
+    cells,
+    min: Math.min(...means),
+    max: Math.max(...means)
+  }
+}
+
+const CORRUPTION_LABEL: Record<string, string> = { poison: 'poison (high)', 'interclass-swap': 'inter-class swap', 'random-swap': 'random swap (low)' }
+
+export function taskSpaceHeatmapOption(grid: TaskSpaceGrid, method: string, metricLabel: string, opts: { animation?: boolean } = {}): Record<string, unknown> {
+  const byCell = grid.cells.get(method) ?? new Map<string, Stat>()
+  const data = grid.corruptions.flatMap((c, y) =>
+    grid.discoveryRates.map((d, x) => {
+      const s = byCell.get(`${c}|${d}`)
+      return s ? { value: [x, y, Number(s.mean.toFixed(4))], label: `${s.mean.toFixed(2)}±${s.sem.toFixed(2)}` } : { value: [x, y, '-'], label: '' }
+    })
+  )
+  return {
+    animation: opts.animation ?? true,
+    title: { text: `${method}: ${metricLabel}`, left: 'center', textStyle: { fontSize: 13 } },
+    tooltip: { position: 'top' },
+    grid: { left: 110, right: 20, top: 35, bottom: 55 },
+    xAxis: { type: 'category', name: 'discovery rate', nameLocation: 'middle', nameGap: 25, data: grid.discoveryRates.map(String) },
+    yAxis: { type: 'category', data: grid.corruptions.map((c) => CORRUPTION_LABEL[c] ?? c) },
+    visualMap: { min: grid.min, max: grid.max === grid.min ? grid.min + 1e-6 : grid.max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 80, textStyle: { fontSize: 9 }, show: true },
+    series: [
+      {
+        type: 'heatmap',
+        data: data.map((d) => d.value),
+        label: { show: true, fontSize: 9, formatter: (p: { dataIndex: number }) => data[p.dataIndex]?.label ?? '' }
+      }
+    ]
+  }
+}
