@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AuditService } from './audit/audit-service'
-import { EngineHost, type SpawnEngine } from './engine-host/host'
+import type { SpawnEngine } from './engine-host/host'
+import { EnginePool } from './engine-host/pool'
 import { AuditStore } from './store/audit-store'
 
 export interface ServiceOptions {
@@ -11,12 +12,14 @@ export interface ServiceOptions {
   appVersion: string
   /** Defaults to audit.db in the data folder. */
   dbFile?: string
+  /** Jobs run at once, each in its own engine process; defaults to one per spare core. */
+  jobs?: number
 }
 
 /** Everything main owns, built the same way under Electron, `serve`, the CLI and the tests. */
 export interface Services {
   store: AuditStore
-  engine: EngineHost
+  engine: EnginePool
   audits: AuditService
   paths: { dataDir: string; resourcesDir: string; dbFile: string }
   appVersion: string
@@ -30,7 +33,9 @@ export function createServices(o: ServiceOptions): Services {
   const dbFile = o.dbFile ?? join(o.dataDir, 'audit.db')
   const store = new AuditStore(dbFile)
   const interruptedAtStart = store.markInterruptedRuns()
-  const engine = new EngineHost(o.spawnEngine)
+  // UNLEARN_JOBS lets a user with more cores (or less memory) set the default without a flag.
+  const envJobs = process.env.UNLEARN_JOBS ? Number(process.env.UNLEARN_JOBS) : undefined
+  const engine = new EnginePool(o.spawnEngine, o.jobs ?? envJobs)
   const paths = { dataDir: o.dataDir, resourcesDir: o.resourcesDir, dbFile }
   const audits = new AuditService(store, engine, paths)
   return {

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
 import { EngineHost, EngineJobError, type EngineChannel } from '../../src/main/engine-host/host'
+import { EnginePool } from '../../src/main/engine-host/pool'
 import type { Job, ToEngine } from '../../src/main/engine/protocol'
 
 /** A fake engine process: the test decides what it answers and when it dies. */
@@ -71,5 +72,47 @@ describe('engine host', () => {
     const running = host.run(job, { signal: controller.signal })
     setTimeout(() => controller.abort(), 20)
     await expect(running).rejects.toMatchObject({ cancelled: true })
+  })
+})
+
+describe('engine pool', () => {
+  /** Each engine answers a job only when the test releases it, so overlap can be observed. */
+  function gatedEngine() {
+    const inFlight: Array<() => void> = []
+    let maxConcurrent = 0
+    let current = 0
+    const engine = fakeEngine((msg, reply) => {
+      if (msg.type !== 'run') return
+      current++
+      maxConcurrent = Math.max(maxConcurrent, current)
+      inFlight.push(() => {
+        current--
+        reply({ type: 'failed', id: msg.id, error: 'released', cancelled: false })
+      })
+    })
+    const releaseAll = async () => {
+      while (inFlight.length) inFlight.shift()!()
+      await new Promise((r) => setImmediate(r))
+    }
+    return { engine, releaseAll, max: () => maxConcurrent, pending: () => inFlight.length }
+  }
+
+  it.each([1, 2, 3])('runs at most %i job(s) at once, each in its own process, and queues the rest', async (size) => {
+    const g = gatedEngine()
+    const pool = new EnginePool(g.engine.spawn, size)
+    const runs = Array.from({ length: 4 }, () => pool.run(job).catch((e: Error) => e.message))
+    for (let i = 0; i < 50 && g.pending() < Math.min(size, 4); i++) await new Promise((r) => setImmediate(r))
+    expect(g.pending()).toBe(size)
+    let settled = false
+    const all = Promise.all(runs).finally(() => (settled = true))
+    while (!settled) await g.releaseAll()
+    expect(await all).toEqual(['released', 'released', 'released', 'released'])
+    expect(g.max()).toBe(size)
+    expect(g.engine.spawned.length).toBe(size)
+  })
+
+  it('refuses a job count that is not a whole number of at least 1', () => {
+    expect(() => new EnginePool(() => ({}) as EngineChannel, 0)).toThrow(/at least 1 \(got 0\)/)
+    expect(() => new EnginePool(() => ({}) as EngineChannel, 1.5)).toThrow(/whole number/)
   })
 })

@@ -5,7 +5,8 @@ import type { ChangedEvent, ProgressEvent } from '../../shared/api/contract'
 import { findBuiltinDataset } from '../../shared/datasets'
 import { cellSpec, expandCells, originalRecipe, plannedRunCount, type SweepCell } from '../../shared/sweep'
 import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '../../shared/task-spec'
-import { EngineJobError, type EngineHost } from '../engine-host/host'
+import { EngineJobError } from '../engine-host/host'
+import type { EnginePool } from '../engine-host/pool'
 import type { JobResult } from '../engine/protocol'
 import type { AuditStore } from '../store/audit-store'
 import { hashBuiltinDataset } from './dataset-hash'
@@ -39,6 +40,22 @@ function groupByCellAndSeed(plan: PlannedRun[]): PlannedRun[][] {
   return groups
 }
 
+/** Groups sharing an original, in plan order. */
+function chainsByOriginal(groups: PlannedRun[][], keyOf: (group: PlannedRun[]) => string): PlannedRun[][][] {
+  const chains = new Map<string, PlannedRun[][]>()
+  for (const g of groups) chains.set(keyOf(g), [...(chains.get(keyOf(g)) ?? []), g])
+  return [...chains.values()]
+}
+
+/** Runs `work` over `items`, at most `limit` at a time, in order of start. */
+async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!)
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
 /** The cache key of a model: a hash of everything that decides its weights. */
 function contentKey(kind: 'original' | 'retrain', datasetSha256: string, recipe: unknown): string {
   return createHash('sha256').update(canonicalJson({ kind, datasetSha256, recipe })).digest('hex')
@@ -65,7 +82,7 @@ export class AuditService {
 
   constructor(
     private readonly store: AuditStore,
-    private readonly engine: EngineHost,
+    private readonly engine: EnginePool,
     private readonly paths: { resourcesDir: string; dataDir: string }
   ) {}
 
@@ -159,14 +176,12 @@ export class AuditService {
     this.active.set(taskId, controller)
     const datasetSha256 = this.store.getTask(taskId)?.datasetSha256 ?? ''
     try {
-      const groups = groupByCellAndSeed(plan)
       let finished = plan.filter((r) => !this.isOwed(r.runId)).length
-      for (const group of groups) {
-        if (controller.signal.aborted) break
+      const progressOf = (f: number) => (finished + f) / plan.length
+      const executeGroup = async (group: PlannedRun[]) => {
         const [first, ...methods] = group
         const concrete = cellSpec(spec, first!.cell)
         const recipe = originalRecipe(spec, first!.cell.task, first!.seed)
-        const progressOf = (f: number) => (finished + f) / plan.length
         let original = this.finishedModel(first!.runId)
         if (this.isOwed(first!.runId)) {
           original = await this.executeRun(taskId, concrete, first!, null, contentKey('original', datasetSha256, recipe), controller.signal, progressOf)
@@ -177,10 +192,10 @@ export class AuditService {
           if (!controller.signal.aborted) {
             this.store.endQueuedRuns(taskId, 'failed', `The original model of seed ${first!.seed}${first!.cell.key ? ` (${first!.cell.key})` : ''} could not be trained`, { seed: first!.seed, cellKey: first!.cell.key })
           }
-          continue
+          return
         }
         for (const run of methods) {
-          if (controller.signal.aborted) break
+          if (controller.signal.aborted) return
           if (!this.isOwed(run.runId)) continue
           // Retrain is deterministic given its recipe, its task and its settings: reuse it when it exists.
           const key = run.method === 'retrain' ? contentKey('retrain', datasetSha256, { recipe, task: first!.cell.task, params: run.params }) : null
@@ -188,6 +203,15 @@ export class AuditService {
           finished++
         }
       }
+      // Cells that share an original run one after another, so the second finds it cached; chains
+      // of different originals run in parallel, as many as the engine pool has processes.
+      const chains = chainsByOriginal(groupByCellAndSeed(plan), (g) => canonicalJson(originalRecipe(spec, g[0]!.cell.task, g[0]!.seed)))
+      await runConcurrently(chains, this.engine.size, async (chain) => {
+        for (const group of chain) {
+          if (controller.signal.aborted) return
+          await executeGroup(group)
+        }
+      })
       if (controller.signal.aborted) this.store.endQueuedRuns(taskId, 'cancelled', 'Cancelled by the user')
       addRetrainComparisons(this.store, taskId)
     } finally {

@@ -9,7 +9,7 @@ import { exportReport } from '../api/handlers'
 import { defaultDataDir } from '../paths'
 import { createNodeServices } from './node-services'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE]'
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -46,9 +46,10 @@ function printTable(runs: RunRecord[]): void {
 }
 
 async function main(): Promise<void> {
-  let args: ReturnType<typeof parseArgs<{ options: { db: { type: 'string' }; report: { type: 'string' }; json: { type: 'string' } }; allowPositionals: true }>>
+  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' } } as const
+  let args: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>
   try {
-    args = parseArgs({ options: { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' } }, allowPositionals: true })
+    args = parseArgs({ options, allowPositionals: true })
   } catch (err) {
     fail(`${(err as Error).message}; ${USAGE}`)
   }
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
   const dbFile = resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
   let services: ReturnType<typeof createNodeServices>
   try {
-    services = createNodeServices({ dataDir: dirname(dbFile), dbFile })
+    services = createNodeServices({ dataDir: dirname(dbFile), dbFile, ...(args.values.jobs === undefined ? {} : { jobs: Number(args.values.jobs) }) })
   } catch (err) {
     fail((err as Error).message)
   }

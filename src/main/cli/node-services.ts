@@ -4,7 +4,7 @@ import { appVersion, findAppRoot } from '../paths'
 import { createServices, type Services } from '../services'
 
 /** Services for plain Node (headless command, `serve`, tests): the engine runs from source via tsx. */
-export function createNodeServices(o: { dataDir: string; dbFile?: string }): Services {
+export function createNodeServices(o: { dataDir: string; dbFile?: string; jobs?: number }): Services {
   const root = findAppRoot()
   return createServices({
     ...o,
