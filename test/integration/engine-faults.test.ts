@@ -69,4 +69,34 @@ describe('engine faults', () => {
     expect(fine!.status).toBe('done')
     expect(fine!.metrics).toHaveProperty('testAccuracy')
   }, 180_000)
+
+  it('pause sends the run in flight back to the queue and ends nothing; resume finishes the audit; one run can be cancelled alone', async () => {
+    const small = {
+      ...spec('pause'),
+      dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 100 },
+      model: { arch: 'mlp' },
+      train: { epochs: 2, learningRate: 0.05 },
+      methods: [{ id: 'finetune', params: { epochs: 20 } }, { id: 'finetune', params: { epochs: 1 } }, 'retrain']
+    }
+    const { taskId, done } = await services.audits.start(small)
+    const [, slow, quick] = services.store.listRuns(taskId)
+    expect(services.audits.cancelRun(quick!.id)).toBe(true)
+    const off = services.audits.on({
+      progress: (p) => {
+        if (p.runId === slow!.id && p.fraction > 0.2) {
+          off()
+          services.audits.pause(taskId)
+        }
+      }
+    })
+    await done
+    const paused = services.store.listRuns(taskId)
+    expect(paused.map((r) => r.status)).toEqual(['done', 'queued', 'cancelled', 'queued'])
+    expect(paused[1]!.startedAt).toBeNull()
+
+    const resumed = services.audits.resume(taskId)
+    expect(resumed.pending).toBe(2)
+    await resumed.done
+    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done', 'cancelled', 'done'])
+  }, 180_000)
 })

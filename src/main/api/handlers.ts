@@ -46,7 +46,15 @@ export function createApiHandlers(s: Services): ApiHandlers {
       return { taskId }
     },
     'audits:cancel': async ({ taskId }) => ({ cancelled: s.audits.cancel(taskId) }),
-    'audits:list': async () => s.store.listTasks(),
+    'audits:pause': async ({ taskId }) => ({ paused: s.audits.pause(taskId) }),
+    'audits:resume': async ({ taskId }) => {
+      if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      const { done, pending } = s.audits.resume(taskId)
+      done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))
+      return { pending }
+    },
+    'runs:cancel': async ({ runId }) => ({ cancelled: s.audits.cancelRun(runId) }),
+    'audits:list': async () => s.store.listTasks().map((t) => ({ ...t, active: s.audits.isActive(t.id) })),
     'audits:runs': async ({ taskId }) => {
       if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
       return s.store.listRuns(taskId)

@@ -78,6 +78,9 @@ function canonicalJson(value: unknown): string {
  */
 export class AuditService {
   private readonly active = new Map<string, AbortController>()
+  /** Audits stopped by a pause rather than a cancel: their unfinished runs stay queued. */
+  private readonly pausing = new Set<string>()
+  private readonly runControllers = new Map<string, AbortController>()
   private readonly listeners: Array<Partial<AuditEvents>> = []
 
   constructor(
@@ -163,6 +166,29 @@ export class AuditService {
     return true
   }
 
+  /** Stops an audit so that it can be resumed: runs in flight go back to the queue. */
+  pause(taskId: string): boolean {
+    const controller = this.active.get(taskId)
+    if (!controller) return false
+    this.pausing.add(taskId)
+    controller.abort()
+    return true
+  }
+
+  /** Cancels one run: a running one at its next step, a queued one at once. */
+  cancelRun(runId: string): boolean {
+    const controller = this.runControllers.get(runId)
+    if (controller) {
+      controller.abort()
+      return true
+    }
+    if (!this.isOwed(runId)) return false
+    this.store.finishRun(runId, { status: 'cancelled', error: 'Cancelled by the user' })
+    const taskId = this.store.runTaskId(runId)
+    if (taskId) this.emit('changed', { taskId, runId, status: 'cancelled' })
+    return true
+  }
+
   isActive(taskId: string): boolean {
     return this.active.has(taskId)
   }
@@ -188,9 +214,11 @@ export class AuditService {
           finished++
         }
         if (!original) {
-          // A cancelled original is not a failure of its cell: the cancel below ends those runs.
+          // A cancel or pause of the whole audit is handled below; otherwise the cell's runs cannot start.
           if (!controller.signal.aborted) {
-            this.store.endQueuedRuns(taskId, 'failed', `The original model of seed ${first!.seed}${first!.cell.key ? ` (${first!.cell.key})` : ''} could not be trained`, { seed: first!.seed, cellKey: first!.cell.key })
+            const cancelled = this.store.runStatus(first!.runId) === 'cancelled'
+            const which = `The original model of seed ${first!.seed}${first!.cell.key ? ` (${first!.cell.key})` : ''}`
+            this.store.endQueuedRuns(taskId, cancelled ? 'cancelled' : 'failed', cancelled ? `${which} was cancelled` : `${which} could not be trained`, { seed: first!.seed, cellKey: first!.cell.key })
           }
           return
         }
@@ -212,10 +240,11 @@ export class AuditService {
           await executeGroup(group)
         }
       })
-      if (controller.signal.aborted) this.store.endQueuedRuns(taskId, 'cancelled', 'Cancelled by the user')
+      if (controller.signal.aborted && !this.pausing.has(taskId)) this.store.endQueuedRuns(taskId, 'cancelled', 'Cancelled by the user')
       addRetrainComparisons(this.store, taskId)
     } finally {
       this.active.delete(taskId)
+      this.pausing.delete(taskId)
       this.emit('changed', { taskId, runId: null, status: 'finished' })
     }
   }
@@ -254,19 +283,33 @@ export class AuditService {
         : original
           ? { ...base, kind: 'unlearn' as const, method: { id: run.method, params: run.params }, originalDir: original.dir }
           : { ...base, kind: 'train-original' as const }
+    // Its own controller, so one run can be cancelled; a cancel or pause of the audit reaches it too.
+    const runController = new AbortController()
+    const onAuditAbort = () => runController.abort()
+    signal.addEventListener('abort', onAuditAbort, { once: true })
+    if (signal.aborted) runController.abort()
+    this.runControllers.set(run.runId, runController)
     let result: JobResult
     try {
       result = await this.engine.run(job, {
-        signal,
+        signal: runController.signal,
         onProgress: (p) =>
           this.emit('progress', { taskId, runId: run.runId, method: run.method, seed: run.seed, phase: p.phase, fraction: p.fraction, auditFraction: auditFraction(p.fraction), detail: p.detail })
       })
     } catch (err) {
       const cancelled = err instanceof EngineJobError && err.cancelled
+      if (cancelled && this.pausing.has(taskId)) {
+        this.store.requeueRun(run.runId)
+        this.emit('changed', { taskId, runId: run.runId, status: 'queued' })
+        return null
+      }
       const status = cancelled ? 'cancelled' : 'failed'
       this.store.finishRun(run.runId, { status, error: (err as Error).message, backend: this.engine.info?.backend ?? null })
       this.emit('changed', { taskId, runId: run.runId, status })
       return null
+    } finally {
+      signal.removeEventListener('abort', onAuditAbort)
+      this.runControllers.delete(run.runId)
     }
     const cellKey = run.cell.key
     this.store.putSplit({ taskId, cellKey, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })

@@ -179,6 +179,16 @@ export class AuditStore {
       .run(status, error, Date.now(), taskId, only?.seed ?? null, only?.seed ?? null, only?.cellKey ?? null)
   }
 
+  /** Puts a run that was stopped by a pause back in the queue, as if it had never started. */
+  requeueRun(runId: string): void {
+    this.db.prepare(`UPDATE runs SET status = 'queued', started_at = NULL, owner_pid = NULL, input_model_id = NULL, error = NULL WHERE id = ?`).run(runId)
+  }
+
+  runTaskId(runId: string): string | null {
+    const row = this.db.prepare(`SELECT task_id FROM runs WHERE id = ?`).get(runId) as { task_id: string } | undefined
+    return row?.task_id ?? null
+  }
+
   runStatus(runId: string): RunStatus | null {
     const row = this.db.prepare(`SELECT status FROM runs WHERE id = ?`).get(runId) as { status: RunStatus } | undefined
     return row?.status ?? null
@@ -206,7 +216,9 @@ export class AuditStore {
       datasetId: t.dataset_id,
       datasetSha256: t.dataset_sha256,
       createdAt: t.created_at,
-      counts: Object.fromEntries((counts.all(t.id) as Array<{ status: string; n: number }>).map((c) => [c.status, c.n]))
+      counts: Object.fromEntries((counts.all(t.id) as Array<{ status: string; n: number }>).map((c) => [c.status, c.n])),
+      // Only the audit service knows what is executing; the API fills this in.
+      active: false
     }))
   }
 

@@ -8,6 +8,9 @@ export const INVOKE_CHANNELS = [
   'tasks:preview',
   'audits:start',
   'audits:cancel',
+  'audits:pause',
+  'audits:resume',
+  'runs:cancel',
   'audits:list',
   'audits:runs',
   'reports:exportPdf'

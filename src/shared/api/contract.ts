@@ -43,7 +43,9 @@ export const TaskSummary = z.object({
   datasetId: z.string(),
   datasetSha256: z.string(),
   createdAt: z.number(),
-  counts: z.record(z.string(), z.number())
+  counts: z.record(z.string(), z.number()),
+  /** Whether the audit is executing in this process right now. */
+  active: z.boolean().default(false)
 })
 export type TaskSummary = z.infer<typeof TaskSummary>
 
@@ -99,6 +101,9 @@ export const CONTRACT = {
   'tasks:preview': { input: z.object({ spec: z.unknown(), count: z.number().int().min(1).max(24) }).strict(), output: TaskPreview },
   'audits:start': { input: z.object({ spec: z.unknown() }).strict(), output: z.object({ taskId: z.string() }) },
   'audits:cancel': { input: z.object({ taskId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'audits:pause': { input: z.object({ taskId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
+  'audits:resume': { input: z.object({ taskId: Id }).strict(), output: z.object({ pending: z.number() }) },
+  'runs:cancel': { input: z.object({ runId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'audits:list': { input: Empty, output: z.array(TaskSummary) },
   'audits:runs': { input: z.object({ taskId: Id }).strict(), output: z.array(RunRecord) },
   'reports:exportPdf': {

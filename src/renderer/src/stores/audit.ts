@@ -12,6 +12,8 @@ export const useAuditStore = defineStore('audit', () => {
   const selectedTaskId = ref<string | null>(null)
   const runs = ref<RunRecord[]>([])
   const progress = ref<ProgressEvent | null>(null)
+  /** Runs in flight, by run id: the latest progress and when the run was first seen, for an ETA. */
+  const jobs = ref<Record<string, { event: ProgressEvent; since: number }>>({})
   const running = ref(false)
   const error = ref<string | null>(null)
   const report = ref<{ path: string; sha256: string; bytes: number } | null>(null)
@@ -36,11 +38,15 @@ export const useAuditStore = defineStore('audit', () => {
 
   async function init(): Promise<void> {
     api.on('audit:progress', (p) => {
-      if (p.taskId === selectedTaskId.value) progress.value = p
+      if (p.taskId !== selectedTaskId.value) return
+      progress.value = p
+      jobs.value[p.runId] = { event: p, since: jobs.value[p.runId]?.since ?? Date.now() }
     })
     api.on('audit:changed', (c) => {
       if (c.taskId !== selectedTaskId.value) return
       if (c.status === 'finished') running.value = false
+      if (c.runId && c.status !== 'running') delete jobs.value[c.runId]
+      if (c.status === 'finished') jobs.value = {}
       void guarded(refresh)
     })
     await guarded(async () => {
@@ -67,17 +73,40 @@ export const useAuditStore = defineStore('audit', () => {
   async function select(taskId: string): Promise<void> {
     selectedTaskId.value = taskId
     progress.value = null
+    jobs.value = {}
     report.value = null
     await guarded(refresh)
+    running.value = selectedTask.value?.active ?? false
   }
 
   async function cancel(): Promise<void> {
     if (selectedTaskId.value) await guarded(() => api.call('audits:cancel', { taskId: selectedTaskId.value! }))
   }
 
+  async function pause(): Promise<void> {
+    if (selectedTaskId.value) await guarded(() => api.call('audits:pause', { taskId: selectedTaskId.value! }))
+  }
+
+  /** Runs what the selected audit still owes (after a pause, a cancel of some runs, or a crash). */
+  async function resume(): Promise<void> {
+    if (!selectedTaskId.value) return
+    await guarded(async () => {
+      await api.call('audits:resume', { taskId: selectedTaskId.value! })
+      running.value = true
+      await refresh()
+    })
+  }
+
+  async function cancelRun(runId: string): Promise<void> {
+    await guarded(() => api.call('runs:cancel', { runId }))
+  }
+
+  /** Whether the selected audit has runs left that a resume would execute. */
+  const resumable = computed(() => !running.value && runs.value.some((r) => r.status === 'queued' || r.status === 'interrupted'))
+
   async function exportPdf(): Promise<void> {
     if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
   }
 
-  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, running, error, report, preview, init, start, showPreview, select, cancel, exportPdf }
+  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, init, start, showPreview, select, cancel, pause, resume, cancelRun, exportPdf }
 })
