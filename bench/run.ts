@@ -12,6 +12,7 @@ import { type ArchitectureId, ARCHITECTURES, buildArchitecture } from '../src/ma
 import { FunctionalModel } from '../src/main/engine/model/functional-model'
 import { trainClassifier } from '../src/main/engine/train/loop'
 import { toTensorSplit } from '../src/main/engine/train/tensor-data'
+import { createNodeServices } from '../src/main/cli/node-services'
 import { findAppRoot } from '../src/main/paths'
 
 /**
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
   process.stdout.write(`\nEngine throughput (${backend.name}, tfjs ${backend.tfjsVersion}, batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples; live tensors at the end: ${tf.memory().numTensors})\n\n`)
   process.stdout.write('| workload | ours | unit | backend | peak RSS (MB) |\n|---|---:|---|---|---:|\n')
   for (const e of entries) process.stdout.write(`| ${e.name} | ${e.ours.toFixed(0)} | ${e.unit} | ${e.backend} | ${e.peakRssMb.toFixed(0)} |\n`)
+  if (!skipped('sweep')) entries.push(...(await sweepThroughput(backend.name)))
   if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name)))
   if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name)))
   if (!skipped('rem')) entries.push(...(await methodTimings(root, backend.name)))
@@ -67,7 +69,42 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify(merged, null, 2) + '\n')
 }
 
-/** `--skip-rem`, `--skip-class`, `--skip-baselines` leave out the long method tables. */
+/**
+ * Sweep throughput with 1 job against 2 parallel jobs (each its own engine process), through the
+ * real audit service: 2 corruptions × 2 discovery rates × 2 seeds, original + finetune per cell.
+ */
+async function sweepThroughput(backend: string): Promise<Entry[]> {
+  const spec = {
+    name: 'bench sweep',
+    dataset: { id: 'fashion-mnist', trainLimit: 3000, testLimit: 500 },
+    model: { arch: 'mlp' },
+    train: { epochs: 3, batchSize: 64, learningRate: 0.05 },
+    task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 100, discoveryRate: 0.5 },
+    methods: [{ id: 'finetune', params: { epochs: 2 } }],
+    seeds: [0, 1],
+    sweep: { corruption: ['poison', 'interclass-swap'], discoveryRate: [0.5, 1] }
+  }
+  const rows: Entry[] = []
+  const wall: Record<number, number> = {}
+  for (const jobs of [1, 2]) {
+    const dir = mkdtempSync(join(tmpdir(), 'ua-bench-sweep-'))
+    const services = createNodeServices({ dataDir: dir, jobs })
+    const t = performance.now()
+    const { taskId, done } = await services.audits.start(spec)
+    await done
+    wall[jobs] = (performance.now() - t) / 1000
+    const runs = services.store.listRuns(taskId)
+    services.dispose()
+    rmSync(dir, { recursive: true, force: true })
+    if (runs.some((r) => r.status !== 'done')) throw new Error(`The sweep benchmark with ${jobs} job(s) left runs unfinished`)
+    rows.push({ name: `sweep-${jobs}-jobs`, ours: runs.length / (wall[jobs]! / 60), unit: 'runs/min', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+  }
+  process.stdout.write(`\nSweep throughput (16 runs: 4 cells × 2 seeds × (original + finetune); 4 originals trained, 4 reused)\n\n| jobs | wall (s) | runs/min | speed-up |\n|---:|---:|---:|---:|\n`)
+  for (const jobs of [1, 2]) process.stdout.write(`| ${jobs} | ${wall[jobs]!.toFixed(1)} | ${(16 / (wall[jobs]! / 60)).toFixed(1)} | ${(wall[1]! / wall[jobs]!).toFixed(2)} |\n`)
+  return rows
+}
+
+/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines` leave out the long tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }
