@@ -1,16 +1,12 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../src/main/engine/backend/select'
-import { makeForgetSplit } from '../../src/main/engine/data/splits'
 import { del } from '../../src/main/engine/methods/del'
 import { channelScores, localize, topFractionMask } from '../../src/main/engine/methods/localization'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
 import { FunctionalModel } from '../../src/main/engine/model/functional-model'
 import type { ModelGraph } from '../../src/main/engine/model/graph'
 import type { TensorSplit } from '../../src/main/engine/train/tensor-data'
-import { trainClassifier } from '../../src/main/engine/train/loop'
-import { parseTaskSpec } from '../../src/shared/task-spec'
-import { createRng } from '../../src/main/engine/util/random'
+import { toyMethodContext } from '../helpers/toy-task'
 
 beforeAll(async () => {
   await selectBackend('wasm')
@@ -66,18 +62,11 @@ describe('DEL localization', () => {
 
 describe('DEL unlearning', () => {
   it('resets and trains only the masked parameters (plus the head); everything else stays bit-identical', async () => {
-    const rng = createRng(1)
-    const n = 200
-    const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
-    const x = Float32Array.from({ length: n * 8 }, (_, k) => (k % 8 === labels[Math.floor(k / 8)]! ? 1.5 : 0) + rng() - 0.5)
-    const data: TensorSplit = { x: tf.tensor2d(x, [n, 8]), y: tf.tensor1d(labels, 'int32'), labels, count: n }
-    const original = FunctionalModel.initialize(buildArchitecture('mlp', [8], 4), 0)
-    await trainClassifier(original, data, { indices: Int32Array.from({ length: n }, (_, i) => i), epochs: 3, batchSize: 32, optimizer: 'sgd', learningRate: 0.05, seed: 0 })
-    const spec = parseTaskSpec({ name: 't', dataset: { id: 'x' }, model: { arch: 'mlp' }, train: { epochs: 1, batchSize: 32, learningRate: 0.05 }, task: { kind: 'random', fraction: 0.1 }, methods: ['del'] })
-    const split = makeForgetSplit({ kind: 'random', fraction: 0.1 }, labels, 0)
+    const ctx = await toyMethodContext('del')
+    const { original, train: data, split } = ctx
     const scores = await localize('del', original, data, split.forget, 32, 0)
     const masks = topFractionMask(scores, 0.3)
-    const outcome = await del({ original, train: data, split, spec, params: spec.methods[0]!.params, seed: 0, progress: () => undefined, cancel: { cancelled: false } })
+    const outcome = await del(ctx)
     const before = original.trainableVariables().map((v) => v.dataSync())
     const after = outcome.model.trainableVariables().map((v) => v.dataSync())
     const names = original.orderedWeightNames().filter((w) => !w.includes('moving'))
@@ -97,7 +86,7 @@ describe('DEL unlearning', () => {
     expect(frozen).toBeGreaterThan(0)
     expect(moved).toBeGreaterThan(0)
     expect(outcome.extraMetrics!.resetFraction).toBeCloseTo(0.3, 2)
-    original.dispose()
+    ctx.dispose()
     outcome.model.dispose()
   })
 })

@@ -150,7 +150,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const info = data.dataset.info
   const started = performance.now()
   const elapsed = () => (performance.now() - started) / 1000
-  const describe = (seconds: number, steps: number) => ({
+  const runFacts = (seconds: number, steps: number) => ({
     backend: backend.name,
     tfjsVersion: backend.tfjsVersion,
     seconds,
@@ -173,29 +173,29 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     // What is known of a diverged run: its cost up to the failure.
     const seconds = elapsed()
     const steps = err.step ?? 0
-    return { ...describe(seconds, steps), failure: err.message, model: null, metrics: { seconds, ...(err.step === null ? {} : { divergedAtStep: err.step }) } }
+    return { ...runFacts(seconds, steps), failure: err.message, model: null, metrics: { seconds, ...(err.step === null ? {} : { divergedAtStep: err.step }) } }
   }
   const { model, reused, original, codes, steps, extraMetrics } = produced
   const seconds = elapsed()
   try {
     const broken = await nonFiniteWeights(model)
     if (broken.length > 0) {
-      return { ...describe(seconds, steps), failure: `The model has non-finite weights (${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', …' : ''})`, model: null, metrics: { ...extraMetrics, seconds } }
+      return { ...runFacts(seconds, steps), failure: `The model has non-finite weights (${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', …' : ''})`, model: null, metrics: { ...extraMetrics, seconds } }
     }
     ctx.progress('evaluating', WORK_SHARE, 'measuring accuracy')
     const evaluation = { task: spec.task, taskData, train, test: data.test, numClasses: info.classNames.length, inputShape: info.inputShape, seed: job.seed }
     const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), ...extraMetrics, seconds }
     // Only unlearning runs are judged for collapse: a weak original is the auditor's setting, not a failure.
     const collapsed = job.kind === 'unlearn' ? collapseReason(metrics, info.classNames.length) : null
-    if (collapsed) return { ...describe(seconds, steps), failure: collapsed, model: null, metrics }
+    if (collapsed) return { ...runFacts(seconds, steps), failure: collapsed, model: null, metrics }
     const modelInfo = { parameterCount: model.parameterCount(), arch: model.graph.arch }
-    if (reused) return { ...describe(seconds, steps), failure: null, metrics, model: { ...modelInfo, dir: reused.dir, sha256: reused.sha256, bytes: directoryBytes(reused.dir) } }
+    if (reused) return { ...runFacts(seconds, steps), failure: null, metrics, model: { ...modelInfo, dir: reused.dir, sha256: reused.sha256, bytes: directoryBytes(reused.dir) } }
     ctx.progress('saving', 0.98, 'writing the model files')
     const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed, mnemonicCodes: codes !== null })
     // Codes stay with every model derived from a code-trained one, so it can be forgotten from again.
     if (codes) await saveCodes(saved.dir, codes)
     return {
-      ...describe(seconds, steps),
+      ...runFacts(seconds, steps),
       failure: null,
       metrics,
       model: { ...modelInfo, dir: saved.dir, sha256: saved.sha256, bytes: saved.bytes }

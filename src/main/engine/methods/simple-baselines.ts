@@ -1,50 +1,13 @@
 import * as tf from '@tensorflow/tfjs'
 import type { MethodParams } from '../../../shared/methods'
-import type { FunctionalModel } from '../model/functional-model'
-import { type Batch, runCustomEpoch } from '../train/custom-epoch'
+import type { Batch } from '../train/custom-epoch'
 import { meanCrossEntropy } from '../train/loss'
 import { trainClassifier } from '../train/loop'
-import { createOptimizer, scheduledRate } from '../train/optimizers'
+import { scheduledRate } from '../train/optimizers'
 import { gatherBatch } from '../train/tensor-data'
 import { createRng, hashSeed } from '../util/random'
 import type { MethodContext, MethodOutcome, UnlearningMethod } from './context'
-
-/**
- * Epochs of a custom objective over the retain set, on a copy of the original with momentum SGD:
- * the loop NegGrad+ and ℓ1-sparse share. `learningRate(epoch)` and `loss(model, epoch)` vary.
- */
-async function retainEpochs(
-  ctx: MethodContext,
-  o: { epochs: number; label: string; learningRate: (epoch: number) => number; loss: (model: FunctionalModel, vars: tf.Variable[], epoch: number) => (b: Batch) => tf.Scalar }
-): Promise<MethodOutcome> {
-  const model = ctx.original.clone()
-  const vars = model.trainableVariables()
-  const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9 })
-  let steps = 0
-  try {
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
-      const run = await runCustomEpoch({
-        data: ctx.train,
-        indices: ctx.split.retain,
-        batchSize: ctx.spec.train.batchSize,
-        seed: hashSeed(ctx.seed, `${o.label}-${epoch}`),
-        vars,
-        optimizer,
-        learningRate: o.learningRate(epoch),
-        cancel: ctx.cancel,
-        loss: o.loss(model, vars, epoch)
-      })
-      steps += run.steps
-      ctx.progress((epoch + 1) / o.epochs, `epoch ${epoch + 1}/${o.epochs}`)
-    }
-    return { model, steps }
-  } catch (err) {
-    model.dispose()
-    throw err
-  } finally {
-    optimizer.dispose()
-  }
-}
+import { trainCustomEpochs } from './custom-epochs'
 
 /** NegGrad+: 0.99·CE(retain batch) − 0.01·CE(forget batch), forget batches cycled beside the retain ones; constant LR. */
 export const negGradPlus: UnlearningMethod = (ctx) => {
@@ -52,17 +15,20 @@ export const negGradPlus: UnlearningMethod = (ctx) => {
   const forget = ctx.split.forget
   const batch = ctx.spec.train.batchSize
   let cursor = 0
-  return retainEpochs(ctx, {
+  return trainCustomEpochs(ctx, {
     epochs: p.epochs,
     label: 'neggrad',
-    learningRate: () => p.learningRate,
-    loss: (model) => (b) => {
-      const ids = Int32Array.from({ length: Math.min(batch, forget.length) }, (_, k) => forget[(cursor + k) % forget.length]!)
-      cursor = (cursor + ids.length) % forget.length
-      const f = gatherBatch(ctx.train, ids)
-      const retainTerm = tf.mul(meanCrossEntropy(model.forward(b.x, { training: true }), b.y), p.retainWeight)
-      const forgetTerm = tf.mul(meanCrossEntropy(model.forward(f.x, { training: true }), f.y), 1 - p.retainWeight)
-      return tf.sub(retainTerm, forgetTerm) as tf.Scalar
+    optimizer: { kind: 'sgd', momentum: 0.9 },
+    passes: (model) => {
+      const loss = (b: Batch) => {
+        const ids = Int32Array.from({ length: Math.min(batch, forget.length) }, (_, k) => forget[(cursor + k) % forget.length]!)
+        cursor = (cursor + ids.length) % forget.length
+        const f = gatherBatch(ctx.train, ids)
+        const retainTerm = tf.mul(meanCrossEntropy(model.forward(b.x, { training: true }), b.y), p.retainWeight)
+        const forgetTerm = tf.mul(meanCrossEntropy(model.forward(f.x, { training: true }), f.y), 1 - p.retainWeight)
+        return tf.sub(retainTerm, forgetTerm) as tf.Scalar
+      }
+      return [{ indices: ctx.split.retain, learningRate: p.learningRate, loss }]
     }
   })
 }
@@ -70,13 +36,14 @@ export const negGradPlus: UnlearningMethod = (ctx) => {
 /** ℓ1-sparse: CE on the retain set plus α_t·‖θ‖₁, α_t decaying linearly from α; cosine (per epoch) to 0.01·lr. */
 export const l1Sparse: UnlearningMethod = (ctx) => {
   const p = ctx.params as MethodParams<'l1-sparse'>
-  return retainEpochs(ctx, {
+  return trainCustomEpochs(ctx, {
     epochs: p.epochs,
     label: 'l1',
-    learningRate: (epoch) => scheduledRate(p.learningRate, 'cosine', epoch, p.epochs, 0.01),
-    loss: (model, vars, epoch) => (b) => {
+    optimizer: { kind: 'sgd', momentum: 0.9 },
+    passes: (model, vars, epoch) => {
       const alpha = p.alpha * (1 - epoch / p.epochs)
-      return tf.add(meanCrossEntropy(model.forward(b.x, { training: true }), b.y), tf.mul(tf.addN(vars.map((v) => tf.sum(tf.abs(v)))), alpha)) as tf.Scalar
+      const loss = (b: Batch) => tf.add(meanCrossEntropy(model.forward(b.x, { training: true }), b.y), tf.mul(tf.addN(vars.map((v) => tf.sum(tf.abs(v)))), alpha)) as tf.Scalar
+      return [{ indices: ctx.split.retain, learningRate: scheduledRate(p.learningRate, 'cosine', epoch, p.epochs, 0.01), loss }]
     }
   })
 }
