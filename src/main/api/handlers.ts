@@ -5,6 +5,7 @@ import { BUILTIN_DATASETS } from '../../shared/datasets'
 import { METHOD_CATALOG, METHOD_GROUPS, METHOD_IDS, acceptedTaskKinds, designedFor, methodGroup, requiresMnemonicCodes } from '../../shared/methods'
 import { ARCHITECTURE_IDS } from '../../shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
+import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
 import type { Services } from '../services'
 
@@ -40,6 +41,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       }))
     }),
     'tasks:preview': async ({ spec, count }) => previewTask(s.paths.resourcesDir, spec, count),
+    'audits:estimate': async ({ spec }) => s.audits.estimate(spec),
     'audits:start': async ({ spec }) => {
       const { taskId, done } = await s.audits.start(spec)
       done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))
@@ -59,6 +61,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
       return s.store.listRuns(taskId)
     },
+    'runs:drillDown': async ({ runId, perGroup }) => drillDown(s.store, s.paths.resourcesDir, runId, perGroup),
     'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId)
   }
 }

@@ -3,6 +3,8 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { ChangedEvent, ProgressEvent } from '../../shared/api/contract'
 import { findBuiltinDataset } from '../../shared/datasets'
+import { canonicalJson, contentKey } from './content-key'
+import { type AuditEstimate, estimateAudit } from './estimate'
 import { cellSpec, expandCells, originalRecipe, plannedRunCount, type SweepCell } from '../../shared/sweep'
 import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '../../shared/task-spec'
 import { EngineJobError } from '../engine-host/host'
@@ -56,21 +58,6 @@ async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
-/** The cache key of a model: a hash of everything that decides its weights. */
-function contentKey(kind: 'original' | 'retrain', datasetSha256: string, recipe: unknown): string {
-  return createHash('sha256').update(canonicalJson({ kind, datasetSha256, recipe })).digest('hex')
-}
-
-/** Stable JSON (sorted keys), so equal specs hash equally. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value)
-}
-
 /**
  * Turns a task spec into runs and executes them: per seed, the original model is trained once,
  * then every method starts from it. Every run is a row before it starts, and every ending
@@ -82,6 +69,7 @@ export class AuditService {
   private readonly pausing = new Set<string>()
   private readonly runControllers = new Map<string, AbortController>()
   private readonly listeners: Array<Partial<AuditEvents>> = []
+  private readonly estimateHashes = new Map<string, string>()
 
   constructor(
     private readonly store: AuditStore,
@@ -122,6 +110,18 @@ export class AuditService {
       return id
     })()
     return { taskId, spec, plan }
+  }
+
+  /** How many runs a spec means and how long they should take here, without creating anything. */
+  async estimate(rawSpec: unknown): Promise<AuditEstimate> {
+    const spec = parseTaskSpec(rawSpec)
+    const info = findBuiltinDataset(spec.dataset.id)
+    if (!info) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"`)
+    // Estimates follow every edit of the form; the files are read once (the audit itself hashes them again).
+    const sha = this.estimateHashes.get(info.id) ?? (await hashBuiltinDataset(this.paths.resourcesDir, info.id))
+    this.estimateHashes.set(info.id, sha)
+    const trainCount = Math.min(spec.dataset.trainLimit ?? info.trainSize, info.trainSize)
+    return estimateAudit(this.store, spec, sha, trainCount, this.engine.size)
   }
 
   /**

@@ -15,13 +15,14 @@ export interface PreviewSample {
 
 let cached: { key: string; dataset: Dataset } | null = null
 
-async function datasetFor(resourcesDir: string, id: string, trainLimit?: number): Promise<Dataset> {
+/** The training split (and a token test split) of a dataset, kept for the next call: previews come in bursts. */
+export async function datasetFor(resourcesDir: string, id: string, trainLimit?: number): Promise<Dataset> {
   const key = JSON.stringify([resourcesDir, id, trainLimit])
   if (cached?.key !== key) cached = { key, dataset: await loadBuiltinDataset(resourcesDir, id, { trainLimit, testLimit: 10 }) }
   return cached.dataset
 }
 
-const toBytes = (values: Float32Array) => Array.from(values, (v) => Math.round(Math.min(Math.max(v, 0), 1) * 255))
+export const toBytes = (values: Float32Array) => Array.from(values, (v) => Math.round(Math.min(Math.max(v, 0), 1) * 255))
 
 /**
  * A few samples of the task as the model will see them, beside the clean originals: the

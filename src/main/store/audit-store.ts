@@ -200,6 +200,31 @@ export class AuditStore {
     return row ?? null
   }
 
+  /**
+   * What finished runs cost on this machine, for estimates: per run, its method, the spec it ran
+   * under (architecture, epochs), how many training samples it saw and its seconds.
+   */
+  speedHistory(limit = 2000): Array<{ method: string; params: Record<string, unknown>; spec: Record<string, unknown>; trainCount: number; seconds: number; reused: boolean }> {
+    const rows = this.db
+      .prepare(
+        `SELECT r.method, r.params_json, t.spec_json, r.forget_count + r.retain_count AS train_count, s.value AS seconds, u.value AS reused
+         FROM runs r JOIN tasks t ON t.id = r.task_id
+         JOIN metrics s ON s.run_id = r.id AND s.name = 'seconds'
+         LEFT JOIN metrics u ON u.run_id = r.id AND u.name = 'reusedModel'
+         WHERE r.status = 'done' AND s.value IS NOT NULL AND r.forget_count IS NOT NULL
+         ORDER BY r.ended_at DESC LIMIT ?`
+      )
+      .all(limit) as Array<{ method: string; params_json: string; spec_json: string; train_count: number; seconds: number; reused: number | null }>
+    return rows.map((r) => ({
+      method: r.method,
+      params: JSON.parse(r.params_json) as Record<string, unknown>,
+      spec: JSON.parse(r.spec_json) as Record<string, unknown>,
+      trainCount: r.train_count,
+      seconds: r.seconds,
+      reused: r.reused === 1
+    }))
+  }
+
   listTasks(): TaskSummary[] {
     const tasks = this.db
       .prepare(

@@ -6,6 +6,7 @@ export const INVOKE_CHANNELS = [
   'app:info',
   'catalog:get',
   'tasks:preview',
+  'audits:estimate',
   'audits:start',
   'audits:cancel',
   'audits:pause',
@@ -13,6 +14,7 @@ export const INVOKE_CHANNELS = [
   'runs:cancel',
   'audits:list',
   'audits:runs',
+  'runs:drillDown',
   'reports:exportPdf'
 ] as const
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number]

@@ -75,6 +75,36 @@ export const TaskPreview = z.object({
 })
 export type TaskPreview = z.infer<typeof TaskPreview>
 
+export const AuditEstimate = z.object({
+  runs: z.number(),
+  reusedModels: z.number(),
+  seconds: z.number(),
+  wallSeconds: z.number(),
+  jobs: z.number(),
+  measuredRuns: z.number(),
+  unmeasured: z.array(z.string())
+})
+export type AuditEstimate = z.infer<typeof AuditEstimate>
+
+const DrillDownGroup = z.object({
+  total: z.number(),
+  followsCorrupted: z.number(),
+  healed: z.number(),
+  samples: z.array(
+    z.object({
+      index: z.number(),
+      discovered: z.boolean(),
+      cleanLabel: z.number(),
+      corruptedLabel: z.number(),
+      predicted: z.number(),
+      followsCorrupted: z.boolean(),
+      pixels: z.array(z.number())
+    })
+  )
+})
+export const DrillDown = z.object({ inputShape: z.array(z.number()), classNames: z.array(z.string()), discovered: DrillDownGroup, undiscovered: DrillDownGroup })
+export type DrillDown = z.infer<typeof DrillDown>
+
 export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -99,6 +129,7 @@ export const CONTRACT = {
   'app:info': { input: Empty, output: AppInfo },
   'catalog:get': { input: Empty, output: Catalog },
   'tasks:preview': { input: z.object({ spec: z.unknown(), count: z.number().int().min(1).max(24) }).strict(), output: TaskPreview },
+  'audits:estimate': { input: z.object({ spec: z.unknown() }).strict(), output: AuditEstimate },
   'audits:start': { input: z.object({ spec: z.unknown() }).strict(), output: z.object({ taskId: z.string() }) },
   'audits:cancel': { input: z.object({ taskId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'audits:pause': { input: z.object({ taskId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
@@ -106,6 +137,7 @@ export const CONTRACT = {
   'runs:cancel': { input: z.object({ runId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'audits:list': { input: Empty, output: z.array(TaskSummary) },
   'audits:runs': { input: z.object({ taskId: Id }).strict(), output: z.array(RunRecord) },
+  'runs:drillDown': { input: z.object({ runId: Id, perGroup: z.number().int().min(1).max(200) }).strict(), output: DrillDown },
   'reports:exportPdf': {
     input: z.object({ taskId: Id }).strict(),
     output: z.object({ path: z.string(), sha256: z.string(), bytes: z.number() })

@@ -1,5 +1,6 @@
 import type { RunRecord } from '../api/contract'
 import { CORRUPTIONS } from '../task-spec'
+import { comparedMethods, CORRUPTION_LABEL, runTask } from './run-task'
 
 /**
  * REM's task-space view: regularity (corruption type) against discovery rate, one heat-map per
@@ -21,16 +22,12 @@ export function meanAndSem(values: number[]): Stat | null {
 }
 
 /** A finished run's coordinates in the task space: its sweep cell over the task it was planned from. */
-function coordinates(run: RunRecord, baseTask: Record<string, unknown>): { corruption: string; discoveryRate: number } | null {
-  const c = { ...baseTask, ...(run.cell ?? {}) }
+export function taskSpacePoint(run: RunRecord, baseTask: Record<string, unknown>): { corruption: string; discoveryRate: number } | null {
+  const c = runTask(run, baseTask)
   return typeof c.corruption === 'string' && typeof c.discoveryRate === 'number' ? { corruption: c.corruption, discoveryRate: c.discoveryRate } : null
 }
 
-/** Methods with finished runs, REM first, the original model left out. */
-export function taskSpaceMethods(runs: RunRecord[]): string[] {
-  const methods = [...new Set(runs.filter((r) => r.status === 'done' && r.method !== 'original').map((r) => r.method))]
-  return methods.sort((a, b) => (a === 'rem' ? -1 : b === 'rem' ? 1 : 0))
-}
+export const taskSpaceMethods = comparedMethods
 
 export interface TaskSpaceGrid {
   corruptions: string[]
@@ -46,7 +43,7 @@ export function taskSpaceGrid(runs: RunRecord[], baseTask: Record<string, unknow
   const corruptions = new Set<string>()
   const rates = new Set<number>()
   for (const run of runs) {
-    const at = coordinates(run, baseTask)
+    const at = taskSpacePoint(run, baseTask)
     const v = run.metrics[metric]
     if (run.status !== 'done' || !at || typeof v !== 'number') continue
     corruptions.add(at.corruption)
@@ -69,7 +66,6 @@ export function taskSpaceGrid(runs: RunRecord[], baseTask: Record<string, unknow
   }
 }
 
-const CORRUPTION_LABEL: Record<string, string> = { poison: 'poison (high)', 'interclass-swap': 'inter-class swap', 'random-swap': 'random swap (low)' }
 
 export function taskSpaceHeatmapOption(grid: TaskSpaceGrid, method: string, metricLabel: string, opts: { animation?: boolean } = {}): Record<string, unknown> {
   const byCell = grid.cells.get(method) ?? new Map<string, Stat>()

@@ -29,6 +29,13 @@ export function perClassAccuracy(pred: ArrayLike<number>, labels: ArrayLike<numb
   return total.map((t, c) => (t ? correct[c]! / t : null))
 }
 
+/** Counts of (true class, predicted class), row-major: entry y·C + p counts samples of class y predicted as p. */
+export function confusionCounts(pred: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses * numClasses).fill(0)
+  for (let i = 0; i < pred.length; i++) counts[labels[i]! * numClasses + pred[i]!]!++
+  return counts
+}
+
 /** Indices whose label is (or is not) in `classes`. */
 export function indicesWhere(labels: ArrayLike<number>, keep: (label: number) => boolean): Int32Array {
   const out: number[] = []

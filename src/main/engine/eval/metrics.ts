@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { ForgetTask } from '../../../shared/task-spec'
-import { accuracyOn, attackSuccessRate, indicesWhere, lossThresholdAuc, type MaybeNumber, miaEfficacy, perClassAccuracy } from '../../../shared/metrics/definitions'
+import { accuracyOn, attackSuccessRate, confusionCounts, indicesWhere, lossThresholdAuc, type MaybeNumber, miaEfficacy, perClassAccuracy } from '../../../shared/metrics/definitions'
 import { triggerMask } from '../data/corruption'
 import type { TaskData } from '../data/task-data'
 import type { FunctionalModel } from '../model/functional-model'
@@ -47,7 +47,8 @@ export async function measureModel(model: FunctionalModel, input: EvaluationInpu
     testAccuracy: accuracyOn(test.pred, input.test.labels),
     retainAccuracy: accuracyOn(train.pred, input.train.labels, retain),
     forgetAccuracy: accuracyOn(train.pred, input.train.labels, forget),
-    perClassTestAccuracy: perClassAccuracy(test.pred, input.test.labels, input.numClasses)
+    perClassTestAccuracy: perClassAccuracy(test.pred, input.test.labels, input.numClasses),
+    testConfusion: confusionCounts(test.pred, input.test.labels, input.numClasses)
   }
   // SalUn's attack: as many members (retain samples, seeded draw) as non-members (test samples).
   const members = shuffled(retain, createRng(hashSeed(input.seed, 'mia-members'))).slice(0, input.test.count)
@@ -67,6 +68,8 @@ async function corruptionMetrics(model: FunctionalModel, input: EvaluationInput,
   const undiscovered = c.indices.filter((i) => c.discovered[i] !== 1)
   // Healed = predicted with the clean label, on the corrupted samples as trained (trigger on for poison).
   const out: Metrics = {
+    // Per corrupted sample (in D_c's ascending order), the class the model now gives it: the drill-down's data.
+    corruptedPredictions: Array.from(c.indices, (i) => trainPred[i]!),
     healedTrain: accuracyOn(trainPred, clean, c.indices),
     healedDiscovered: accuracyOn(trainPred, clean, discovered),
     healedUndiscovered: accuracyOn(trainPred, clean, undiscovered)

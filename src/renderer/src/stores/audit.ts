@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, inject, ref } from 'vue'
-import type { Catalog, ProgressEvent, RunRecord, TaskPreview, TaskSummary } from '../../../shared/api/contract'
+import type { AuditEstimate, Catalog, DrillDown, ProgressEvent, RunRecord, TaskPreview, TaskSummary } from '../../../shared/api/contract'
 import type { TaskSpecInput } from '../../../shared/task-spec'
 import { API_CLIENT } from '../api/inject'
 
@@ -18,6 +18,8 @@ export const useAuditStore = defineStore('audit', () => {
   const error = ref<string | null>(null)
   const report = ref<{ path: string; sha256: string; bytes: number } | null>(null)
   const preview = ref<TaskPreview | null>(null)
+  const estimate = ref<AuditEstimate | null>(null)
+  const drillDown = ref<{ runId: string; data: DrillDown } | null>(null)
 
   const selectedTask = computed(() => tasks.value.find((t) => t.id === selectedTaskId.value) ?? null)
 
@@ -70,11 +72,28 @@ export const useAuditStore = defineStore('audit', () => {
     preview.value = (await guarded(() => api.call('tasks:preview', { spec, count: 8 }))) ?? null
   }
 
+  /** The form's spec changed: price it. A spec still being typed is often invalid; that is not an error to show. */
+  async function estimateFor(spec: TaskSpecInput): Promise<void> {
+    try {
+      estimate.value = await api.call('audits:estimate', { spec })
+    } catch {
+      estimate.value = null
+    }
+  }
+
+  /** A run's corrupted samples with what it predicts on them, 48 per group (discovered, undiscovered). */
+  async function loadDrillDown(runId: string): Promise<void> {
+    drillDown.value = null
+    const data = await guarded(() => api.call('runs:drillDown', { runId, perGroup: 48 }))
+    if (data) drillDown.value = { runId, data }
+  }
+
   async function select(taskId: string): Promise<void> {
     selectedTaskId.value = taskId
     progress.value = null
     jobs.value = {}
     report.value = null
+    drillDown.value = null
     await guarded(refresh)
     running.value = selectedTask.value?.active ?? false
   }
@@ -108,5 +127,5 @@ export const useAuditStore = defineStore('audit', () => {
     if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
   }
 
-  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, init, start, showPreview, select, cancel, pause, resume, cancelRun, exportPdf }
+  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, estimate, drillDown, init, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, exportPdf }
 })
