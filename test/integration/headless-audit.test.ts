@@ -26,6 +26,11 @@ describe('headless audit command', () => {
 
   it('finishes and reports the original cnn-small at test accuracy >= 0.80', () => {
     expect(result.code, result.stderr).toBe(0)
+    // A fresh database has no measured speeds: the plan is announced without a time.
+    expect(result.stderr).toMatch(/^audit: 2 run\(s\) \(not counted, never run here: original, finetune\)$/m)
+    // Off a terminal, progress comes as whole lines with a bar, never carriage returns.
+    expect(result.stderr).toMatch(/^\[[#-]{24}\] +\d+%/m)
+    expect(result.stderr).not.toContain('\r')
     const out = JSON.parse(readFileSync(json, 'utf8'))
     expect(out.task.name).toBe('quickstart')
     expect(out.task.specSha256).toMatch(/^[0-9a-f]{64}$/)

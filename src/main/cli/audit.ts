@@ -8,6 +8,7 @@ import { scalarMetric } from '../../shared/metrics/definitions'
 import { exportReport } from '../api/handlers'
 import { defaultDataDir } from '../paths'
 import { createNodeServices } from './node-services'
+import { formatDuration, TerminalProgress } from './progress-bar'
 
 const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]'
 
@@ -65,16 +66,11 @@ async function main(): Promise<void> {
   }
   if (services.interruptedAtStart) process.stderr.write(`audit: ${services.interruptedAtStart} run(s) from an earlier process were cut off; marked interrupted\n`)
 
-  let lastLine = 0
+  const bar = new TerminalProgress(process.stderr)
   services.audits.on({
-    progress: (p) => {
-      const now = Date.now()
-      if (now - lastLine < 2000 && p.fraction < 1) return
-      lastLine = now
-      process.stderr.write(`[${(p.auditFraction * 100).toFixed(0).padStart(3)}%] seed ${p.seed} ${p.method}: ${p.phase} ${(p.fraction * 100).toFixed(0)}% ${p.detail}\n`)
-    },
+    progress: (p) => bar.update(p),
     changed: (c) => {
-      if (c.runId && c.status !== 'running') process.stderr.write(`run ${c.runId.slice(0, 8)} ${c.status}\n`)
+      if (c.runId && c.status !== 'running') bar.ended(c.runId, `run ${c.runId.slice(0, 8)} ${c.status}`)
     }
   })
 
@@ -85,7 +81,13 @@ async function main(): Promise<void> {
       const resumed = services.audits.resume(resumable)
       process.stderr.write(`audit: resuming audit ${resumable} in ${dbFile}: ${resumed.pending} run(s) still to do\n`)
       started = { taskId: resumable, done: resumed.done }
-    } else started = await services.audits.start(raw)
+    } else {
+      const estimate = await services.audits.estimate(raw)
+      const time = estimate.measuredRuns ? `; about ${formatDuration(estimate.wallSeconds)} at this machine's speeds with ${estimate.jobs} job(s)` : ''
+      const unmeasured = estimate.unmeasured.length ? ` (not counted, never run here: ${estimate.unmeasured.join(', ')})` : ''
+      process.stderr.write(`audit: ${estimate.runs} run(s)${time}${unmeasured}\n`)
+      started = await services.audits.start(raw)
+    }
   } catch (err) {
     services.dispose()
     fail(err instanceof SpecError ? `invalid task spec: ${err.message}` : (err as Error).message)
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
     services.audits.cancel(started.taskId)
   })
   await started.done
+  bar.clear()
   const task = services.store.getTask(started.taskId)!
   const runs = services.store.listRuns(started.taskId)
   printTable(runs)
