@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -122,6 +122,8 @@ describe('the app in a browser, against the real services', () => {
     await page.getByTestId('sweep-rates').fill('0.5, 1')
     // 2 corruptions × 2 discovery rates × (original, retrain, finetune)
     await expect.poll(() => page.getByTestId('planned-runs').textContent()).toContain('12 runs')
+    // The first test's runs are this machine's measured speeds; mlp was never run, so it says so.
+    await expect.poll(() => page.getByTestId('estimate').textContent(), { timeout: 10_000 }).toMatch(/at the speeds of \d+ finished runs?.*Never run here yet/s)
     await page.getByTestId('start').click()
     await expect.poll(async () => page.getByTestId('runs-table').locator('tbody tr.done').count(), { timeout: 240_000 }).toBe(12)
     await page.getByTestId('leaderboard').waitFor()
@@ -130,7 +132,32 @@ describe('the app in a browser, against the real services', () => {
     expect(board).toContain('finetune')
     await expect.poll(() => page.getByTestId('task-space-heatmap').count(), { timeout: 30_000 }).toBe(2)
     await page.locator('[data-testid=task-space-heatmap] canvas').first().waitFor()
+    // Lines over the discovery rate (one chart per corruption), the trade-off, one run up close.
+    await expect.poll(() => page.getByTestId('discovery-lines-chart').count()).toBe(2)
+    await page.locator('[data-testid=trade-off-chart] canvas').waitFor()
+    await page.locator('[data-testid=per-class-chart] canvas').waitFor()
+    await page.locator('[data-testid=confusion-chart] canvas').waitFor()
     await page.screenshot({ path: join(screenshots, 'browser-sweep.png'), fullPage: true })
+
+    // The drill-down: the chosen run's corrupted samples, discovered and undiscovered.
+    await page.getByTestId('drill-down-load').click()
+    await page.getByTestId('drill-down').waitFor({ timeout: 30_000 })
+    expect(await page.getByTestId('drill-down-discovered').textContent()).toMatch(/Discovered \(in the forget set\): \d+ samples/)
+    expect(await page.getByTestId('drill-down-sample').count()).toBeGreaterThan(0)
+    await page.getByTestId('drill-down').screenshot({ path: join(screenshots, 'browser-drill-down.png') })
+
+    // A chart saved as SVG is a real SVG document.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('trade-off-chart-svg').click()])
+    const svgFile = join(tmp.dir, 'trade-off.svg')
+    await download.saveAs(svgFile)
+    expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg[\s\S]*Pareto front[\s\S]*<\/svg>$/)
+
+    // One filter narrows every view: poison only leaves one line chart and halves the runs listed.
+    await page.getByTestId('filter-corruption').selectOption('poison')
+    await expect.poll(() => page.getByTestId('discovery-lines-chart').count()).toBe(1)
+    expect(await page.getByTestId('runs-table').locator('tbody tr').count()).toBe(6)
+    await page.getByTestId('filter-reset').click()
+    await expect.poll(() => page.getByTestId('runs-table').locator('tbody tr').count()).toBe(12)
   }, 300_000)
 
   it('shows a validation error in plain words and starts nothing', async () => {

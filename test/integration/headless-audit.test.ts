@@ -75,6 +75,8 @@ describe('headless audit command', () => {
     expect(text).toContain(out.task.specSha256)
     expect(text).toContain('Forget accuracy')
     expect(text).toContain(out.runs[0].metrics.testAccuracy.toFixed(3))
+    expect(text).toContain('Trade-off: 1 − forget accuracy against test accuracy')
+    expect(text).toContain('Test accuracy per class')
   })
 
   it('exits non-zero with a one-line reason on bad input', async () => {

@@ -90,6 +90,12 @@ describe('sweeps', () => {
     expect(text).toContain('Task space')
     expect(text).toMatch(/retrain \(ref\.\)/)
     expect(text).toMatch(/finetune: Utility × Healed/)
+    // …the lines over the discovery rate per corruption, the trade-off scatter, and one run class by class.
+    expect(text).toMatch(/poison \(high\): Healed \(train\)/)
+    expect(text).toMatch(/inter-class swap: Healed \(train\)/)
+    expect(text).toContain('Trade-off: Healed (train) against utility')
+    expect(text).toContain('Class by class')
+    expect(text).toMatch(/Confusion on the test split: finetune/)
     expect(final.accuracy.size).toBe(ref.accuracy.size)
     for (const [key, value] of ref.accuracy) expect(final.accuracy.get(key), key).toBe(value)
   }, 600_000)

@@ -14,6 +14,11 @@ import { resetLayersOption } from '../../shared/charts/reset-layers'
 import type { ForgetTask } from '../../shared/task-spec'
 import { findBuiltinDataset } from '../../shared/datasets'
 import { renderChartSvg } from './svg-charts'
+import { discoveryLinesOption } from '../../shared/charts/discovery-lines'
+import { confusionOption, perClassBarsOption } from '../../shared/charts/per-class'
+import { comparedMethods } from '../../shared/charts/run-task'
+import { tradeOffOption } from '../../shared/charts/trade-off'
+import { CORRUPTIONS } from '../../shared/task-spec'
 import { scalarMetric } from '../../shared/metrics/definitions'
 
 /**
@@ -81,7 +86,26 @@ function taskSpaceSection(runs: RunRecord[], baseTask: Record<string, unknown>) 
       },
       layout: 'lightHorizontalLines'
     },
-    ...(maps.length ? [{ text: 'Utility × Healed over regularity × discovery rate (mean ± SEM over seeds, one colour scale)', bold: true, margin: [0, 8, 0, 2] }, { columns: maps.slice(0, 2) }, ...chunk(maps.slice(2), 2).map((pair) => ({ columns: pair }))] : [])
+    ...(maps.length ? [{ text: 'Utility × Healed over regularity × discovery rate (mean ± SEM over seeds, one colour scale)', bold: true, margin: [0, 8, 0, 2] }, { columns: maps.slice(0, 2) }, ...chunk(maps.slice(2), 2).map((pair) => ({ columns: pair }))] : []),
+    ...CORRUPTIONS.flatMap((c) => {
+      const option = discoveryLinesOption(runs, baseTask, c, 'healedTrain', 'Healed (train)', { animation: false })
+      return option ? [{ svg: renderChartSvg(option, 640, 320), width: 500, margin: [0, 10, 0, 0] }] : []
+    })
+  ]
+}
+
+/** One run class by class (REM's first when there is one): per-class accuracy beside the references, and its confusion. */
+function classByClassSection(runs: RunRecord[], datasetId: string) {
+  const classNames = findBuiltinDataset(datasetId)?.classNames
+  const method = comparedMethods(runs).find((m) => m !== 'retrain')
+  const run = method ? runs.find((r) => r.method === method && r.status === 'done') : undefined
+  if (!classNames || !run) return []
+  const charts = [perClassBarsOption(run, runs, classNames, { animation: false }), confusionOption(run, classNames, { animation: false })].filter((o) => o !== null)
+  if (!charts.length) return []
+  return [
+    sectionHeader('Class by class'),
+    { text: `${run.method}, seed ${run.seed}${run.cellKey ? `, ${run.cellKey}` : ''}; the app shows any other run the same way.`, style: 'small', margin: [0, 0, 0, 4] },
+    ...charts.map((o) => ({ svg: renderChartSvg(o, 640, 380), width: 460, margin: [0, 8, 0, 0] }))
   ]
 }
 
@@ -136,6 +160,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
   const metricsHeader = ['Method', 'Seed', 'Status', ...COMPARED_METRICS.map((m) => m.label), 'Seconds', 'Steps']
   const chartSvg = renderChartSvg(methodComparisonOption(runs, { animation: false }))
   const costQuality = costQualityOption(runs, { animation: false })
+  const tradeOff = tradeOffOption(runs, { animation: false })
   return {
     pageSize: 'A4',
     pageMargins: [40, 50, 40, 50],
@@ -185,8 +210,10 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       },
       { svg: chartSvg, width: 500, margin: [0, 12, 0, 0] },
       ...(costQuality ? [{ svg: renderChartSvg(costQuality), width: 500, margin: [0, 12, 0, 0] }] : []),
+      ...(tradeOff ? [{ svg: renderChartSvg(tradeOff), width: 500, margin: [0, 12, 0, 0] }] : []),
       ...groupTables(runs),
       ...taskSpaceSection(runs, spec.task as Record<string, unknown>),
+      ...classByClassSection(runs, task.datasetId),
       ...runs.flatMap((r) => {
         if (r.status !== 'done') return []
         const options = [r.method === 'rem' ? redirectionOption(r, { animation: false }) : null, resetLayersOption(r, { animation: false })]
