@@ -95,6 +95,7 @@ describe('sweeps', () => {
     expect(text).toMatch(/inter-class swap: Healed \(train\)/)
     expect(text).toContain('Trade-off: Healed (train) against utility')
     expect(text).toContain('Class by class')
+    expect(text).toContain('Corrupted samples, discovered and undiscovered')
     expect(text).toMatch(/Confusion on the test split: finetune/)
     expect(final.accuracy.size).toBe(ref.accuracy.size)
     for (const [key, value] of ref.accuracy) expect(final.accuracy.get(key), key).toBe(value)

@@ -94,6 +94,29 @@ function taskSpaceSection(runs: RunRecord[], baseTask: Record<string, unknown>) 
   ]
 }
 
+/** The drill-down in numbers: per method, how the discovered and the undiscovered corrupted samples fare. */
+function corruptedSamplesSection(runs: RunRecord[]) {
+  const keys = ['healedDiscovered', 'followsCorruptedDiscovered', 'healedUndiscovered', 'followsCorruptedUndiscovered']
+  const summary = summarizeByMethod(runs).filter((s) => s.seeds > 0 && keys.some((k) => typeof s.means[k] === 'number'))
+  if (!summary.length) return []
+  const pct = (v: number | null | undefined) => (typeof v === 'number' ? `${(100 * v).toFixed(1)} %` : '—')
+  return [
+    sectionHeader('Corrupted samples, discovered and undiscovered'),
+    { text: 'Mean over runs. "Still corrupted" = predicted with the corrupted label trained on; "healed" = predicted with the clean label. The app shows each sample.', style: 'small', margin: [0, 0, 0, 4] },
+    {
+      table: {
+        headerRows: 1,
+        widths: [80, '*', '*', '*', '*'],
+        body: [
+          ['Method', 'Discovered: healed', 'Discovered: still corrupted', 'Undiscovered: healed', 'Undiscovered: still corrupted'].map((h) => ({ text: h, bold: true })),
+          ...summary.map((s) => [s.method, ...keys.map((k) => pct(s.means[k]))])
+        ]
+      },
+      layout: 'lightHorizontalLines'
+    }
+  ]
+}
+
 /** One run class by class (REM's first when there is one): per-class accuracy beside the references, and its confusion. */
 function classByClassSection(runs: RunRecord[], datasetId: string) {
   const classNames = findBuiltinDataset(datasetId)?.classNames
@@ -213,6 +236,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       ...(tradeOff ? [{ svg: renderChartSvg(tradeOff), width: 500, margin: [0, 12, 0, 0] }] : []),
       ...groupTables(runs),
       ...taskSpaceSection(runs, spec.task as Record<string, unknown>),
+      ...corruptedSamplesSection(runs),
       ...classByClassSection(runs, task.datasetId),
       ...runs.flatMap((r) => {
         if (r.status !== 'done') return []

@@ -31,6 +31,8 @@ export const METRIC_GROUPS: MetricGroup[] = [
       { key: 'healedTrain', label: 'Healed (train)', definition: 'REM: accuracy on all of D_c with clean labels (the trigger kept for poison).', higherIsBetter: true },
       { key: 'healedDiscovered', label: 'Healed, discovered', definition: 'Healed (train) on the discovered part of D_c (D_f).', higherIsBetter: true },
       { key: 'healedUndiscovered', label: 'Healed, undiscovered', definition: 'Healed (train) on D_c without D_f.', higherIsBetter: true },
+      { key: 'followsCorruptedDiscovered', label: 'Still corrupted, discovered', definition: 'Share of the discovered corrupted samples (D_f) still predicted with their corrupted label.', higherIsBetter: false },
+      { key: 'followsCorruptedUndiscovered', label: 'Still corrupted, undiscovered', definition: 'Share of the undiscovered corrupted samples (D_c without D_f) still predicted with their corrupted label.', higherIsBetter: false },
       { key: 'healedTest', label: 'Healed (test)', definition: 'Poison: triggered test images, clean labels; inter-class swap: test accuracy on the two classes; random swap: test accuracy.', higherIsBetter: true },
       { key: 'attackSuccessRate', label: 'Attack success', definition: 'Poison: share of triggered test images outside the target class classified as the target.', higherIsBetter: false },
       { key: 'utilityTimesHealed', label: 'Utility × Healed', definition: "REM's aggregate score: utility × healed (train), per run.", higherIsBetter: true }

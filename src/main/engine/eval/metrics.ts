@@ -72,7 +72,10 @@ async function corruptionMetrics(model: FunctionalModel, input: EvaluationInput,
     corruptedPredictions: Array.from(c.indices, (i) => trainPred[i]!),
     healedTrain: accuracyOn(trainPred, clean, c.indices),
     healedDiscovered: accuracyOn(trainPred, clean, discovered),
-    healedUndiscovered: accuracyOn(trainPred, clean, undiscovered)
+    healedUndiscovered: accuracyOn(trainPred, clean, undiscovered),
+    // Still predicted with the corrupted label (the label trained on): what the drill-down marks red.
+    followsCorruptedDiscovered: accuracyOn(trainPred, input.train.labels, discovered),
+    followsCorruptedUndiscovered: accuracyOn(trainPred, input.train.labels, undiscovered)
   }
   if (task.corruption === 'poison') {
     const triggered = triggeredTest(input.test, input, c.triggerValue ?? 1)
