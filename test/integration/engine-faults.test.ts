@@ -99,4 +99,31 @@ describe('engine faults', () => {
     await resumed.done
     expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done', 'cancelled', 'done'])
   }, 180_000)
+
+  it('pausing one run sends it back to the queue while the others go on; a resume finishes it', async () => {
+    const small = {
+      ...spec('pause one'),
+      dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 100 },
+      model: { arch: 'mlp' },
+      train: { epochs: 2, learningRate: 0.05 },
+      methods: [{ id: 'finetune', params: { epochs: 20 } }, { id: 'finetune', params: { epochs: 1 } }]
+    }
+    const { taskId, done } = await services.audits.start(small)
+    const [, slow] = services.store.listRuns(taskId)
+    const off = services.audits.on({
+      progress: (p) => {
+        if (p.runId === slow!.id && p.fraction > 0.2) {
+          off()
+          expect(services.audits.pauseRun(slow!.id)).toBe(true)
+        }
+      }
+    })
+    await done
+    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'queued', 'done'])
+    expect(services.audits.pauseRun(services.store.listRuns(taskId)[2]!.id)).toBe(false)
+    const resumed = services.audits.resume(taskId)
+    expect(resumed.pending).toBe(1)
+    await resumed.done
+    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done', 'done'])
+  }, 180_000)
 })

@@ -56,6 +56,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       return { pending }
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: s.audits.cancelRun(runId) }),
+    'runs:pause': async ({ runId }) => ({ paused: s.audits.pauseRun(runId) }),
     'audits:list': async () => s.store.listTasks().map((t) => ({ ...t, active: s.audits.isActive(t.id) })),
     'audits:runs': async ({ taskId }) => {
       if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)

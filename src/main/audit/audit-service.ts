@@ -68,6 +68,8 @@ export class AuditService {
   /** Audits stopped by a pause rather than a cancel: their unfinished runs stay queued. */
   private readonly pausing = new Set<string>()
   private readonly runControllers = new Map<string, AbortController>()
+  /** Runs paused one by one: they stay queued and this pass of the queue passes them by. */
+  private readonly heldRuns = new Set<string>()
   private readonly listeners: Array<Partial<AuditEvents>> = []
   private readonly estimateHashes = new Map<string, string>()
 
@@ -138,6 +140,7 @@ export class AuditService {
       const cell = cells.get(r.cellKey)
       return cell ? [{ runId: r.id, method: r.method, params: r.params, seed: r.seed, cell }] : []
     })
+    for (const r of plan) this.heldRuns.delete(r.runId)
     const pending = this.store.listRuns(taskId).filter((r) => r.status === 'queued' || r.status === 'interrupted').length
     return { done: this.execute(taskId, spec, plan), pending }
   }
@@ -189,6 +192,14 @@ export class AuditService {
     return true
   }
 
+  /** Pauses one run: a running one stops and goes back to the queue, a queued one waits; a resume runs both. */
+  pauseRun(runId: string): boolean {
+    if (!this.runControllers.has(runId) && !this.isOwed(runId)) return false
+    this.heldRuns.add(runId)
+    this.runControllers.get(runId)?.abort()
+    return true
+  }
+
   isActive(taskId: string): boolean {
     return this.active.has(taskId)
   }
@@ -209,13 +220,15 @@ export class AuditService {
         const concrete = cellSpec(spec, first!.cell)
         const recipe = originalRecipe(spec, first!.cell.task, first!.seed)
         let original = this.finishedModel(first!.runId)
+        // A held original holds its whole cell: its runs cannot start without it.
+        if (this.heldRuns.has(first!.runId)) return
         if (this.isOwed(first!.runId)) {
           original = await this.executeRun(taskId, concrete, first!, null, contentKey('original', datasetSha256, recipe), controller.signal, progressOf)
           finished++
         }
         if (!original) {
           // A cancel or pause of the whole audit is handled below; otherwise the cell's runs cannot start.
-          if (!controller.signal.aborted) {
+          if (!controller.signal.aborted && !this.heldRuns.has(first!.runId)) {
             const cancelled = this.store.runStatus(first!.runId) === 'cancelled'
             const which = `The original model of seed ${first!.seed}${first!.cell.key ? ` (${first!.cell.key})` : ''}`
             this.store.endQueuedRuns(taskId, cancelled ? 'cancelled' : 'failed', cancelled ? `${which} was cancelled` : `${which} could not be trained`, { seed: first!.seed, cellKey: first!.cell.key })
@@ -224,7 +237,7 @@ export class AuditService {
         }
         for (const run of methods) {
           if (controller.signal.aborted) return
-          if (!this.isOwed(run.runId)) continue
+          if (!this.isOwed(run.runId) || this.heldRuns.has(run.runId)) continue
           // Retrain is deterministic given its recipe, its task and its settings: reuse it when it exists.
           const key = run.method === 'retrain' ? contentKey('retrain', datasetSha256, { recipe, task: first!.cell.task, params: run.params }) : null
           await this.executeRun(taskId, concrete, run, original, key, controller.signal, progressOf)
@@ -298,7 +311,7 @@ export class AuditService {
       })
     } catch (err) {
       const cancelled = err instanceof EngineJobError && err.cancelled
-      if (cancelled && this.pausing.has(taskId)) {
+      if (cancelled && (this.pausing.has(taskId) || this.heldRuns.has(run.runId))) {
         this.store.requeueRun(run.runId)
         this.emit('changed', { taskId, runId: run.runId, status: 'queued' })
         return null

@@ -12,6 +12,7 @@ export const INVOKE_CHANNELS = [
   'audits:pause',
   'audits:resume',
   'runs:cancel',
+  'runs:pause',
   'audits:list',
   'audits:runs',
   'runs:drillDown',

@@ -135,6 +135,7 @@ export const CONTRACT = {
   'audits:pause': { input: z.object({ taskId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
   'audits:resume': { input: z.object({ taskId: Id }).strict(), output: z.object({ pending: z.number() }) },
   'runs:cancel': { input: z.object({ runId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
+  'runs:pause': { input: z.object({ runId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
   'audits:list': { input: Empty, output: z.array(TaskSummary) },
   'audits:runs': { input: z.object({ taskId: Id }).strict(), output: z.array(RunRecord) },
   'runs:drillDown': { input: z.object({ runId: Id, perGroup: z.number().int().min(1).max(200) }).strict(), output: DrillDown },

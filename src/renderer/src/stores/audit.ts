@@ -120,6 +120,10 @@ export const useAuditStore = defineStore('audit', () => {
     await guarded(() => api.call('runs:cancel', { runId }))
   }
 
+  async function pauseRun(runId: string): Promise<void> {
+    await guarded(() => api.call('runs:pause', { runId }))
+  }
+
   /** Whether the selected audit has runs left that a resume would execute. */
   const resumable = computed(() => !running.value && runs.value.some((r) => r.status === 'queued' || r.status === 'interrupted'))
 
@@ -127,5 +131,5 @@ export const useAuditStore = defineStore('audit', () => {
     if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
   }
 
-  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, estimate, drillDown, init, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, exportPdf }
+  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, estimate, drillDown, init, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, pauseRun, exportPdf }
 })
