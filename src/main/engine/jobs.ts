@@ -86,6 +86,13 @@ interface Produced {
   extraMetrics: Record<string, number | number[]>
 }
 
+/** A model from files (imported, or an earlier run) must read this dataset's images and name its classes. */
+function assertFitsDataset(model: FunctionalModel, info: LoadedData['dataset']['info'], what: string): void {
+  const got = model.graph.inputShape
+  if (got.join(',') !== info.inputShape.join(',')) throw new Error(`${what} takes inputs of shape [${got.join(', ')}], but ${info.name} images are [${info.inputShape.join(', ')}]`)
+  if (model.graph.numClasses !== info.classNames.length) throw new Error(`${what} outputs ${model.graph.numClasses} classes, but ${info.name} has ${info.classNames.length}`)
+}
+
 /** Trains the original or runs the unlearning method: the model the job is about. */
 async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: TensorSplit, split: TaskData['split'], ctx: JobContext): Promise<Produced> {
   if (job.kind === 'train-original') {
@@ -113,6 +120,12 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
   }
   if (job.kind === 'evaluate') {
     const loaded = await loadModel(job.modelDir)
+    try {
+      assertFitsDataset(loaded.model, data.dataset.info, 'The model')
+    } catch (err) {
+      loaded.model.dispose()
+      throw err
+    }
     const original = job.originalDir ? (await loadModel(job.originalDir)).model : null
     return { model: loaded.model, reused: { dir: job.modelDir, sha256: loaded.sha256 }, original, codes: await loadCodes(job.modelDir), steps: 0, extraMetrics: { reusedModel: 1 } }
   }
@@ -121,6 +134,7 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
   const original = (await loadModel(job.originalDir)).model
   const codes = await loadCodes(job.originalDir)
   try {
+    assertFitsDataset(original, data.dataset.info, 'The original model')
     const outcome = await METHODS[job.method.id]({
       original,
       train,

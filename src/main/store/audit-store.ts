@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
-import type { RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
+import type { ModelSummary, RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
 import { openDatabase } from './database'
 
 interface RunRow {
@@ -123,6 +123,46 @@ export class AuditStore {
       )
       .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now())
     return m.sha256
+  }
+
+  addImportedModel(m: { sha256: string; name: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string; inputShape: number[]; numClasses: number; testAccuracy: number | null }): ModelSummary {
+    this.db
+      .prepare(
+        `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?)`
+      )
+      .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now(), m.name, JSON.stringify(m.inputShape), m.numClasses, m.testAccuracy)
+    return this.findModel(m.sha256)!
+  }
+
+  /** A model by its sha256 (its id), with where it came from and how many runs used it. */
+  findModel(sha256: string): ModelSummary | null {
+    return this.listModels(sha256)[0] ?? null
+  }
+
+  /** The model library: imported models, or one model when `only` names it. */
+  listModels(only?: string): ModelSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT m.*, (SELECT COUNT(*) FROM runs r WHERE r.input_model_id = m.id OR r.output_model_id = m.id) AS runs
+         FROM models m WHERE ${only ? 'm.id = ?' : "m.source = 'imported'"} ORDER BY m.created_at DESC`
+      )
+      .all(...(only ? [only] : [])) as Array<{ id: string; sha256: string; arch: string; path: string; bytes: number; parameter_count: number; dataset_id: string; created_at: number; source: 'trained' | 'imported'; name: string | null; input_shape_json: string | null; num_classes: number | null; test_accuracy: number | null; runs: number }>
+    return rows.map((r) => ({
+      sha256: r.sha256,
+      name: r.name ?? r.arch,
+      source: r.source,
+      arch: r.arch,
+      path: r.path,
+      bytes: r.bytes,
+      parameterCount: r.parameter_count,
+      datasetId: r.dataset_id,
+      inputShape: r.input_shape_json ? (JSON.parse(r.input_shape_json) as number[]) : null,
+      numClasses: r.num_classes,
+      testAccuracy: r.test_accuracy,
+      createdAt: r.created_at,
+      runs: r.runs
+    }))
   }
 
   modelPath(modelId: string): string | null {

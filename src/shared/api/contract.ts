@@ -105,6 +105,34 @@ const DrillDownGroup = z.object({
 export const DrillDown = z.object({ inputShape: z.array(z.number()), classNames: z.array(z.string()), discovered: DrillDownGroup, undiscovered: DrillDownGroup })
 export type DrillDown = z.infer<typeof DrillDown>
 
+export const ModelSummary = z.object({
+  sha256: z.string(),
+  name: z.string(),
+  source: z.enum(['trained', 'imported']),
+  arch: z.string(),
+  /** Relative to the app's data folder. */
+  path: z.string(),
+  bytes: z.number(),
+  parameterCount: z.number(),
+  datasetId: z.string(),
+  inputShape: z.array(z.number()).nullable(),
+  numClasses: z.number().nullable(),
+  testAccuracy: z.number().nullable(),
+  createdAt: z.number(),
+  /** Runs that started from this model or produced it. */
+  runs: z.number()
+})
+export type ModelSummary = z.infer<typeof ModelSummary>
+
+export const ModelImport = z.object({
+  model: ModelSummary,
+  /** The model was in the library already (same sha256): nothing was copied. */
+  alreadyImported: z.boolean(),
+  /** Set when the measured accuracy is near chance: labels or preprocessing probably differ. */
+  warning: z.string().nullable()
+})
+export type ModelImport = z.infer<typeof ModelImport>
+
 export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
 export type AppInfo = z.infer<typeof AppInfo>
 

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import type { Activation, GraphNode, ModelGraph, Padding } from './graph'
 import { weightNamesOf } from './graph'
 import { FunctionalModel } from './functional-model'
+import { SUPPORTED_LAYER_TYPES } from './supported-layers'
 
 /**
  * Conversion between the engine's functional form and a tfjs-layers LayersModel. Saving goes
@@ -53,21 +54,7 @@ export function toLayersModel(model: FunctionalModel): tf.LayersModel {
   return lm
 }
 
-const SUPPORTED = [
-  'InputLayer',
-  'Conv2D',
-  'Dense',
-  'BatchNormalization',
-  'Activation',
-  'ReLU',
-  'Softmax',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling2D',
-  'Flatten',
-  'Dropout',
-  'Add'
-]
+
 
 type LayerLike = tf.layers.Layer & { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }
 
@@ -125,7 +112,7 @@ function nodeFrom(layer: LayerLike, inputs: string[]): GraphNode {
     case 'Add':
       return { kind: 'add', name, inputs }
     default:
-      throw new Error(`Layer "${name}" has type ${cls}, which is not supported (supported: ${SUPPORTED.slice(1).join(', ')})`)
+      throw new Error(`Layer "${name}" has type ${cls}, which is not supported (supported: ${SUPPORTED_LAYER_TYPES.slice(1).join(', ')})`)
   }
 }
 

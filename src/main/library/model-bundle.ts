@@ -1,0 +1,126 @@
+import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { basename, extname, isAbsolute, join, posix, resolve, sep } from 'node:path'
+import { unzipSync } from 'fflate'
+
+/** Why a dropped model (or dataset) cannot be imported: what is wrong, and where. */
+export class ImportError extends Error {
+  override name = 'ImportError'
+}
+
+/**
+ * The files of a dropped TF.js LayersModel, wherever they came from (a folder, loose files, a
+ * .zip): its model.json, and a reader for the weight files that model.json names.
+ */
+export interface ModelBundle {
+  origin: string
+  jsonName: string
+  jsonBytes: Uint8Array
+  readWeights(path: string): Uint8Array
+}
+
+// A zip is read into memory: refuse archives that would not fit comfortably.
+const MAX_ZIP_BYTES = 1 << 30
+
+/** A manifest path as a clean relative path; refuses absolute paths and any `..` out of the folder. */
+export function safeRelativePath(path: string, where: string): string {
+  const unified = path.replace(/\\/g, '/')
+  if (isAbsolute(path) || unified.startsWith('/') || /^[a-zA-Z]:/.test(unified)) throw new ImportError(`${where}: the weights path "${path}" is absolute; paths must stay inside the model folder`)
+  const normal = posix.normalize(unified)
+  if (normal === '..' || normal.startsWith('../')) throw new ImportError(`${where}: the weights path "${path}" leaves the model folder`)
+  return normal
+}
+
+function fromDirectory(dir: string): ModelBundle {
+  const entries = readdirSync(dir)
+  if (entries.length === 0) throw new ImportError(`The folder ${dir} is empty`)
+  const jsons = entries.filter((f) => extname(f).toLowerCase() === '.json')
+  const jsonName = entries.includes('model.json') ? 'model.json' : jsons.length === 1 ? jsons[0]! : null
+  if (!jsonName) throw new ImportError(`${dir} has no model.json${jsons.length > 1 ? ` (and several .json files: ${jsons.join(', ')})` : ''}`)
+  const root = realpathSync(dir)
+  return {
+    origin: dir,
+    jsonName,
+    jsonBytes: new Uint8Array(readFileSync(join(dir, jsonName))),
+    readWeights(path) {
+      const rel = safeRelativePath(path, jsonName)
+      const file = join(root, rel)
+      let info
+      try {
+        info = lstatSync(file)
+      } catch {
+        throw new ImportError(`${jsonName}: the weights file "${path}" is missing from ${dir}`)
+      }
+      // A link could point anywhere on the machine; only real files inside the folder are read.
+      if (info.isSymbolicLink()) throw new ImportError(`${jsonName}: the weights file "${path}" is a symbolic link; links are refused`)
+      if (!info.isFile()) throw new ImportError(`${jsonName}: the weights path "${path}" is not a file`)
+      if (!realpathSync(file).startsWith(root + sep)) throw new ImportError(`${jsonName}: the weights file "${path}" resolves outside the model folder`)
+      return new Uint8Array(readFileSync(file))
+    }
+  }
+}
+
+function fromFiles(files: string[]): ModelBundle {
+  const byName = new Map(files.map((f) => [basename(f), f]))
+  const jsons = files.filter((f) => extname(f).toLowerCase() === '.json')
+  const json = jsons.find((f) => basename(f) === 'model.json') ?? (jsons.length === 1 ? jsons[0] : undefined)
+  if (!json) throw new ImportError(`Among the ${files.length} files dropped there is no model.json`)
+  return {
+    origin: files.join(', '),
+    jsonName: basename(json),
+    jsonBytes: new Uint8Array(readFileSync(json)),
+    readWeights(path) {
+      const rel = safeRelativePath(path, basename(json))
+      const file = byName.get(rel)
+      if (!file) throw new ImportError(`${basename(json)}: the weights file "${path}" was not among the files dropped`)
+      if (lstatSync(file).isSymbolicLink()) throw new ImportError(`${basename(json)}: the weights file "${path}" is a symbolic link; links are refused`)
+      return new Uint8Array(readFileSync(file))
+    }
+  }
+}
+
+function fromZip(file: string): ModelBundle {
+  if (statSync(file).size > MAX_ZIP_BYTES) throw new ImportError(`${file} is larger than 1 GiB; unzip it and drop the folder`)
+  let entries: Record<string, Uint8Array>
+  try {
+    entries = unzipSync(new Uint8Array(readFileSync(file)))
+  } catch (err) {
+    throw new ImportError(`${file} is not a readable .zip: ${(err as Error).message}`)
+  }
+  const names = Object.keys(entries).filter((n) => !n.endsWith('/'))
+  for (const n of names) safeRelativePath(n, basename(file))
+  // model.json at the top, or in the one folder the archive wraps everything in.
+  const json = names.filter((n) => posix.basename(n) === 'model.json').sort((a, b) => a.length - b.length)[0]
+  if (!json) throw new ImportError(`${file} holds no model.json`)
+  const dir = posix.dirname(json)
+  return {
+    origin: file,
+    jsonName: json,
+    jsonBytes: entries[json]!,
+    readWeights(path) {
+      const rel = safeRelativePath(path, json)
+      const entry = entries[dir === '.' ? rel : posix.join(dir, rel)]
+      if (!entry) throw new ImportError(`${json}: the weights file "${path}" is missing from ${basename(file)}`)
+      return entry
+    }
+  }
+}
+
+/** The bundle behind what was dropped: one folder, one .zip, or several loose files. */
+export function openModelBundle(paths: string[]): ModelBundle {
+  if (paths.length === 0) throw new ImportError('Nothing was given to import')
+  const absolute = paths.map((p) => resolve(p))
+  for (const p of absolute) {
+    try {
+      statSync(p)
+    } catch {
+      throw new ImportError(`${p} does not exist`)
+    }
+  }
+  if (absolute.length === 1) {
+    const only = absolute[0]!
+    if (statSync(only).isDirectory()) return fromDirectory(only)
+    if (extname(only).toLowerCase() === '.zip') return fromZip(only)
+  }
+  if (absolute.some((p) => statSync(p).isDirectory())) throw new ImportError('Drop one model folder, one .zip, or the files of one model, not a mix')
+  return fromFiles(absolute)
+}

@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto'
+import { SUPPORTED_LAYER_TYPES } from '../engine/model/supported-layers'
+import { ImportError, type ModelBundle } from './model-bundle'
+
+/**
+ * The checks a dropped model passes before anything is stored or run, without TensorFlow: the
+ * JSON parses, it is a LayersModel of supported layers, and its weight files are the bytes the
+ * manifest describes. Shapes against a dataset are checked when the engine loads it.
+ */
+
+interface ManifestEntry {
+  name: string
+  shape: number[]
+  dtype: string
+  quantization?: { dtype?: string }
+}
+interface ManifestGroup {
+  paths: string[]
+  weights: ManifestEntry[]
+}
+
+export interface CheckedModel {
+  /** model.json as dropped, and the weight files in manifest order: what gets copied, byte for byte. */
+  jsonBytes: Uint8Array
+  weightFiles: Array<{ path: string; bytes: Uint8Array }>
+  /** Over model.json and the weights in manifest order: the same hash the engine gives a saved model. */
+  sha256: string
+  bytes: number
+  layerCount: number
+  weightCount: number
+}
+
+const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 }
+
+function layersOf(topology: Record<string, unknown>, where: string): Array<{ class_name?: unknown; config?: { name?: unknown } }> {
+  // Keras exports wrap the model in model_config; tfjs writes it bare.
+  const model = (topology.model_config ?? topology) as { class_name?: unknown; config?: unknown }
+  const config = model.config as { layers?: unknown } | unknown[] | undefined
+  const layers = Array.isArray(config) ? config : (config as { layers?: unknown } | undefined)?.layers
+  if (!Array.isArray(layers)) throw new ImportError(`${where}: modelTopology has no list of layers (class ${String(model.class_name)})`)
+  return layers as Array<{ class_name?: unknown; config?: { name?: unknown } }>
+}
+
+function entryBytes(entry: ManifestEntry, where: string): number {
+  const dtype = entry.quantization?.dtype ?? entry.dtype
+  const per = BYTES_PER_ELEMENT[dtype]
+  if (!per) throw new ImportError(`${where}: weight "${entry.name}" has dtype ${dtype}, which a classifier's weights cannot have`)
+  if (!Array.isArray(entry.shape) || entry.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ImportError(`${where}: weight "${entry.name}" has an invalid shape ${JSON.stringify(entry.shape)}`)
+  return entry.shape.reduce((a, b) => a * b, 1) * per
+}
+
+export function checkModelBundle(bundle: ModelBundle): CheckedModel {
+  const where = bundle.jsonName
+  let json: { modelTopology?: unknown; weightsManifest?: unknown; format?: unknown }
+  try {
+    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bundle.jsonBytes)) as typeof json
+  } catch (err) {
+    throw new ImportError(`${where} is not valid JSON: ${(err as Error).message}`)
+  }
+  if (!json || typeof json !== 'object') throw new ImportError(`${where} is not a TF.js model (not a JSON object)`)
+  if (json.format === 'graph-model' || (json.modelTopology && typeof json.modelTopology === 'object' && 'node' in json.modelTopology)) {
+    throw new ImportError(`${where} is a TF.js GraphModel; only LayersModels (tfjs-layers, or Keras converted with tensorflowjs_converter) can be unlearned`)
+  }
+  if (!json.modelTopology || typeof json.modelTopology !== 'object') throw new ImportError(`${where} has no modelTopology: it is not a TF.js LayersModel`)
+  if (!Array.isArray(json.weightsManifest) || json.weightsManifest.length === 0) throw new ImportError(`${where} has no weightsManifest: the model comes without weights`)
+
+  const layers = layersOf(json.modelTopology as Record<string, unknown>, where)
+  if (layers.length === 0) throw new ImportError(`${where}: the model has no layers`)
+  for (const [i, layer] of layers.entries()) {
+    const type = String(layer.class_name)
+    const name = typeof layer.config?.name === 'string' ? layer.config.name : `#${i}`
+    if (!(SUPPORTED_LAYER_TYPES as readonly string[]).includes(type)) {
+      throw new ImportError(`${where}: layer "${name}" has type ${type}, which is not supported (supported: ${SUPPORTED_LAYER_TYPES.slice(1).join(', ')})`)
+    }
+  }
+
+  const weightFiles: Array<{ path: string; bytes: Uint8Array }> = []
+  let weightCount = 0
+  for (const [g, group] of (json.weightsManifest as ManifestGroup[]).entries()) {
+    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw new ImportError(`${where}: weightsManifest[${g}] needs "paths" and "weights" lists`)
+    const files = group.paths.map((p) => ({ path: String(p), bytes: bundle.readWeights(String(p)) }))
+    for (const f of files) if (f.bytes.length === 0) throw new ImportError(`${where}: the weights file "${f.path}" is empty (0 bytes)`)
+    const expected = group.weights.reduce((n, e) => n + entryBytes(e, where), 0)
+    const actual = files.reduce((n, f) => n + f.bytes.length, 0)
+    if (expected !== actual) {
+      throw new ImportError(`${where}: weightsManifest[${g}] describes ${expected} bytes (${group.weights.length} weights) but ${group.paths.join(', ')} hold${files.length === 1 ? 's' : ''} ${actual} bytes`)
+    }
+    weightFiles.push(...files)
+    weightCount += group.weights.length
+  }
+  const bytes = bundle.jsonBytes.length + weightFiles.reduce((n, f) => n + f.bytes.length, 0)
+  const hash = createHash('sha256').update(bundle.jsonBytes)
+  for (const f of weightFiles) hash.update(f.bytes)
+  return { jsonBytes: bundle.jsonBytes, weightFiles, sha256: hash.digest('hex'), bytes, layerCount: layers.length, weightCount }
+}

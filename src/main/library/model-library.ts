@@ -1,0 +1,97 @@
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join, relative } from 'node:path'
+import type { ModelImport } from '../../shared/api/contract'
+import { findBuiltinDataset } from '../../shared/datasets'
+import { EngineJobError } from '../engine-host/host'
+import type { EnginePool } from '../engine-host/pool'
+import type { AuditStore } from '../store/audit-store'
+import { ImportError, openModelBundle } from './model-bundle'
+import { checkModelBundle } from './model-check'
+
+export type ImportStep = 'reading' | 'checking' | 'copying' | 'measuring'
+
+// Within this many points of guessing, the labels or the preprocessing probably do not match.
+const CHANCE_MARGIN = 0.05
+
+/**
+ * The spec of the measurement an imported model gets before anything else: its accuracy on the
+ * dataset's whole test split. The engine only evaluates here; the training fields are unused
+ * placeholders that the spec schema requires.
+ */
+function measurementSpec(datasetId: string): Record<string, unknown> {
+  return {
+    name: 'import check',
+    dataset: { id: datasetId, trainLimit: 100 },
+    model: { arch: 'mlp' },
+    train: { epochs: 1, learningRate: 0.01 },
+    task: { kind: 'random', fraction: 0.1 },
+    methods: ['finetune'],
+    seeds: [0]
+  }
+}
+
+/**
+ * Imports a dropped TF.js LayersModel: checks the files, copies them byte for byte under their
+ * sha256 into the data folder, and measures the model on the dataset's test split in the engine.
+ * Any failure leaves the store and the data folder as they were; the dropped files are only read.
+ */
+export async function importModel(
+  deps: { store: AuditStore; engine: EnginePool; dataDir: string; resourcesDir: string },
+  sources: string[],
+  opts: { datasetId: string; name?: string; onStep?: (step: ImportStep) => void }
+): Promise<ModelImport> {
+  const dataset = findBuiltinDataset(opts.datasetId)
+  if (!dataset) throw new ImportError(`Unknown dataset "${opts.datasetId}"`)
+  opts.onStep?.('reading')
+  const bundle = openModelBundle(sources)
+  opts.onStep?.('checking')
+  const checked = checkModelBundle(bundle)
+  const known = deps.store.findModel(checked.sha256)
+  if (known) return { model: known, alreadyImported: true, warning: null }
+
+  opts.onStep?.('copying')
+  const finalDir = join(deps.dataDir, 'models', 'imported', checked.sha256)
+  const staging = `${finalDir}.partial`
+  rmSync(staging, { recursive: true, force: true })
+  try {
+    mkdirSync(staging, { recursive: true })
+    writeFileSync(join(staging, 'model.json'), checked.jsonBytes)
+    for (const f of checked.weightFiles) {
+      const file = join(staging, f.path)
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, f.bytes)
+    }
+    opts.onStep?.('measuring')
+    const result = await deps.engine
+      .run({ kind: 'evaluate', resourcesDir: deps.resourcesDir, spec: measurementSpec(dataset.id), seed: 0, modelDir: staging, originalDir: null, outDir: staging })
+      .catch((err: Error) => {
+        throw err instanceof EngineJobError ? new ImportError(`${basename(bundle.origin)}: ${err.message}`) : err
+      })
+    if (!result.model) throw new ImportError(`${basename(bundle.origin)}: ${result.failure ?? 'the model could not be measured'}`)
+    const testAccuracy = typeof result.metrics.testAccuracy === 'number' ? result.metrics.testAccuracy : null
+    if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true })
+    renameSync(staging, finalDir)
+    deps.store.upsertDataset({ id: dataset.id, name: dataset.name, source: 'builtin', sha256: result.dataset.sha256, numClasses: dataset.classNames.length, inputShape: dataset.inputShape })
+    const model = deps.store.addImportedModel({
+      sha256: checked.sha256,
+      name: opts.name ?? (basename(bundle.origin).replace(/\.(zip|json)$/i, '') || 'imported model'),
+      arch: result.model.arch,
+      path: relative(deps.dataDir, finalDir),
+      bytes: checked.bytes,
+      parameterCount: result.model.parameterCount,
+      datasetId: dataset.id,
+      inputShape: dataset.inputShape,
+      numClasses: dataset.classNames.length,
+      testAccuracy
+    })
+    const chance = 1 / dataset.classNames.length
+    const warning =
+      testAccuracy !== null && testAccuracy <= chance + CHANCE_MARGIN
+        ? `Test accuracy ${(100 * testAccuracy).toFixed(1)} % is at the level of guessing (${(100 * chance).toFixed(0)} %): the labels or the preprocessing (scaling to [0,1], channel order) probably differ from what the model was trained with`
+        : null
+    return { model, alreadyImported: false, warning }
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true })
+    throw err
+  }
+}

@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { zipSync } from 'fflate'
+import { describe, expect, it } from 'vitest'
+import { importModel } from '../../src/main/library/model-library'
+import { useAuditServices } from '../helpers/audit-services'
+import { makeTempDir } from '../helpers/tmp'
+
+const services = useAuditServices('import')
+const scratch = makeTempDir('import-src')
+const fixtures = join(__dirname, '..', 'fixtures', 'models')
+const deps = { store: services.store, engine: services.engine, dataDir: services.paths.dataDir, resourcesDir: services.paths.resourcesDir }
+const importFrom = (paths: string[]) => importModel(deps, paths, { datasetId: 'fashion-mnist' })
+
+function nothingStored(): void {
+  expect(services.store.listModels()).toEqual([])
+  const dir = join(services.paths.dataDir, 'models', 'imported')
+  expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([])
+}
+
+describe('model import', () => {
+  it.each([
+    ['truncated-json', /model\.json is not valid JSON/],
+    ['wrong-weight-size', /weightsManifest\[0\] describes 27240 bytes \(\d+ weights\) but group1-shard1of1\.bin holds 27232 bytes/],
+    ['zero-byte-weights', /the weights file "group1-shard1of1\.bin" is empty \(0 bytes\)/],
+    ['escaping-path', /the weights path "\.\.\/group1-shard1of1\.bin" leaves the model folder/],
+    ['unsupported-layer', /layer "max_pooling2d\w*" has type LSTM, which is not supported/],
+    ['three-classes', /The model outputs 3 classes, but Fashion-MNIST has 10/]
+  ])('refuses %s with its own reason and stores nothing', async (name, reason) => {
+    await expect(importFrom([join(fixtures, name)])).rejects.toThrow(reason)
+    nothingStored()
+  })
+
+  it('refuses an empty folder, a missing path, a link out of the folder, and an absolute weights path', async () => {
+    const empty = join(scratch.dir, 'empty')
+    mkdirSync(empty)
+    await expect(importFrom([empty])).rejects.toThrow(/The folder .*empty is empty/)
+    await expect(importFrom([join(scratch.dir, 'nope')])).rejects.toThrow(/nope does not exist/)
+
+    const linked = join(scratch.dir, 'linked')
+    mkdirSync(linked)
+    writeFileSync(join(linked, 'model.json'), readFileSync(join(fixtures, 'valid', 'model.json')))
+    symlinkSync(join(fixtures, 'valid', 'group1-shard1of1.bin'), join(linked, 'group1-shard1of1.bin'))
+    await expect(importFrom([linked])).rejects.toThrow(/is a symbolic link; links are refused/)
+
+    const absolute = join(scratch.dir, 'absolute')
+    mkdirSync(absolute)
+    const json = JSON.parse(readFileSync(join(fixtures, 'valid', 'model.json'), 'utf8'))
+    json.weightsManifest[0].paths = ['/etc/passwd']
+    writeFileSync(join(absolute, 'model.json'), JSON.stringify(json))
+    await expect(importFrom([absolute])).rejects.toThrow(/weights path "\/etc\/passwd" is absolute/)
+    nothingStored()
+  })
+
+  it('imports a folder, measures its test accuracy, warns at chance level, and knows it again as loose files or a .zip', async () => {
+    const valid = join(fixtures, 'valid')
+    const before = readFileSync(join(valid, 'group1-shard1of1.bin'))
+    const first = await importFrom([valid])
+    expect(first.alreadyImported).toBe(false)
+    expect(first.model).toMatchObject({ source: 'imported', name: 'valid', datasetId: 'fashion-mnist', numClasses: 10, inputShape: [28, 28, 1], bytes: 27240 + readFileSync(join(valid, 'model.json')).length })
+    expect(first.model.sha256).toMatch(/^[0-9a-f]{64}$/)
+    // An untrained model guesses: the import says so.
+    expect(first.model.testAccuracy).toBeLessThan(0.2)
+    expect(first.warning).toMatch(/at the level of guessing/)
+    // The copy sits under its sha256 in the data folder; the dropped files are untouched.
+    expect(readdirSync(join(services.paths.dataDir, first.model.path)).sort()).toEqual(['group1-shard1of1.bin', 'model.json'])
+    expect(readFileSync(join(valid, 'group1-shard1of1.bin')).equals(before)).toBe(true)
+
+    const loose = await importFrom([join(valid, 'model.json'), join(valid, 'group1-shard1of1.bin')])
+    expect(loose).toMatchObject({ alreadyImported: true, model: { sha256: first.model.sha256 } })
+    const zip = join(scratch.dir, 'model.zip')
+    writeFileSync(zip, zipSync({ 'my-model/model.json': readFileSync(join(valid, 'model.json')), 'my-model/group1-shard1of1.bin': before }))
+    expect(await importFrom([zip])).toMatchObject({ alreadyImported: true, model: { sha256: first.model.sha256 } })
+    expect(services.store.listModels()).toHaveLength(1)
+  })
+})
