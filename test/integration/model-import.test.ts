@@ -4,6 +4,7 @@ import { zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { importModel } from '../../src/main/library/model-library'
 import { useAuditServices } from '../helpers/audit-services'
+import { runAuditCli } from '../helpers/run-cli'
 import { makeTempDir } from '../helpers/tmp'
 
 const services = useAuditServices('import')
@@ -73,4 +74,18 @@ describe('model import', () => {
     expect(await importFrom([zip])).toMatchObject({ alreadyImported: true, model: { sha256: first.model.sha256 } })
     expect(services.store.listModels()).toHaveLength(1)
   })
+})
+
+describe('headless model import', () => {
+  it('prints the same reasons and exits 2 on a bad model; imports a good one and prints its hash and accuracy', async () => {
+    const db = join(scratch.dir, 'cli.db')
+    const bad = await runAuditCli(['import-model', join(fixtures, 'unsupported-layer'), '--db', db])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^audit: cannot import: model\.json: layer "max_pooling2d\w*" has type LSTM, which is not supported/m)
+    const good = await runAuditCli(['import-model', join(fixtures, 'valid'), '--db', db, '--name', 'my classifier'])
+    expect(good.code, good.stderr).toBe(0)
+    expect(good.stdout).toMatch(/^imported: my classifier\n {2}sha256 [0-9a-f]{64}\n/)
+    expect(good.stdout).toMatch(/test accuracy \d+\.\d\d %/)
+    expect(good.stderr).toMatch(/warning: Test accuracy .* is at the level of guessing/)
+  }, 120_000)
 })

@@ -7,10 +7,12 @@ import { SpecError } from '../../shared/task-spec'
 import { scalarMetric } from '../../shared/metrics/definitions'
 import { exportReport } from '../api/handlers'
 import { defaultDataDir } from '../paths'
+import { ImportError } from '../library/model-bundle'
+import { importModel } from '../library/model-library'
 import { createNodeServices } from './node-services'
 import { formatDuration, TerminalProgress } from './progress-bar'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]'
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -46,8 +48,28 @@ function printTable(runs: RunRecord[]): void {
   for (const row of [head, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n')
 }
 
+/** `import-model`: the same checks and messages as a drop on the window; prints what was stored. */
+async function importModelCommand(services: ReturnType<typeof createNodeServices>, paths: string[], values: { dataset?: string | undefined; name?: string | undefined }): Promise<void> {
+  if (paths.length === 0) fail(USAGE)
+  try {
+    const result = await importModel(
+      { store: services.store, engine: services.engine, dataDir: services.paths.dataDir, resourcesDir: services.paths.resourcesDir },
+      paths,
+      { datasetId: values.dataset ?? 'fashion-mnist', ...(values.name ? { name: values.name } : {}), onStep: (step) => process.stderr.write(`import: ${step}…\n`) }
+    )
+    const m = result.model
+    const accuracy = m.testAccuracy === null ? 'not measured' : `${(100 * m.testAccuracy).toFixed(2)} %`
+    process.stdout.write(`${result.alreadyImported ? 'already in the library' : 'imported'}: ${m.name}\n  sha256 ${m.sha256}\n  ${m.parameterCount} parameters, ${m.bytes} bytes, dataset ${m.datasetId}\n  test accuracy ${accuracy}\n`)
+    if (result.warning) process.stderr.write(`warning: ${result.warning}\n`)
+  } catch (err) {
+    services.dispose()
+    fail(err instanceof ImportError ? `cannot import: ${err.message}` : (err as Error).message, err instanceof ImportError ? 2 : 1)
+  }
+  services.dispose()
+}
+
 async function main(): Promise<void> {
-  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' } } as const
+  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' }, dataset: { type: 'string' }, name: { type: 'string' } } as const
   let args: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>
   try {
     args = parseArgs({ options, allowPositionals: true })
@@ -55,15 +77,18 @@ async function main(): Promise<void> {
     fail(`${(err as Error).message}; ${USAGE}`)
   }
   const [specFile, ...extra] = args.positionals
+  const dbFile = resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
+  const open = () => {
+    try {
+      return createNodeServices({ dataDir: dirname(dbFile), dbFile, ...(args.values.jobs === undefined ? {} : { jobs: Number(args.values.jobs) }) })
+    } catch (err) {
+      fail((err as Error).message)
+    }
+  }
+  if (specFile === 'import-model') return importModelCommand(open(), extra, args.values)
   if (!specFile || extra.length) fail(USAGE)
   const raw = readSpec(specFile)
-  const dbFile = resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
-  let services: ReturnType<typeof createNodeServices>
-  try {
-    services = createNodeServices({ dataDir: dirname(dbFile), dbFile, ...(args.values.jobs === undefined ? {} : { jobs: Number(args.values.jobs) }) })
-  } catch (err) {
-    fail((err as Error).message)
-  }
+  const services = open()
   if (services.interruptedAtStart) process.stderr.write(`audit: ${services.interruptedAtStart} run(s) from an earlier process were cut off; marked interrupted\n`)
 
   const bar = new TerminalProgress(process.stderr)
