@@ -12,7 +12,19 @@ const DatasetRef = z
   })
   .strict()
 
-const ModelRef = z.object({ arch: z.enum(ARCHITECTURE_IDS) }).strict()
+/**
+ * The original model: one of ours trained from scratch (`arch`), a model in the library named by its
+ * sha256, or a LayersModel folder or .zip imported when the audit is created (`path`).
+ */
+const ModelRef = z.union([
+  z.object({ arch: z.enum(ARCHITECTURE_IDS) }).strict(),
+  z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits') }).strict(),
+  z.object({ path: z.string().min(1).max(4096) }).strict()
+])
+export type ModelRef = z.output<typeof ModelRef>
+
+/** The architecture to train, or null when the original is a given model. */
+export const architectureOf = (model: ModelRef): string | null => ('arch' in model ? model.arch : null)
 
 const TrainConfig = z
   .object({

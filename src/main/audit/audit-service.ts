@@ -13,6 +13,9 @@ import type { JobResult } from '../engine/protocol'
 import type { AuditStore } from '../store/audit-store'
 import { hashBuiltinDataset } from './dataset-hash'
 import { addRetrainComparisons } from './retrain-comparison'
+import { ImportError, openModelBundle } from '../library/model-bundle'
+import { checkModelBundle } from '../library/model-check'
+import { importModel } from '../library/model-library'
 
 export interface AuditEvents {
   progress: (e: ProgressEvent) => void
@@ -86,9 +89,10 @@ export class AuditService {
 
   /** Validates the spec and creates the task and its runs; throws SpecError naming the bad field. */
   async create(rawSpec: unknown): Promise<{ taskId: string; spec: TaskSpec; plan: PlannedRun[] }> {
-    const spec = parseTaskSpec(rawSpec)
+    const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: true }))
     const info = findBuiltinDataset(spec.dataset.id)
     if (!info) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"`)
+    this.givenModelDir(spec)
     const cells = expandCells(spec)
     for (const cell of cells) checkSpecAgainstDataset(cellSpec(spec, cell), { numClasses: info.classNames.length, trainSize: info.trainSize, testSize: info.testSize })
     const total = plannedRunCount(spec)
@@ -114,9 +118,44 @@ export class AuditService {
     return { taskId, spec, plan }
   }
 
+  /**
+   * A spec whose model is a `path` names it by sha256 instead, so equal models give equal specs:
+   * a model already in the library is looked up by its checked files; a new one is imported
+   * (when `importIfNew`), with the same checks as a drop on the window.
+   */
+  private async resolveModelRef(rawSpec: unknown, opts: { importIfNew: boolean }): Promise<unknown> {
+    const model = (rawSpec as { model?: { path?: unknown } } | null)?.model
+    if (!model || typeof model.path !== 'string') return rawSpec
+    const datasetId = String((rawSpec as { dataset?: { id?: unknown } }).dataset?.id ?? '')
+    let sha256: string
+    try {
+      sha256 = checkModelBundle(openModelBundle([model.path])).sha256
+      if (!this.store.findModel(sha256)) {
+        if (!opts.importIfNew) return rawSpec
+        sha256 = (await importModel({ store: this.store, engine: this.engine, dataDir: this.paths.dataDir, resourcesDir: this.paths.resourcesDir }, [model.path], { datasetId })).model.sha256
+      }
+    } catch (err) {
+      throw err instanceof ImportError ? new SpecError(`model.path: ${err.message}`) : err
+    }
+    return { ...(rawSpec as Record<string, unknown>), model: { sha256 } }
+  }
+
+  /** The folder of the given original model, or null when the audit trains its own; checks it exists and fits. */
+  private givenModelDir(spec: TaskSpec): string | null {
+    if (!('sha256' in spec.model)) return null
+    // A corruption is built into how the original is trained; a model trained elsewhere never saw ours.
+    if (spec.task.kind === 'corrupted') throw new SpecError('task.kind: corrupted tasks train their own original on the corrupted data; with a given model, forget random samples or classes')
+    const model = this.store.findModel(spec.model.sha256)
+    if (!model) throw new SpecError(`model.sha256: no model ${spec.model.sha256.slice(0, 12)}… in the library; import it first`)
+    if (model.datasetId !== spec.dataset.id) throw new SpecError(`model.sha256: the model was imported for ${model.datasetId}, but the task uses ${spec.dataset.id}`)
+    const dir = resolve(this.paths.dataDir, model.path)
+    if (!existsSync(dir)) throw new SpecError(`model.sha256: the files of model ${spec.model.sha256.slice(0, 12)}… are missing from ${dir}`)
+    return dir
+  }
+
   /** How many runs a spec means and how long they should take here, without creating anything. */
   async estimate(rawSpec: unknown): Promise<AuditEstimate> {
-    const spec = parseTaskSpec(rawSpec)
+    const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: false }))
     const info = findBuiltinDataset(spec.dataset.id)
     if (!info) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"`)
     // Estimates follow every edit of the form; the files are read once (the audit itself hashes them again).
@@ -149,8 +188,9 @@ export class AuditService {
    * The most recent audit of exactly this spec that still owes runs (a sweep cut off by a crash
    * or a cancel), or null. Lets the headless command pick up where it stopped.
    */
-  findResumable(rawSpec: unknown): string | null {
-    const specSha256 = createHash('sha256').update(canonicalJson(parseTaskSpec(rawSpec))).digest('hex')
+  async findResumable(rawSpec: unknown): Promise<string | null> {
+    const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: false }))
+    const specSha256 = createHash('sha256').update(canonicalJson(spec)).digest('hex')
     const task = this.store.listTasks().find((t) => t.specSha256 === specSha256 && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
     return task?.id ?? null
   }
@@ -213,6 +253,8 @@ export class AuditService {
     this.active.set(taskId, controller)
     const datasetSha256 = this.store.getTask(taskId)?.datasetSha256 ?? ''
     try {
+      // A given original (an imported model) is measured, never trained: every cell starts from it.
+      const givenDir = this.givenModelDir(spec)
       let finished = plan.filter((r) => !this.isOwed(r.runId)).length
       const progressOf = (f: number) => (finished + f) / plan.length
       const executeGroup = async (group: PlannedRun[]) => {
@@ -223,7 +265,7 @@ export class AuditService {
         // A held original holds its whole cell: its runs cannot start without it.
         if (this.heldRuns.has(first!.runId)) return
         if (this.isOwed(first!.runId)) {
-          original = await this.executeRun(taskId, concrete, first!, null, contentKey('original', datasetSha256, recipe), controller.signal, progressOf)
+          original = await this.executeRun(taskId, concrete, first!, null, givenDir ? null : contentKey('original', datasetSha256, recipe), controller.signal, progressOf, givenDir)
           finished++
         }
         if (!original) {
@@ -281,7 +323,8 @@ export class AuditService {
     original: { id: string; dir: string } | null,
     cacheKey: string | null,
     signal: AbortSignal,
-    auditFraction: (runFraction: number) => number
+    auditFraction: (runFraction: number) => number,
+    givenDir: string | null = null
   ): Promise<{ id: string; dir: string } | null> {
     const outDir = join(this.paths.dataDir, 'models', run.runId)
     mkdirSync(outDir, { recursive: true })
@@ -289,9 +332,9 @@ export class AuditService {
     this.emit('changed', { taskId, runId: run.runId, status: 'running' })
     const base = { resourcesDir: this.paths.resourcesDir, spec: spec as unknown as Record<string, unknown>, seed: run.seed, outDir }
     const cached = cacheKey ? this.store.cachedModel(cacheKey) : null
-    const cachedDir = cached ? resolve(this.paths.dataDir, cached.path) : null
+    const cachedDir = givenDir ?? (cached ? resolve(this.paths.dataDir, cached.path) : null)
     const job =
-      cached && cachedDir && existsSync(cachedDir)
+      cachedDir && existsSync(cachedDir)
         ? { ...base, kind: 'evaluate' as const, modelDir: cachedDir, originalDir: original?.dir ?? null }
         : original
           ? { ...base, kind: 'unlearn' as const, method: { id: run.method, params: run.params }, originalDir: original.dir }

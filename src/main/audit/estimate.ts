@@ -1,5 +1,5 @@
 import { cellSpec, expandCells, originalRecipe, plannedRunCount } from '../../shared/sweep'
-import type { TaskSpec } from '../../shared/task-spec'
+import { architectureOf, type TaskSpec } from '../../shared/task-spec'
 import type { AuditStore } from '../store/audit-store'
 import { canonicalJson, contentKey } from './content-key'
 
@@ -33,7 +33,7 @@ function measuredRates(store: AuditStore): { rates: Map<string, number>; runs: n
   const samples = new Map<string, number[]>()
   const history = store.speedHistory()
   for (const h of history) {
-    const arch = (h.spec.model as { arch?: string } | undefined)?.arch ?? '?'
+    const arch = (h.spec.model as { arch?: string } | undefined)?.arch ?? 'imported'
     const kind = h.reused ? EVALUATE : h.method
     const work = h.trainCount * (h.reused ? 1 : passes(h.params, h.spec as { train?: { epochs?: unknown } }))
     if (work <= 0) continue
@@ -63,7 +63,7 @@ function rateFor(rates: Map<string, number>, method: string, arch: string): numb
  */
 export function estimateAudit(store: AuditStore, spec: TaskSpec, datasetSha256: string, trainCount: number, jobs: number): AuditEstimate {
   const { rates, runs: measuredRuns } = measuredRates(store)
-  const arch = spec.model.arch
+  const arch = architectureOf(spec.model) ?? 'imported'
   const unmeasured = new Set<string>()
   const seen = new Set<string>()
   const chains = new Set<string>()

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
 
   let started: { taskId: string; done: Promise<void> }
   try {
-    const resumable = services.audits.findResumable(raw)
+    const resumable = await services.audits.findResumable(raw)
     if (resumable) {
       const resumed = services.audits.resume(resumable)
       process.stderr.write(`audit: resuming audit ${resumable} in ${dbFile}: ${resumed.pending} run(s) still to do\n`)

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { parseTaskSpec, type TaskSpec, checkSpecAgainstDataset } from '../../shared/task-spec'
+import { architectureOf, checkSpecAgainstDataset, parseTaskSpec, type TaskSpec } from '../../shared/task-spec'
 import { isMethodId } from '../../shared/methods'
 import { selectBackend } from './backend/select'
 import { loadBuiltinDataset, type Dataset } from './data/dataset'
@@ -96,7 +96,9 @@ function assertFitsDataset(model: FunctionalModel, info: LoadedData['dataset']['
 /** Trains the original or runs the unlearning method: the model the job is about. */
 async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: TensorSplit, split: TaskData['split'], ctx: JobContext): Promise<Produced> {
   if (job.kind === 'train-original') {
-    const graph = buildArchitecture(spec.model.arch as ArchitectureId, data.dataset.info.inputShape, data.dataset.info.classNames.length)
+    const arch = architectureOf(spec.model)
+    if (!arch) throw new Error('This audit starts from a given model; there is no original to train')
+    const graph = buildArchitecture(arch as ArchitectureId, data.dataset.info.inputShape, data.dataset.info.classNames.length)
     const model = FunctionalModel.initialize(graph, hashSeed(job.seed, 'original'))
     const mnemonic = spec.train.mnemonicCodes
     const codes = mnemonic ? generateCodes(graph.numClasses, graph.inputShape, mnemonic.tMix, job.seed) : null

@@ -201,7 +201,9 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         ['Spec sha256', task.specSha256],
         ['Dataset', `${task.datasetId} (train limit ${String((spec.dataset as Record<string, unknown>).trainLimit ?? 'all')}, test limit ${String((spec.dataset as Record<string, unknown>).testLimit ?? 'all')})`],
         ['Dataset sha256', task.datasetSha256],
-        ['Architecture', String((spec.model as { arch: string }).arch)],
+        ...((spec.model as { sha256?: string }).sha256
+          ? [['Original model', `given (imported), sha256 ${(spec.model as { sha256: string }).sha256}; measured, not trained`] as [string, string]]
+          : [['Architecture', String((spec.model as { arch?: string }).arch)] as [string, string]]),
         ['Forget definition', describeTask(spec)],
         ['Seeds', (spec.seeds as number[]).join(', ')],
         ...originals.map((r): [string, string] => [`Sizes, seed ${r.seed}`, r.forgetCount == null ? 'not created' : `forget ${r.forgetCount}, retain ${r.retainCount}, test ${String((spec.dataset as Record<string, unknown>).testLimit ?? 'all')}`]),

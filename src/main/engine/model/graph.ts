@@ -81,6 +81,11 @@ export interface ModelGraph {
   output: string
   inputShape: number[]
   numClasses: number
+  /**
+   * The imported model ended in a softmax. The engine works on logits, so the softmax is taken off
+   * at import (predictions are unchanged) and put back when the model is saved.
+   */
+  outputSoftmax?: boolean
 }
 
 export function nodeInputs(node: GraphNode): string[] {

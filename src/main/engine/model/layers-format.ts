@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Activation, GraphNode, ModelGraph, Padding } from './graph'
-import { weightNamesOf } from './graph'
+import { nodeInputs, weightNamesOf } from './graph'
 import { FunctionalModel } from './functional-model'
 import { SUPPORTED_LAYER_TYPES } from './supported-layers'
 
@@ -46,7 +46,10 @@ export function toLayersModel(model: FunctionalModel): tf.LayersModel {
   const symbols = new Map<string, tf.SymbolicTensor>()
   const of: SymbolicOf = (n) => symbols.get(n)!
   for (const node of model.graph.nodes) symbols.set(node.name, layerFor(node, of))
-  const lm = tf.model({ inputs: of(model.graph.nodes[0]!.name), outputs: of(model.graph.output), name: model.graph.arch })
+  const output = model.graph.outputSoftmax
+    ? (tf.layers.activation({ name: `${model.graph.output}_softmax`, activation: 'softmax' }).apply(of(model.graph.output)) as tf.SymbolicTensor)
+    : of(model.graph.output)
+  const lm = tf.model({ inputs: of(model.graph.nodes[0]!.name), outputs: output, name: model.graph.arch })
   for (const node of model.graph.nodes) {
     const names = weightNamesOf(node)
     if (names.length) lm.getLayer(node.name).setWeights(names.map((n) => model.weights.get(n)!))
@@ -146,6 +149,21 @@ export function fromLayersModel(lm: tf.LayersModel, arch = 'imported'): Function
   const output = lm.outputs[0]!.sourceLayer.name
   const outShape = lm.outputs[0]!.shape
   if (outShape.length !== 2 || outShape[1] == null) throw new Error(`The model output has shape [${outShape.join(', ')}]; a classifier outputs [batch, classes]`)
-  const graph: ModelGraph = { arch, nodes, output, inputShape, numClasses: outShape[1] }
+  const graph: ModelGraph = { arch, ...withoutOutputSoftmax(nodes, output), inputShape, numClasses: outShape[1] }
   return new FunctionalModel(graph, weights)
+}
+
+/**
+ * Every loss in the engine reads the output as logits, while most classifiers saved elsewhere end
+ * in a softmax: a softmax at the output (as a layer, or as the last layer's activation) is taken off.
+ */
+function withoutOutputSoftmax(nodes: GraphNode[], output: string): { nodes: GraphNode[]; output: string; outputSoftmax?: boolean } {
+  const last = nodes.find((n) => n.name === output)!
+  const readers = nodes.filter((n) => nodeInputs(n).includes(output))
+  if (readers.length > 0) return { nodes, output }
+  if (last.kind === 'activation' && last.fn === 'softmax') return { nodes: nodes.filter((n) => n !== last), output: last.input, outputSoftmax: true }
+  if ((last.kind === 'dense' || last.kind === 'conv2d') && last.activation === 'softmax') {
+    return { nodes: nodes.map((n) => (n === last ? { ...last, activation: 'linear' as const } : n)), output, outputSoftmax: true }
+  }
+  return { nodes, output }
 }
