@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../src/main/engine/backend/select'
 import { buildArchitecture } from '../../src/main/engine/model/architectures'
 import { FunctionalModel } from '../../src/main/engine/model/functional-model'
+import { fromLayersModel } from '../../src/main/engine/model/layers-format'
 import { loadModel, saveModel } from '../../src/main/engine/model/model-files'
 import { makeTempDir } from '../helpers/tmp'
 
@@ -97,5 +98,34 @@ describe('model save and load (TF.js LayersModel format)', () => {
     mkdirSync(dir, { recursive: true })
     writeFileSync(join(dir, 'model.json'), '{"modelTopology": ')
     await expect(loadModel(dir)).rejects.toThrow(/model\.json is not valid JSON/)
+  })
+})
+
+describe('classifiers that end in a softmax', () => {
+  it('are read as logits (softmax of the engine output = the model prediction), and saved with the softmax back on', async () => {
+    const lm = tf.sequential({
+      layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })]
+    })
+    const x = randomBatch([28, 28, 1])
+    const expected = lm.predict(x) as tf.Tensor
+    const model = fromLayersModel(lm)
+    expect(model.graph.outputSoftmax).toBe(true)
+    const logits = model.forward(x as tf.Tensor4D)
+    // Logits, not probabilities: rows do not sum to one, and their softmax is the prediction.
+    expect(Math.abs((await tf.sum(logits.slice([0, 0], [1, 10])).data())[0]! - 1)).toBeGreaterThan(1e-3)
+    const gap = tf.tidy(() => tf.max(tf.abs(tf.sub(tf.softmax(logits), expected))).dataSync()[0]!)
+    expect(gap).toBeLessThan(1e-6)
+
+    const saved = await saveModel(model, join(tmp.dir, 'softmax'))
+    const json = JSON.parse(readFileSync(join(saved.dir, 'model.json'), 'utf8'))
+    expect(json.modelTopology.config.layers.at(-1).config.activation).toBe('softmax')
+    const reloaded = (await loadModel(saved.dir)).model
+    expect(reloaded.graph.outputSoftmax).toBe(true)
+    const again = reloaded.forward(x as tf.Tensor4D)
+    expect(Array.from(await again.data())).toEqual(Array.from(await logits.data()))
+    tf.dispose([x, expected, logits, again])
+    lm.dispose()
+    model.dispose()
+    reloaded.dispose()
   })
 })

@@ -4,6 +4,9 @@ import * as tf from '@tensorflow/tfjs'
 import { zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import { loadBuiltinDataset } from '../../src/main/engine/data/dataset'
+import { createNodeServices } from '../../src/main/cli/node-services'
+import { loadModel } from '../../src/main/engine/model/model-files'
+import { exportModel } from '../../src/main/library/model-export'
 import { importModel } from '../../src/main/library/model-library'
 import { saveLayersModel } from '../helpers/layers-model'
 import { useAuditServices } from '../helpers/audit-services'
@@ -90,6 +93,15 @@ describe('headless model import', () => {
     expect(good.stdout).toMatch(/^imported: my classifier\n {2}sha256 [0-9a-f]{64}\n/)
     expect(good.stdout).toMatch(/test accuracy \d+\.\d\d %/)
     expect(good.stderr).toMatch(/warning: Test accuracy .* is at the level of guessing/)
+    const sha = /sha256 ([0-9a-f]{64})/.exec(good.stdout)![1]!
+    const out = join(scratch.dir, 'cli-export')
+    const exported = await runAuditCli(['export-model', sha, out, '--db', db])
+    expect(exported.code, exported.stderr).toBe(0)
+    expect(JSON.parse(readFileSync(join(out, 'export-manifest.json'), 'utf8')).model.sha256).toBe(sha)
+    expect(readFileSync(join(out, 'group1-shard1of1.bin')).equals(readFileSync(join(fixtures, 'valid', 'group1-shard1of1.bin')))).toBe(true)
+    const again = await runAuditCli(['export-model', sha, out, '--db', db])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/cannot export: .*cli-export is not empty/)
   }, 120_000)
 })
 
@@ -137,6 +149,25 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
     expect(rem!.metrics.forgetAccuracy as number).toBeLessThan((original!.metrics.forgetAccuracy as number) - 0.1)
     expect(retrain!.metrics.testAccuracy as number).toBeGreaterThan(0.6)
     expect(retrain!.metrics.forgetAccuracy as number).toBeLessThan(original!.metrics.forgetAccuracy as number)
+
+    // Export the unlearned model and import it into another library: same hash, same predictions.
+    const exported = exportModel(services.store, services.paths.dataDir, rem!.outputModelSha256!, join(scratch.dir, 'exported'))
+    expect(exported.files.map((f) => f.name)).toEqual(['model.json', 'weights.bin'])
+    const other = createNodeServices({ dataDir: join(scratch.dir, 'other-library') })
+    try {
+      const again = await importModel({ store: other.store, engine: other.engine, dataDir: other.paths.dataDir, resourcesDir: other.paths.resourcesDir }, [exported.dir], { datasetId: 'fashion-mnist' })
+      expect(again).toMatchObject({ alreadyImported: false, model: { sha256: rem!.outputModelSha256, testAccuracy: expect.any(Number) } })
+      const a = await loadModel(join(services.paths.dataDir, services.store.findModel(rem!.outputModelSha256!)!.path))
+      const b = await loadModel(join(other.paths.dataDir, again.model.path))
+      const images = tf.tensor4d(data.train.images.subarray(0, 50 * 784), [50, 28, 28, 1])
+      const [pa, pb] = [a.model.forward(images), b.model.forward(images)]
+      expect(Array.from(await pb.data())).toEqual(Array.from(await pa.data()))
+      tf.dispose([images, pa, pb])
+      a.model.dispose()
+      b.model.dispose()
+    } finally {
+      other.dispose()
+    }
 
     // A corrupted task needs an original trained on its corruption: refused with a given model.
     await expect(services.audits.start({ ...task.spec, task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 50, discoveryRate: 1 } })).rejects.toThrow(/corrupted tasks train their own original/)

@@ -8,11 +8,12 @@ import { scalarMetric } from '../../shared/metrics/definitions'
 import { exportReport } from '../api/handlers'
 import { defaultDataDir } from '../paths'
 import { ImportError } from '../library/model-bundle'
+import { EXPORT_MANIFEST, exportModel } from '../library/model-export'
 import { importModel } from '../library/model-library'
 import { createNodeServices } from './node-services'
 import { formatDuration, TerminalProgress } from './progress-bar'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]'
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -68,6 +69,20 @@ async function importModelCommand(services: ReturnType<typeof createNodeServices
   services.dispose()
 }
 
+/** `export-model`: any model of the store as a LayersModel folder, with a manifest of hashes. */
+function exportModelCommand(services: ReturnType<typeof createNodeServices>, args: string[]): void {
+  const [sha256, dest, ...rest] = args
+  if (!sha256 || !dest || rest.length) fail(USAGE)
+  try {
+    const out = exportModel(services.store, services.paths.dataDir, sha256, resolve(dest))
+    process.stdout.write(`exported to ${out.dir}: ${out.files.map((f) => f.name).join(', ')}, ${EXPORT_MANIFEST}\n`)
+  } catch (err) {
+    services.dispose()
+    fail(`cannot export: ${(err as Error).message}`, err instanceof ImportError ? 2 : 1)
+  }
+  services.dispose()
+}
+
 async function main(): Promise<void> {
   const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' }, dataset: { type: 'string' }, name: { type: 'string' } } as const
   let args: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>
@@ -86,6 +101,7 @@ async function main(): Promise<void> {
     }
   }
   if (specFile === 'import-model') return importModelCommand(open(), extra, args.values)
+  if (specFile === 'export-model') return exportModelCommand(open(), extra)
   if (!specFile || extra.length) fail(USAGE)
   const raw = readSpec(specFile)
   const services = open()
