@@ -30,6 +30,7 @@ describe('task spec validation', () => {
     [(s: any) => (s.methods = [{ id: 'finetune', params: { epochs: 0 } }]), /^methods\[0\]\.params\.epochs: /],
     [(s: any) => (s.methods = [{ id: 'finetune', params: { colour: 'red' } }]), /^methods\[0\]\.params: /],
     [(s: any) => (s.model = { arch: 'transformer' }), /^model\.arch: /],
+    [(s: any) => (s.model = { sha256: 'abc' }), /^model\.sha256: a sha256 is 64 lowercase hex digits$/],
     [(s: any) => (s.seeds = [0.5]), /^seeds\[0\]: /],
     [(s: any) => (s.extra = 1), /^\(root\): .*extra/],
     [(s: any) => delete s.name, /^name: /]
