@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { ProgressEvent } from '../../src/shared/api/contract'
-import { formatDuration, progressLine } from '../../src/main/cli/progress-bar'
+import { progressLine } from '../../src/main/cli/progress-bar'
+import { formatDuration } from '../../src/shared/format'
 
 const job = (method: string, fraction: number, phase = 'unlearning'): ProgressEvent => ({ taskId: 't', runId: method, method, seed: 0, phase, fraction, auditFraction: 0, detail: '' })
 

@@ -11,7 +11,8 @@ import { ImportError } from '../library/model-bundle'
 import { EXPORT_MANIFEST, exportModel } from '../library/model-export'
 import { importModel } from '../library/model-library'
 import { createNodeServices } from './node-services'
-import { formatDuration, TerminalProgress } from './progress-bar'
+import { formatDuration } from '../../shared/format'
+import { TerminalProgress } from './progress-bar'
 
 const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]'
 

@@ -1,13 +1,7 @@
 import type { ProgressEvent } from '../../shared/api/contract'
+import { formatDuration } from '../../shared/format'
 
 /** Whole-audit progress on one terminal line: a bar, the share done, each job in flight, and an ETA. */
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?'
-  if (seconds < 90) return `${Math.max(0, Math.round(seconds))} s`
-  if (seconds < 5400) return `${Math.round(seconds / 60)} min`
-  return `${(seconds / 3600).toFixed(1)} h`
-}
 
 export function progressLine(auditFraction: number, jobs: ProgressEvent[], elapsedSeconds: number, width: number): string {
   const f = Math.min(Math.max(auditFraction, 0), 1)

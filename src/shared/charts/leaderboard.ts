@@ -1,9 +1,9 @@
 import type { RunRecord } from '../api/contract'
-import { METRIC_GROUPS } from '../metrics/groups'
+import { ALL_METRICS } from '../metrics/groups'
 import { meanAndSem, type Stat } from './task-space'
 
 /** Columns of the leaderboard: every metric with a direction (cost included). */
-export const LEADERBOARD_METRICS = METRIC_GROUPS.flatMap((g) => g.metrics).filter((m) => m.higherIsBetter !== null)
+export const LEADERBOARD_METRICS = ALL_METRICS.filter((m) => m.higherIsBetter !== null)
 
 // The references every method is read against; they are shown but never ranked.
 const REFERENCES = new Set(['original', 'retrain'])

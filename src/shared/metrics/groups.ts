@@ -63,3 +63,9 @@ export const METRIC_GROUPS: MetricGroup[] = [
     ]
   }
 ]
+
+/** Every metric of every group, in display order. */
+export const ALL_METRICS: MetricInfo[] = METRIC_GROUPS.flatMap((g) => g.metrics)
+
+/** A metric's label for charts and tables; its key when the metric has no entry. */
+export const metricLabel = (key: string): string => ALL_METRICS.find((m) => m.key === key)?.label ?? key
