@@ -48,7 +48,7 @@ describe('data behind the comparison views', () => {
     expect(diagonal / 200).toBeCloseTo(finetune.metrics.testAccuracy as number, 10)
     expect(finetune.metrics.corruptedPredictions).toHaveLength(60)
 
-    const drill = await drillDown(services.store, services.paths.resourcesDir, finetune.id, 10)
+    const drill = await drillDown(services.store, services.paths, finetune.id, 10)
     expect(drill.discovered.total).toBe(finetune.forgetCount)
     expect(drill.discovered.total + drill.undiscovered.total).toBe(60)
     // The drill-down's counts are the run's stored metrics, recounted sample by sample.
@@ -66,6 +66,6 @@ describe('data behind the comparison views', () => {
         expect(s.followsCorrupted).toBe(s.predicted === s.corruptedLabel)
       }
     }
-    await expect(drillDown(services.store, services.paths.resourcesDir, 'no-such-run', 10)).rejects.toThrow(/No run/)
+    await expect(drillDown(services.store, services.paths, 'no-such-run', 10)).rejects.toThrow(/No run/)
   })
 })

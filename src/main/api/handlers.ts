@@ -5,6 +5,7 @@ import { BUILTIN_DATASETS } from '../../shared/datasets'
 import { METHOD_CATALOG, METHOD_GROUPS, METHOD_IDS, acceptedTaskKinds, designedFor, methodGroup, requiresMnemonicCodes } from '../../shared/methods'
 import { ARCHITECTURE_IDS } from '../../shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
+import { datasetSummary } from '../library/library'
 import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
 import type { Services } from '../services'
@@ -19,7 +20,7 @@ export function reportPathFor(dataDir: string, taskId: string): string {
 export async function exportReport(s: Services, taskId: string, file = reportPathFor(s.paths.dataDir, taskId)) {
   const task = s.store.getTask(taskId)
   if (!task) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
-  return writeReportPdf({ task, runs: s.store.listRuns(taskId), splits: s.store.listSplits(taskId), appVersion: s.appVersion, generatedAt: new Date() }, file)
+  return writeReportPdf({ task, runs: s.store.listRuns(taskId), splits: s.store.listSplits(taskId), appVersion: s.appVersion, generatedAt: new Date(), dataset: datasetSummary(s.store, task.datasetId) }, file)
 }
 
 export function createApiHandlers(s: Services): ApiHandlers {
@@ -40,7 +41,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
         requiresCodes: requiresMnemonicCodes(id)
       }))
     }),
-    'tasks:preview': async ({ spec, count }) => previewTask(s.paths.resourcesDir, spec, count),
+    'tasks:preview': async ({ spec, count }) => previewTask(s.paths, spec, count),
     'audits:estimate': async ({ spec }) => s.audits.estimate(spec),
     'audits:start': async ({ spec }) => {
       const { taskId, done } = await s.audits.start(spec)
@@ -62,7 +63,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
       return s.store.listRuns(taskId)
     },
-    'runs:drillDown': async ({ runId, perGroup }) => drillDown(s.store, s.paths.resourcesDir, runId, perGroup),
+    'runs:drillDown': async ({ runId, perGroup }) => drillDown(s.store, s.paths, runId, perGroup),
     'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId)
   }
 }

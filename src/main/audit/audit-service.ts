@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { ChangedEvent, ProgressEvent } from '../../shared/api/contract'
-import { findBuiltinDataset } from '../../shared/datasets'
 import { canonicalJson, contentKey } from './content-key'
 import { type AuditEstimate, estimateAudit } from './estimate'
 import { cellSpec, expandCells, originalRecipe, plannedRunCount, type SweepCell } from '../../shared/sweep'
@@ -11,7 +10,8 @@ import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
 import type { JobResult } from '../engine/protocol'
 import type { AuditStore } from '../store/audit-store'
-import { hashBuiltinDataset } from './dataset-hash'
+import { hashDataset } from './dataset-hash'
+import { type DatasetLocation, locateDataset } from '../engine/data/catalog'
 import { addRetrainComparisons } from './retrain-comparison'
 import { ImportError, openModelBundle } from '../library/model-bundle'
 import { checkModelBundle } from '../library/model-check'
@@ -90,19 +90,19 @@ export class AuditService {
   /** Validates the spec and creates the task and its runs; throws SpecError naming the bad field. */
   async create(rawSpec: unknown): Promise<{ taskId: string; spec: TaskSpec; plan: PlannedRun[] }> {
     const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: true }))
-    const info = findBuiltinDataset(spec.dataset.id)
-    if (!info) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"`)
+    const location = this.datasetOf(spec)
+    const info = location.info
     this.givenModelDir(spec)
     const cells = expandCells(spec)
     for (const cell of cells) checkSpecAgainstDataset(cellSpec(spec, cell), { numClasses: info.classNames.length, trainSize: info.trainSize, testSize: info.testSize })
     const total = plannedRunCount(spec)
     if (total > MAX_RUNS) throw new SpecError(`sweep: ${total} runs planned, more than the ${MAX_RUNS} one audit may hold; shorten a list`)
-    const sha = await hashBuiltinDataset(this.paths.resourcesDir, info.id)
+    const sha = await hashDataset(location)
     const canonical = canonicalJson(spec)
     const specSha256 = createHash('sha256').update(canonical).digest('hex')
     const plan: PlannedRun[] = []
     const taskId = this.store.db.transaction(() => {
-      this.store.upsertDataset({ id: info.id, name: info.name, source: 'builtin', sha256: sha, numClasses: info.classNames.length, inputShape: info.inputShape })
+      if (!location.imported) this.store.upsertDataset({ id: info.id, name: info.name, source: 'builtin', sha256: sha, numClasses: info.classNames.length, inputShape: info.inputShape })
       const id = this.store.createTask({ name: spec.name, spec, specSha256, datasetId: info.id })
       let position = 0
       for (const cell of cells) {
@@ -140,6 +140,13 @@ export class AuditService {
     return { ...(rawSpec as Record<string, unknown>), model: { sha256 } }
   }
 
+  /** The task's dataset, built in or imported (and not deleted from the library). */
+  private datasetOf(spec: TaskSpec): DatasetLocation {
+    const location = locateDataset(this.paths, spec.dataset.id)
+    if (!location) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"; import it first, or use one of the built-in datasets`)
+    return location
+  }
+
   /** The folder of the given original model, or null when the audit trains its own; checks it exists and fits. */
   private givenModelDir(spec: TaskSpec): string | null {
     if (!('sha256' in spec.model)) return null
@@ -156,10 +163,10 @@ export class AuditService {
   /** How many runs a spec means and how long they should take here, without creating anything. */
   async estimate(rawSpec: unknown): Promise<AuditEstimate> {
     const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: false }))
-    const info = findBuiltinDataset(spec.dataset.id)
-    if (!info) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"`)
+    const location = this.datasetOf(spec)
+    const info = location.info
     // Estimates follow every edit of the form; the files are read once (the audit itself hashes them again).
-    const sha = this.estimateHashes.get(info.id) ?? (await hashBuiltinDataset(this.paths.resourcesDir, info.id))
+    const sha = this.estimateHashes.get(info.id) ?? (await hashDataset(location))
     this.estimateHashes.set(info.id, sha)
     const trainCount = Math.min(spec.dataset.trainLimit ?? info.trainSize, info.trainSize)
     return estimateAudit(this.store, spec, sha, trainCount, this.engine.size)
@@ -330,7 +337,7 @@ export class AuditService {
     mkdirSync(outDir, { recursive: true })
     this.store.markRunning(run.runId, original?.id ?? null)
     this.emit('changed', { taskId, runId: run.runId, status: 'running' })
-    const base = { resourcesDir: this.paths.resourcesDir, spec: spec as unknown as Record<string, unknown>, seed: run.seed, outDir }
+    const base = { resourcesDir: this.paths.resourcesDir, dataDir: this.paths.dataDir, spec: spec as unknown as Record<string, unknown>, seed: run.seed, outDir }
     const cached = cacheKey ? this.store.cachedModel(cacheKey) : null
     const cachedDir = givenDir ?? (cached ? resolve(this.paths.dataDir, cached.path) : null)
     const job =

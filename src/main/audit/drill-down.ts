@@ -1,10 +1,10 @@
 import { ApiError } from '../../shared/api/contract'
-import { findBuiltinDataset } from '../../shared/datasets'
 import { parseTaskSpec, type ForgetTask } from '../../shared/task-spec'
 import { corruptTrainingSet } from '../engine/data/corruption'
 import { sha256OfIndices } from '../engine/data/splits'
 import type { AuditStore } from '../store/audit-store'
-import { datasetFor, toBytes } from './task-preview'
+import { datasetFor, sampleBytes, specDataset } from './task-preview'
+import type { DatasetRoots } from '../engine/data/catalog'
 
 export interface DrillDownSample {
   index: number
@@ -37,7 +37,7 @@ export interface DrillDown {
  * run now predicts. The corruption is regenerated from the task and checked against the stored
  * split's sha256, so the thumbnails are the samples the run was measured on.
  */
-export async function drillDown(store: AuditStore, resourcesDir: string, runId: string, perGroup: number): Promise<DrillDown> {
+export async function drillDown(store: AuditStore, roots: DatasetRoots, runId: string, perGroup: number): Promise<DrillDown> {
   const taskId = store.runTaskId(runId)
   const summary = taskId ? store.getTask(taskId) : null
   const run = summary ? store.listRuns(summary.id).find((r) => r.id === runId) : undefined
@@ -47,9 +47,9 @@ export async function drillDown(store: AuditStore, resourcesDir: string, runId: 
   const spec = parseTaskSpec(summary.spec)
   const task = { ...spec.task, ...(run.cell ?? {}) } as ForgetTask
   if (task.kind !== 'corrupted') throw new ApiError('VALIDATION', 'The drill-down is for corrupted tasks')
-  const info = findBuiltinDataset(spec.dataset.id)
-  if (!info) throw new ApiError('NOT_FOUND', `Unknown dataset "${spec.dataset.id}"`)
-  const train = (await datasetFor(resourcesDir, info.id, spec.dataset.trainLimit)).train
+  const { info } = specDataset(roots, spec.dataset.id)
+  const dataset = await datasetFor(roots, info.id, spec.dataset.trainLimit)
+  const train = dataset.train
   const corrupted = corruptTrainingSet(task, train, info.inputShape, info.classNames.length, run.seed)
   const splits = store.listSplits(summary.id).filter((s) => s.seed === run.seed && s.cellKey === run.cellKey)
   const storedCorrupted = splits.find((s) => s.kind === 'corrupted')
@@ -58,7 +58,6 @@ export async function drillDown(store: AuditStore, resourcesDir: string, runId: 
     throw new ApiError('CONFLICT', 'The corrupted samples no longer match the ones this run was measured on (the dataset files changed?)')
   }
   const discovered = new Set(forget.indices)
-  const pixels = info.inputShape.reduce((a, b) => a * b, 1)
   const all = Array.from(corrupted.corrupted, (index, k) => {
     const predicted = predictions[k] ?? -1
     return { index, discovered: discovered.has(index), cleanLabel: train.labels[index]!, corruptedLabel: corrupted.labels[index]!, predicted, followsCorrupted: predicted === corrupted.labels[index] }
@@ -72,7 +71,7 @@ export async function drillDown(store: AuditStore, resourcesDir: string, runId: 
       // Samples still following the corrupted label first: those are what an auditor looks for.
       samples: [...members.filter((s) => s.followsCorrupted), ...members.filter((s) => !s.followsCorrupted)]
         .slice(0, perGroup)
-        .map((s) => ({ ...s, pixels: toBytes(corrupted.images.subarray(s.index * pixels, (s.index + 1) * pixels)) }))
+        .map((s) => ({ ...s, pixels: sampleBytes(dataset, corrupted.images, s.index) }))
     }
   }
   return { inputShape: info.inputShape, classNames: info.classNames, discovered: group(true), undiscovered: group(false) }

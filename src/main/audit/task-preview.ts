@@ -1,7 +1,7 @@
-import { findBuiltinDataset } from '../../shared/datasets'
 import { parseTaskSpec, SpecError } from '../../shared/task-spec'
 import { corruptTrainingSet } from '../engine/data/corruption'
-import { type Dataset, loadBuiltinDataset } from '../engine/data/dataset'
+import { type DatasetRoots, locateDataset } from '../engine/data/catalog'
+import { type Dataset, displayBytes, loadDataset } from '../engine/data/dataset'
 import { makeForgetSplit } from '../engine/data/splits'
 
 export interface PreviewSample {
@@ -16,26 +16,35 @@ export interface PreviewSample {
 let cached: { key: string; dataset: Dataset } | null = null
 
 /** The training split (and a token test split) of a dataset, kept for the next call: previews come in bursts. */
-export async function datasetFor(resourcesDir: string, id: string, trainLimit?: number): Promise<Dataset> {
-  const key = JSON.stringify([resourcesDir, id, trainLimit])
-  if (cached?.key !== key) cached = { key, dataset: await loadBuiltinDataset(resourcesDir, id, { trainLimit, testLimit: 10 }) }
+export async function datasetFor(roots: DatasetRoots, id: string, trainLimit?: number): Promise<Dataset> {
+  const key = JSON.stringify([roots, id, trainLimit])
+  if (cached?.key !== key) cached = { key, dataset: await loadDataset(roots, id, { trainLimit, testLimit: 10 }) }
   return cached.dataset
 }
 
-export const toBytes = (values: Float32Array) => Array.from(values, (v) => Math.round(Math.min(Math.max(v, 0), 1) * 255))
+/** The dataset of a spec, or a SpecError naming the field. */
+export function specDataset(roots: DatasetRoots, id: string): NonNullable<ReturnType<typeof locateDataset>> {
+  const found = locateDataset(roots, id)
+  if (!found) throw new SpecError(`dataset.id: unknown dataset "${id}"`)
+  return found
+}
+
+/** Pixels of sample i as 0-255 values for a thumbnail. */
+export function sampleBytes(dataset: Dataset, images: Float32Array, i: number): number[] {
+  const pixels = dataset.info.inputShape.reduce((a, b) => a * b, 1)
+  return displayBytes(images.subarray(i * pixels, (i + 1) * pixels), dataset.scaling, dataset.info.inputShape[2] ?? 1)
+}
 
 /**
  * A few samples of the task as the model will see them, beside the clean originals: the
  * corrupted ones for corrupted tasks, the forgotten ones otherwise. The same generator as the engine.
  */
-export async function previewTask(resourcesDir: string, rawSpec: unknown, count: number): Promise<{ inputShape: number[]; classNames: string[]; samples: PreviewSample[] }> {
+export async function previewTask(roots: DatasetRoots, rawSpec: unknown, count: number): Promise<{ inputShape: number[]; classNames: string[]; samples: PreviewSample[] }> {
   const spec = parseTaskSpec(rawSpec)
-  const info = findBuiltinDataset(spec.dataset.id)
-  if (!info) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"`)
-  const dataset = await datasetFor(resourcesDir, info.id, spec.dataset.trainLimit)
+  const { info } = specDataset(roots, spec.dataset.id)
+  const dataset = await datasetFor(roots, info.id, spec.dataset.trainLimit)
   const train = dataset.train
   const seed = spec.seeds[0] ?? 0
-  const pixels = info.inputShape.reduce((a, b) => a * b, 1)
   let indices: number[]
   let images = train.images
   let labels = train.labels
@@ -54,8 +63,8 @@ export async function previewTask(resourcesDir: string, rawSpec: unknown, count:
       index: i,
       label: train.labels[i]!,
       shownLabel: labels[i]!,
-      clean: toBytes(train.images.subarray(i * pixels, (i + 1) * pixels)),
-      shown: toBytes(images.subarray(i * pixels, (i + 1) * pixels))
+      clean: sampleBytes(dataset, train.images, i),
+      shown: sampleBytes(dataset, images, i)
     }))
   }
 }

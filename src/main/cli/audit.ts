@@ -1,7 +1,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import type { RunRecord } from '../../shared/api/contract'
+import { DatasetImportOptions, type RunRecord } from '../../shared/api/contract'
+import { describeZodError } from '../../shared/zod-errors'
+import { importDataset } from '../library/datasets/import-dataset'
 import { COMPARED_METRICS } from '../../shared/charts/method-comparison'
 import { SpecError } from '../../shared/task-spec'
 import { scalarMetric } from '../../shared/metrics/definitions'
@@ -14,7 +16,7 @@ import { createNodeServices } from './node-services'
 import { formatDuration } from '../../shared/format'
 import { TerminalProgress } from './progress-bar'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]'
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -70,6 +72,45 @@ async function importModelCommand(services: ReturnType<typeof createNodeServices
   services.dispose()
 }
 
+type CliValues = Record<string, string | boolean | undefined>
+
+/** `import-dataset`: the same checks and messages as a drop on the window; prints the summary. */
+async function importDatasetCommand(services: ReturnType<typeof createNodeServices>, paths: string[], values: CliValues): Promise<void> {
+  if (paths.length === 0) fail(USAGE)
+  const size = typeof values.size === 'string' ? values.size.split(/[x×,]/i).map(Number) : undefined
+  const parsed = DatasetImportOptions.safeParse({
+    ...(values.name ? { name: values.name } : {}),
+    ...(size ? { size } : {}),
+    ...(values.color ? { color: values.color } : {}),
+    ...(values.scaling ? { scaling: values.scaling } : {}),
+    ...(values['test-fraction'] ? { testFraction: Number(values['test-fraction']) } : {}),
+    ...(values['skip-unreadable'] ? { skipUnreadable: true } : {})
+  })
+  if (!parsed.success) fail(`import-dataset: ${describeZodError(parsed.error)}`)
+  try {
+    let lastStep = ''
+    const result = await importDataset({ store: services.store, dataDir: services.paths.dataDir }, paths.map((p) => resolve(p)), {
+      ...parsed.data,
+      onProgress: (step) => {
+        if (step !== lastStep) process.stderr.write(`import: ${step}…\n`)
+        lastStep = step
+      }
+    })
+    const d = result.dataset
+    process.stdout.write(`${result.alreadyImported ? 'already in the library' : 'imported'}: ${d.name}\n  id ${d.id} (name it in a task as "dataset": { "id": "${d.id}" })\n  sha256 ${d.sha256}\n`)
+    process.stdout.write(`  input ${d.inputShape.join('×')}, ${d.trainSize} train and ${d.testSize} test images, ${d.bytes ?? 0} bytes\n`)
+    d.classNames.forEach((c, i) => process.stdout.write(`  class ${i} ${c}: ${result.perClass[i]?.train ?? 0} train, ${result.perClass[i]?.test ?? 0} test\n`))
+    if (result.skipped.length) {
+      process.stderr.write(`skipped ${result.skipped.length} unreadable file(s), recorded with the dataset:\n`)
+      for (const u of result.skipped) process.stderr.write(`  ${u.path}: ${u.reason}\n`)
+    }
+  } catch (err) {
+    services.dispose()
+    fail(err instanceof ImportError ? `cannot import: ${err.message}` : (err as Error).message, err instanceof ImportError ? 2 : 1)
+  }
+  services.dispose()
+}
+
 /** `export-model`: any model of the store as a LayersModel folder, with a manifest of hashes. */
 function exportModelCommand(services: ReturnType<typeof createNodeServices>, args: string[]): void {
   const [sha256, dest, ...rest] = args
@@ -85,7 +126,15 @@ function exportModelCommand(services: ReturnType<typeof createNodeServices>, arg
 }
 
 async function main(): Promise<void> {
-  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' }, dataset: { type: 'string' }, name: { type: 'string' } } as const
+  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' },
+    dataset: { type: 'string' },
+    name: { type: 'string' },
+    size: { type: 'string' },
+    color: { type: 'string' },
+    scaling: { type: 'string' },
+    'test-fraction': { type: 'string' },
+    'skip-unreadable': { type: 'boolean' }
+  } as const
   let args: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>
   try {
     args = parseArgs({ options, allowPositionals: true })
@@ -103,6 +152,7 @@ async function main(): Promise<void> {
   }
   if (specFile === 'import-model') return importModelCommand(open(), extra, args.values)
   if (specFile === 'export-model') return exportModelCommand(open(), extra)
+  if (specFile === 'import-dataset') return importDatasetCommand(open(), extra, args.values)
   if (!specFile || extra.length) fail(USAGE)
   const raw = readSpec(specFile)
   const services = open()

@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { architectureOf, checkSpecAgainstDataset, parseTaskSpec, type TaskSpec } from '../../shared/task-spec'
 import { isMethodId } from '../../shared/methods'
 import { selectBackend } from './backend/select'
-import { loadBuiltinDataset, type Dataset } from './data/dataset'
+import type { DatasetRoots } from './data/catalog'
+import { loadDataset, type Dataset } from './data/dataset'
 import { prepareTaskData, type TaskData } from './data/task-data'
 import { collapseReason, nonFiniteWeights } from './eval/health'
 import { measureModel } from './eval/metrics'
@@ -41,13 +42,13 @@ interface LoadedTask {
 let cachedData: { key: string; data: LoadedData } | null = null
 let cachedTask: { key: string; task: LoadedTask } | null = null
 
-async function loadData(resourcesDir: string, spec: TaskSpec): Promise<LoadedData> {
-  const key = JSON.stringify([resourcesDir, spec.dataset])
+async function loadData(roots: DatasetRoots, spec: TaskSpec): Promise<LoadedData> {
+  const key = JSON.stringify([roots, spec.dataset])
   if (cachedData?.key === key) return cachedData.data
   releaseTask()
   if (cachedData) disposeTensorSplit(cachedData.data.test)
   cachedData = null
-  const dataset = await loadBuiltinDataset(resourcesDir, spec.dataset.id, spec.dataset)
+  const dataset = await loadDataset(roots, spec.dataset.id, spec.dataset)
   const data = { dataset, test: toTensorSplit(dataset.test, dataset.info.inputShape) }
   cachedData = { key, data }
   return data
@@ -159,7 +160,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const backend = await selectBackend()
   const spec = parseTaskSpec(job.spec)
   ctx.progress('loading', 0, `loading ${spec.dataset.id}`)
-  const data = await loadData(job.resourcesDir, spec)
+  const data = await loadData({ resourcesDir: job.resourcesDir, dataDir: job.dataDir }, spec)
   checkSpecAgainstDataset(spec, { ...data.dataset.info, numClasses: data.dataset.info.classNames.length })
   const { taskData, train } = loadTask(data, spec, job.seed)
   const split = taskData.split

@@ -11,6 +11,7 @@ export const JobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('train-original'),
     resourcesDir: z.string(),
+    dataDir: z.string().optional(),
     spec: SpecPayload,
     seed: z.number().int(),
     outDir: z.string()
@@ -18,6 +19,7 @@ export const JobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('unlearn'),
     resourcesDir: z.string(),
+    dataDir: z.string().optional(),
     spec: SpecPayload,
     seed: z.number().int(),
     method: z.object({ id: z.string(), params: z.record(z.string(), z.unknown()) }),
@@ -28,6 +30,7 @@ export const JobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('evaluate'),
     resourcesDir: z.string(),
+    dataDir: z.string().optional(),
     spec: SpecPayload,
     seed: z.number().int(),
     modelDir: z.string(),

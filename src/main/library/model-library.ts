@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import type { ModelImport } from '../../shared/api/contract'
-import { findBuiltinDataset } from '../../shared/datasets'
+import { locateDataset } from '../engine/data/catalog'
 import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'
@@ -40,14 +40,15 @@ export async function importModel(
   sources: string[],
   opts: { datasetId: string; name?: string; onStep?: (step: ImportStep) => void }
 ): Promise<ModelImport> {
-  const dataset = findBuiltinDataset(opts.datasetId)
-  if (!dataset) throw new ImportError(`Unknown dataset "${opts.datasetId}"`)
+  const location = locateDataset(deps, opts.datasetId)
+  if (!location) throw new ImportError(`Unknown dataset "${opts.datasetId}": import it first, or use a built-in dataset`)
+  const dataset = location.info
   opts.onStep?.('reading')
   const bundle = openModelBundle(sources)
   opts.onStep?.('checking')
   const checked = checkModelBundle(bundle)
   const known = deps.store.findModel(checked.sha256)
-  if (known) return { model: known, alreadyImported: true, warning: null }
+  if (known && !known.deletedAt) return { model: known, alreadyImported: true, warning: null }
 
   opts.onStep?.('copying')
   const finalDir = join(deps.dataDir, 'models', 'imported', checked.sha256)
@@ -63,7 +64,7 @@ export async function importModel(
     }
     opts.onStep?.('measuring')
     const result = await deps.engine
-      .run({ kind: 'evaluate', resourcesDir: deps.resourcesDir, spec: measurementSpec(dataset.id), seed: 0, modelDir: staging, originalDir: null, outDir: staging })
+      .run({ kind: 'evaluate', resourcesDir: deps.resourcesDir, dataDir: deps.dataDir, spec: measurementSpec(dataset.id), seed: 0, modelDir: staging, originalDir: null, outDir: staging })
       .catch((err: Error) => {
         throw err instanceof EngineJobError ? new ImportError(`${basename(bundle.origin)}: ${err.message}`) : err
       })
@@ -71,7 +72,7 @@ export async function importModel(
     const testAccuracy = typeof result.metrics.testAccuracy === 'number' ? result.metrics.testAccuracy : null
     if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true })
     renameSync(staging, finalDir)
-    deps.store.upsertDataset({ id: dataset.id, name: dataset.name, source: 'builtin', sha256: result.dataset.sha256, numClasses: dataset.classNames.length, inputShape: dataset.inputShape })
+    if (!location.imported) deps.store.upsertDataset({ id: dataset.id, name: dataset.name, source: 'builtin', sha256: result.dataset.sha256, numClasses: dataset.classNames.length, inputShape: dataset.inputShape })
     const model = deps.store.addImportedModel({
       sha256: checked.sha256,
       name: opts.name ?? (basename(bundle.origin).replace(/\.(zip|json)$/i, '') || 'imported model'),

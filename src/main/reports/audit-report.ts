@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import type { RunRecord, TaskSummary } from '../../shared/api/contract'
+import type { DatasetSummary, RunRecord, TaskSummary } from '../../shared/api/contract'
 import { COMPARED_METRICS, methodComparisonOption, summarizeByMethod } from '../../shared/charts/method-comparison'
 import { METRIC_GROUPS } from '../../shared/metrics/groups'
 import { costQualityOption } from '../../shared/charts/cost-quality'
@@ -12,7 +12,6 @@ import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '../../s
 import { redirectionOption } from '../../shared/charts/redirection'
 import { resetLayersOption } from '../../shared/charts/reset-layers'
 import type { ForgetTask } from '../../shared/task-spec'
-import { findBuiltinDataset } from '../../shared/datasets'
 import { renderChartSvg } from './svg-charts'
 import { discoveryLinesOption } from '../../shared/charts/discovery-lines'
 import { confusionOption, perClassBarsOption } from '../../shared/charts/per-class'
@@ -32,6 +31,8 @@ export interface ReportInput {
   splits: Array<{ cellKey?: string; seed: number; kind: string; count: number; sha256: string }>
   appVersion: string
   generatedAt: Date
+  /** The task's dataset as the library knows it (class names, preprocessing of an import). */
+  dataset: DatasetSummary | null
 }
 
 function fontFiles(): Record<string, string> {
@@ -46,10 +47,17 @@ function fontFiles(): Record<string, string> {
 
 const fmt = (v: number | null | undefined, digits = 3) => (v == null || !Number.isFinite(v) ? '—' : v.toFixed(digits))
 
-function describeTask(spec: Record<string, unknown>): string {
+/** How an imported dataset was brought to the model's input: size, colour, scaling, skipped files. */
+function describePreprocessing(d: DatasetSummary): string {
+  const p = d.preprocessing as { size?: number[]; color?: string; scaling?: { kind: string; mean?: number[]; std?: number[] }; valueScale?: string | null }
+  const scaling = p.scaling?.kind === 'standardize' ? `standardised with mean ${p.scaling.mean?.map((v) => v.toFixed(3)).join('/')} and std ${p.scaling.std?.map((v) => v.toFixed(3)).join('/')}` : 'scaled to [0, 1]'
+  const skipped = d.skipped.length ? `; ${d.skipped.length} source files skipped as unreadable` : ''
+  return `imported "${d.name}": resized to ${p.size?.join('×')}, ${p.color}, ${scaling}${p.valueScale ? `; ${p.valueScale}` : ''}${skipped}`
+}
+
+function describeTask(spec: Record<string, unknown>, classNames: string[]): string {
   const task = spec.task as ForgetTask
-  const dataset = findBuiltinDataset(String((spec.dataset as { id: string }).id))
-  const name = (c: number) => `${c} (${dataset?.classNames[c] ?? '?'})`
+  const name = (c: number) => `${c} (${classNames[c] ?? '?'})`
   if (task.kind === 'class') return `Forget every training sample of class ${task.classes.map(name).join(', ')}`
   if (task.kind === 'random') return `Forget a random ${(task.fraction * 100).toFixed(1)} % of the training samples${task.classes ? ` of class ${task.classes.map(name).join(', ')}` : ''}`
   const discovery = `discovery rate ${task.discoveryRate} (|D_f| = ${Math.max(1, Math.round(task.discoveryRate * task.corruptedCount))} of |D_c| = ${task.corruptedCount})`
@@ -118,8 +126,7 @@ function corruptedSamplesSection(runs: RunRecord[]) {
 }
 
 /** One run class by class (REM's first when there is one): per-class accuracy beside the references, and its confusion. */
-function classByClassSection(runs: RunRecord[], datasetId: string) {
-  const classNames = findBuiltinDataset(datasetId)?.classNames
+function classByClassSection(runs: RunRecord[], classNames: string[] | undefined) {
   const method = comparedMethods(runs).find((m) => m !== 'retrain')
   const run = method ? runs.find((r) => r.method === method && r.status === 'done') : undefined
   if (!classNames || !run) return []
@@ -201,10 +208,11 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         ['Spec sha256', task.specSha256],
         ['Dataset', `${task.datasetId} (train limit ${String((spec.dataset as Record<string, unknown>).trainLimit ?? 'all')}, test limit ${String((spec.dataset as Record<string, unknown>).testLimit ?? 'all')})`],
         ['Dataset sha256', task.datasetSha256],
+        ...(input.dataset?.preprocessing ? [['Dataset preprocessing', describePreprocessing(input.dataset)] as [string, string]] : []),
         ...((spec.model as { sha256?: string }).sha256
           ? [['Original model', `given (imported), sha256 ${(spec.model as { sha256: string }).sha256}; measured, not trained`] as [string, string]]
           : [['Architecture', String((spec.model as { arch?: string }).arch)] as [string, string]]),
-        ['Forget definition', describeTask(spec)],
+        ['Forget definition', describeTask(spec, input.dataset?.classNames ?? [])],
         ['Seeds', (spec.seeds as number[]).join(', ')],
         ...originals.map((r): [string, string] => [`Sizes, seed ${r.seed}`, r.forgetCount == null ? 'not created' : `forget ${r.forgetCount}, retain ${r.retainCount}, test ${String((spec.dataset as Record<string, unknown>).testLimit ?? 'all')}`]),
         ...input.splits.map((sp): [string, string] => [`${sp.kind === 'forget' ? 'Forget set D_f' : 'Corrupted set D_c'}, seed ${sp.seed}${sp.cellKey ? `, ${sp.cellKey}` : ''}`, `${sp.count} indices; sha256 ${sp.sha256}`])
@@ -239,7 +247,7 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       ...groupTables(runs),
       ...taskSpaceSection(runs, spec.task as Record<string, unknown>),
       ...corruptedSamplesSection(runs),
-      ...classByClassSection(runs, task.datasetId),
+      ...classByClassSection(runs, input.dataset?.classNames),
       ...runs.flatMap((r) => {
         if (r.status !== 'done') return []
         const options = [r.method === 'rem' ? redirectionOption(r, { animation: false }) : null, resetLayersOption(r, { animation: false })]

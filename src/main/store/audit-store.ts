@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
-import type { ModelSummary, RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
+import type { DatasetSummary, ModelSummary, RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
 import { openDatabase } from './database'
 
 interface RunRow {
@@ -129,7 +129,8 @@ export class AuditStore {
     this.db
       .prepare(
         `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?)`
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET deleted_at = NULL, path = excluded.path, name = excluded.name, test_accuracy = excluded.test_accuracy, created_at = excluded.created_at`
       )
       .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now(), m.name, JSON.stringify(m.inputShape), m.numClasses, m.testAccuracy)
     return this.findModel(m.sha256)!
@@ -145,9 +146,9 @@ export class AuditStore {
     const rows = this.db
       .prepare(
         `SELECT m.*, (SELECT COUNT(*) FROM runs r WHERE r.input_model_id = m.id OR r.output_model_id = m.id) AS runs
-         FROM models m WHERE ${only ? 'm.id = ?' : "m.source = 'imported'"} ORDER BY m.created_at DESC`
+         FROM models m WHERE ${only ? 'm.id = ?' : "m.source = 'imported' AND m.deleted_at IS NULL"} ORDER BY m.created_at DESC`
       )
-      .all(...(only ? [only] : [])) as Array<{ id: string; sha256: string; arch: string; path: string; bytes: number; parameter_count: number; dataset_id: string; created_at: number; source: 'trained' | 'imported'; name: string | null; input_shape_json: string | null; num_classes: number | null; test_accuracy: number | null; runs: number }>
+      .all(...(only ? [only] : [])) as Array<{ id: string; sha256: string; arch: string; path: string; bytes: number; parameter_count: number; dataset_id: string; created_at: number; source: 'trained' | 'imported'; name: string | null; input_shape_json: string | null; num_classes: number | null; test_accuracy: number | null; runs: number; deleted_at: number | null }>
     return rows.map((r) => ({
       sha256: r.sha256,
       name: r.name ?? r.arch,
@@ -161,8 +162,88 @@ export class AuditStore {
       numClasses: r.num_classes,
       testAccuracy: r.test_accuracy,
       createdAt: r.created_at,
-      runs: r.runs
+      runs: r.runs,
+      deletedAt: r.deleted_at
     }))
+  }
+
+  /** Stamps a model as deleted from the library; runs keep pointing at its row. */
+  markModelDeleted(sha256: string): void {
+    this.db.prepare(`UPDATE models SET deleted_at = ? WHERE id = ?`).run(Date.now(), sha256)
+  }
+
+  addImportedDataset(d: {
+    id: string
+    name: string
+    sha256: string
+    classNames: string[]
+    inputShape: number[]
+    trainSize: number
+    testSize: number
+    path: string
+    bytes: number
+    preprocessing: unknown
+    source: unknown
+    skipped: { path: string; reason: string }[]
+  }): DatasetSummary {
+    this.db
+      .prepare(
+        `INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at, path, bytes, train_size, test_size, class_names_json, description_json, deleted_at)
+         VALUES (?, ?, 'imported', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
+         ON CONFLICT(id) DO UPDATE SET deleted_at = NULL, path = excluded.path, bytes = excluded.bytes, created_at = excluded.created_at`
+      )
+      .run(
+        d.id,
+        d.name,
+        d.sha256,
+        d.classNames.length,
+        JSON.stringify(d.inputShape),
+        Date.now(),
+        d.path,
+        d.bytes,
+        d.trainSize,
+        d.testSize,
+        JSON.stringify(d.classNames),
+        JSON.stringify({ preprocessing: d.preprocessing, source: d.source, skipped: d.skipped })
+      )
+    return this.findDataset(d.id)!
+  }
+
+  findDataset(id: string): DatasetSummary | null {
+    return this.listDatasets(id)[0] ?? null
+  }
+
+  /** The dataset library: imported datasets not deleted, or one dataset (deleted or not) when `only` names it. */
+  listDatasets(only?: string): DatasetSummary[] {
+    const rows = this.db
+      .prepare(
+        `SELECT d.*, (SELECT COUNT(*) FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.dataset_id = d.id) AS runs
+         FROM datasets d WHERE ${only ? 'd.id = ?' : "d.source = 'imported' AND d.deleted_at IS NULL"} ORDER BY d.created_at DESC`
+      )
+      .all(...(only ? [only] : [])) as Array<{ id: string; name: string; source: 'builtin' | 'imported'; sha256: string; num_classes: number; input_shape_json: string; created_at: number; path: string | null; bytes: number | null; train_size: number | null; test_size: number | null; class_names_json: string | null; description_json: string | null; deleted_at: number | null; runs: number }>
+    return rows.map((r) => {
+      const description = r.description_json ? (JSON.parse(r.description_json) as { preprocessing: Record<string, unknown>; skipped: { path: string; reason: string }[] }) : null
+      return {
+        id: r.id,
+        name: r.name,
+        source: r.source,
+        sha256: r.sha256,
+        classNames: r.class_names_json ? (JSON.parse(r.class_names_json) as string[]) : Array.from({ length: r.num_classes }, (_, i) => String(i)),
+        inputShape: JSON.parse(r.input_shape_json) as number[],
+        trainSize: r.train_size ?? 0,
+        testSize: r.test_size ?? 0,
+        bytes: r.bytes,
+        preprocessing: description?.preprocessing ?? null,
+        skipped: description?.skipped ?? [],
+        createdAt: r.created_at,
+        runs: r.runs,
+        deletedAt: r.deleted_at
+      }
+    })
+  }
+
+  markDatasetDeleted(id: string): void {
+    this.db.prepare(`UPDATE datasets SET deleted_at = ? WHERE id = ?`).run(Date.now(), id)
   }
 
   modelPath(modelId: string): string | null {

@@ -120,7 +120,9 @@ export const ModelSummary = z.object({
   testAccuracy: z.number().nullable(),
   createdAt: z.number(),
   /** Runs that started from this model or produced it. */
-  runs: z.number()
+  runs: z.number(),
+  /** When it was deleted from the library: its files are gone, its runs' results stay. */
+  deletedAt: z.number().nullable()
 })
 export type ModelSummary = z.infer<typeof ModelSummary>
 
@@ -132,6 +134,50 @@ export const ModelImport = z.object({
   warning: z.string().nullable()
 })
 export type ModelImport = z.infer<typeof ModelImport>
+
+export const DatasetSummary = z.object({
+  id: z.string(),
+  name: z.string(),
+  source: z.enum(['builtin', 'imported']),
+  sha256: z.string(),
+  classNames: z.array(z.string()),
+  inputShape: z.array(z.number()),
+  trainSize: z.number(),
+  testSize: z.number(),
+  /** Bytes on disk; null for the built-in datasets. */
+  bytes: z.number().nullable(),
+  /** How the images were resized, converted and scaled (imported datasets). */
+  preprocessing: z.record(z.string(), z.unknown()).nullable(),
+  /** Files of the source that were not imported, with the reason. */
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  createdAt: z.number(),
+  runs: z.number(),
+  deletedAt: z.number().nullable()
+})
+export type DatasetSummary = z.infer<typeof DatasetSummary>
+
+/** What the auditor chooses when importing a dataset; every field has a default. */
+export const DatasetImportOptions = z
+  .object({
+    name: z.string().trim().min(1).max(80).optional(),
+    size: z.tuple([z.number().int().min(4).max(512), z.number().int().min(4).max(512)]).optional(),
+    color: z.enum(['grey', 'rgb']).optional(),
+    scaling: z.enum(['unit', 'standardize']).optional(),
+    testFraction: z.number().min(0.05).max(0.9).optional(),
+    skipUnreadable: z.boolean().optional()
+  })
+  .strict()
+export type DatasetImportOptions = z.infer<typeof DatasetImportOptions>
+
+export const DatasetImport = z.object({
+  dataset: DatasetSummary,
+  alreadyImported: z.boolean(),
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  perClass: z.array(z.object({ train: z.number(), test: z.number() })),
+  /** A few training images per class as stored (0-255, row-major), for the summary's grid. */
+  samples: z.array(z.object({ label: z.number(), pixels: z.array(z.number()) }))
+})
+export type DatasetImport = z.infer<typeof DatasetImport>
 
 export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
 export type AppInfo = z.infer<typeof AppInfo>
