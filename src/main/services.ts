@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { AuditService } from './audit/audit-service'
 import type { SpawnEngine } from './engine-host/host'
 import { EnginePool } from './engine-host/pool'
+import { LibraryService } from './library/library-service'
 import { AuditStore } from './store/audit-store'
 
 export interface ServiceOptions {
@@ -21,6 +22,7 @@ export interface Services {
   store: AuditStore
   engine: EnginePool
   audits: AuditService
+  library: LibraryService
   paths: { dataDir: string; resourcesDir: string; dbFile: string }
   appVersion: string
   /** How many runs were found cut off by an earlier crash and marked interrupted at start. */
@@ -38,10 +40,12 @@ export function createServices(o: ServiceOptions): Services {
   const engine = new EnginePool(o.spawnEngine, o.jobs ?? envJobs)
   const paths = { dataDir: o.dataDir, resourcesDir: o.resourcesDir, dbFile }
   const audits = new AuditService(store, engine, paths)
+  const library = new LibraryService(store, engine, paths)
   return {
     store,
     engine,
     audits,
+    library,
     paths,
     appVersion: o.appVersion,
     interruptedAtStart,

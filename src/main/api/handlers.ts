@@ -1,11 +1,10 @@
 import { join } from 'node:path'
 import { ApiError, type ApiInput, type ApiOutput } from '../../shared/api/contract'
 import type { InvokeChannel } from '../../shared/api/channels'
-import { BUILTIN_DATASETS } from '../../shared/datasets'
 import { METHOD_CATALOG, METHOD_GROUPS, METHOD_IDS, acceptedTaskKinds, designedFor, methodGroup, requiresMnemonicCodes } from '../../shared/methods'
 import { ARCHITECTURE_IDS } from '../../shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
-import { datasetSummary } from '../library/library'
+import { datasetSummary, listDatasetLibrary } from '../library/library'
 import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
 import type { Services } from '../services'
@@ -27,7 +26,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
   return {
     'app:info': async () => ({ version: s.appVersion, dataDir: s.paths.dataDir, backend: s.engine.info?.backend ?? null }),
     'catalog:get': async () => ({
-      datasets: BUILTIN_DATASETS.map((d) => ({ id: d.id, name: d.name, classNames: d.classNames, trainSize: d.trainSize, testSize: d.testSize })),
+      datasets: listDatasetLibrary(s.store).map((d) => ({ id: d.id, name: d.name, classNames: d.classNames, trainSize: d.trainSize, testSize: d.testSize })),
       architectures: [...ARCHITECTURE_IDS],
       methodGroups: Object.entries(METHOD_GROUPS).map(([id, label]) => ({ id, label })),
       methods: METHOD_IDS.map((id) => ({
@@ -64,6 +63,17 @@ export function createApiHandlers(s: Services): ApiHandlers {
       return s.store.listRuns(taskId)
     },
     'runs:drillDown': async ({ runId, perGroup }) => drillDown(s.store, s.paths, runId, perGroup),
+    'library:list': async () => s.library.list(),
+    'uploads:begin': async () => ({ uploadId: s.library.beginUpload() }),
+    'uploads:write': async ({ uploadId, path, base64, append }) => ({ bytes: s.library.writeUpload(uploadId, path, base64, append) }),
+    'uploads:discard': async ({ uploadId }) => {
+      s.library.discardUpload(uploadId)
+      return { discarded: true }
+    },
+    'models:import': async ({ uploadId, datasetId, name }) => s.library.importModel(uploadId, datasetId, name),
+    'datasets:import': async ({ uploadId, options }) => s.library.importDataset(uploadId, options),
+    'models:delete': async ({ sha256 }) => s.library.deleteModel(sha256),
+    'datasets:delete': async ({ id }) => s.library.deleteDataset(id),
     'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId)
   }
 }

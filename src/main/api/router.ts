@@ -2,6 +2,7 @@ import { ApiError, CONTRACT, type Envelope, type ErrorCode } from '../../shared/
 import { INVOKE_CHANNELS, type InvokeChannel } from '../../shared/api/channels'
 import { describeZodError } from '../../shared/zod-errors'
 import { SpecError } from '../../shared/task-spec'
+import { ImportError } from '../library/model-bundle'
 import type { ApiHandlers } from './handlers'
 
 function isInvokeChannel(c: unknown): c is InvokeChannel {
@@ -10,7 +11,7 @@ function isInvokeChannel(c: unknown): c is InvokeChannel {
 
 function codeOf(err: unknown): ErrorCode {
   if (err instanceof ApiError) return err.code
-  if (err instanceof SpecError) return 'VALIDATION'
+  if (err instanceof SpecError || err instanceof ImportError) return 'VALIDATION'
   return 'INTERNAL'
 }
 

@@ -16,11 +16,19 @@ export const INVOKE_CHANNELS = [
   'audits:list',
   'audits:runs',
   'runs:drillDown',
+  'library:list',
+  'uploads:begin',
+  'uploads:write',
+  'uploads:discard',
+  'models:import',
+  'datasets:import',
+  'models:delete',
+  'datasets:delete',
   'reports:exportPdf'
 ] as const
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number]
 
-export const EVENT_CHANNELS = ['audit:progress', 'audit:changed'] as const
+export const EVENT_CHANNELS = ['audit:progress', 'audit:changed', 'library:progress'] as const
 export type EventChannel = (typeof EVENT_CHANNELS)[number]
 
 /** The one IPC channel main uses to push events; its payload names the event channel. */

@@ -179,6 +179,17 @@ export const DatasetImport = z.object({
 })
 export type DatasetImport = z.infer<typeof DatasetImport>
 
+export const LibraryProgress = z.object({ uploadId: z.string(), step: z.string(), fraction: z.number() })
+export type LibraryProgress = z.infer<typeof LibraryProgress>
+
+export const Library = z.object({ models: z.array(ModelSummary), datasets: z.array(DatasetSummary) })
+export type Library = z.infer<typeof Library>
+
+// One chunk of a file upload; base64 keeps it one JSON message on either transport.
+const UPLOAD_CHUNK_CHARS = 3 * 1024 * 1024
+export const UPLOAD_CHUNK_BYTES = (UPLOAD_CHUNK_CHARS / 4) * 3
+const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex (64 characters)')
+
 export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -213,6 +224,19 @@ export const CONTRACT = {
   'audits:list': { input: Empty, output: z.array(TaskSummary) },
   'audits:runs': { input: z.object({ taskId: Id }).strict(), output: z.array(RunRecord) },
   'runs:drillDown': { input: z.object({ runId: Id, perGroup: z.number().int().min(1).max(200) }).strict(), output: DrillDown },
+  'library:list': { input: Empty, output: Library },
+  'uploads:begin': { input: Empty, output: z.object({ uploadId: z.string() }) },
+  'uploads:write': {
+    input: z
+      .object({ uploadId: Id, path: z.string().min(1).max(1000), base64: z.string().max(UPLOAD_CHUNK_CHARS).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 data'), append: z.boolean() })
+      .strict(),
+    output: z.object({ bytes: z.number() })
+  },
+  'uploads:discard': { input: z.object({ uploadId: Id }).strict(), output: z.object({ discarded: z.boolean() }) },
+  'models:import': { input: z.object({ uploadId: Id, datasetId: z.string().min(1).max(100), name: z.string().trim().min(1).max(80).optional() }).strict(), output: ModelImport },
+  'datasets:import': { input: z.object({ uploadId: Id, options: DatasetImportOptions }).strict(), output: DatasetImport },
+  'models:delete': { input: z.object({ sha256: Sha256 }).strict(), output: ModelSummary },
+  'datasets:delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), output: DatasetSummary },
   'reports:exportPdf': {
     input: z.object({ taskId: Id }).strict(),
     output: z.object({ path: z.string(), sha256: z.string(), bytes: z.number() })
@@ -221,7 +245,8 @@ export const CONTRACT = {
 
 export const EVENTS = {
   'audit:progress': ProgressEvent,
-  'audit:changed': ChangedEvent
+  'audit:changed': ChangedEvent,
+  'library:progress': LibraryProgress
 } satisfies Record<EventChannel, z.ZodType>
 
 export type ApiInput<C extends InvokeChannel> = z.input<(typeof CONTRACT)[C]['input']>

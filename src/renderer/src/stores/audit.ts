@@ -52,9 +52,14 @@ export const useAuditStore = defineStore('audit', () => {
       void guarded(refresh)
     })
     await guarded(async () => {
-      catalog.value = await api.call('catalog:get', {})
+      await loadCatalog()
       await refresh()
     })
+  }
+
+  /** Again after an import: the catalog lists the imported datasets too. */
+  async function loadCatalog(): Promise<void> {
+    catalog.value = await api.call('catalog:get', {})
   }
 
   async function start(spec: TaskSpecInput): Promise<void> {
@@ -131,5 +136,5 @@ export const useAuditStore = defineStore('audit', () => {
     if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
   }
 
-  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, estimate, drillDown, init, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, pauseRun, exportPdf }
+  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, estimate, drillDown, init, loadCatalog, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, pauseRun, exportPdf }
 })

@@ -1,0 +1,81 @@
+import type { DatasetImport, DatasetImportOptions, LibraryProgress, ModelImport } from '../../shared/api/contract'
+import type { EnginePool } from '../engine-host/pool'
+import type { AuditStore } from '../store/audit-store'
+import { importDataset } from './datasets/import-dataset'
+import { deleteDataset, deleteModel, listDatasetLibrary } from './library'
+import { importModel } from './model-library'
+import { UploadArea } from './uploads'
+
+/**
+ * The model and dataset libraries as the renderer sees them: files arrive as uploads, are
+ * imported with the same checks as the command line, and report each step as progress.
+ */
+export class LibraryService {
+  private readonly uploads: UploadArea
+  private readonly listeners: Array<(p: LibraryProgress) => void> = []
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly engine: EnginePool,
+    private readonly paths: { dataDir: string; resourcesDir: string }
+  ) {
+    this.uploads = new UploadArea(paths.dataDir)
+  }
+
+  onProgress(listener: (p: LibraryProgress) => void): () => void {
+    this.listeners.push(listener)
+    return () => this.listeners.splice(this.listeners.indexOf(listener), 1)
+  }
+
+  private emit(p: LibraryProgress): void {
+    for (const l of this.listeners) l(p)
+  }
+
+  list() {
+    return { models: this.store.listModels(), datasets: listDatasetLibrary(this.store) }
+  }
+
+  beginUpload(): string {
+    return this.uploads.begin()
+  }
+
+  writeUpload(uploadId: string, path: string, base64: string, append: boolean): number {
+    return this.uploads.write(uploadId, path, Buffer.from(base64, 'base64'), append)
+  }
+
+  discardUpload(uploadId: string): void {
+    this.uploads.discard(uploadId)
+  }
+
+  /** Imports an uploaded model; the upload is removed once it is in the library. */
+  async importModel(uploadId: string, datasetId: string, name: string | undefined): Promise<ModelImport> {
+    const result = await importModel({ store: this.store, engine: this.engine, ...this.paths }, this.uploads.sources(uploadId), {
+      datasetId,
+      ...(name ? { name } : {}),
+      onStep: (step) => this.emit({ uploadId, step, fraction: 0 })
+    })
+    this.uploads.discard(uploadId)
+    return result
+  }
+
+  /**
+   * Imports an uploaded dataset. A refusal keeps the upload, so the auditor can try again with
+   * other options (skipping the unreadable files) without sending the files twice.
+   */
+  async importDataset(uploadId: string, options: DatasetImportOptions): Promise<DatasetImport> {
+    const result = await importDataset({ store: this.store, dataDir: this.paths.dataDir }, this.uploads.sources(uploadId), {
+      ...options,
+      onProgress: (step, fraction) => this.emit({ uploadId, step, fraction })
+    })
+    this.uploads.discard(uploadId)
+    return result
+  }
+
+  deleteModel(sha256: string) {
+    return deleteModel({ store: this.store, dataDir: this.paths.dataDir }, sha256)
+  }
+
+  deleteDataset(id: string) {
+    return deleteDataset({ store: this.store, dataDir: this.paths.dataDir }, id)
+  }
+}

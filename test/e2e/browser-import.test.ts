@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startServedApp } from '../helpers/served-app'
+import { makeTempDir } from '../helpers/tmp'
+
+const tmp = makeTempDir('e2e-import')
+const fixtures = join(__dirname, '..', 'fixtures')
+let app: Awaited<ReturnType<typeof startServedApp>>
+let browser: Browser
+
+beforeAll(async () => {
+  mkdirSync(join(__dirname, '..', '..', 'test-results'), { recursive: true })
+  app = await startServedApp(tmp.dir)
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] })
+}, 120_000)
+
+afterAll(async () => {
+  await browser?.close()
+  await app?.stop()
+  tmp.cleanup()
+})
+
+describe('bringing a model and a dataset in through the window', () => {
+  it('imports a dropped model folder and lists it with its measured test accuracy', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+    await page.goto(app.server.url)
+    await page.getByTestId('audit-form').waitFor()
+    await page.getByTestId('pick-folder').setInputFiles(join(fixtures, 'models', 'valid'))
+    await expect.poll(() => page.getByTestId('import-panel').textContent()).toMatch(/Import 2 files/)
+    // A folder with a model.json is taken for a model without being told.
+    expect(await page.getByTestId('import-kind-model').isChecked()).toBe(true)
+    await page.getByTestId('import-name').fill('my classifier')
+    await page.getByTestId('import-start').click()
+    const result = page.getByTestId('import-model-result')
+    await result.waitFor({ timeout: 120_000 })
+    expect(await result.textContent()).toMatch(/Imported: my classifier, test accuracy \d+\.\d\d % on fashion-mnist/)
+
+    const stored = app.services.store.listModels()
+    expect(stored).toHaveLength(1)
+    await page.getByTestId('library').locator('summary').click()
+    const row = page.getByTestId('model-row')
+    expect(await row.textContent()).toContain('my classifier')
+    expect(await row.getByTestId('model-accuracy').textContent()).toBe(`${(100 * stored[0]!.testAccuracy!).toFixed(2)} %`)
+    // The form offers it as the original of an audit on its dataset.
+    expect(await page.getByTestId('arch').locator('option').allTextContents()).toContain(`my classifier (${stored[0]!.sha256.slice(0, 8)})`)
+    await page.close()
+  }, 180_000)
+
+  it('lists unreadable images of a dropped dataset, imports the rest on request, and deletes it after asking', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+    await page.goto(app.server.url)
+    await page.getByTestId('audit-form').waitFor()
+    await page.getByTestId('pick-folder').setInputFiles(join(fixtures, 'datasets', 'non-image-among-images'))
+    await page.getByTestId('import-panel').waitFor()
+    expect(await page.getByTestId('import-kind-dataset').isChecked()).toBe(true)
+    await page.getByTestId('import-start').click()
+    const error = page.getByTestId('import-error')
+    await error.waitFor()
+    expect(await error.textContent()).toMatch(/1 file could not be read:\s+vertical\/notes\.png: not a PNG or JPEG image/)
+    expect(app.services.store.listDatasets()).toEqual([])
+
+    await page.getByTestId('import-skip-unreadable').click()
+    const result = page.getByTestId('import-dataset-result')
+    await result.waitFor()
+    const text = (await result.textContent()) ?? ''
+    expect(text).toMatch(/Imported: non-image-among-images \(non-image-among-images-[0-9a-f]{8}\), 12×12×1/)
+    expect(text).toContain('vertical/notes.png: not a PNG or JPEG image')
+    expect(await result.locator('canvas').count()).toBe(6)
+    await page.getByTestId('library').locator('summary').click()
+    await page.screenshot({ path: join(__dirname, '..', '..', 'test-results', 'import-dataset.png') })
+    await page.getByTestId('library').locator('summary').click()
+    const id = app.services.store.listDatasets()[0]!.id
+    await expect.poll(() => page.locator('select').first().locator('option').allTextContents()).toContain('non-image-among-images')
+
+    await page.getByTestId('library').locator('summary').click()
+    expect(await page.getByTestId('dataset-row').count()).toBe(2)
+    let asked = ''
+    page.once('dialog', (d) => {
+      asked = d.message()
+      void d.accept()
+    })
+    await page.getByRole('button', { name: 'Delete dataset non-image-among-images' }).click()
+    await expect.poll(() => page.getByTestId('dataset-row').count()).toBe(1)
+    expect(asked).toMatch(/Delete the dataset "non-image-among-images" and its files\?/)
+    expect(app.services.store.findDataset(id)?.deletedAt).toBeGreaterThan(0)
+    await page.close()
+  }, 120_000)
+})
