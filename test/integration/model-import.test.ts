@@ -172,4 +172,40 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
     // A corrupted task needs an original trained on its corruption: refused with a given model.
     await expect(services.audits.start({ ...task.spec, task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 50, discoveryRate: 1 } })).rejects.toThrow(/corrupted tasks train their own original/)
   }, 300_000)
+
+  it('exports a model trained with Mnemonic codes with its codes sidecar, and imports the codes with it', async () => {
+    const { taskId, done } = await services.audits.start({
+      name: 'with codes',
+      dataset: { id: 'fashion-mnist', trainLimit: 300, testLimit: 100 },
+      model: { arch: 'mlp' },
+      train: { epochs: 1, batchSize: 64, learningRate: 0.05, mnemonicCodes: { tMix: 0.1 } },
+      task: { kind: 'class', classes: [1] },
+      methods: ['finetune'],
+      seeds: [0]
+    })
+    await done
+    const original = services.store.listRuns(taskId)[0]!
+    expect(original.status, original.error ?? '').toBe('done')
+    const exported = exportModel(services.store, services.paths.dataDir, original.outputModelSha256!, join(scratch.dir, 'with-codes'))
+    expect(exported.files.map((f) => f.name)).toContain('mnemonic-codes.json')
+
+    const other = createNodeServices({ dataDir: join(scratch.dir, 'codes-library') })
+    try {
+      const otherDeps = { store: other.store, engine: other.engine, dataDir: other.paths.dataDir, resourcesDir: other.paths.resourcesDir }
+      // Codes that do not fit the dataset are refused before anything is stored.
+      const tampered = join(scratch.dir, 'tampered-codes')
+      mkdirSync(tampered)
+      for (const f of exported.files) writeFileSync(join(tampered, f.name), readFileSync(join(exported.dir, f.name)))
+      const codes = JSON.parse(readFileSync(join(tampered, 'mnemonic-codes.json'), 'utf8'))
+      writeFileSync(join(tampered, 'mnemonic-codes.json'), JSON.stringify({ ...codes, classes: 3 }))
+      await expect(importModel(otherDeps, [tampered], { datasetId: 'fashion-mnist' })).rejects.toThrow(/mnemonic-codes\.json: codes for 3 classes, but the dataset has 10/)
+      expect(other.store.listModels()).toEqual([])
+
+      const imported = await importModel(otherDeps, [exported.dir], { datasetId: 'fashion-mnist' })
+      const copied = join(other.paths.dataDir, imported.model.path, 'mnemonic-codes.json')
+      expect(readFileSync(copied, 'utf8')).toBe(readFileSync(join(exported.dir, 'mnemonic-codes.json'), 'utf8'))
+    } finally {
+      other.dispose()
+    }
+  }, 120_000)
 })

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { basename, extname, isAbsolute, join, posix, resolve, sep } from 'node:path'
 import { unzipSync } from 'fflate'
 
@@ -16,6 +16,8 @@ export interface ModelBundle {
   jsonName: string
   jsonBytes: Uint8Array
   readWeights(path: string): Uint8Array
+  /** A file beside model.json that may be there (the Mnemonic codes sidecar); null when it is not. */
+  readBeside(name: string): Uint8Array | null
 }
 
 // A zip is read into memory: refuse archives that would not fit comfortably.
@@ -55,6 +57,9 @@ function fromDirectory(dir: string): ModelBundle {
       if (!info.isFile()) throw new ImportError(`${jsonName}: the weights path "${path}" is not a file`)
       if (!realpathSync(file).startsWith(root + sep)) throw new ImportError(`${jsonName}: the weights file "${path}" resolves outside the model folder`)
       return new Uint8Array(readFileSync(file))
+    },
+    readBeside(name) {
+      return existsSync(join(root, name)) ? this.readWeights(name) : null
     }
   }
 }
@@ -74,6 +79,9 @@ function fromFiles(files: string[]): ModelBundle {
       if (!file) throw new ImportError(`${basename(json)}: the weights file "${path}" was not among the files dropped`)
       if (lstatSync(file).isSymbolicLink()) throw new ImportError(`${basename(json)}: the weights file "${path}" is a symbolic link; links are refused`)
       return new Uint8Array(readFileSync(file))
+    },
+    readBeside(name) {
+      return byName.has(name) ? this.readWeights(name) : null
     }
   }
 }
@@ -101,6 +109,9 @@ function fromZip(file: string): ModelBundle {
       const entry = entries[dir === '.' ? rel : posix.join(dir, rel)]
       if (!entry) throw new ImportError(`${json}: the weights file "${path}" is missing from ${basename(file)}`)
       return entry
+    },
+    readBeside(name) {
+      return entries[dir === '.' ? name : posix.join(dir, name)] ?? null
     }
   }
 }

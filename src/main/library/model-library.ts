@@ -7,6 +7,7 @@ import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'
 import { ImportError, openModelBundle } from './model-bundle'
 import { checkModelBundle } from './model-check'
+import { CODES_FILE } from '../engine/train/mnemonic-codes'
 
 export type ImportStep = 'reading' | 'checking' | 'copying' | 'measuring'
 
@@ -31,6 +32,28 @@ function measurementSpec(datasetId: string): Record<string, unknown> {
 }
 
 /**
+ * The Mnemonic codes that came with a model (as the app exports them): one code image per class,
+ * of the dataset's input shape. They are what one-shot Mnemonic unlearning perturbs with.
+ */
+function checkCodesSidecar(bytes: Uint8Array | null, inputShape: number[], numClasses: number): Uint8Array | null {
+  if (!bytes) return null
+  let raw: { classes?: unknown; inputShape?: unknown; values?: unknown; tMix?: unknown }
+  try {
+    raw = JSON.parse(new TextDecoder().decode(bytes)) as typeof raw
+  } catch (err) {
+    throw new ImportError(`${CODES_FILE} is not valid JSON: ${(err as Error).message}`)
+  }
+  const shape = Array.isArray(raw.inputShape) ? raw.inputShape.map(Number) : []
+  if (raw.classes !== numClasses) throw new ImportError(`${CODES_FILE}: codes for ${String(raw.classes)} classes, but the dataset has ${numClasses}`)
+  if (shape.join('x') !== inputShape.join('x')) throw new ImportError(`${CODES_FILE}: codes of shape [${shape.join(', ')}], but the dataset's images are [${inputShape.join(', ')}]`)
+  const size = numClasses * inputShape.reduce((a, b) => a * b, 1)
+  if (!Array.isArray(raw.values) || raw.values.length !== size || !raw.values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
+    throw new ImportError(`${CODES_FILE}: expected ${size} finite code values`)
+  }
+  return bytes
+}
+
+/**
  * Imports a dropped TF.js LayersModel: checks the files, copies them byte for byte under their
  * sha256 into the data folder, and measures the model on the dataset's test split in the engine.
  * Any failure leaves the store and the data folder as they were; the dropped files are only read.
@@ -50,6 +73,8 @@ export async function importModel(
   const known = deps.store.findModel(checked.sha256)
   if (known && !known.deletedAt) return { model: known, alreadyImported: true, warning: null }
 
+  const codes = checkCodesSidecar(bundle.readBeside(CODES_FILE), dataset.inputShape, dataset.classNames.length)
+
   opts.onStep?.('copying')
   const finalDir = join(deps.dataDir, 'models', 'imported', checked.sha256)
   const staging = `${finalDir}.partial`
@@ -57,6 +82,7 @@ export async function importModel(
   try {
     mkdirSync(staging, { recursive: true })
     writeFileSync(join(staging, 'model.json'), checked.jsonBytes)
+    if (codes) writeFileSync(join(staging, CODES_FILE), codes)
     for (const f of checked.weightFiles) {
       const file = join(staging, f.path)
       mkdirSync(dirname(file), { recursive: true })
