@@ -14,6 +14,7 @@ import { trainClassifier } from '../src/main/engine/train/loop'
 import { toTensorSplit } from '../src/main/engine/train/tensor-data'
 import { createNodeServices } from '../src/main/cli/node-services'
 import { findAppRoot } from '../src/main/paths'
+import { datasetImportBench, printImportBench } from './dataset-import'
 
 /**
  * `npm run bench`: engine throughput on this machine, printed as a Markdown table and written to
@@ -61,6 +62,11 @@ async function main(): Promise<void> {
   if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name)))
   if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name)))
   if (!skipped('rem')) entries.push(...(await methodTimings(root, backend.name)))
+  if (!skipped('import')) {
+    const b = await datasetImportBench(root)
+    printImportBench(b)
+    entries.push({ name: 'dataset-import-60k-png', ours: b.images / b.seconds, unit: 'images/s', backend: 'none', peakRssMb: b.peakRssExtraMb })
+  }
   // Rows of skipped tables keep their last measured values.
   const file = join(root, 'bench', 'results.json')
   const previous: Entry[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : []
@@ -104,7 +110,7 @@ async function sweepThroughput(backend: string): Promise<Entry[]> {
   return rows
 }
 
-/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines` leave out the long tables. */
+/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import` leave out the long tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }
