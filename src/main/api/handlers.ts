@@ -19,7 +19,9 @@ export function reportPathFor(dataDir: string, taskId: string): string {
 export async function exportReport(s: Services, taskId: string, file = reportPathFor(s.paths.dataDir, taskId)) {
   const task = s.store.getTask(taskId)
   if (!task) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
-  return writeReportPdf({ task, runs: s.store.listRuns(taskId), splits: s.store.listSplits(taskId), appVersion: s.appVersion, generatedAt: new Date(), dataset: datasetSummary(s.store, task.datasetId) }, file)
+  const report = await writeReportPdf({ task, runs: s.store.listRuns(taskId), splits: s.store.listSplits(taskId), appVersion: s.appVersion, generatedAt: new Date(), dataset: datasetSummary(s.store, task.datasetId) }, file)
+  s.store.logExport(taskId, report)
+  return report
 }
 
 export function createApiHandlers(s: Services): ApiHandlers {

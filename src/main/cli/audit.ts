@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DatasetImportOptions, type RunRecord } from '../../shared/api/contract'
@@ -8,6 +8,7 @@ import { COMPARED_METRICS } from '../../shared/charts/method-comparison'
 import { SpecError } from '../../shared/task-spec'
 import { scalarMetric } from '../../shared/metrics/definitions'
 import { exportReport } from '../api/handlers'
+import { verifyStore } from '../audit/verify'
 import { defaultDataDir } from '../paths'
 import { ImportError } from '../library/model-bundle'
 import { EXPORT_MANIFEST, exportModel } from '../library/model-export'
@@ -16,7 +17,7 @@ import { createNodeServices } from './node-services'
 import { formatDuration } from '../../shared/format'
 import { TerminalProgress } from './progress-bar'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]'
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -111,6 +112,20 @@ async function importDatasetCommand(services: ReturnType<typeof createNodeServic
   services.dispose()
 }
 
+/** `verify`: recomputes the audit log's chain and the hashes it names; exit 3 when anything differs. */
+async function verifyCommand(services: ReturnType<typeof createNodeServices>): Promise<void> {
+  const v = await verifyStore(services.store, services.paths)
+  services.dispose()
+  process.stdout.write(
+    `audit log: ${v.entries} entries; checked ${v.runsChecked} finished runs, ${v.modelsChecked} models, ${v.datasetsChecked} imported datasets` +
+      (v.runsBeforeLog ? `; ${v.runsBeforeLog} runs predate the log and have no logged hash` : '') +
+      '\n'
+  )
+  for (const f of v.findings) process.stdout.write(`BROKEN ${f.subject}: ${f.problem}\n`)
+  if (v.findings.length) fail(`${v.findings.length} finding(s): the store does not match its log`, 3)
+  process.stdout.write('verified: the chain is intact and every hash recomputes\n')
+}
+
 /** `export-model`: any model of the store as a LayersModel folder, with a manifest of hashes. */
 function exportModelCommand(services: ReturnType<typeof createNodeServices>, args: string[]): void {
   const [sha256, dest, ...rest] = args
@@ -153,6 +168,18 @@ async function main(): Promise<void> {
   if (specFile === 'import-model') return importModelCommand(open(), extra, args.values)
   if (specFile === 'export-model') return exportModelCommand(open(), extra)
   if (specFile === 'import-dataset') return importDatasetCommand(open(), extra, args.values)
+  if (specFile === 'verify') {
+    if (extra.length > 1) fail(USAGE)
+    const db = resolve(extra[0] ?? dbFile)
+    if (!existsSync(db)) fail(`no database at ${db}`)
+    let services: ReturnType<typeof createNodeServices>
+    try {
+      services = createNodeServices({ dataDir: dirname(db), dbFile: db })
+    } catch (err) {
+      fail(`cannot open ${db}: ${(err as Error).message}`)
+    }
+    return verifyCommand(services)
+  }
   if (!specFile || extra.length) fail(USAGE)
   const raw = readSpec(specFile)
   const services = open()

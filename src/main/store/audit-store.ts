@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { DatasetSummary, ModelSummary, RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
+import { appendLog, metricsSha256 } from './audit-log'
 import { openDatabase } from './database'
 
 interface RunRow {
@@ -85,9 +86,13 @@ export class AuditStore {
 
   createTask(t: { name: string; spec: unknown; specSha256: string; datasetId: string }): string {
     const id = randomUUID()
-    this.db
-      .prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(id, t.name, JSON.stringify(t.spec), t.specSha256, t.datasetId, Date.now())
+    this.db.transaction(() => {
+      this.db
+        .prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+        .run(id, t.name, JSON.stringify(t.spec), t.specSha256, t.datasetId, Date.now())
+      const dataset = this.db.prepare(`SELECT sha256 FROM datasets WHERE id = ?`).get(t.datasetId) as { sha256: string } | undefined
+      appendLog(this.db, 'created', id, { name: t.name, specSha256: t.specSha256, datasetId: t.datasetId, datasetSha256: dataset?.sha256 ?? null })
+    })()
     return id
   }
 
@@ -110,10 +115,14 @@ export class AuditStore {
   }
 
   markRunning(runId: string, inputModelId: string | null): void {
-    this.db
-      .prepare(`UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, input_model_id = ? WHERE id = ?`)
-      .run(Date.now(), process.pid, inputModelId, runId)
+    this.db.transaction(() => {
+      this.db
+        .prepare(`UPDATE runs SET status = 'running', started_at = ?, owner_pid = ?, input_model_id = ? WHERE id = ?`)
+        .run(Date.now(), process.pid, inputModelId, runId)
+      appendLog(this.db, 'started', runId, { inputModelSha256: inputModelId })
+    })()
   }
+
 
   addModel(m: { sha256: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string }): string {
     this.db
@@ -133,6 +142,7 @@ export class AuditStore {
          ON CONFLICT(id) DO UPDATE SET deleted_at = NULL, path = excluded.path, name = excluded.name, test_accuracy = excluded.test_accuracy, created_at = excluded.created_at`
       )
       .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now(), m.name, JSON.stringify(m.inputShape), m.numClasses, m.testAccuracy)
+    appendLog(this.db, 'imported', m.sha256, { what: 'model', name: m.name, datasetId: m.datasetId, testAccuracy: m.testAccuracy })
     return this.findModel(m.sha256)!
   }
 
@@ -141,12 +151,17 @@ export class AuditStore {
     return this.listModels(sha256)[0] ?? null
   }
 
+  /** Every model row, trained or imported, deleted or not (for verification). */
+  listAllModels(): ModelSummary[] {
+    return this.listModels(undefined, true)
+  }
+
   /** The model library: imported models, or one model when `only` names it. */
-  listModels(only?: string): ModelSummary[] {
+  listModels(only?: string, all = false): ModelSummary[] {
     const rows = this.db
       .prepare(
         `SELECT m.*, (SELECT COUNT(*) FROM runs r WHERE r.input_model_id = m.id OR r.output_model_id = m.id) AS runs
-         FROM models m WHERE ${only ? 'm.id = ?' : "m.source = 'imported' AND m.deleted_at IS NULL"} ORDER BY m.created_at DESC`
+         FROM models m WHERE ${only ? 'm.id = ?' : all ? '1' : "m.source = 'imported' AND m.deleted_at IS NULL"} ORDER BY m.created_at DESC`
       )
       .all(...(only ? [only] : [])) as Array<{ id: string; sha256: string; arch: string; path: string; bytes: number; parameter_count: number; dataset_id: string; created_at: number; source: 'trained' | 'imported'; name: string | null; input_shape_json: string | null; num_classes: number | null; test_accuracy: number | null; runs: number; deleted_at: number | null }>
     return rows.map((r) => ({
@@ -169,7 +184,10 @@ export class AuditStore {
 
   /** Stamps a model as deleted from the library; runs keep pointing at its row. */
   markModelDeleted(sha256: string): void {
-    this.db.prepare(`UPDATE models SET deleted_at = ? WHERE id = ?`).run(Date.now(), sha256)
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE models SET deleted_at = ? WHERE id = ?`).run(Date.now(), sha256)
+      appendLog(this.db, 'deleted', sha256, { what: 'model' })
+    })()
   }
 
   addImportedDataset(d: {
@@ -206,6 +224,7 @@ export class AuditStore {
         JSON.stringify(d.classNames),
         JSON.stringify({ preprocessing: d.preprocessing, source: d.source, skipped: d.skipped })
       )
+    appendLog(this.db, 'imported', d.id, { what: 'dataset', name: d.name, sha256: d.sha256, skipped: d.skipped.length })
     return this.findDataset(d.id)!
   }
 
@@ -243,7 +262,10 @@ export class AuditStore {
   }
 
   markDatasetDeleted(id: string): void {
-    this.db.prepare(`UPDATE datasets SET deleted_at = ? WHERE id = ?`).run(Date.now(), id)
+    this.db.transaction(() => {
+      this.db.prepare(`UPDATE datasets SET deleted_at = ? WHERE id = ?`).run(Date.now(), id)
+      appendLog(this.db, 'deleted', id, { what: 'dataset' })
+    })()
   }
 
   modelPath(modelId: string): string | null {
@@ -260,12 +282,38 @@ export class AuditStore {
              forget_sha256 = ?, output_model_id = ?, ended_at = ? WHERE id = ?`
         )
         .run(o.status, o.backend ?? null, o.error ?? null, o.steps ?? null, o.forgetCount ?? null, o.retainCount ?? null, o.forgetSha256 ?? null, o.outputModelId ?? null, Date.now(), runId)
-      this.putMetrics(runId, o.metrics ?? {})
+      this.writeMetrics(runId, o.metrics ?? {})
+      appendLog(this.db, 'finished', runId, {
+        status: o.status,
+        error: o.error ?? null,
+        outputModelSha256: o.outputModelId ?? null,
+        forgetSha256: o.forgetSha256 ?? null,
+        metricsSha256: metricsSha256(this.runMetrics(runId))
+      })
     })()
   }
 
-  /** Adds or replaces metrics of a run (scalars in `value`, arrays and objects as JSON). */
+  /** Adds or replaces metrics of a finished run (comparisons measured later), logged with the new hash. */
   putMetrics(runId: string, metrics: Record<string, MetricValue>): void {
+    this.db.transaction(() => {
+      this.writeMetrics(runId, metrics)
+      appendLog(this.db, 'measured', runId, { names: Object.keys(metrics).sort(), metricsSha256: metricsSha256(this.runMetrics(runId)) })
+    })()
+  }
+
+  /** A run's metrics as stored: scalars from `value`, arrays and objects parsed from JSON. */
+  runMetrics(runId: string): Record<string, MetricValue> {
+    const rows = this.db.prepare(`SELECT name, value, value_json FROM metrics WHERE run_id = ?`).all(runId) as Array<{ name: string; value: number | null; value_json: string | null }>
+    return Object.fromEntries(rows.map((m) => [m.name, m.value_json == null ? m.value : (JSON.parse(m.value_json) as MetricValue)]))
+  }
+
+  /** Records that a report left the app, with its hash. */
+  logExport(taskId: string, report: { sha256: string; bytes: number }): void {
+    appendLog(this.db, 'exported', taskId, { reportSha256: report.sha256, bytes: report.bytes })
+  }
+
+  /** Scalars in `value`, arrays and objects as JSON. */
+  private writeMetrics(runId: string, metrics: Record<string, MetricValue>): void {
     const put = this.db.prepare(`INSERT OR REPLACE INTO metrics (run_id, name, value, value_json) VALUES (?, ?, ?, ?)`)
     for (const [name, value] of Object.entries(metrics)) {
       if (typeof value === 'number' || value === null) put.run(runId, name, value !== null && Number.isFinite(value) ? value : null, null)

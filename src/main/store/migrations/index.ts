@@ -4,6 +4,7 @@ import * as splits from './0002-splits-and-structured-metrics'
 import * as cells from './0003-sweep-cells-and-model-cache'
 import * as imported from './0004-imported-models'
 import * as datasetLibrary from './0005-dataset-library'
+import * as auditLog from './0006-audit-log'
 
 export interface Migration {
   version: number
@@ -17,7 +18,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 2, name: 'splits-and-structured-metrics', up: splits.up },
   { version: 3, name: 'sweep-cells-and-model-cache', up: cells.up },
   { version: 4, name: 'imported-models', up: imported.up },
-  { version: 5, name: 'dataset-library', up: datasetLibrary.up }
+  { version: 5, name: 'dataset-library', up: datasetLibrary.up },
+  { version: 6, name: 'audit-log', up: auditLog.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { chainBreaks, type LogEntry, metricsSha256, readLog } from '../store/audit-log'
+import type { AuditStore } from '../store/audit-store'
+import { locateDataset } from '../engine/data/catalog'
+import { checkModelBundle } from '../library/model-check'
+import { openModelBundle } from '../library/model-bundle'
+import { hashDataset } from './dataset-hash'
+
+export interface Finding {
+  /** What the finding is about: `log #12`, `run <id>`, `model <sha>`, `dataset <id>`. */
+  subject: string
+  problem: string
+}
+
+export interface Verification {
+  entries: number
+  runsChecked: number
+  modelsChecked: number
+  datasetsChecked: number
+  /** Finished runs older than the log: their metrics have no logged hash to compare with. */
+  runsBeforeLog: number
+  findings: Finding[]
+}
+
+/** The last logged hash of each run's metrics, and the last logged outcome. */
+function loggedRuns(entries: LogEntry[]): Map<string, { metricsSha256: string; status?: string; outputModelSha256?: string | null }> {
+  const runs = new Map<string, { metricsSha256: string; status?: string; outputModelSha256?: string | null }>()
+  for (const e of entries) {
+    if (e.kind !== 'finished' && e.kind !== 'measured') continue
+    const previous = runs.get(e.subject)
+    runs.set(e.subject, {
+      ...previous,
+      metricsSha256: String(e.payload.metricsSha256),
+      ...(e.kind === 'finished' ? { status: String(e.payload.status), outputModelSha256: (e.payload.outputModelSha256 as string | null) ?? null } : {})
+    })
+  }
+  return runs
+}
+
+/**
+ * Recomputes the audit log's chain, every finished run's metrics hash against its last logged
+ * one, and the files of every model and imported dataset still in the library against their
+ * sha256. Anything that does not match is a finding; nothing is changed.
+ */
+export async function verifyStore(store: AuditStore, roots: { dataDir: string; resourcesDir: string }): Promise<Verification> {
+  const entries = readLog(store.db)
+  const findings: Finding[] = chainBreaks(entries).map((b) => ({ subject: `log #${b.seq}`, problem: b.reason }))
+  const logged = loggedRuns(entries)
+  let runsChecked = 0
+  let runsBeforeLog = 0
+  for (const task of store.listTasks()) {
+    for (const run of store.listRuns(task.id)) {
+      if (run.status === 'queued' || run.status === 'running') continue
+      const entry = logged.get(run.id)
+      const label = `run ${run.id} (${run.method}, seed ${run.seed}, audit "${task.name}")`
+      if (!entry) {
+        runsBeforeLog++
+        continue
+      }
+      runsChecked++
+      if (metricsSha256(store.runMetrics(run.id)) !== entry.metricsSha256) findings.push({ subject: label, problem: 'its metrics differ from the ones logged when it finished' })
+      if (entry.status && entry.status !== run.status) findings.push({ subject: label, problem: `its status is ${run.status}, but it was logged as ${entry.status}` })
+      if (entry.outputModelSha256 !== undefined && entry.outputModelSha256 !== run.outputModelSha256) findings.push({ subject: label, problem: 'its output model differs from the logged one' })
+    }
+  }
+  let modelsChecked = 0
+  for (const model of store.listAllModels()) {
+    if (model.deletedAt) continue
+    const dir = resolve(roots.dataDir, model.path)
+    if (!existsSync(dir)) {
+      findings.push({ subject: `model ${model.sha256}`, problem: `its files are missing from ${dir}` })
+      continue
+    }
+    modelsChecked++
+    let sha: string
+    try {
+      sha = checkModelBundle(openModelBundle([dir])).sha256
+    } catch (err) {
+      findings.push({ subject: `model ${model.sha256}`, problem: `its files cannot be read: ${(err as Error).message}` })
+      continue
+    }
+    if (sha !== model.sha256) findings.push({ subject: `model ${model.sha256}`, problem: `its files hash to ${sha}` })
+  }
+  let datasetsChecked = 0
+  for (const dataset of store.listDatasets()) {
+    const location = locateDataset(roots, dataset.id)
+    if (!location) {
+      findings.push({ subject: `dataset ${dataset.id}`, problem: 'its files are missing' })
+      continue
+    }
+    datasetsChecked++
+    const sha = await hashDataset(location)
+    if (sha !== dataset.sha256) findings.push({ subject: `dataset ${dataset.id}`, problem: `its files hash to ${sha}, not the ${dataset.sha256} recorded at import` })
+  }
+  return { entries: entries.length, runsChecked, modelsChecked, datasetsChecked, runsBeforeLog, findings }
+}

@@ -1,0 +1,62 @@
+import { appendFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { exportReport } from '../../src/main/api/handlers'
+import { verifyStore } from '../../src/main/audit/verify'
+import { importDataset } from '../../src/main/library/datasets/import-dataset'
+import { readLog } from '../../src/main/store/audit-log'
+import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
+import { runAuditCli } from '../helpers/run-cli'
+
+const services = useAuditServices('verify')
+const spec = {
+  name: 'verify me',
+  dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 200 },
+  model: { arch: 'mlp' },
+  train: { epochs: 1, batchSize: 64, learningRate: 0.05 },
+  task: { kind: 'class', classes: [1] },
+  methods: ['retrain', 'finetune'],
+  seeds: [0]
+}
+
+describe('the audit log and verify', () => {
+  it('chains every change, verifies a clean store, and names exactly the run whose metric was tampered with', async () => {
+    const { taskId, runs } = await runAuditExpectingDone(services, spec)
+    await exportReport({ ...services, appVersion: 'test' }, taskId, join(services.paths.dataDir, 'r.pdf'))
+    const imported = await importDataset({ store: services.store, dataDir: services.paths.dataDir }, [join(__dirname, '..', 'fixtures', 'datasets', 'strokes')])
+
+    const kinds = readLog(services.store.db).map((e) => e.kind)
+    expect(kinds.filter((k) => k === 'finished')).toHaveLength(3)
+    expect(new Set(kinds)).toEqual(new Set(['created', 'started', 'finished', 'measured', 'exported', 'imported']))
+    // Append-only: the database itself refuses to change or drop an entry.
+    expect(() => services.store.db.prepare(`UPDATE audit_log SET subject = 'x' WHERE seq = 1`).run()).toThrow(/append-only/)
+    expect(() => services.store.db.prepare(`DELETE FROM audit_log`).run()).toThrow(/append-only/)
+
+    const clean = await verifyStore(services.store, services.paths)
+    expect(clean.findings).toEqual([])
+    expect(clean).toMatchObject({ runsChecked: 3, datasetsChecked: 1, runsBeforeLog: 0 })
+    expect(clean.modelsChecked).toBeGreaterThanOrEqual(2)
+
+    const finetune = runs.find((r) => r.method === 'finetune')!
+    services.store.db.prepare(`UPDATE metrics SET value = value + 0.01 WHERE run_id = ? AND name = 'testAccuracy'`).run(finetune.id)
+    const tampered = await verifyStore(services.store, services.paths)
+    expect(tampered.findings).toEqual([{ subject: expect.stringContaining(`run ${finetune.id} (finetune, seed 0`), problem: 'its metrics differ from the ones logged when it finished' }])
+
+    const cli = await runAuditCli(['verify', services.paths.dbFile])
+    expect(cli.code).toBe(3)
+    expect(cli.stdout).toContain(`BROKEN run ${finetune.id} (finetune, seed 0, audit "verify me"): its metrics differ`)
+    expect(cli.stdout.match(/BROKEN/g)).toHaveLength(1)
+
+    // Files changed behind the store's back are found too.
+    appendFileSync(join(services.paths.dataDir, 'datasets', imported.dataset.id, 'train-labels.idx'), Uint8Array.of(0))
+    const files = await verifyStore(services.store, services.paths)
+    expect(files.findings.map((f) => f.subject)).toContain(`dataset ${imported.dataset.id}`)
+  }, 120_000)
+
+  it('finds an entry rewritten by someone who dropped the trigger', async () => {
+    services.store.db.exec('DROP TRIGGER audit_log_no_update')
+    services.store.db.prepare(`UPDATE audit_log SET payload_json = '{"name":"someone else"}' WHERE seq = 1`).run()
+    const v = await verifyStore(services.store, services.paths)
+    expect(v.findings).toContainEqual({ subject: 'log #1', problem: 'its content no longer matches its hash' })
+  })
+})
