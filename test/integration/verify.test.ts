@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -36,6 +37,14 @@ describe('the audit log and verify', () => {
     expect(clean.findings).toEqual([])
     expect(clean).toMatchObject({ runsChecked: 3, datasetsChecked: 1, runsBeforeLog: 0 })
     expect(clean.modelsChecked).toBeGreaterThanOrEqual(2)
+
+    // A second auditor's check: the content hash verify prints is the one in the report's manifest.
+    const ok = await runAuditCli(['verify', services.paths.dbFile])
+    expect(ok.code, ok.stderr).toBe(0)
+    const printed = /audit "verify me" \(.*\): content hash ([0-9a-f]{64})/.exec(ok.stdout)?.[1]
+    const pdfText = execFileSync('pdftotext', ['-layout', join(services.paths.dataDir, 'r.pdf'), '-'], { encoding: 'utf8' })
+    expect(printed).toBeDefined()
+    expect(pdfText).toMatch(new RegExp(`Content hash\\s+${printed}`))
 
     const finetune = runs.find((r) => r.method === 'finetune')!
     services.store.db.prepare(`UPDATE metrics SET value = value + 0.01 WHERE run_id = ? AND name = 'testAccuracy'`).run(finetune.id)

@@ -5,6 +5,7 @@ import { METHOD_CATALOG, METHOD_GROUPS, METHOD_IDS, acceptedTaskKinds, designedF
 import { ARCHITECTURE_IDS } from '../../shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
 import { datasetSummary, listDatasetLibrary } from '../library/library'
+import { logHead } from '../store/audit-log'
 import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
 import type { Services } from '../services'
@@ -19,7 +20,7 @@ export function reportPathFor(dataDir: string, taskId: string): string {
 export async function exportReport(s: Services, taskId: string, file = reportPathFor(s.paths.dataDir, taskId)) {
   const task = s.store.getTask(taskId)
   if (!task) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
-  const report = await writeReportPdf({ task, runs: s.store.listRuns(taskId), splits: s.store.listSplits(taskId), appVersion: s.appVersion, generatedAt: new Date(), dataset: datasetSummary(s.store, task.datasetId) }, file)
+  const report = await writeReportPdf({ task, runs: s.store.listRuns(taskId), splits: s.store.listSplits(taskId), appVersion: s.appVersion, generatedAt: new Date(), dataset: datasetSummary(s.store, task.datasetId), logHead: logHead(s.store.db) }, file)
   s.store.logExport(taskId, report)
   return report
 }

@@ -6,6 +6,7 @@ import { locateDataset } from '../engine/data/catalog'
 import { checkModelBundle } from '../library/model-check'
 import { openModelBundle } from '../library/model-bundle'
 import { hashDataset } from './dataset-hash'
+import { contentHash, reportManifest } from '../reports/manifest'
 
 export interface Finding {
   /** What the finding is about: `log #12`, `run <id>`, `model <sha>`, `dataset <id>`. */
@@ -20,6 +21,8 @@ export interface Verification {
   datasetsChecked: number
   /** Finished runs older than the log: their metrics have no logged hash to compare with. */
   runsBeforeLog: number
+  /** Each audit's content hash, as its report's manifest prints it. */
+  audits: Array<{ id: string; name: string; contentHash: string }>
   findings: Finding[]
 }
 
@@ -49,8 +52,11 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
   const logged = loggedRuns(entries)
   let runsChecked = 0
   let runsBeforeLog = 0
+  const audits: Verification['audits'] = []
   for (const task of store.listTasks()) {
-    for (const run of store.listRuns(task.id)) {
+    const runs = store.listRuns(task.id)
+    audits.push({ id: task.id, name: task.name, contentHash: contentHash(reportManifest(task, runs, store.listSplits(task.id))) })
+    for (const run of runs) {
       if (run.status === 'queued' || run.status === 'running') continue
       const entry = logged.get(run.id)
       const label = `run ${run.id} (${run.method}, seed ${run.seed}, audit "${task.name}")`
@@ -93,5 +99,5 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
     const sha = await hashDataset(location)
     if (sha !== dataset.sha256) findings.push({ subject: `dataset ${dataset.id}`, problem: `its files hash to ${sha}, not the ${dataset.sha256} recorded at import` })
   }
-  return { entries: entries.length, runsChecked, modelsChecked, datasetsChecked, runsBeforeLog, findings }
+  return { entries: entries.length, audits, runsChecked, modelsChecked, datasetsChecked, runsBeforeLog, findings }
 }

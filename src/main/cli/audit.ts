@@ -121,6 +121,7 @@ async function verifyCommand(services: ReturnType<typeof createNodeServices>): P
       (v.runsBeforeLog ? `; ${v.runsBeforeLog} runs predate the log and have no logged hash` : '') +
       '\n'
   )
+  for (const a of v.audits) process.stdout.write(`audit "${a.name}" (${a.id}): content hash ${a.contentHash}\n`)
   for (const f of v.findings) process.stdout.write(`BROKEN ${f.subject}: ${f.problem}\n`)
   if (v.findings.length) fail(`${v.findings.length} finding(s): the store does not match its log`, 3)
   process.stdout.write('verified: the chain is intact and every hash recomputes\n')

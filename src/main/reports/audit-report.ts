@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import type { DatasetSummary, RunRecord, TaskSummary } from '../../shared/api/contract'
+import { contentHash, reportManifest } from './manifest'
 import { COMPARED_METRICS, methodComparisonOption, summarizeByMethod } from '../../shared/charts/method-comparison'
 import { METRIC_GROUPS } from '../../shared/metrics/groups'
 import { costQualityOption } from '../../shared/charts/cost-quality'
@@ -33,6 +34,8 @@ export interface ReportInput {
   generatedAt: Date
   /** The task's dataset as the library knows it (class names, preprocessing of an import). */
   dataset: DatasetSummary | null
+  /** The last audit log entry when the report was made. */
+  logHead?: { seq: number; hash: string } | null
 }
 
 function fontFiles(): Record<string, string> {
@@ -280,9 +283,45 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
         layout: 'lightHorizontalLines'
       },
       { text: 'Appendix: task spec', style: 'h2', pageBreak: 'before', margin: [0, 0, 0, 6] },
-      { text: JSON.stringify(spec, null, 2), style: 'mono', preserveLeadingSpaces: true }
+      { text: JSON.stringify(spec, null, 2), style: 'mono', preserveLeadingSpaces: true },
+      ...manifestSection(input)
     ]
   }
+}
+
+/** The hashes the numbers rest on, the content hash over them, and how a second auditor checks them. */
+function manifestSection(input: ReportInput) {
+  const manifest = reportManifest(input.task, input.runs, input.splits)
+  return [
+    { text: 'Manifest', style: 'h2', pageBreak: 'before', margin: [0, 0, 0, 6] },
+    keyValueTable([
+      ['Content hash', contentHash(manifest)],
+      ['Audit log head', input.logHead ? `entry ${input.logHead.seq}, sha256 ${input.logHead.hash}` : 'no log entries'],
+      ['Spec sha256', manifest.specSha256],
+      ['Dataset sha256', manifest.datasetSha256],
+      ...manifest.splits.map((sp): [string, string] => [`${sp.kind} set, seed ${sp.seed}${sp.cellKey ? `, ${sp.cellKey}` : ''}`, sp.sha256])
+    ]),
+    {
+      table: {
+        headerRows: 1,
+        widths: [62, 26, 48, '*'],
+        body: [
+          ['Method', 'Seed', 'Status', 'Run id · output model sha256 · metrics sha256'].map((h) => ({ text: h, bold: true })),
+          ...manifest.runs.map((r) => [r.method, String(r.seed), r.status, { text: `${r.id}\n${r.outputModelSha256 ?? '—'}\n${r.metricsSha256}`, style: 'mono' }])
+        ]
+      },
+      layout: 'lightHorizontalLines',
+      margin: [0, 8, 0, 0]
+    },
+    {
+      text:
+        'To verify: with the audit database and data folder this report came from, run `npm run audit -- verify <audit.db>`. ' +
+        'It recomputes the audit log chain, every finished run\'s metrics hash against the one logged when it finished, and the files of every model and imported dataset, and prints this audit\'s content hash. ' +
+        'The content hash above is the sha256 of the canonical JSON of this manifest (spec, dataset, index lists, and each run\'s model and metrics hashes); equal hashes mean the numbers in this report are the ones in the store.',
+      style: 'small',
+      margin: [0, 10, 0, 0]
+    }
+  ]
 }
 
 export async function renderReportPdf(input: ReportInput): Promise<Buffer> {

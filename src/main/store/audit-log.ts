@@ -65,3 +65,7 @@ export function chainBreaks(entries: LogEntry[]): Array<{ seq: number; reason: s
   })
   return breaks
 }
+
+export function logHead(db: Database): { seq: number; hash: string } | null {
+  return (db.prepare(`SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).get() as { seq: number; hash: string } | undefined) ?? null
+}
