@@ -8,6 +8,7 @@ import { importDataset } from '../../src/main/library/datasets/import-dataset'
 import { deleteDataset } from '../../src/main/library/library'
 import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 import { runAuditCli } from '../helpers/run-cli'
+import { encodeNpy } from '../helpers/npy'
 import { makeTempDir } from '../helpers/tmp'
 
 const services = useAuditServices('dataset-import')
@@ -98,17 +99,8 @@ describe('dataset import', () => {
   it('refuses a .npy pair whose counts differ', async () => {
     const dir = join(scratch.dir, 'npy')
     mkdirSync(dir)
-    const npy = (descr: string, shape: number[], bytes: Uint8Array) => {
-      const header = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')},), }`.padEnd(117) + '\n'
-      const out = new Uint8Array(10 + header.length + bytes.length)
-      out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0])
-      new DataView(out.buffer).setUint16(8, header.length, true)
-      out.set(new TextEncoder().encode(header), 10)
-      out.set(bytes, 10 + header.length)
-      return out
-    }
-    writeFileSync(join(dir, 'images.npy'), npy('|u1', [4, 2, 2], new Uint8Array(16)))
-    writeFileSync(join(dir, 'labels.npy'), npy('|u1', [3], Uint8Array.of(0, 1, 0)))
+    writeFileSync(join(dir, 'images.npy'), encodeNpy('|u1', [4, 2, 2], new Uint8Array(16)))
+    writeFileSync(join(dir, 'labels.npy'), encodeNpy('|u1', [3], Uint8Array.of(0, 1, 0)))
     await expect(importDataset(deps, [join(dir, 'images.npy'), join(dir, 'labels.npy')])).rejects.toThrow(/4 images but 3 labels/)
   })
 

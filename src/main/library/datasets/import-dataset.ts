@@ -128,7 +128,7 @@ export async function importDataset(deps: { store: AuditStore; dataDir: string }
               sums[i % channels]! += v
               squares[i % channels]! += v * v
             }
-            if (samples.filter((s) => s.label === item.label).length < SAMPLES_PER_CLASS) samples.push({ label: item.label, pixels: Array.from(pixels) })
+            if (perClass[item.label]!.train <= SAMPLES_PER_CLASS) samples.push({ label: item.label, pixels: Array.from(pixels) })
           }
         }
       } finally {

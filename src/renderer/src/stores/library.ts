@@ -127,25 +127,19 @@ export const useLibraryStore = defineStore('library', () => {
     error.value = null
   }
 
-  async function removeModel(sha256: string): Promise<void> {
+  /** A library change, then the lists again; a refusal is shown, never thrown. */
+  async function change(work: () => Promise<unknown>): Promise<void> {
     error.value = null
     try {
-      await api.call('models:delete', { sha256 })
+      await work()
       await load()
     } catch (err) {
       error.value = (err as Error).message
     }
   }
 
-  async function removeDataset(id: string): Promise<void> {
-    error.value = null
-    try {
-      await api.call('datasets:delete', { id })
-      await load()
-    } catch (err) {
-      error.value = (err as Error).message
-    }
-  }
+  const removeModel = (sha256: string) => change(() => api.call('models:delete', { sha256 }))
+  const removeDataset = (id: string) => change(() => api.call('datasets:delete', { id }))
 
   return { models, datasets, pending, step, modelResult, datasetResult, error, init, load, drop, importModel, importDataset, discard, dismiss, removeModel, removeDataset }
 })
