@@ -4,13 +4,21 @@ import type { InvokeChannel } from '../../shared/api/channels'
 import { METHOD_CATALOG, METHOD_GROUPS, METHOD_IDS, acceptedTaskKinds, designedFor, methodGroup, requiresMnemonicCodes } from '../../shared/methods'
 import { ARCHITECTURE_IDS } from '../../shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
-import { datasetSummary, listDatasetLibrary } from '../library/library'
-import { logHead } from '../store/audit-log'
+import { BUNDLE_SUFFIX } from '../audit/bundle/format'
+import { exportBundle } from '../audit/bundle/export-bundle'
+import { listDatasetLibrary } from '../library/library'
+import { gatherReportInput } from '../reports/report-input'
+import { readSettings, writeSettings } from '../store/settings'
 import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
 import type { Services } from '../services'
 
 export type ApiHandlers = { [C in InvokeChannel]: (input: ApiInput<C>) => Promise<ApiOutput<C>> }
+
+/** Where an audit's bundle goes when the app exports it: beside its PDF. */
+export function bundlePathFor(dataDir: string, taskId: string): string {
+  return join(dataDir, 'reports', `audit-${taskId}${BUNDLE_SUFFIX}`)
+}
 
 /** Where an audit's PDF goes when the app exports it. */
 export function reportPathFor(dataDir: string, taskId: string): string {
@@ -20,7 +28,7 @@ export function reportPathFor(dataDir: string, taskId: string): string {
 export async function exportReport(s: Services, taskId: string, file = reportPathFor(s.paths.dataDir, taskId)) {
   const task = s.store.getTask(taskId)
   if (!task) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
-  const report = await writeReportPdf({ task, runs: s.store.listRuns(taskId), splits: s.store.listSplits(taskId), appVersion: s.appVersion, generatedAt: new Date(), dataset: datasetSummary(s.store, task.datasetId), logHead: logHead(s.store.db) }, file)
+  const report = await writeReportPdf(gatherReportInput(s, task), file)
   s.store.logExport(taskId, report)
   return report
 }
@@ -77,6 +85,16 @@ export function createApiHandlers(s: Services): ApiHandlers {
     'datasets:import': async ({ uploadId, options }) => s.library.importDataset(uploadId, options),
     'models:delete': async ({ sha256 }) => s.library.deleteModel(sha256),
     'datasets:delete': async ({ id }) => s.library.deleteDataset(id),
-    'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId)
+    'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId),
+    'bundles:export': async ({ taskId, includeModels }) => {
+      if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      // A run in flight would be exported half-done; its status changes when it ends.
+      if (s.store.listRuns(taskId).some((r) => r.status === 'running')) throw new ApiError('CONFLICT', 'A run of this audit is still running; export the bundle once it has finished or been paused')
+      const written = await exportBundle(s, taskId, { file: bundlePathFor(s.paths.dataDir, taskId), includeModels })
+      return { path: written.path, sha256: written.sha256, bytes: written.bytes }
+    },
+    'bundles:import': async ({ uploadId }) => s.library.importBundle(uploadId),
+    'settings:get': async () => readSettings(s.store.db),
+    'settings:set': async (changes) => writeSettings(s.store.db, changes)
   }
 }

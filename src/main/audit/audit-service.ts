@@ -179,6 +179,7 @@ export class AuditService {
   resume(taskId: string): { done: Promise<void>; pending: number } {
     const task = this.store.getTask(taskId)
     if (!task) throw new SpecError(`No audit with id ${taskId}`)
+    if (task.origin) throw new SpecError(`The audit ${taskId} was imported from a bundle: it is shown here, never run`)
     if (this.active.has(taskId)) throw new SpecError(`The audit ${taskId} is already running`)
     const spec = parseTaskSpec(task.spec)
     const cells = new Map(expandCells(spec).map((c) => [c.key, c]))
@@ -198,7 +199,7 @@ export class AuditService {
   async findResumable(rawSpec: unknown): Promise<string | null> {
     const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: false }))
     const specSha256 = createHash('sha256').update(canonicalJson(spec)).digest('hex')
-    const task = this.store.listTasks().find((t) => t.specSha256 === specSha256 && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
+    const task = this.store.listTasks().find((t) => t.specSha256 === specSha256 && !t.origin && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
     return task?.id ?? null
   }
 

@@ -30,6 +30,11 @@ export interface Verification {
 function loggedRuns(entries: LogEntry[]): Map<string, { metricsSha256: string; status?: string; outputModelSha256?: string | null }> {
   const runs = new Map<string, { metricsSha256: string; status?: string; outputModelSha256?: string | null }>()
   for (const e of entries) {
+    // An audit imported from a bundle logs each run's hashes as it arrived.
+    if (e.kind === 'imported' && Array.isArray(e.payload.runs)) {
+      for (const r of e.payload.runs as Array<{ id: string; status: string; outputModelSha256: string | null; metricsSha256: string }>) runs.set(r.id, { metricsSha256: r.metricsSha256, status: r.status, outputModelSha256: r.outputModelSha256 })
+      continue
+    }
     if (e.kind !== 'finished' && e.kind !== 'measured') continue
     const previous = runs.get(e.subject)
     runs.set(e.subject, {
@@ -65,14 +70,15 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
         continue
       }
       runsChecked++
-      if (metricsSha256(store.runMetrics(run.id)) !== entry.metricsSha256) findings.push({ subject: label, problem: 'its metrics differ from the ones logged when it finished' })
+      if (metricsSha256(store.runMetrics(run.id)) !== entry.metricsSha256) findings.push({ subject: label, problem: `its metrics differ from the ones logged when it ${task.origin ? 'was imported' : 'finished'}` })
       if (entry.status && entry.status !== run.status) findings.push({ subject: label, problem: `its status is ${run.status}, but it was logged as ${entry.status}` })
       if (entry.outputModelSha256 !== undefined && entry.outputModelSha256 !== run.outputModelSha256) findings.push({ subject: label, problem: 'its output model differs from the logged one' })
     }
   }
   let modelsChecked = 0
   for (const model of store.listAllModels()) {
-    if (model.deletedAt) continue
+    // Deleted, or known by hash only (an imported audit's model whose files did not come along).
+    if (model.deletedAt || !model.path) continue
     const dir = resolve(roots.dataDir, model.path)
     if (!existsSync(dir)) {
       findings.push({ subject: `model ${model.sha256}`, problem: `its files are missing from ${dir}` })

@@ -8,6 +8,7 @@ import { COMPARED_METRICS } from '../../shared/charts/method-comparison'
 import { SpecError } from '../../shared/task-spec'
 import { scalarMetric } from '../../shared/metrics/definitions'
 import { exportReport } from '../api/handlers'
+import { toResultJson } from '../audit/result-json'
 import { verifyStore } from '../audit/verify'
 import { defaultDataDir } from '../paths'
 import { ImportError } from '../library/model-bundle'
@@ -16,8 +17,9 @@ import { importModel } from '../library/model-library'
 import { createNodeServices } from './node-services'
 import { formatDuration } from '../../shared/format'
 import { TerminalProgress } from './progress-bar'
+import { exportBundleCommand, importBundleCommand, reportCommand, settingsCommand } from './report-commands'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]'
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -36,13 +38,6 @@ function readSpec(file: string): unknown {
     return JSON.parse(text)
   } catch (err) {
     fail(`${file} is not valid JSON: ${(err as Error).message}`)
-  }
-}
-
-export function toResultJson(task: { id: string; specSha256: string; spec: unknown }, runs: RunRecord[]) {
-  return {
-    task: { id: task.id, specSha256: task.specSha256, ...(task.spec as Record<string, unknown>) },
-    runs: runs.map((r) => ({ method: r.method, params: r.params, seed: r.seed, status: r.status, backend: r.backend, error: r.error, steps: r.steps, metrics: r.metrics, modelSha256: r.outputModelSha256 }))
   }
 }
 
@@ -149,7 +144,11 @@ async function main(): Promise<void> {
     color: { type: 'string' },
     scaling: { type: 'string' },
     'test-fraction': { type: 'string' },
-    'skip-unreadable': { type: 'boolean' }
+    'skip-unreadable': { type: 'boolean' },
+    'with-models': { type: 'boolean' },
+    auditor: { type: 'string' },
+    organisation: { type: 'string' },
+    'page-size': { type: 'string' }
   } as const
   let args: ReturnType<typeof parseArgs<{ options: typeof options; allowPositionals: true }>>
   try {
@@ -169,6 +168,18 @@ async function main(): Promise<void> {
   if (specFile === 'import-model') return importModelCommand(open(), extra, args.values)
   if (specFile === 'export-model') return exportModelCommand(open(), extra)
   if (specFile === 'import-dataset') return importDatasetCommand(open(), extra, args.values)
+  const store = ['report', 'export-bundle', 'import-bundle', 'settings'].includes(specFile ?? '') ? open() : null
+  if (store) {
+    try {
+      if (specFile === 'report') await reportCommand(store, extra, fail)
+      else if (specFile === 'export-bundle') await exportBundleCommand(store, extra, args.values['with-models'] ?? false, fail)
+      else if (specFile === 'import-bundle') await importBundleCommand(store, extra, fail)
+      else settingsCommand(store, args.values, fail)
+    } finally {
+      store.dispose()
+    }
+    return
+  }
   if (specFile === 'verify') {
     if (extra.length > 1) fail(USAGE)
     const db = resolve(extra[0] ?? dbFile)

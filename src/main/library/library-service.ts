@@ -1,8 +1,10 @@
-import type { DatasetImport, DatasetImportOptions, LibraryProgress, ModelImport } from '../../shared/api/contract'
+import type { BundleImport, DatasetImport, DatasetImportOptions, LibraryProgress, ModelImport } from '../../shared/api/contract'
+import { importBundle } from '../audit/bundle/import-bundle'
 import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'
 import { importDataset } from './datasets/import-dataset'
 import { deleteDataset, deleteModel, listDatasetLibrary } from './library'
+import { ImportError } from './model-bundle'
 import { importModel } from './model-library'
 import { UploadArea } from './uploads'
 
@@ -67,6 +69,16 @@ export class LibraryService {
       ...options,
       onProgress: (step, fraction) => this.emit({ uploadId, step, fraction })
     })
+    this.uploads.discard(uploadId)
+    return result
+  }
+
+  /** Imports an uploaded audit bundle (one .zip); the audit then shows read-only beside the others. */
+  async importBundle(uploadId: string): Promise<BundleImport> {
+    const files = this.uploads.sources(uploadId)
+    if (files.length !== 1 || !/\.zip$/i.test(files[0]!)) throw new ImportError('An audit bundle is one .zip file; drop it alone')
+    this.emit({ uploadId, step: 'checking', fraction: 0 })
+    const result = await importBundle({ store: this.store, ...this.paths }, files[0]!)
     this.uploads.discard(uploadId)
     return result
   }

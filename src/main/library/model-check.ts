@@ -93,3 +93,14 @@ export function checkModelBundle(bundle: ModelBundle): CheckedModel {
   for (const f of weightFiles) hash.update(f.bytes)
   return { jsonBytes: bundle.jsonBytes, weightFiles, sha256: hash.digest('hex'), bytes, layerCount: layers.length, weightCount }
 }
+
+/** The layers of a model.json by type, in order of first use: "Conv2D ×2, MaxPooling2D, Flatten, Dense ×2". */
+export function layerSummary(jsonBytes: Uint8Array): string {
+  const json = JSON.parse(new TextDecoder().decode(jsonBytes)) as { modelTopology: Record<string, unknown> }
+  const counts = new Map<string, number>()
+  for (const layer of layersOf(json.modelTopology, 'model.json')) {
+    const type = String(layer.class_name)
+    if (type !== 'InputLayer') counts.set(type, (counts.get(type) ?? 0) + 1)
+  }
+  return [...counts].map(([type, n]) => (n > 1 ? `${type} ×${n}` : type)).join(', ')
+}

@@ -161,7 +161,7 @@ export class AuditStore {
     const rows = this.db
       .prepare(
         `SELECT m.*, (SELECT COUNT(*) FROM runs r WHERE r.input_model_id = m.id OR r.output_model_id = m.id) AS runs
-         FROM models m WHERE ${only ? 'm.id = ?' : all ? '1' : "m.source = 'imported' AND m.deleted_at IS NULL"} ORDER BY m.created_at DESC`
+         FROM models m WHERE ${only ? 'm.id = ?' : all ? '1' : "m.source = 'imported' AND m.deleted_at IS NULL AND m.path != ''"} ORDER BY m.created_at DESC`
       )
       .all(...(only ? [only] : [])) as Array<{ id: string; sha256: string; arch: string; path: string; bytes: number; parameter_count: number; dataset_id: string; created_at: number; source: 'trained' | 'imported'; name: string | null; input_shape_json: string | null; num_classes: number | null; test_accuracy: number | null; runs: number; deleted_at: number | null }>
     return rows.map((r) => ({
@@ -232,12 +232,15 @@ export class AuditStore {
     return this.listDatasets(id)[0] ?? null
   }
 
-  /** The dataset library: imported datasets not deleted, or one dataset (deleted or not) when `only` names it. */
+  /**
+   * The dataset library: imported datasets not deleted and with files here (an audit imported from
+   * a bundle may know its dataset by hash only), or one dataset, whatever its state, when `only` names it.
+   */
   listDatasets(only?: string): DatasetSummary[] {
     const rows = this.db
       .prepare(
         `SELECT d.*, (SELECT COUNT(*) FROM runs r JOIN tasks t ON t.id = r.task_id WHERE t.dataset_id = d.id) AS runs
-         FROM datasets d WHERE ${only ? 'd.id = ?' : "d.source = 'imported' AND d.deleted_at IS NULL"} ORDER BY d.created_at DESC`
+         FROM datasets d WHERE ${only ? 'd.id = ?' : "d.source = 'imported' AND d.deleted_at IS NULL AND d.path IS NOT NULL"} ORDER BY d.created_at DESC`
       )
       .all(...(only ? [only] : [])) as Array<{ id: string; name: string; source: 'builtin' | 'imported'; sha256: string; num_classes: number; input_shape_json: string; created_at: number; path: string | null; bytes: number | null; train_size: number | null; test_size: number | null; class_names_json: string | null; description_json: string | null; deleted_at: number | null; runs: number }>
     return rows.map((r) => {
@@ -307,9 +310,9 @@ export class AuditStore {
     return Object.fromEntries(rows.map((m) => [m.name, m.value_json == null ? m.value : (JSON.parse(m.value_json) as MetricValue)]))
   }
 
-  /** Records that a report left the app, with its hash. */
-  logExport(taskId: string, report: { sha256: string; bytes: number }): void {
-    appendLog(this.db, 'exported', taskId, { reportSha256: report.sha256, bytes: report.bytes })
+  /** Records that a report or a bundle left the app, with its hash. */
+  logExport(taskId: string, file: { sha256: string; bytes: number }, what: 'report' | 'bundle' = 'report'): void {
+    appendLog(this.db, 'exported', taskId, what === 'report' ? { reportSha256: file.sha256, bytes: file.bytes } : { what, sha256: file.sha256, bytes: file.bytes })
   }
 
   /** Scalars in `value`, arrays and objects as JSON. */
@@ -397,10 +400,10 @@ export class AuditStore {
   listTasks(): TaskSummary[] {
     const tasks = this.db
       .prepare(
-        `SELECT t.id, t.name, t.spec_json, t.spec_sha256, t.dataset_id, d.sha256 AS dataset_sha256, t.created_at
+        `SELECT t.id, t.name, t.spec_json, t.spec_sha256, t.dataset_id, d.sha256 AS dataset_sha256, t.created_at, t.origin_json
          FROM tasks t JOIN datasets d ON d.id = t.dataset_id ORDER BY t.created_at DESC`
       )
-      .all() as Array<{ id: string; name: string; spec_json: string; spec_sha256: string; dataset_id: string; dataset_sha256: string; created_at: number }>
+      .all() as Array<{ id: string; name: string; spec_json: string; spec_sha256: string; dataset_id: string; dataset_sha256: string; created_at: number; origin_json: string | null }>
     const counts = this.db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE task_id = ? GROUP BY status`)
     return tasks.map((t) => ({
       id: t.id,
@@ -412,7 +415,8 @@ export class AuditStore {
       createdAt: t.created_at,
       counts: Object.fromEntries((counts.all(t.id) as Array<{ status: string; n: number }>).map((c) => [c.status, c.n])),
       // Only the audit service knows what is executing; the API fills this in.
-      active: false
+      active: false,
+      origin: t.origin_json ? (JSON.parse(t.origin_json) as TaskSummary['origin']) : null
     }))
   }
 

@@ -24,7 +24,11 @@ export const INVOKE_CHANNELS = [
   'datasets:import',
   'models:delete',
   'datasets:delete',
-  'reports:exportPdf'
+  'reports:exportPdf',
+  'bundles:export',
+  'bundles:import',
+  'settings:get',
+  'settings:set'
 ] as const
 export type InvokeChannel = (typeof INVOKE_CHANNELS)[number]
 

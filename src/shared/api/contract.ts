@@ -45,7 +45,9 @@ export const TaskSummary = z.object({
   createdAt: z.number(),
   counts: z.record(z.string(), z.number()),
   /** Whether the audit is executing in this process right now. */
-  active: z.boolean().default(false)
+  active: z.boolean().default(false),
+  /** Set when the audit was imported from another copy's bundle: it is shown, never run here. */
+  origin: z.object({ bundleSha256: z.string(), contentHash: z.string(), appVersion: z.string(), importedAt: z.number() }).nullable().default(null)
 })
 export type TaskSummary = z.infer<typeof TaskSummary>
 
@@ -190,6 +192,28 @@ const UPLOAD_CHUNK_CHARS = 3 * 1024 * 1024
 export const UPLOAD_CHUNK_BYTES = (UPLOAD_CHUNK_CHARS / 4) * 3
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 in hex (64 characters)')
 
+/** Set once in the app; printed on every report's cover. */
+export const ReportSettings = z
+  .object({
+    auditorName: z.string().trim().max(120),
+    organisation: z.string().trim().max(160),
+    pageSize: z.enum(['A4', 'Letter'])
+  })
+  .strict()
+export type ReportSettings = z.infer<typeof ReportSettings>
+export const DEFAULT_REPORT_SETTINGS: ReportSettings = { auditorName: '', organisation: '', pageSize: 'A4' }
+
+const WrittenFile = z.object({ path: z.string(), sha256: z.string(), bytes: z.number() })
+
+export const BundleImport = z.object({
+  task: TaskSummary,
+  /** The audit was here already (same id and content hash): nothing was added. */
+  alreadyImported: z.boolean(),
+  /** How many of its models came with the bundle (their files are now in the library). */
+  modelsIncluded: z.number()
+})
+export type BundleImport = z.infer<typeof BundleImport>
+
 export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
 export type AppInfo = z.infer<typeof AppInfo>
 
@@ -237,10 +261,11 @@ export const CONTRACT = {
   'datasets:import': { input: z.object({ uploadId: Id, options: DatasetImportOptions }).strict(), output: DatasetImport },
   'models:delete': { input: z.object({ sha256: Sha256 }).strict(), output: ModelSummary },
   'datasets:delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), output: DatasetSummary },
-  'reports:exportPdf': {
-    input: z.object({ taskId: Id }).strict(),
-    output: z.object({ path: z.string(), sha256: z.string(), bytes: z.number() })
-  }
+  'reports:exportPdf': { input: z.object({ taskId: Id }).strict(), output: WrittenFile },
+  'bundles:export': { input: z.object({ taskId: Id, includeModels: z.boolean() }).strict(), output: WrittenFile },
+  'bundles:import': { input: z.object({ uploadId: Id }).strict(), output: BundleImport },
+  'settings:get': { input: Empty, output: ReportSettings },
+  'settings:set': { input: ReportSettings.partial().strict(), output: ReportSettings }
 } satisfies Record<InvokeChannel, { input: z.ZodType; output: z.ZodType }>
 
 export const EVENTS = {

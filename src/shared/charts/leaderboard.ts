@@ -14,13 +14,15 @@ export interface LeaderboardRow {
   stats: Record<string, Stat | null>
 }
 
+type MetricColumn = { key: string; higherIsBetter: boolean | null }
+
 /** Mean ± SEM per method over every finished run (all cells and seeds), references first. */
-export function leaderboardRows(runs: RunRecord[]): LeaderboardRow[] {
+export function leaderboardRows(runs: RunRecord[], metrics: readonly MetricColumn[] = LEADERBOARD_METRICS): LeaderboardRow[] {
   const methods = [...new Set(runs.map((r) => r.method))]
   const rows = methods.map((method) => {
     const done = runs.filter((r) => r.method === method && r.status === 'done')
     const stats = Object.fromEntries(
-      LEADERBOARD_METRICS.map((m) => [m.key, meanAndSem(done.map((r) => r.metrics[m.key]).filter((v): v is number => typeof v === 'number'))])
+      metrics.map((m) => [m.key, meanAndSem(done.map((r) => r.metrics[m.key]).filter((v): v is number => typeof v === 'number'))])
     )
     return { method, reference: REFERENCES.has(method), stats }
   })
@@ -28,9 +30,10 @@ export function leaderboardRows(runs: RunRecord[]): LeaderboardRow[] {
 }
 
 /** Per metric, the method with the best mean among the non-reference rows. */
-export function bestMethods(rows: LeaderboardRow[]): Record<string, string> {
+export function bestMethods(rows: LeaderboardRow[], metrics: readonly MetricColumn[] = LEADERBOARD_METRICS): Record<string, string> {
   const best: Record<string, string> = {}
-  for (const m of LEADERBOARD_METRICS) {
+  for (const m of metrics) {
+    if (m.higherIsBetter === null) continue
     let winner: { method: string; mean: number } | null = null
     for (const row of rows) {
       const s = row.stats[m.key]

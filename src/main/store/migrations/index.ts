@@ -5,6 +5,7 @@ import * as cells from './0003-sweep-cells-and-model-cache'
 import * as imported from './0004-imported-models'
 import * as datasetLibrary from './0005-dataset-library'
 import * as auditLog from './0006-audit-log'
+import * as settingsAndBundles from './0007-settings-and-bundles'
 
 export interface Migration {
   version: number
@@ -19,7 +20,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 3, name: 'sweep-cells-and-model-cache', up: cells.up },
   { version: 4, name: 'imported-models', up: imported.up },
   { version: 5, name: 'dataset-library', up: datasetLibrary.up },
-  { version: 6, name: 'audit-log', up: auditLog.up }
+  { version: 6, name: 'audit-log', up: auditLog.up },
+  { version: 7, name: 'settings-and-bundles', up: settingsAndBundles.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

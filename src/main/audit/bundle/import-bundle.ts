@@ -1,0 +1,132 @@
+import { unzipSync } from 'fflate'
+import type { z } from 'zod'
+import { createHash } from 'node:crypto'
+import { readFileSync, statSync } from 'node:fs'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, join, posix } from 'node:path'
+import type { BundleImport } from '../../../shared/api/contract'
+import { describeZodError } from '../../../shared/zod-errors'
+import { findBuiltinDataset } from '../../../shared/datasets'
+import { requireDataset } from '../../engine/data/catalog'
+import { sha256OfIndices } from '../../engine/data/splits'
+import { hashDataset } from '../dataset-hash'
+import { ImportError, openModelBundle, safeRelativePath } from '../../library/model-bundle'
+import { checkModelBundle } from '../../library/model-check'
+import { contentHash, reportManifest } from '../../reports/manifest'
+import type { AuditStore } from '../../store/audit-store'
+import { insertImportedAudit } from '../../store/imported-audit'
+import { BUNDLE_FILES, BUNDLE_MANIFEST, BundleAudit, BundleManifest, MODELS_DIR } from './format'
+
+// The zip is read whole; past this an archive is not a bundle this app wrote for one audit.
+const MAX_BUNDLE_BYTES = 2 * 1024 ** 3
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+
+function parseJson<S extends z.ZodType>(bytes: Uint8Array | undefined, name: string, schema: S): z.output<S> {
+  if (!bytes) throw new ImportError(`the bundle has no ${name}`)
+  let raw: unknown
+  try {
+    raw = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes))
+  } catch (err) {
+    throw new ImportError(`${name} in the bundle is not valid JSON: ${(err as Error).message}`)
+  }
+  const parsed = schema.safeParse(raw)
+  if (!parsed.success) throw new ImportError(`${name} in the bundle is not one this app reads: ${describeZodError(parsed.error)}`)
+  return parsed.data
+}
+
+/** The zip's files, each checked against the sha256 bundle.json lists for it. */
+function readEntries(file: string): { manifest: BundleManifest; entries: Record<string, Uint8Array>; bundleSha256: string } {
+  if (statSync(file).size > MAX_BUNDLE_BYTES) throw new ImportError(`${basename(file)} is larger than 2 GiB; an audit bundle is far smaller`)
+  const zip = new Uint8Array(readFileSync(file))
+  let entries: Record<string, Uint8Array>
+  try {
+    entries = unzipSync(zip)
+  } catch (err) {
+    throw new ImportError(`${basename(file)} is not a readable .zip: ${(err as Error).message}`)
+  }
+  for (const name of Object.keys(entries)) safeRelativePath(name, basename(file))
+  if (!entries[BUNDLE_MANIFEST]) throw new ImportError(`${basename(file)} is not an audit bundle: it has no ${BUNDLE_MANIFEST}`)
+  const manifest = parseJson(entries[BUNDLE_MANIFEST], BUNDLE_MANIFEST, BundleManifest)
+  for (const f of manifest.files) {
+    const bytes = entries[f.path]
+    if (!bytes) throw new ImportError(`the bundle lists ${f.path}, but the zip does not hold it`)
+    if (sha256(bytes) !== f.sha256) throw new ImportError(`${f.path} in the bundle was changed: its sha256 is not the one ${BUNDLE_MANIFEST} lists`)
+  }
+  const listed = new Set([BUNDLE_MANIFEST, ...manifest.files.map((f) => f.path)])
+  const extra = Object.keys(entries).filter((n) => !n.endsWith('/') && !listed.has(n))
+  if (extra.length) throw new ImportError(`the bundle holds files its ${BUNDLE_MANIFEST} does not list: ${extra.slice(0, 3).join(', ')}`)
+  return { manifest, entries, bundleSha256: sha256(zip) }
+}
+
+/** Copies the models that came with the bundle into the library, each checked against its sha256. */
+async function copyModels(entries: Record<string, Uint8Array>, dataDir: string): Promise<Map<string, string>> {
+  const byModel = new Map<string, Array<[string, Uint8Array]>>()
+  for (const [name, bytes] of Object.entries(entries)) {
+    const parts = name.split('/')
+    if (parts[0] !== MODELS_DIR || parts.length !== 3) continue
+    byModel.set(parts[1]!, [...(byModel.get(parts[1]!) ?? []), [parts[2]!, bytes]])
+  }
+  const paths = new Map<string, string>()
+  for (const [sha, files] of byModel) {
+    const rel = posix.join('models', sha)
+    const dir = join(dataDir, rel)
+    const tmp = `${dir}.partial-${process.pid}`
+    await rm(tmp, { recursive: true, force: true })
+    await mkdir(tmp, { recursive: true })
+    for (const [name, bytes] of files) await writeFile(join(tmp, name), bytes)
+    const actual = checkModelBundle(openModelBundle([tmp])).sha256
+    if (actual !== sha) {
+      await rm(tmp, { recursive: true, force: true })
+      throw new ImportError(`the model under ${MODELS_DIR}/${sha.slice(0, 12)}… hashes to ${actual.slice(0, 12)}…`)
+    }
+    await rm(dir, { recursive: true, force: true })
+    await rename(tmp, dir)
+    paths.set(sha, rel)
+  }
+  return paths
+}
+
+interface ImportDeps {
+  store: AuditStore
+  dataDir: string
+  resourcesDir: string
+}
+
+/**
+ * The audit's dataset, if this copy has one under its id, must be the same data. A built-in
+ * dataset not yet used here is hashed and registered, as an audit on it would.
+ */
+async function checkDataset(deps: ImportDeps, id: string, sha: string): Promise<void> {
+  const builtin = findBuiltinDataset(id)
+  const known = deps.store.findDataset(id)
+  const here = known?.sha256 ?? (builtin ? await hashDataset(requireDataset(deps, id)) : null)
+  if (here !== null && here !== sha) throw new ImportError(`this copy has a different dataset under the id "${id}" (sha256 ${here.slice(0, 12)}…; the audit used ${sha.slice(0, 12)}…)`)
+  if (builtin && !known) deps.store.upsertDataset({ id, name: builtin.name, source: 'builtin', sha256: sha, numClasses: builtin.classNames.length, inputShape: builtin.inputShape })
+}
+
+/**
+ * Imports an audit bundle written by another copy (or this one). Nothing is stored unless every
+ * file matches bundle.json, the audit's recomputed content hash matches the bundle's, and every
+ * index list matches its sha256. The audit is stored read-only, marked with where it came from.
+ */
+export async function importBundle(deps: ImportDeps, file: string): Promise<BundleImport> {
+  const { manifest, entries, bundleSha256 } = readEntries(file)
+  const audit = parseJson(entries[BUNDLE_FILES.audit], BUNDLE_FILES.audit, BundleAudit)
+  const recomputed = contentHash(reportManifest(audit.task, audit.runs, audit.splits))
+  if (recomputed !== manifest.contentHash) throw new ImportError(`the audit in the bundle does not match its manifest: its content hash is ${recomputed.slice(0, 16)}…, the bundle says ${manifest.contentHash.slice(0, 16)}…`)
+  for (const s of audit.splits) {
+    if (s.indices.length !== s.count || sha256OfIndices(Int32Array.from(s.indices)) !== s.sha256) throw new ImportError(`the ${s.kind} index list of seed ${s.seed}${s.cellKey ? ` (${s.cellKey})` : ''} does not match its sha256`)
+  }
+
+  const existing = deps.store.getTask(audit.task.id)
+  if (existing) {
+    const here = contentHash(reportManifest(existing, deps.store.listRuns(existing.id), deps.store.listSplits(existing.id)))
+    if (here !== recomputed) throw new ImportError(`an audit with id ${audit.task.id} is already here with different results (content hash ${here.slice(0, 16)}…); it is left as it is`)
+    return { task: existing, alreadyImported: true, modelsIncluded: 0 }
+  }
+  await checkDataset(deps, audit.task.datasetId, audit.task.datasetSha256)
+  const modelPaths = await copyModels(entries, deps.dataDir)
+  insertImportedAudit(deps.store.db, { ...audit, origin: { bundleSha256, contentHash: recomputed, appVersion: manifest.appVersion, importedAt: Date.now() } }, modelPaths)
+  return { task: deps.store.getTask(audit.task.id)!, alreadyImported: false, modelsIncluded: modelPaths.size }
+}

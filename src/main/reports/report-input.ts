@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs'
+import { cpus, platform, arch, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
+import type { DatasetSummary, ReportSettings, RunRecord, TaskSummary } from '../../shared/api/contract'
+import { datasetSummary } from '../library/library'
+import { layerSummary } from '../library/model-check'
+import { MODEL_JSON } from '../engine/model/model-files'
+import { logHead } from '../store/audit-log'
+import type { AuditStore } from '../store/audit-store'
+import { readSettings } from '../store/settings'
+
+/** A model a run started from or produced, as the report lists it. */
+export interface ReportModel {
+  sha256: string
+  arch: string
+  parameterCount: number
+  bytes: number
+  /** Its layers by type, read from its model.json; null when its files are not in this copy. */
+  layers: string | null
+}
+
+/** Everything one report is made of; gathered from the store, so the app and the CLI print the same. */
+export interface ReportInput {
+  task: TaskSummary
+  runs: RunRecord[]
+  splits: Array<{ cellKey?: string; seed: number; kind: string; count: number; sha256: string }>
+  appVersion: string
+  generatedAt: Date
+  /** The task's dataset as the library knows it (class names, preprocessing of an import). */
+  dataset: DatasetSummary | null
+  /** The last audit log entry when the report was made. */
+  logHead: { seq: number; hash: string } | null
+  settings: ReportSettings
+  /** The machine the report was made on: CPU, cores, OS, memory. */
+  machine: string
+  models: ReportModel[]
+}
+
+export function describeMachine(): string {
+  const cores = cpus()
+  return `${cores[0]?.model.trim() ?? 'unknown CPU'}, ${cores.length} cores, ${platform()} ${arch()}, ${(totalmem() / 2 ** 30).toFixed(1)} GB memory`
+}
+
+function modelLayers(dataDir: string, path: string): string | null {
+  if (!path) return null
+  try {
+    return layerSummary(readFileSync(join(resolve(dataDir, path), MODEL_JSON)))
+  } catch {
+    return null
+  }
+}
+
+export function gatherReportInput(s: { store: AuditStore; paths: { dataDir: string }; appVersion: string }, task: TaskSummary, generatedAt = new Date()): ReportInput {
+  const runs = s.store.listRuns(task.id)
+  const used = new Set(runs.flatMap((r) => [r.inputModelSha256, r.outputModelSha256]).filter((m): m is string => m !== null))
+  const models = s.store
+    .listAllModels()
+    .filter((m) => used.has(m.sha256))
+    .map((m) => ({ sha256: m.sha256, arch: m.arch, parameterCount: m.parameterCount, bytes: m.bytes, layers: m.deletedAt ? null : modelLayers(s.paths.dataDir, m.path) }))
+  return {
+    task,
+    runs,
+    splits: s.store.listSplits(task.id),
+    appVersion: s.appVersion,
+    generatedAt,
+    dataset: datasetSummary(s.store, task.datasetId),
+    logHead: logHead(s.store.db),
+    settings: readSettings(s.store.db),
+    machine: describeMachine(),
+    models
+  }
+}
