@@ -1,7 +1,7 @@
 import type { RunRecord } from './api/contract'
 import { type LeaderboardRow, leaderboardRows } from './charts/leaderboard'
 import { runTask } from './charts/run-task'
-import { metricLabel } from './metrics/groups'
+import { ALL_METRICS, metricLabel } from './metrics/groups'
 import { METHOD_CATALOG } from './methods'
 
 /**
@@ -79,7 +79,7 @@ export function writeVerdict(runs: RunRecord[], baseTask: Record<string, unknown
   const unfinished = runs.filter((r) => r.status === 'failed' || r.status === 'cancelled' || r.status === 'interrupted').length
   const tail = unfinished ? ` ${unfinished} of ${runs.length} runs failed or were stopped; they are listed in the appendix.` : ''
   const done = runs.filter((r) => r.status === 'done')
-  const rows = leaderboardRows(done)
+  const rows = leaderboardRows(done, ALL_METRICS)
   const candidates = rows.filter((r) => !r.reference)
   if (!done.length || !candidates.length) return `No unlearning method finished, so there is nothing to conclude.${tail}`
 

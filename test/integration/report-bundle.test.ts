@@ -1,0 +1,131 @@
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { join } from 'node:path'
+import { unzipSync, zipSync } from 'fflate'
+import { describe, expect, it } from 'vitest'
+import { exportReport } from '../../src/main/api/handlers'
+import { exportBundle } from '../../src/main/audit/bundle/export-bundle'
+import { importBundle } from '../../src/main/audit/bundle/import-bundle'
+import { verifyStore } from '../../src/main/audit/verify'
+import { contentHash, reportManifest } from '../../src/main/reports/manifest'
+import { writeSettings } from '../../src/main/store/settings'
+import { leaderboardRows } from '../../src/shared/charts/leaderboard'
+import { ALL_METRICS } from '../../src/shared/metrics/groups'
+import { writeVerdict } from '../../src/shared/verdict'
+import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
+
+const services = useAuditServices('report')
+const copy = useAuditServices('report-copy')
+
+// 2 corruptions × 2 discovery rates × (original, finetune, retrain), one seed, on a tiny mlp.
+const sweep = {
+  name: 'report sweep',
+  dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 200 },
+  model: { arch: 'mlp' },
+  train: { epochs: 2, batchSize: 64, learningRate: 0.05 },
+  task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 40, discoveryRate: 0.5 },
+  methods: [{ id: 'finetune', params: { epochs: 1 } }, { id: 'retrain', params: { epochs: 1 } }],
+  seeds: [0],
+  sweep: { corruption: ['poison', 'interclass-swap'], discoveryRate: [0.5, 1] }
+}
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ')
+const pdfText = (file: string) => execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })
+const pdfInfo = (file: string) => execFileSync('pdfinfo', [file], { encoding: 'utf8' })
+
+/** Share of dark pixels in a greyscale PGM page, footer band left out. */
+function ink(pgm: Buffer): number {
+  const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(pgm.subarray(0, 40).toString('latin1'))!
+  const [width, height] = [Number(header[1]), Number(header[2])]
+  const pixels = pgm.subarray(header[0].length)
+  const body = Math.floor(height * 0.92) * width
+  let dark = 0
+  for (let i = 0; i < body; i++) if (pixels[i]! < 160) dark++
+  return dark / body
+}
+
+describe('the audit report and the bundle', () => {
+  let taskId = ''
+
+  it('prints the auditor, the verdict, every hash and metric, on pages that all render with content, in A4 and Letter', async () => {
+    ;({ taskId } = await runAuditExpectingDone(services, sweep))
+    writeSettings(services.store.db, { auditorName: 'Ana Šimić', organisation: 'Prüfstelle Nord' })
+    const pdf = join(services.paths.dataDir, 'report.pdf')
+    await exportReport(services, taskId, pdf)
+
+    const runs = services.store.listRuns(taskId)
+    const text = oneLine(pdfText(pdf))
+    expect(text).toContain('Ana Šimić, Prüfstelle Nord')
+    expect(text).toContain(oneLine(writeVerdict(runs, sweep.task)))
+    expect(text).toContain(contentHash(reportManifest(services.store.getTask(taskId)!, runs, services.store.listSplits(taskId))))
+    for (const split of services.store.listSplits(taskId)) expect(text).toContain(split.sha256)
+    for (const run of runs) expect(text).toContain(run.outputModelSha256!)
+    for (const label of ['Test accuracy', 'Attack success', 'Utility × Healed', 'Gap to retrain', 'retrain (ref.)', 'original (ref.)']) expect(text).toContain(label)
+    expect(text).toMatch(/Contents Task \d+ Models \d+ Methods and settings \d+ Results \d+/)
+    // The contents are also the PDF's bookmarks.
+    const raw = readFileSync(pdf).toString('latin1')
+    expect(raw).toContain('/Outlines')
+    for (const section of ['Task', 'Models', 'Results', 'Manifest']) expect(raw).toContain(`/Title (${section})`)
+
+    const info = pdfInfo(pdf)
+    expect(info).toMatch(/Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)/)
+    const pages = Number(/Pages:\s+(\d+)/.exec(info)![1])
+    const prefix = join(services.paths.dataDir, 'page')
+    execFileSync('pdftoppm', ['-gray', '-r', '30', pdf, prefix])
+    const rendered = readdirSync(services.paths.dataDir).filter((f) => /^page-\d+\.pgm$/.test(f)).sort()
+    expect(rendered).toHaveLength(pages)
+    for (const page of rendered) expect(ink(readFileSync(join(services.paths.dataDir, page))), page).toBeGreaterThan(0.004)
+
+    writeSettings(services.store.db, { pageSize: 'Letter' })
+    const letter = join(services.paths.dataDir, 'letter.pdf')
+    await exportReport(services, taskId, letter)
+    expect(pdfInfo(letter)).toMatch(/Page size:\s+612 x 792 pts \(letter\)/)
+  }, 300_000)
+
+  it('exports a bundle that another copy imports, read-only, with the same leaderboard and hashes that verify', async () => {
+    const file = join(services.paths.dataDir, 'sweep.audit-bundle.zip')
+    const written = await exportBundle(services, taskId, { file, includeModels: true })
+    const runs = services.store.listRuns(taskId)
+    expect(written.models).toBe(new Set(runs.flatMap((r) => [r.inputModelSha256, r.outputModelSha256]).filter(Boolean)).size)
+    const entries = unzipSync(new Uint8Array(readFileSync(file)))
+    expect(Object.keys(entries)).toEqual(expect.arrayContaining(['bundle.json', 'audit.json', 'report.pdf', 'spec.json', 'metrics.json', 'metrics.csv', 'manifest.json']))
+    expect(new TextDecoder().decode(entries['metrics.csv']!).split('\n')).toHaveLength(runs.length + 2)
+
+    const imported = await importBundle({ store: copy.store, ...copy.paths }, file)
+    expect(imported).toMatchObject({ alreadyImported: false, modelsIncluded: written.models })
+    expect(imported.task.origin).toMatchObject({ bundleSha256: written.sha256 })
+    const copied = copy.store.listRuns(taskId)
+    expect(leaderboardRows(copied, ALL_METRICS)).toEqual(leaderboardRows(runs, ALL_METRICS))
+    expect(copy.store.listSplits(taskId).map((s) => s.sha256)).toEqual(services.store.listSplits(taskId).map((s) => s.sha256))
+    const verified = await verifyStore(copy.store, copy.paths)
+    expect(verified.findings).toEqual([])
+    expect(verified.runsChecked).toBe(runs.length)
+    expect(verified.audits[0]!.contentHash).toBe(imported.task.origin!.contentHash)
+    // Shown, never run: the audit service refuses to resume it.
+    expect(() => copy.audits.resume(taskId)).toThrow(/imported from a bundle/)
+    expect(await importBundle({ store: copy.store, ...copy.paths }, file)).toMatchObject({ alreadyImported: true })
+    const copyReport = join(copy.paths.dataDir, 'copy.pdf')
+    await exportReport(copy, taskId, copyReport)
+    expect(oneLine(pdfText(copyReport))).toContain(`Imported from a bundle made by Unlearning Audit ${copy.appVersion} (bundle sha256 ${written.sha256})`)
+
+    // A metric changed inside audit.json is caught by its file hash…
+    const audit = JSON.parse(new TextDecoder().decode(entries['audit.json']!)) as { runs: Array<{ metrics: Record<string, number> }> }
+    audit.runs[1]!.metrics.testAccuracy! += 0.1
+    const changed = new TextEncoder().encode(JSON.stringify(audit))
+    const tampered = join(services.paths.dataDir, 'tampered.zip')
+    writeFileSync(tampered, zipSync({ ...entries, 'audit.json': changed }))
+    await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow('audit.json in the bundle was changed')
+    // …and, with bundle.json rewritten to match, by the content hash.
+    const manifest = JSON.parse(new TextDecoder().decode(entries['bundle.json']!)) as { files: Array<{ path: string; sha256: string; bytes: number }> }
+    for (const f of manifest.files) if (f.path === 'audit.json') Object.assign(f, { sha256: createHash('sha256').update(changed).digest('hex'), bytes: changed.length })
+    writeFileSync(tampered, zipSync({ ...entries, 'audit.json': changed, 'bundle.json': new TextEncoder().encode(JSON.stringify(manifest)) }))
+    await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow(/the audit in the bundle does not match its manifest/)
+    // A model's file swapped for another model's is caught too, and nothing is stored.
+    const [first, second] = [...new Set(Object.keys(entries).filter((n) => n.startsWith('models/')).map((n) => n.split('/')[1]!))]
+    const swapped = { ...entries, [`models/${first}/weights.bin`]: entries[`models/${second}/weights.bin`]! }
+    writeFileSync(tampered, zipSync(swapped))
+    await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow(`models/${first}/weights.bin in the bundle was changed`)
+    expect(copy.store.listTasks()).toHaveLength(1)
+  }, 120_000)
+})
