@@ -4,6 +4,7 @@ import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServedApp } from '../helpers/served-app'
 import { makeTempDir } from '../helpers/tmp'
+import { readSettings } from '../../src/main/store/settings'
 
 const tmp = makeTempDir('e2e-import')
 const fixtures = join(__dirname, '..', 'fixtures')
@@ -87,4 +88,46 @@ describe('bringing a model and a dataset in through the window', () => {
     expect(app.services.store.findDataset(id)?.deletedAt).toBeGreaterThan(0)
     await page.close()
   }, 120_000)
+
+  it('saves the report settings, exports a bundle, and shows it read-only in another copy after a drop', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+    await page.goto(app.server.url)
+    await page.getByTestId('settings').locator('summary').click()
+    await page.getByTestId('settings-auditor').fill('Ana Šimić')
+    await page.getByTestId('settings-page-size').selectOption('Letter')
+    await page.getByTestId('settings-save').click()
+    await page.getByTestId('settings-saved').waitFor()
+    expect(readSettings(app.services.store.db)).toEqual({ auditorName: 'Ana Šimić', organisation: '', pageSize: 'Letter' })
+
+    const { taskId, done } = await app.services.audits.start({ name: 'to share', dataset: { id: 'fashion-mnist', trainLimit: 300, testLimit: 100 }, model: { arch: 'mlp' }, train: { epochs: 1, batchSize: 64, learningRate: 0.05 }, task: { kind: 'class', classes: [1] }, methods: ['finetune'], seeds: [0] })
+    await done
+    await page.reload()
+    await page.getByTestId('task-select').selectOption(taskId)
+    await page.getByTestId('export-bundle').click()
+    const saved = page.getByTestId('bundle-path')
+    await saved.waitFor({ timeout: 60_000 })
+    const bundle = /Saved (\S+\.audit-bundle\.zip)/.exec((await saved.textContent()) ?? '')![1]!
+    await page.close()
+
+    const other = makeTempDir('e2e-copy')
+    const copy = await startServedApp(other.dir)
+    try {
+      const copyPage = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
+      await copyPage.goto(copy.server.url)
+      await copyPage.getByTestId('audit-form').waitFor()
+      await copyPage.getByTestId('pick-files').setInputFiles(bundle)
+      await copyPage.getByTestId('import-panel').waitFor()
+      expect(await copyPage.getByTestId('import-kind-bundle').isChecked()).toBe(true)
+      await copyPage.getByTestId('import-start').click()
+      await copyPage.getByTestId('import-bundle-result').waitFor({ timeout: 60_000 })
+      expect(await copyPage.getByTestId('import-bundle-result').textContent()).toMatch(/Imported: audit to share, 2 runs, 0 model\(s\) with their files/)
+      await copyPage.getByTestId('audit-origin').waitFor()
+      expect(await copyPage.getByTestId('runs-table').locator('tbody tr').count()).toBe(2)
+      expect(copy.services.store.listRuns(taskId).map((r) => r.metrics.testAccuracy)).toEqual(app.services.store.listRuns(taskId).map((r) => r.metrics.testAccuracy))
+      await copyPage.close()
+    } finally {
+      await copy.stop()
+      other.cleanup()
+    }
+  }, 180_000)
 })

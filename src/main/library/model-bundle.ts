@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { basename, extname, isAbsolute, join, posix, resolve, sep } from 'node:path'
 import { unzipSync } from 'fflate'
+import { BUNDLE_MANIFEST } from '../audit/bundle/format'
 
 /** Why a dropped model (or dataset) cannot be imported: what is wrong, and where. */
 export class ImportError extends Error {
@@ -96,6 +97,7 @@ function fromZip(file: string): ModelBundle {
   }
   const names = Object.keys(entries).filter((n) => !n.endsWith('/'))
   for (const n of names) safeRelativePath(n, basename(file))
+  if (names.includes(BUNDLE_MANIFEST)) throw new ImportError(`${basename(file)} is an audit bundle, not a model: import it as an audit bundle`)
   // model.json at the top, or in the one folder the archive wraps everything in.
   const json = names.filter((n) => posix.basename(n) === 'model.json').sort((a, b) => a.length - b.length)[0]
   if (!json) throw new ImportError(`${file} holds no model.json`)

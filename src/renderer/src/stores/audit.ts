@@ -17,6 +17,7 @@ export const useAuditStore = defineStore('audit', () => {
   const running = ref(false)
   const error = ref<string | null>(null)
   const report = ref<{ path: string; sha256: string; bytes: number } | null>(null)
+  const bundle = ref<{ path: string; sha256: string; bytes: number } | null>(null)
   const preview = ref<TaskPreview | null>(null)
   const estimate = ref<AuditEstimate | null>(null)
   const drillDown = ref<{ runId: string; data: DrillDown } | null>(null)
@@ -98,6 +99,7 @@ export const useAuditStore = defineStore('audit', () => {
     progress.value = null
     jobs.value = {}
     report.value = null
+    bundle.value = null
     drillDown.value = null
     await guarded(refresh)
     running.value = selectedTask.value?.active ?? false
@@ -130,11 +132,22 @@ export const useAuditStore = defineStore('audit', () => {
   }
 
   /** Whether the selected audit has runs left that a resume would execute. */
-  const resumable = computed(() => !running.value && runs.value.some((r) => r.status === 'queued' || r.status === 'interrupted'))
+  const resumable = computed(() => !running.value && !selectedTask.value?.origin && runs.value.some((r) => r.status === 'queued' || r.status === 'interrupted'))
 
   async function exportPdf(): Promise<void> {
     if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
   }
 
-  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, preview, estimate, drillDown, init, loadCatalog, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, pauseRun, exportPdf }
+  /** The selected audit as one zip another copy can import: report, spec, metrics, manifest, optionally the models. */
+  async function exportBundle(includeModels: boolean): Promise<void> {
+    if (selectedTaskId.value) bundle.value = (await guarded(() => api.call('bundles:export', { taskId: selectedTaskId.value!, includeModels }))) ?? null
+  }
+
+  /** After a bundle import: list it and show it. */
+  async function showImported(taskId: string): Promise<void> {
+    await guarded(refresh)
+    await select(taskId)
+  }
+
+  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, bundle, preview, estimate, drillDown, init, loadCatalog, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, pauseRun, exportPdf, exportBundle, showImported }
 })

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { inject, ref } from 'vue'
-import { type DatasetImport, type DatasetImportOptions, type DatasetSummary, type ModelImport, type ModelSummary, UPLOAD_CHUNK_BYTES } from '../../../shared/api/contract'
+import { type BundleImport, type DatasetImport, type DatasetImportOptions, type DatasetSummary, type ModelImport, type ModelSummary, UPLOAD_CHUNK_BYTES } from '../../../shared/api/contract'
 import { API_CLIENT } from '../api/inject'
 
 /** A dropped or picked file with its path inside what was dropped ("folder/sub/file.png"). */
@@ -9,10 +9,14 @@ export interface DroppedFile {
   file: File
 }
 
-export type DropKind = 'model' | 'dataset'
+export type DropKind = 'model' | 'dataset' | 'bundle'
 
-/** A drop is a model when it holds a model.json or a .zip; anything else is taken for a dataset. */
+/**
+ * An exported audit bundle is one *.audit-bundle.zip; a drop is a model when it holds a model.json
+ * or another .zip; anything else is taken for a dataset. The panel lets the auditor correct it.
+ */
 export function guessKind(files: DroppedFile[]): DropKind {
+  if (files.length === 1 && /\.audit-bundle\.zip$/i.test(files[0]!.path)) return 'bundle'
   return files.some((f) => /(^|\/)model\.json$/i.test(f.path) || /\.zip$/i.test(f.path)) ? 'model' : 'dataset'
 }
 
@@ -34,6 +38,7 @@ export const useLibraryStore = defineStore('library', () => {
   const uploadId = ref<string | null>(null)
   const modelResult = ref<ModelImport | null>(null)
   const datasetResult = ref<DatasetImport | null>(null)
+  const bundleResult = ref<BundleImport | null>(null)
   const error = ref<string | null>(null)
 
   async function load(): Promise<void> {
@@ -54,6 +59,7 @@ export const useLibraryStore = defineStore('library', () => {
     void discard()
     modelResult.value = null
     datasetResult.value = null
+    bundleResult.value = null
     error.value = null
     pending.value = { files, kind: guessKind(files), bytes: files.reduce((n, f) => n + f.file.size, 0) }
   }
@@ -108,6 +114,14 @@ export const useLibraryStore = defineStore('library', () => {
     }
   }
 
+  async function importBundle(): Promise<void> {
+    const result = await run((id) => api.call('bundles:import', { uploadId: id }))
+    if (result) {
+      bundleResult.value = result
+      finish()
+    }
+  }
+
   /** The server removes a finished upload itself; only the local state goes. */
   function finish(): void {
     uploadId.value = null
@@ -124,6 +138,7 @@ export const useLibraryStore = defineStore('library', () => {
   function dismiss(): void {
     modelResult.value = null
     datasetResult.value = null
+    bundleResult.value = null
     error.value = null
   }
 
@@ -141,5 +156,5 @@ export const useLibraryStore = defineStore('library', () => {
   const removeModel = (sha256: string) => change(() => api.call('models:delete', { sha256 }))
   const removeDataset = (id: string) => change(() => api.call('datasets:delete', { id }))
 
-  return { models, datasets, pending, step, modelResult, datasetResult, error, init, load, drop, importModel, importDataset, discard, dismiss, removeModel, removeDataset }
+  return { models, datasets, pending, step, modelResult, datasetResult, bundleResult, error, init, load, drop, importModel, importDataset, importBundle, discard, dismiss, removeModel, removeDataset }
 })
