@@ -15,6 +15,7 @@ import { toTensorSplit } from '../src/main/engine/train/tensor-data'
 import { createNodeServices } from '../src/main/cli/node-services'
 import { findAppRoot } from '../src/main/paths'
 import { datasetImportBench, printImportBench } from './dataset-import'
+import { printReportBench, reportBench } from './report'
 
 /**
  * `npm run bench`: engine throughput on this machine, printed as a Markdown table and written to
@@ -67,6 +68,11 @@ async function main(): Promise<void> {
     printImportBench(b)
     entries.push({ name: 'dataset-import-60k-png', ours: b.images / b.seconds, unit: 'images/s', backend: 'none', peakRssMb: b.peakRssExtraMb })
   }
+  if (!skipped('report')) {
+    const b = await reportBench()
+    printReportBench(b)
+    entries.push({ name: 'report-3x3x6-sweep', ours: b.totalSeconds, unit: 's/report', backend: 'none', peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+  }
   // Rows of skipped tables keep their last measured values.
   const file = join(root, 'bench', 'results.json')
   const previous: Entry[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : []
@@ -110,7 +116,7 @@ async function sweepThroughput(backend: string): Promise<Entry[]> {
   return rows
 }
 
-/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import` leave out the long tables. */
+/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report` leave out tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }

@@ -18,7 +18,7 @@ export function definitionsSection(): Block[] {
 /** Every run, failed and cancelled ones included, with what it cost and why it stopped. */
 export function runsAppendix(runs: RunRecord[]): Block[] {
   return [
-    sectionHeader('Appendix: runs', { pageBreak: true }),
+    sectionHeader('Appendix: runs'),
     table(
       ['Method', 'Seed', 'Cell', 'Status', 'Steps', 'Seconds', 'Forget acc.', 'Test acc.', 'Error'],
       runs.map((r) => [
