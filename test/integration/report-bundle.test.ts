@@ -77,6 +77,13 @@ describe('the audit report and the bundle', () => {
     expect(rendered).toHaveLength(pages)
     for (const page of rendered) expect(ink(readFileSync(join(services.paths.dataDir, page))), page).toBeGreaterThan(0.004)
 
+    // Nothing runs off the page (a clipped table would), and every font is embedded.
+    const right = Math.max(...[...execFileSync('pdftotext', ['-bbox', pdf, '-'], { encoding: 'utf8' }).matchAll(/xMax="([\d.]+)"/g)].map((m) => Number(m[1])))
+    expect(right).toBeLessThanOrEqual(595.28 - 30)
+    const fonts = execFileSync('pdffonts', [pdf], { encoding: 'utf8' }).trim().split('\n').slice(2)
+    expect(fonts.length).toBeGreaterThan(0)
+    for (const font of fonts) expect(font, font).toMatch(/\s+yes\s+yes\s+yes\s+\d+\s+\d+$/)
+
     writeSettings(services.store.db, { pageSize: 'Letter' })
     const letter = join(services.paths.dataDir, 'letter.pdf')
     await exportReport(services, taskId, letter)

@@ -49,7 +49,18 @@ export function manifestSection(input: ReportInput): Block[] {
     sectionHeader('Manifest', { pageBreak: true }),
     keyValueTable([
       ['Content hash', contentHash(manifest)],
-      ['Audit log head', input.logHead ? `entry ${input.logHead.seq}, sha256 ${input.logHead.hash}` : 'no log entries'],
+      ['Audit log head', input.logHead ? `entry ${input.logHead.seq}, sha256 ${input.logHead.hash}` : 'no log entries']
+    ]),
+    {
+      text:
+        'To verify: with the audit database and data folder this report came from, run `npm run audit -- verify <audit.db>`. ' +
+        "It recomputes the audit log chain, every finished run's metrics hash against the one logged when it finished, and the files of every model and imported dataset, and prints this audit's content hash. " +
+        "The content hash above is the sha256 of the canonical JSON of this manifest (spec, dataset, index lists, and each run's model and metrics hashes, all listed below); equal hashes mean the numbers in this report are the ones in the store. " +
+        'A bundle exported with this report carries the same manifest; importing it into another copy recomputes the hash and refuses a bundle whose numbers differ.',
+      style: 'small',
+      margin: [0, 6, 0, 8]
+    },
+    keyValueTable([
       ['Spec sha256', manifest.specSha256],
       ['Dataset sha256', manifest.datasetSha256],
       ...manifest.splits.map((sp): [string, string] => [`${sp.kind} set, seed ${sp.seed}${sp.cellKey ? `, ${cellLabel(sp.cellKey)}` : ''}`, sp.sha256])
@@ -59,15 +70,6 @@ export function manifestSection(input: ReportInput): Block[] {
       manifest.runs.map((r) => [r.method, String(r.seed), r.status, mono(`${r.id}\n${r.outputModelSha256 ?? '—'}\n${r.metricsSha256}`)]),
       [62, 26, 48, '*'],
       { margin: [0, 8, 0, 0] }
-    ),
-    {
-      text:
-        'To verify: with the audit database and data folder this report came from, run `npm run audit -- verify <audit.db>`. ' +
-        "It recomputes the audit log chain, every finished run's metrics hash against the one logged when it finished, and the files of every model and imported dataset, and prints this audit's content hash. " +
-        "The content hash above is the sha256 of the canonical JSON of this manifest (spec, dataset, index lists, and each run's model and metrics hashes); equal hashes mean the numbers in this report are the ones in the store. " +
-        'A bundle exported with this report carries the same manifest; importing it into another copy recomputes the hash and refuses a bundle whose numbers differ.',
-      style: 'small',
-      margin: [0, 10, 0, 0]
-    }
+    )
   ]
 }

@@ -56,9 +56,8 @@ export function taskSection(input: ReportInput): Block[] {
   ]
 }
 
-/** Per cell and seed: the sizes of D_f and the retain set, and the sha256 of every index list. */
+/** Per cell and seed: the sizes of D_f and the retain set (the test split is the dataset's), and the sha256 of every index list. */
 function setsTable(input: ReportInput): Block[] {
-  const testSize = String((input.task.spec.dataset as Record<string, unknown>).testLimit ?? input.dataset?.testSize ?? 'all')
   const originals = input.runs.filter((r) => r.method === 'original')
   const lists = (cellKey: string, seed: number) =>
     input.splits
@@ -67,9 +66,9 @@ function setsTable(input: ReportInput): Block[] {
       .join('\n') || '—'
   return [
     table(
-      ['Cell', 'Seed', '|D_f|', 'Retain', 'Test', 'Index lists (sha256)'],
-      originals.map((r) => [cellLabel(r.cellKey), String(r.seed), r.forgetCount == null ? '—' : String(r.forgetCount), r.retainCount == null ? '—' : String(r.retainCount), testSize, mono(lists(r.cellKey, r.seed))]),
-      [58, 26, 28, 34, 28, '*'],
+      ['Cell', 'Seed', '|D_f|', 'Retain', 'Index lists (sha256)'],
+      originals.map((r) => [cellLabel(r.cellKey), String(r.seed), r.forgetCount == null ? '—' : String(r.forgetCount), r.retainCount == null ? '—' : String(r.retainCount), mono(lists(r.cellKey, r.seed))]),
+      [58, 24, 28, 34, '*'],
       { margin: [0, 8, 0, 0] }
     )
   ]
