@@ -23,6 +23,23 @@ export interface ModelBundle {
 
 // A zip is read into memory: refuse archives that would not fit comfortably.
 const MAX_ZIP_BYTES = 1 << 30
+// Larger than any classifier this app can unlearn on a CPU: refused before being read.
+export const MAX_MODEL_JSON_BYTES = 32 * 1024 ** 2
+export const MAX_WEIGHTS_FILE_BYTES = 1024 ** 3
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`
+
+/** Reads a file of a dropped model after checking its size against the cap for its kind. */
+function readCapped(file: string, cap: number, what: string): Uint8Array {
+  const size = statSync(file).size
+  if (size > cap) throw new ImportError(`${what} is ${mib(size)}, more than the ${mib(cap)} a model file may have here`)
+  return new Uint8Array(readFileSync(file))
+}
+
+function checkCapped(bytes: Uint8Array, cap: number, what: string): Uint8Array {
+  if (bytes.length > cap) throw new ImportError(`${what} is ${mib(bytes.length)}, more than the ${mib(cap)} a model file may have here`)
+  return bytes
+}
 
 /** A manifest path as a clean relative path; refuses absolute paths and any `..` out of the folder. */
 export function safeRelativePath(path: string, where: string): string {
@@ -43,7 +60,7 @@ function fromDirectory(dir: string): ModelBundle {
   return {
     origin: dir,
     jsonName,
-    jsonBytes: new Uint8Array(readFileSync(join(dir, jsonName))),
+    jsonBytes: readCapped(join(dir, jsonName), MAX_MODEL_JSON_BYTES, jsonName),
     readWeights(path) {
       const rel = safeRelativePath(path, jsonName)
       const file = join(root, rel)
@@ -57,7 +74,7 @@ function fromDirectory(dir: string): ModelBundle {
       if (info.isSymbolicLink()) throw new ImportError(`${jsonName}: the weights file "${path}" is a symbolic link; links are refused`)
       if (!info.isFile()) throw new ImportError(`${jsonName}: the weights path "${path}" is not a file`)
       if (!realpathSync(file).startsWith(root + sep)) throw new ImportError(`${jsonName}: the weights file "${path}" resolves outside the model folder`)
-      return new Uint8Array(readFileSync(file))
+      return readCapped(file, MAX_WEIGHTS_FILE_BYTES, `the weights file "${path}"`)
     },
     readBeside(name) {
       return existsSync(join(root, name)) ? this.readWeights(name) : null
@@ -73,13 +90,13 @@ function fromFiles(files: string[]): ModelBundle {
   return {
     origin: files.join(', '),
     jsonName: basename(json),
-    jsonBytes: new Uint8Array(readFileSync(json)),
+    jsonBytes: readCapped(json, MAX_MODEL_JSON_BYTES, basename(json)),
     readWeights(path) {
       const rel = safeRelativePath(path, basename(json))
       const file = byName.get(rel)
       if (!file) throw new ImportError(`${basename(json)}: the weights file "${path}" was not among the files dropped`)
       if (lstatSync(file).isSymbolicLink()) throw new ImportError(`${basename(json)}: the weights file "${path}" is a symbolic link; links are refused`)
-      return new Uint8Array(readFileSync(file))
+      return readCapped(file, MAX_WEIGHTS_FILE_BYTES, `the weights file "${path}"`)
     },
     readBeside(name) {
       return byName.has(name) ? this.readWeights(name) : null
@@ -105,7 +122,7 @@ function fromZip(file: string): ModelBundle {
   return {
     origin: file,
     jsonName: json,
-    jsonBytes: entries[json]!,
+    jsonBytes: checkCapped(entries[json]!, MAX_MODEL_JSON_BYTES, json),
     readWeights(path) {
       const rel = safeRelativePath(path, json)
       const entry = entries[dir === '.' ? rel : posix.join(dir, rel)]

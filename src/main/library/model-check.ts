@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import { describeZodError } from '../../shared/zod-errors'
 import { SUPPORTED_LAYER_TYPES } from '../engine/model/supported-layers'
 import { ImportError, type ModelBundle } from './model-bundle'
 
@@ -8,16 +10,18 @@ import { ImportError, type ModelBundle } from './model-bundle'
  * manifest describes. Shapes against a dataset are checked when the engine loads it.
  */
 
-interface ManifestEntry {
-  name: string
-  shape: number[]
-  dtype: string
-  quantization?: { dtype?: string }
-}
-interface ManifestGroup {
-  paths: string[]
-  weights: ManifestEntry[]
-}
+// The parts of a LayersModel's model.json the app reads, as a schema: anything else in the file is
+// ignored, and a part of the wrong shape is refused with its path before any of it is used.
+const ManifestEntry = z.object({
+  name: z.string(),
+  shape: z.array(z.number().int().nonnegative().max(2 ** 31)),
+  dtype: z.string(),
+  quantization: z.object({ dtype: z.string().optional() }).passthrough().optional()
+})
+type ManifestEntry = z.infer<typeof ManifestEntry>
+const WeightsManifest = z.array(z.object({ paths: z.array(z.string().min(1).max(300)).min(1), weights: z.array(ManifestEntry) })).min(1)
+const Layer = z.object({ class_name: z.string(), config: z.object({ name: z.string().optional() }).passthrough().optional() }).passthrough()
+const LayerList = z.array(Layer)
 
 export interface CheckedModel {
   /** model.json as dropped, and the weight files in manifest order: what gets copied, byte for byte. */
@@ -32,13 +36,15 @@ export interface CheckedModel {
 
 const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 }
 
-function layersOf(topology: Record<string, unknown>, where: string): Array<{ class_name?: unknown; config?: { name?: unknown } }> {
+function layersOf(topology: Record<string, unknown>, where: string): z.infer<typeof LayerList> {
   // Keras exports wrap the model in model_config; tfjs writes it bare.
   const model = (topology.model_config ?? topology) as { class_name?: unknown; config?: unknown }
-  const config = model.config as { layers?: unknown } | unknown[] | undefined
+  const config = model?.config as { layers?: unknown } | unknown[] | undefined
   const layers = Array.isArray(config) ? config : (config as { layers?: unknown } | undefined)?.layers
-  if (!Array.isArray(layers)) throw new ImportError(`${where}: modelTopology has no list of layers (class ${String(model.class_name)})`)
-  return layers as Array<{ class_name?: unknown; config?: { name?: unknown } }>
+  if (!Array.isArray(layers)) throw new ImportError(`${where}: modelTopology has no list of layers (class ${String(model?.class_name)})`)
+  const parsed = LayerList.safeParse(layers)
+  if (!parsed.success) throw new ImportError(`${where}: the list of layers is malformed: ${describeZodError(parsed.error, 'layers')}`)
+  return parsed.data
 }
 
 function entryBytes(entry: ManifestEntry, where: string): number {
@@ -63,6 +69,8 @@ export function checkModelBundle(bundle: ModelBundle): CheckedModel {
   }
   if (!json.modelTopology || typeof json.modelTopology !== 'object') throw new ImportError(`${where} has no modelTopology: it is not a TF.js LayersModel`)
   if (!Array.isArray(json.weightsManifest) || json.weightsManifest.length === 0) throw new ImportError(`${where} has no weightsManifest: the model comes without weights`)
+  const manifest = WeightsManifest.safeParse(json.weightsManifest)
+  if (!manifest.success) throw new ImportError(`${where}: the weightsManifest is malformed: ${describeZodError(manifest.error, 'weightsManifest')}`)
 
   const layers = layersOf(json.modelTopology as Record<string, unknown>, where)
   if (layers.length === 0) throw new ImportError(`${where}: the model has no layers`)
@@ -76,8 +84,7 @@ export function checkModelBundle(bundle: ModelBundle): CheckedModel {
 
   const weightFiles: Array<{ path: string; bytes: Uint8Array }> = []
   let weightCount = 0
-  for (const [g, group] of (json.weightsManifest as ManifestGroup[]).entries()) {
-    if (!Array.isArray(group?.paths) || !Array.isArray(group.weights)) throw new ImportError(`${where}: weightsManifest[${g}] needs "paths" and "weights" lists`)
+  for (const [g, group] of manifest.data.entries()) {
     const files = group.paths.map((p) => ({ path: String(p), bytes: bundle.readWeights(String(p)) }))
     for (const f of files) if (f.bytes.length === 0) throw new ImportError(`${where}: the weights file "${f.path}" is empty (0 bytes)`)
     const expected = group.weights.reduce((n, e) => n + entryBytes(e, where), 0)
