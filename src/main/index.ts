@@ -1,4 +1,4 @@
-import { app, BrowserWindow, session } from 'electron'
+import { app, BrowserWindow, protocol, session } from 'electron'
 import { join } from 'node:path'
 import enginePath from './engine/process/entry?modulePath'
 import { forwardEvents } from './api/events'
@@ -7,10 +7,13 @@ import { createRouter } from './api/router'
 import { utilityEngineSpawner } from './electron/engine-spawner'
 import { registerIpc, sendEvent } from './electron/ipc'
 import { hardenApp, hardenSession, isAppUrl, secureWebPreferences } from './electron/security'
+import { APP_ENTRY, APP_SCHEME_PRIVILEGES, serveAppProtocol } from './electron/app-protocol'
 import { createServices } from './services'
 
 const devServerUrl = !app.isPackaged ? process.env.ELECTRON_RENDERER_URL : undefined
 hardenApp(app, devServerUrl)
+// Must happen before 'ready': the renderer's own scheme, with the privileges of https.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_PRIVILEGES])
 
 if (!app.requestSingleInstanceLock()) app.quit()
 
@@ -26,12 +29,13 @@ function createWindow(): BrowserWindow {
   })
   win.once('ready-to-show', () => win.show())
   if (devServerUrl) void win.loadURL(devServerUrl)
-  else void win.loadFile(join(__dirname, '../renderer/index.html'))
+  else void win.loadURL(APP_ENTRY)
   return win
 }
 
 app.whenReady().then(() => {
   hardenSession(session.defaultSession, devServerUrl)
+  serveAppProtocol(protocol, join(__dirname, '../renderer'))
   const appRoot = app.getAppPath()
   const services = createServices({
     dataDir: process.env.APP_DATA_DIR ?? app.getPath('userData'),

@@ -1,5 +1,6 @@
 import type { App, Session, WebContents, WebPreferences } from 'electron'
 import { RENDERER_CSP } from '../transport/csp'
+import { APP_HOST, APP_SCHEME } from './app-protocol'
 
 /**
  * The Electron hardening of the app, in one place. Every window gets these preferences; every
@@ -22,7 +23,7 @@ export function secureWebPreferences(preload: string): WebPreferences {
   }
 }
 
-/** The only origins the renderer may load from: the packaged files, or the dev server in development. */
+/** The only origins the renderer may load from: app://renderer (the packaged files), or the dev server in development. */
 export function isAppUrl(url: string, devServerUrl: string | undefined): boolean {
   let parsed: URL
   try {
@@ -30,7 +31,7 @@ export function isAppUrl(url: string, devServerUrl: string | undefined): boolean
   } catch {
     return false
   }
-  if (parsed.protocol === 'file:' || parsed.protocol === 'devtools:') return true
+  if ((parsed.protocol === `${APP_SCHEME}:` && parsed.host === APP_HOST) || parsed.protocol === 'devtools:') return true
   if (devServerUrl) {
     const dev = new URL(devServerUrl)
     if (parsed.origin === dev.origin) return true

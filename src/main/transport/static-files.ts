@@ -13,24 +13,32 @@ const TYPES: Record<string, string> = {
   '.json': 'application/json'
 }
 
-/** Serves the built renderer; any path that resolves outside its folder (.., links) is refused. */
-export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
-  const realRoot = realpathSync(root)
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-  const rel = decodeURIComponent(url.pathname === '/' ? '/index.html' : url.pathname)
-  let file: string
+/**
+ * The file of the built renderer a request path names, with its content type; null for anything
+ * that resolves outside the renderer folder (`..`, encoded or not, or a link) or is not a file.
+ */
+export function resolveRendererFile(root: string, pathname: string): { file: string; contentType: string } | null {
   try {
-    file = realpathSync(join(realRoot, rel))
-    if (!file.startsWith(realRoot + sep) || !statSync(file).isFile()) throw new Error('outside')
+    const realRoot = realpathSync(root)
+    const rel = decodeURIComponent(pathname === '/' || pathname === '' ? '/index.html' : pathname)
+    const file = realpathSync(join(realRoot, rel))
+    if (!file.startsWith(realRoot + sep) || !statSync(file).isFile()) return null
+    return { file, contentType: TYPES[extname(file)] ?? 'application/octet-stream' }
   } catch {
+    return null
+  }
+}
+
+/** The headers every renderer file is served with, over either transport. */
+export const RENDERER_HEADERS = { 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
+
+/** Serves the built renderer over the loopback server. */
+export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {
+  const found = resolveRendererFile(root, new URL(req.url ?? '/', 'http://127.0.0.1').pathname)
+  if (!found) {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found')
     return
   }
-  res.writeHead(200, {
-    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
-    'content-security-policy': RENDERER_CSP,
-    'x-content-type-options': 'nosniff',
-    'cache-control': 'no-store'
-  })
-  createReadStream(file).pipe(res)
+  res.writeHead(200, { 'content-type': found.contentType, ...RENDERER_HEADERS })
+  createReadStream(found.file).pipe(res)
 }
