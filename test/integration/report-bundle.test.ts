@@ -14,21 +14,12 @@ import { leaderboardRows } from '../../src/shared/charts/leaderboard'
 import { ALL_METRICS } from '../../src/shared/metrics/groups'
 import { writeVerdict } from '../../src/shared/verdict'
 import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
+import { tinySweep } from '../helpers/tiny-sweep'
 
 const services = useAuditServices('report')
 const copy = useAuditServices('report-copy')
 
-// 2 corruptions × 2 discovery rates × (original, finetune, retrain), one seed, on a tiny mlp.
-const sweep = {
-  name: 'report sweep',
-  dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 200 },
-  model: { arch: 'mlp' },
-  train: { epochs: 2, batchSize: 64, learningRate: 0.05 },
-  task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 40, discoveryRate: 0.5 },
-  methods: [{ id: 'finetune', params: { epochs: 1 } }, { id: 'retrain', params: { epochs: 1 } }],
-  seeds: [0],
-  sweep: { corruption: ['poison', 'interclass-swap'], discoveryRate: [0.5, 1] }
-}
+const sweep = tinySweep('report sweep')
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ')
 const pdfText = (file: string) => execFileSync('pdftotext', [file, '-'], { encoding: 'utf8' })

@@ -6,10 +6,9 @@ import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '../../s
 import { methodComparisonOption, summarizeByMethod } from '../../src/shared/charts/method-comparison'
 import { redirectionOption } from '../../src/shared/charts/redirection'
 import { resetLayersOption } from '../../src/shared/charts/reset-layers'
+import { runRecord } from '../helpers/run-record'
 
-function run(method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done'): RunRecord {
-  return { id: `${method}-${seed}`, taskId: 't', method, params: {}, seed, cellKey: '', cell: null, status, backend: 'wasm', error: null, steps: 1, forgetCount: 1, retainCount: 1, forgetSha256: null, inputModelSha256: null, outputModelSha256: null, createdAt: 0, startedAt: 0, endedAt: 0, metrics }
-}
+const run = (method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done') => runRecord(method, seed, metrics, { status })
 
 describe('shared chart builders', () => {
   it('average finished runs over seeds and ignore failed ones', () => {

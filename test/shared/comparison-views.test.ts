@@ -5,12 +5,9 @@ import { confusionOption, confusionRates, perClassBarsOption, referenceRuns } fr
 import { paretoFront, tradeOffOption, tradeOffPoints } from '../../src/shared/charts/trade-off'
 import { confusionCounts } from '../../src/shared/metrics/definitions'
 import { filterChoices, NO_FILTER, runMatches, taskMatches } from '../../src/shared/run-filter'
+import { runRecord } from '../helpers/run-record'
 
-let nextId = 0
-function run(method: string, seed: number, metrics: RunRecord['metrics'], cell: Record<string, unknown> | null = null, status: RunRecord['status'] = 'done'): RunRecord {
-  const cellKey = cell ? Object.entries(cell).map(([k, v]) => `${k}=${String(v)}`).join(',') : ''
-  return { id: `r${nextId++}`, taskId: 't', method, params: {}, seed, cellKey, cell, status, backend: 'wasm', error: null, steps: 1, forgetCount: 1, retainCount: 1, forgetSha256: null, inputModelSha256: null, outputModelSha256: null, createdAt: 0, startedAt: 0, endedAt: 0, metrics }
-}
+const run = (method: string, seed: number, metrics: RunRecord['metrics'], cell: Record<string, unknown> | null = null, status: RunRecord['status'] = 'done') => runRecord(method, seed, metrics, { cell, status })
 const baseTask = { kind: 'corrupted', corruption: 'poison', discoveryRate: 0.5 }
 
 describe('lines over the discovery rate', () => {

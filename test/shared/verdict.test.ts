@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { RunRecord } from '../../src/shared/api/contract'
 import { writeVerdict } from '../../src/shared/verdict'
+import { runRecord } from '../helpers/run-record'
 
-let nextId = 0
-function run(method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done'): RunRecord {
-  return { id: `r${nextId++}`, taskId: 't', method, params: {}, seed, cellKey: '', cell: null, status, backend: 'wasm', error: null, steps: 1, forgetCount: 1, retainCount: 1, forgetSha256: null, inputModelSha256: null, outputModelSha256: null, createdAt: 0, startedAt: 0, endedAt: 0, metrics }
-}
+const run = (method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done') => runRecord(method, seed, metrics, { status })
 const poison = { kind: 'corrupted', corruption: 'poison', corruptedCount: 50, discoveryRate: 0.5 }
 
 describe('the verdict', () => {
