@@ -193,11 +193,12 @@ function checkSweepFields(spec: ParsedSpec): void {
 }
 
 /** Why a method cannot run on this task, or null if it can: checked before any training starts. */
-export function methodRefusal(id: MethodId, spec: Pick<ParsedSpec, 'task' | 'train'>): string | null {
+export function methodRefusal(id: MethodId, spec: Pick<ParsedSpec, 'task' | 'train' | 'model'>): string | null {
   const label = METHOD_CATALOG[id].label
   const kinds = acceptedTaskKinds(id)
   if (!kinds.includes(spec.task.kind)) return `${label} only handles tasks of kind ${kinds.map((k) => `"${k}"`).join(' or ')}, not "${spec.task.kind}"`
-  if (requiresMnemonicCodes(id) && !spec.train.mnemonicCodes) return `${label} needs a model trained with mnemonic codes: set train.mnemonicCodes`
+  // A given model may carry its codes already: the audit checks that against the library.
+  if (requiresMnemonicCodes(id) && !spec.train.mnemonicCodes && architectureOf(spec.model)) return `${label} needs a model trained with mnemonic codes: set train.mnemonicCodes`
   return null
 }
 

@@ -46,6 +46,15 @@ describe('bringing a model and a dataset in through the window', () => {
     expect(await row.getByTestId('model-accuracy').textContent()).toBe(`${(100 * stored[0]!.testAccuracy!).toFixed(2)} %`)
     // The form offers it as the original of an audit on its dataset.
     expect(await page.getByTestId('arch').locator('option').allTextContents()).toContain(`my classifier (${stored[0]!.sha256.slice(0, 8)})`)
+    // It has no Mnemonic codes: the form offers to fine-tune it with codes, which Mnemonic unlearning needs.
+    expect(await row.getByTestId('model-codes').textContent()).toBe('no')
+    await page.getByTestId('arch').selectOption(`sha256:${stored[0]!.sha256}`)
+    await page.getByTestId('kind-class').check()
+    expect(await page.getByTestId('audit-form').textContent()).toContain('Fine-tuning the imported model with Mnemonic codes')
+    await page.getByTestId('codes-tmix').fill('0')
+    expect(await page.getByTestId('method-mnemonic').isDisabled()).toBe(true)
+    await page.getByTestId('codes-tmix').fill('0.1')
+    await expect.poll(() => page.getByTestId('method-mnemonic').isDisabled()).toBe(false)
     await page.close()
   }, 180_000)
 

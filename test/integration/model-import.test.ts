@@ -202,6 +202,10 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
       expect(other.store.listModels()).toEqual([])
 
       const imported = await importModel(otherDeps, [exported.dir], { datasetId: 'fashion-mnist' })
+      // Both stores record the codes by their sha256.
+      const recorded = services.store.findModel(original.outputModelSha256!)!.codesSha256
+      expect(recorded).toMatch(/^[0-9a-f]{64}$/)
+      expect(imported.model.codesSha256).toBe(recorded)
       const copied = join(other.paths.dataDir, imported.model.path, 'mnemonic-codes.json')
       expect(readFileSync(copied, 'utf8')).toBe(readFileSync(join(exported.dir, 'mnemonic-codes.json'), 'utf8'))
     } finally {

@@ -28,20 +28,22 @@ describe('REM on corrupted data', () => {
     expect(m.rem!.remForgetAccuracyMask).toHaveLength(11)
   }, 400_000)
 
-  // The issue also asks for REM's healedTrain to beat finetune's on random swap. At this scale it does not
-  // (0.60 against 0.675): REM heals the discovered samples better but the undiscovered ones worse. That
-  // claim is reported as not reproduced rather than asserted. What REM does do is checked below.
-  it('random swap at discovery 0.5: REM removes the known noisy labels and heals the discovered samples better than the original', async () => {
+  // The original must have memorised the noisy labels for there to be anything to heal: 60 epochs at
+  // a constant rate on 1,000 images fit them (forget accuracy 0.90-0.96 on seeds 0 and 1), where 20
+  // epochs on 2,000 left forget accuracy at 0.21 and made the comparison meaningless.
+  it('random swap at discovery 0.5: REM heals more of the corrupted set than finetune, the undiscovered half included', async () => {
     const m = await audit({
       name: 'rem random swap',
-      dataset: { id: 'fashion-mnist', trainLimit: 2000, testLimit: 500 },
-      train: { epochs: 20, batchSize: 64, learningRate: 0.05 },
-      task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 200, discoveryRate: 0.5 },
-      methods: ['rem']
+      dataset: { id: 'fashion-mnist', trainLimit: 1000, testLimit: 500 },
+      train: { epochs: 60, batchSize: 64, learningRate: 0.05, schedule: 'constant' },
+      task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 100, discoveryRate: 0.5 },
+      methods: ['rem', 'finetune']
     })
-    expect(m.rem!.forgetAccuracy).toBeLessThanOrEqual(0.2)
-    expect(m.rem!.healedDiscovered).toBeGreaterThan(m.original!.healedDiscovered)
-    expect(Math.abs(m.rem!.utility - m.original!.utility)).toBeLessThanOrEqual(0.03)
+    expect(m.original!.forgetAccuracy).toBeGreaterThanOrEqual(0.8)
+    expect(m.rem!.forgetAccuracy).toBeLessThanOrEqual(0.25)
+    expect(m.rem!.healedTrain).toBeGreaterThan(m.finetune!.healedTrain + 0.2)
+    expect(m.rem!.healedUndiscovered).toBeGreaterThan(m.finetune!.healedUndiscovered)
+    expect(m.rem!.utility).toBeGreaterThanOrEqual(m.original!.utility - 0.03)
   }, 400_000)
 
   it('the baselines beside REM: NPO and gradient ascent stop once D_f is forgotten; Potion dampens few parameters', async () => {

@@ -6,6 +6,7 @@ import { canonicalJson, contentKey } from './content-key'
 import { type AuditEstimate, estimateAudit } from './estimate'
 import { cellSpec, expandCells, originalRecipe, plannedRunCount, type SweepCell } from '../../shared/sweep'
 import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '../../shared/task-spec'
+import { METHOD_CATALOG, requiresMnemonicCodes } from '../../shared/methods'
 import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
 import type { JobResult } from '../engine/protocol'
@@ -16,10 +17,17 @@ import { addRetrainComparisons } from './retrain-comparison'
 import { ImportError, openModelBundle } from '../library/model-bundle'
 import { checkModelBundle } from '../library/model-check'
 import { importModel } from '../library/model-library'
+import { codesFileSha256 } from '../engine/train/mnemonic-codes'
 
 export interface AuditEvents {
   progress: (e: ProgressEvent) => void
   changed: (e: ChangedEvent) => void
+}
+
+/** A given original model's folder, and whether it is measured as it is or fine-tuned with codes first. */
+interface GivenOriginal {
+  dir: string
+  use: 'measure' | 'fine-tune'
 }
 
 interface PlannedRun {
@@ -92,7 +100,7 @@ export class AuditService {
     const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: true }))
     const location = this.datasetOf(spec)
     const info = location.info
-    this.givenModelDir(spec)
+    this.givenOriginal(spec)
     const cells = expandCells(spec)
     for (const cell of cells) checkSpecAgainstDataset(cellSpec(spec, cell), { numClasses: info.classNames.length, trainSize: info.trainSize, testSize: info.testSize })
     const total = plannedRunCount(spec)
@@ -147,8 +155,12 @@ export class AuditService {
     return location
   }
 
-  /** The folder of the given original model, or null when the audit trains its own; checks it exists and fits. */
-  private givenModelDir(spec: TaskSpec): string | null {
+  /**
+   * Where a given original comes from, or null when the audit trains its own; checks the model
+   * exists and fits. It is measured as it is, or, when the task asks for Mnemonic codes and the
+   * model has none, fine-tuned with codes mixed in first.
+   */
+  private givenOriginal(spec: TaskSpec): GivenOriginal | null {
     if (!('sha256' in spec.model)) return null
     // A corruption is built into how the original is trained; a model trained elsewhere never saw ours.
     if (spec.task.kind === 'corrupted') throw new SpecError('task.kind: corrupted tasks train their own original on the corrupted data; with a given model, forget random samples or classes')
@@ -157,7 +169,14 @@ export class AuditService {
     if (model.datasetId !== spec.dataset.id) throw new SpecError(`model.sha256: the model was imported for ${model.datasetId}, but the task uses ${spec.dataset.id}`)
     const dir = resolve(this.paths.dataDir, model.path)
     if (!existsSync(dir)) throw new SpecError(`model.sha256: the files of model ${spec.model.sha256.slice(0, 12)}… are missing from ${dir}`)
-    return dir
+    const hasCodes = model.codesSha256 !== null
+    const needsCodes = spec.methods.find((m) => requiresMnemonicCodes(m.id))
+    if (needsCodes && !hasCodes && !spec.train.mnemonicCodes) {
+      throw new SpecError(
+        `methods: ${METHOD_CATALOG[needsCodes.id].label} needs a model trained with mnemonic codes, and this model has none: set train.mnemonicCodes to fine-tune it with codes first (for train.epochs epochs)`
+      )
+    }
+    return { dir, use: spec.train.mnemonicCodes && !hasCodes ? 'fine-tune' : 'measure' }
   }
 
   /** How many runs a spec means and how long they should take here, without creating anything. */
@@ -261,8 +280,8 @@ export class AuditService {
     this.active.set(taskId, controller)
     const datasetSha256 = this.store.getTask(taskId)?.datasetSha256 ?? ''
     try {
-      // A given original (an imported model) is measured, never trained: every cell starts from it.
-      const givenDir = this.givenModelDir(spec)
+      // A given original (an imported model) is measured, or fine-tuned with codes once: every cell starts from it.
+      const given = this.givenOriginal(spec)
       let finished = plan.filter((r) => !this.isOwed(r.runId)).length
       const progressOf = (f: number) => (finished + f) / plan.length
       const executeGroup = async (group: PlannedRun[]) => {
@@ -273,7 +292,8 @@ export class AuditService {
         // A held original holds its whole cell: its runs cannot start without it.
         if (this.heldRuns.has(first!.runId)) return
         if (this.isOwed(first!.runId)) {
-          original = await this.executeRun(taskId, concrete, first!, null, givenDir ? null : contentKey('original', datasetSha256, recipe), controller.signal, progressOf, givenDir)
+          const cacheKey = given?.use === 'measure' ? null : contentKey('original', datasetSha256, recipe)
+          original = await this.executeRun(taskId, concrete, first!, null, cacheKey, controller.signal, progressOf, given)
           finished++
         }
         if (!original) {
@@ -332,7 +352,7 @@ export class AuditService {
     cacheKey: string | null,
     signal: AbortSignal,
     auditFraction: (runFraction: number) => number,
-    givenDir: string | null = null
+    given: GivenOriginal | null = null
   ): Promise<{ id: string; dir: string } | null> {
     const outDir = join(this.paths.dataDir, 'models', run.runId)
     mkdirSync(outDir, { recursive: true })
@@ -340,13 +360,13 @@ export class AuditService {
     this.emit('changed', { taskId, runId: run.runId, status: 'running' })
     const base = { resourcesDir: this.paths.resourcesDir, dataDir: this.paths.dataDir, spec: spec as unknown as Record<string, unknown>, seed: run.seed, outDir }
     const cached = cacheKey ? this.store.cachedModel(cacheKey) : null
-    const cachedDir = givenDir ?? (cached ? resolve(this.paths.dataDir, cached.path) : null)
+    const cachedDir = given?.use === 'measure' ? given.dir : cached ? resolve(this.paths.dataDir, cached.path) : null
     const job =
       cachedDir && existsSync(cachedDir)
         ? { ...base, kind: 'evaluate' as const, modelDir: cachedDir, originalDir: original?.dir ?? null }
         : original
           ? { ...base, kind: 'unlearn' as const, method: { id: run.method, params: run.params }, originalDir: original.dir }
-          : { ...base, kind: 'train-original' as const }
+          : { ...base, kind: 'train-original' as const, ...(given?.use === 'fine-tune' ? { startDir: given.dir } : {}) }
     // Its own controller, so one run can be cancelled; a cancel or pause of the audit reaches it too.
     const runController = new AbortController()
     const onAuditAbort = () => runController.abort()
@@ -400,7 +420,8 @@ export class AuditService {
       path: relative(this.paths.dataDir, result.model.dir),
       bytes: result.model.bytes,
       parameterCount: result.model.parameterCount,
-      datasetId: result.dataset.id
+      datasetId: result.dataset.id,
+      codesSha256: codesFileSha256(result.model.dir)
     })
     if (cacheKey && job.kind !== 'evaluate') this.store.cacheModel(cacheKey, modelId)
     this.store.finishRun(run.runId, { ...recorded, status: 'done', outputModelId: modelId })

@@ -4,6 +4,7 @@ import { chainBreaks, type LogEntry, metricsSha256, readLog } from '../store/aud
 import type { AuditStore } from '../store/audit-store'
 import { locateDataset } from '../engine/data/catalog'
 import { checkModelBundle } from '../library/model-check'
+import { codesFileSha256 } from '../engine/train/mnemonic-codes'
 import { openModelBundle } from '../library/model-bundle'
 import { hashDataset } from './dataset-hash'
 import { contentHash, reportManifest } from '../reports/manifest'
@@ -93,6 +94,10 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
       continue
     }
     if (sha !== model.sha256) findings.push({ subject: `model ${model.sha256}`, problem: `its files hash to ${sha}` })
+    if (model.codesSha256) {
+      const codes = codesFileSha256(dir)
+      if (codes !== model.codesSha256) findings.push({ subject: `model ${model.sha256}`, problem: codes ? `its Mnemonic codes hash to ${codes}, not the recorded ${model.codesSha256}` : 'its Mnemonic codes file is missing' })
+    }
   }
   let datasetsChecked = 0
   for (const dataset of store.listDatasets()) {

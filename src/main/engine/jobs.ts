@@ -94,13 +94,30 @@ function assertFitsDataset(model: FunctionalModel, info: LoadedData['dataset']['
   if (model.graph.numClasses !== info.classNames.length) throw new Error(`${what} outputs ${model.graph.numClasses} classes, but ${info.name} has ${info.classNames.length}`)
 }
 
+/** A fresh model of the task's architecture, seeded. */
+function initialModel(spec: TaskSpec, info: LoadedData['dataset']['info'], seed: number): FunctionalModel {
+  const arch = architectureOf(spec.model)
+  if (!arch) throw new Error('This audit starts from a given model; there is no original to train')
+  return FunctionalModel.initialize(buildArchitecture(arch as ArchitectureId, info.inputShape, info.classNames.length), hashSeed(seed, 'original'))
+}
+
+/** A given model that is trained further (to learn Mnemonic codes); it must read this dataset. */
+async function givenModelToFineTune(dir: string, info: LoadedData['dataset']['info']): Promise<FunctionalModel> {
+  const { model } = await loadModel(dir)
+  try {
+    assertFitsDataset(model, info, 'The given model')
+  } catch (err) {
+    model.dispose()
+    throw err
+  }
+  return model
+}
+
 /** Trains the original or runs the unlearning method: the model the job is about. */
 async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: TensorSplit, split: TaskData['split'], ctx: JobContext): Promise<Produced> {
   if (job.kind === 'train-original') {
-    const arch = architectureOf(spec.model)
-    if (!arch) throw new Error('This audit starts from a given model; there is no original to train')
-    const graph = buildArchitecture(arch as ArchitectureId, data.dataset.info.inputShape, data.dataset.info.classNames.length)
-    const model = FunctionalModel.initialize(graph, hashSeed(job.seed, 'original'))
+    const model = job.startDir ? await givenModelToFineTune(job.startDir, data.dataset.info) : initialModel(spec, data.dataset.info, job.seed)
+    const graph = model.graph
     const mnemonic = spec.train.mnemonicCodes
     const codes = mnemonic ? generateCodes(graph.numClasses, graph.inputShape, mnemonic.tMix, job.seed) : null
     const codeTensor = codes ? tf.tensor(codes.values, [codes.classes, ...codes.inputShape]) : null

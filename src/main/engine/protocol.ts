@@ -14,7 +14,9 @@ export const JobSchema = z.discriminatedUnion('kind', [
     dataDir: z.string().optional(),
     spec: SpecPayload,
     seed: z.number().int(),
-    outDir: z.string()
+    outDir: z.string(),
+    /** A given model to fine-tune (with Mnemonic codes mixed in) instead of training from scratch. */
+    startDir: z.string().optional()
   }),
   z.object({
     kind: z.literal('unlearn'),

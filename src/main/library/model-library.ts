@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import type { ModelImport } from '../../shared/api/contract'
@@ -109,7 +110,8 @@ export async function importModel(
       datasetId: dataset.id,
       inputShape: dataset.inputShape,
       numClasses: dataset.classNames.length,
-      testAccuracy
+      testAccuracy,
+      codesSha256: codes ? createHash('sha256').update(codes).digest('hex') : null
     })
     const chance = 1 / dataset.classNames.length
     const warning =

@@ -124,24 +124,24 @@ export class AuditStore {
   }
 
 
-  addModel(m: { sha256: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string }): string {
+  addModel(m: { sha256: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string; codesSha256: string | null }): string {
     this.db
       .prepare(
-        `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, codes_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO NOTHING`
       )
-      .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now())
+      .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now(), m.codesSha256)
     return m.sha256
   }
 
-  addImportedModel(m: { sha256: string; name: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string; inputShape: number[]; numClasses: number; testAccuracy: number | null }): ModelSummary {
+  addImportedModel(m: { sha256: string; name: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string; inputShape: number[]; numClasses: number; testAccuracy: number | null; codesSha256: string | null }): ModelSummary {
     this.db
       .prepare(
-        `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET deleted_at = NULL, path = excluded.path, name = excluded.name, test_accuracy = excluded.test_accuracy, created_at = excluded.created_at`
+        `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy, codes_sha256)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET deleted_at = NULL, path = excluded.path, name = excluded.name, test_accuracy = excluded.test_accuracy, created_at = excluded.created_at, codes_sha256 = excluded.codes_sha256`
       )
-      .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now(), m.name, JSON.stringify(m.inputShape), m.numClasses, m.testAccuracy)
+      .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now(), m.name, JSON.stringify(m.inputShape), m.numClasses, m.testAccuracy, m.codesSha256)
     appendLog(this.db, 'imported', m.sha256, { what: 'model', name: m.name, datasetId: m.datasetId, testAccuracy: m.testAccuracy })
     return this.findModel(m.sha256)!
   }
@@ -163,7 +163,7 @@ export class AuditStore {
         `SELECT m.*, (SELECT COUNT(*) FROM runs r WHERE r.input_model_id = m.id OR r.output_model_id = m.id) AS runs
          FROM models m WHERE ${only ? 'm.id = ?' : all ? '1' : "m.source = 'imported' AND m.deleted_at IS NULL AND m.path != ''"} ORDER BY m.created_at DESC`
       )
-      .all(...(only ? [only] : [])) as Array<{ id: string; sha256: string; arch: string; path: string; bytes: number; parameter_count: number; dataset_id: string; created_at: number; source: 'trained' | 'imported'; name: string | null; input_shape_json: string | null; num_classes: number | null; test_accuracy: number | null; runs: number; deleted_at: number | null }>
+      .all(...(only ? [only] : [])) as Array<{ id: string; sha256: string; arch: string; path: string; bytes: number; parameter_count: number; dataset_id: string; created_at: number; source: 'trained' | 'imported'; name: string | null; input_shape_json: string | null; num_classes: number | null; test_accuracy: number | null; runs: number; deleted_at: number | null; codes_sha256: string | null }>
     return rows.map((r) => ({
       sha256: r.sha256,
       name: r.name ?? r.arch,
@@ -178,7 +178,8 @@ export class AuditStore {
       testAccuracy: r.test_accuracy,
       createdAt: r.created_at,
       runs: r.runs,
-      deletedAt: r.deleted_at
+      deletedAt: r.deleted_at,
+      codesSha256: r.codes_sha256
     }))
   }
 

@@ -41,13 +41,13 @@ export function insertImportedAudit(db: Database, a: ImportedAudit, modelPaths: 
     }
     const datasetExists = db.prepare(`SELECT 1 FROM datasets WHERE id = ?`)
     const putModel = db.prepare(
-      `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy, codes_sha256)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET path = CASE WHEN models.path = '' THEN excluded.path ELSE models.path END`
     )
     for (const m of a.models) {
       const datasetId = datasetExists.get(m.datasetId) ? m.datasetId : a.task.datasetId
-      putModel.run(m.sha256, m.sha256, m.arch, modelPaths.get(m.sha256) ?? '', m.bytes, m.parameterCount, datasetId, now, m.source, m.source === 'imported' ? m.name : null, m.inputShape ? JSON.stringify(m.inputShape) : null, m.numClasses, m.testAccuracy)
+      putModel.run(m.sha256, m.sha256, m.arch, modelPaths.get(m.sha256) ?? '', m.bytes, m.parameterCount, datasetId, now, m.source, m.source === 'imported' ? m.name : null, m.inputShape ? JSON.stringify(m.inputShape) : null, m.numClasses, m.testAccuracy, m.codesSha256)
     }
     db.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
       a.task.id,

@@ -124,7 +124,9 @@ export const ModelSummary = z.object({
   /** Runs that started from this model or produced it. */
   runs: z.number(),
   /** When it was deleted from the library: its files are gone, its runs' results stay. */
-  deletedAt: z.number().nullable()
+  deletedAt: z.number().nullable(),
+  /** sha256 of the Mnemonic codes kept with the model, or null when it has none. */
+  codesSha256: z.string().nullable()
 })
 export type ModelSummary = z.infer<typeof ModelSummary>
 

@@ -33,6 +33,7 @@ export const BundleAudit = z.object({
   runs: z.array(RunRecord),
   splits: z.array(z.object({ cellKey: z.string(), seed: z.number().int(), kind: z.enum(['forget', 'corrupted']), count: z.number().int().nonnegative(), sha256: Sha256, indices: z.array(z.number().int().nonnegative()) })),
   dataset: DatasetSummary.nullable(),
-  models: z.array(ModelSummary.omit({ path: true, runs: true, deletedAt: true }))
+  // Bundles written before the store recorded codes have no codesSha256.
+  models: z.array(ModelSummary.omit({ path: true, runs: true, deletedAt: true }).extend({ codesSha256: z.string().nullable().default(null) }))
 })
 export type BundleAudit = z.infer<typeof BundleAudit>

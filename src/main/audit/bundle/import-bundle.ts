@@ -12,6 +12,7 @@ import { sha256OfIndices } from '../../engine/data/splits'
 import { hashDataset } from '../dataset-hash'
 import { ImportError, openModelBundle, safeRelativePath } from '../../library/model-bundle'
 import { checkModelBundle } from '../../library/model-check'
+import { codesFileSha256 } from '../../engine/train/mnemonic-codes'
 import { contentHash, reportManifest } from '../../reports/manifest'
 import type { AuditStore } from '../../store/audit-store'
 import { insertImportedAudit } from '../../store/imported-audit'
@@ -59,8 +60,9 @@ function readEntries(file: string): { manifest: BundleManifest; entries: Record<
   return { manifest, entries, bundleSha256: sha256(zip) }
 }
 
-/** Copies the models that came with the bundle into the library, each checked against its sha256. */
-async function copyModels(entries: Record<string, Uint8Array>, dataDir: string): Promise<Map<string, string>> {
+/** Copies the models that came with the bundle into the library, each checked against its sha256 (and its codes'). */
+async function copyModels(entries: Record<string, Uint8Array>, dataDir: string, models: BundleAudit['models']): Promise<Map<string, string>> {
+  const expectedCodes = new Map(models.map((m) => [m.sha256, m.codesSha256]))
   const byModel = new Map<string, Array<[string, Uint8Array]>>()
   for (const [name, bytes] of Object.entries(entries)) {
     const parts = name.split('/')
@@ -76,9 +78,16 @@ async function copyModels(entries: Record<string, Uint8Array>, dataDir: string):
     await mkdir(tmp, { recursive: true })
     for (const [name, bytes] of files) await writeFile(join(tmp, name), bytes)
     const actual = checkModelBundle(openModelBundle([tmp])).sha256
-    if (actual !== sha) {
+    const codes = expectedCodes.get(sha)
+    const problem =
+      actual !== sha
+        ? `the model under ${MODELS_DIR}/${sha.slice(0, 12)}… hashes to ${actual.slice(0, 12)}…`
+        : codes && codesFileSha256(tmp) !== codes
+          ? `the Mnemonic codes of model ${sha.slice(0, 12)}… are missing or differ from the recorded ones`
+          : null
+    if (problem) {
       await rm(tmp, { recursive: true, force: true })
-      throw new ImportError(`the model under ${MODELS_DIR}/${sha.slice(0, 12)}… hashes to ${actual.slice(0, 12)}…`)
+      throw new ImportError(problem)
     }
     await rm(dir, { recursive: true, force: true })
     await rename(tmp, dir)
@@ -126,7 +135,7 @@ export async function importBundle(deps: ImportDeps, file: string): Promise<Bund
     return { task: existing, alreadyImported: true, modelsIncluded: 0 }
   }
   await checkDataset(deps, audit.task.datasetId, audit.task.datasetSha256)
-  const modelPaths = await copyModels(entries, deps.dataDir)
+  const modelPaths = await copyModels(entries, deps.dataDir, audit.models)
   insertImportedAudit(deps.store.db, { ...audit, origin: { bundleSha256, contentHash: recomputed, appVersion: manifest.appVersion, importedAt: Date.now() } }, modelPaths)
   return { task: deps.store.getTask(audit.task.id)!, alreadyImported: false, modelsIncluded: modelPaths.size }
 }

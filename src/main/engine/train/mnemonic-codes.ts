@@ -1,4 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
+import { createHash } from 'node:crypto'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createRng, hashSeed } from '../util/random'
@@ -37,6 +39,12 @@ export function mixCodes(x: tf.Tensor, y: tf.Tensor1D, codes: tf.Tensor, tMix: n
 /** The codes travel with the model: a sidecar file in its folder. */
 export async function saveCodes(dir: string, codes: MnemonicCodes): Promise<void> {
   await writeFile(join(dir, CODES_FILE), JSON.stringify({ ...codes, values: Array.from(codes.values) }))
+}
+
+/** sha256 of a model folder's codes file, or null when the model has no codes. */
+export function codesFileSha256(dir: string): string | null {
+  const file = join(dir, CODES_FILE)
+  return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null
 }
 
 export async function loadCodes(dir: string): Promise<MnemonicCodes | null> {

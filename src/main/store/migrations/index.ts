@@ -6,6 +6,7 @@ import * as imported from './0004-imported-models'
 import * as datasetLibrary from './0005-dataset-library'
 import * as auditLog from './0006-audit-log'
 import * as settingsAndBundles from './0007-settings-and-bundles'
+import * as modelCodes from './0008-model-codes'
 
 export interface Migration {
   version: number
@@ -21,7 +22,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 4, name: 'imported-models', up: imported.up },
   { version: 5, name: 'dataset-library', up: datasetLibrary.up },
   { version: 6, name: 'audit-log', up: auditLog.up },
-  { version: 7, name: 'settings-and-bundles', up: settingsAndBundles.up }
+  { version: 7, name: 'settings-and-bundles', up: settingsAndBundles.up },
+  { version: 8, name: 'model-codes', up: modelCodes.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version
