@@ -16,6 +16,7 @@ import { createNodeServices } from '../src/main/cli/node-services'
 import { findAppRoot } from '../src/main/paths'
 import { datasetImportBench, printImportBench } from './dataset-import'
 import { printReportBench, reportBench } from './report'
+import { printStoreBench, storeBench } from './store'
 
 /**
  * `npm run bench`: engine throughput on this machine, printed as a Markdown table and written to
@@ -73,6 +74,12 @@ async function main(): Promise<void> {
     printReportBench(b)
     entries.push({ name: 'report-3x3x6-sweep', ours: b.totalSeconds, unit: 's/report', backend: 'none', peakRssMb: process.memoryUsage().rss / 2 ** 20 })
   }
+  if (!skipped('store')) {
+    const b = storeBench()
+    printStoreBench(b)
+    entries.push({ name: 'store-list-10k-runs', ours: b.listMs, unit: 'ms', backend: 'none', peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+    entries.push({ name: 'store-leaderboard-10k-runs', ours: b.leaderboardMs, unit: 'ms', backend: 'none', peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+  }
   // Rows of skipped tables keep their last measured values.
   const file = join(root, 'bench', 'results.json')
   const previous: Entry[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : []
@@ -116,7 +123,7 @@ async function sweepThroughput(backend: string): Promise<Entry[]> {
   return rows
 }
 
-/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report` leave out tables. */
+/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store` leave out tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }

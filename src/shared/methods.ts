@@ -7,6 +7,11 @@ import { z } from 'zod'
 
 const positive = z.number().positive().finite()
 const epochs = z.number().int().min(1).max(500)
+/**
+ * Forget-set accuracy at which removal stops: a number, or `auto` (0.2 for corrupted labels and
+ * forgotten classes, the original's held-out accuracy for random examples).
+ */
+const removalThreshold = z.union([z.literal('auto'), z.number().min(0).max(1)]).default('auto')
 
 export const METHOD_CATALOG = {
   retrain: {
@@ -54,7 +59,7 @@ export const METHOD_CATALOG = {
         pMem: z.number().gt(0).max(1).default(0.2),
         beta: z.number().positive().default(1),
         rounds: z.number().int().min(1).max(100).default(10),
-        removalThreshold: z.number().min(0).max(1).default(0.2),
+        removalThreshold,
         maxFlushEpochs: z.number().int().min(0).max(1000).default(100),
         learningRate: positive.default(0.01),
         momentum: z.number().min(0).max(0.999).default(0.9),
@@ -73,7 +78,7 @@ export const METHOD_CATALOG = {
     needs: 'forget set',
     description: 'Pushes the forget set away from the original model with the NPO loss until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
     params: z
-      .object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold: z.number().min(0).max(1).default(0.2), beta: z.number().positive().default(1) })
+      .object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold, beta: z.number().positive().default(1) })
       .strict()
   },
   'gradient-ascent': {
@@ -83,7 +88,7 @@ export const METHOD_CATALOG = {
     inheritsFromTrain: [],
     needs: 'forget set',
     description: 'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
-    params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold: z.number().min(0).max(1).default(0.2) }).strict()
+    params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold }).strict()
   },
   potion: {
     group: 'retain',

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { makeForgetSplit } from '../../src/main/engine/data/splits'
+import { accuracy } from '../../src/main/engine/eval/accuracy'
 import type { MethodContext } from '../../src/main/engine/methods/context'
 import { buildArchitecture } from '../../src/main/engine/model/architectures'
 import { FunctionalModel } from '../../src/main/engine/model/functional-model'
@@ -14,10 +15,15 @@ import { parseTaskSpec } from '../../src/shared/task-spec'
  */
 export async function toyMethodContext(method: string, params: Record<string, unknown> = {}): Promise<MethodContext & { dispose: () => void }> {
   const rng = createRng(1)
+  const sample = (n: number): TensorSplit => {
+    const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
+    const x = Float32Array.from({ length: n * 8 }, (_, k) => (k % 8 === labels[Math.floor(k / 8)]! ? 1.5 : 0) + rng() - 0.5)
+    return { x: tf.tensor2d(x, [n, 8]), y: tf.tensor1d(labels, 'int32'), labels, count: n }
+  }
   const n = 200
-  const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
-  const x = Float32Array.from({ length: n * 8 }, (_, k) => (k % 8 === labels[Math.floor(k / 8)]! ? 1.5 : 0) + rng() - 0.5)
-  const train: TensorSplit = { x: tf.tensor2d(x, [n, 8]), y: tf.tensor1d(labels, 'int32'), labels, count: n }
+  const train = sample(n)
+  const heldOut = sample(100)
+  const labels = train.labels
   const original = FunctionalModel.initialize(buildArchitecture('mlp', [8], 4), 0)
   await trainClassifier(original, train, { indices: Int32Array.from({ length: n }, (_, i) => i), epochs: 3, batchSize: 32, optimizer: 'sgd', learningRate: 0.05, seed: 0 })
   const task = { kind: 'random', fraction: 0.1 } as const
@@ -29,11 +35,12 @@ export async function toyMethodContext(method: string, params: Record<string, un
     spec,
     params: spec.methods[0]!.params,
     seed: 0,
+    heldOutAccuracy: () => accuracy(original, heldOut),
     progress: () => undefined,
     cancel: { cancelled: false },
     dispose: () => {
       original.dispose()
-      tf.dispose([train.x, train.y])
+      tf.dispose([train.x, train.y, heldOut.x, heldOut.y])
     }
   }
 }

@@ -144,9 +144,14 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
     expect(original!.metrics.reusedModel).toBe(1)
     expect(original!.outputModelSha256).toBe((task.spec.model as { sha256: string }).sha256)
     expect(original!.metrics.forgetAccuracy).toBeGreaterThan(0.9)
-    // REM runs on it and forgets. (Its utility on random forgetting is REM's own open problem, the
-    // same on our mlp: issue 4.) Retrain re-initialises the user's architecture and learns again.
-    expect(rem!.metrics.forgetAccuracy as number).toBeLessThan((original!.metrics.forgetAccuracy as number) - 0.1)
+    // REM runs on it and forgets random examples down to the original's held-out accuracy, landing
+    // where retraining does (measured: test 0.73 and forget 0.80 against retrain's 0.73 and 0.77;
+    // with the old fixed threshold of 0.2 its test accuracy fell to 0.19). Retrain re-initialises
+    // the user's architecture and learns again.
+    const m = (r: typeof rem, k: string) => r!.metrics[k] as number
+    expect(m(rem, 'forgetAccuracy')).toBeLessThan(m(original, 'forgetAccuracy') - 0.1)
+    expect(m(rem, 'testAccuracy')).toBeGreaterThan(m(retrain, 'testAccuracy') - 0.05)
+    expect(Math.abs(m(rem, 'forgetAccuracy') - m(retrain, 'forgetAccuracy'))).toBeLessThanOrEqual(0.1)
     expect(retrain!.metrics.testAccuracy as number).toBeGreaterThan(0.6)
     expect(retrain!.metrics.forgetAccuracy as number).toBeLessThan(original!.metrics.forgetAccuracy as number)
 

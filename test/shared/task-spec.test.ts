@@ -66,7 +66,7 @@ describe('task spec validation', () => {
 
   it('exposes every REM setting and its ablations as parameters, with the paper defaults', () => {
     const spec = parseTaskSpec(withChange((s) => (s.methods = ['rem', { id: 'rem', params: { redirection: false, continuedRemoval: false, flush: 'gradient-ascent' } }])))
-    expect(spec.methods[0]!.params).toMatchObject({ capacity: 0.5, pMem: 0.2, beta: 1, rounds: 10, removalThreshold: 0.2, maxFlushEpochs: 100, redirection: true, continuedRemoval: true, flush: 'npo' })
+    expect(spec.methods[0]!.params).toMatchObject({ capacity: 0.5, pMem: 0.2, beta: 1, rounds: 10, removalThreshold: 'auto', maxFlushEpochs: 100, redirection: true, continuedRemoval: true, flush: 'npo' })
     expect(spec.methods[1]!.params).toMatchObject({ redirection: false, continuedRemoval: false, flush: 'gradient-ascent' })
     expect(() => parseTaskSpec(withChange((s) => (s.methods = [{ id: 'rem', params: { capacity: 1.5 } }])))).toThrow(/^methods\[0\]\.params\.capacity: /)
   })

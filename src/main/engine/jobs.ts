@@ -19,6 +19,7 @@ import type { Job, JobResult, Phase } from './protocol'
 import { DivergenceError } from './train/divergence'
 import { trainClassifier } from './train/loop'
 import { disposeTensorSplit, type TensorSplit, toTensorSplit } from './train/tensor-data'
+import { accuracy } from './eval/accuracy'
 import type { CancelToken } from './util/cancel'
 import { hashSeed } from './util/random'
 
@@ -94,6 +95,13 @@ function assertFitsDataset(model: FunctionalModel, info: LoadedData['dataset']['
   if (model.graph.numClasses !== info.classNames.length) throw new Error(`${what} outputs ${model.graph.numClasses} classes, but ${info.name} has ${info.classNames.length}`)
 }
 
+/** The model's accuracy on the test split; for random examples of some classes, on those classes only. */
+function heldOutAccuracy(model: FunctionalModel, test: TensorSplit, task: TaskSpec['task']): Promise<number> {
+  const classes = task.kind === 'random' && task.classes ? new Set(task.classes) : null
+  const indices = classes ? Int32Array.from(Array.from(test.labels.keys()).filter((i) => classes.has(test.labels[i]!))) : undefined
+  return accuracy(model, test, indices)
+}
+
 /** A fresh model of the task's architecture, seeded. */
 function initialModel(spec: TaskSpec, info: LoadedData['dataset']['info'], seed: number): FunctionalModel {
   const arch = architectureOf(spec.model)
@@ -163,6 +171,7 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
       params: method?.params ?? job.method.params,
       seed: job.seed,
       codes,
+      heldOutAccuracy: () => heldOutAccuracy(original, data.test, spec.task),
       cancel: ctx.cancel,
       progress: (f, detail) => ctx.progress('unlearning', WORK_SHARE * f, detail)
     })

@@ -53,6 +53,8 @@ export const JobResultSchema = z.object({
   /** The saved model; null when the run failed. */
   model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }).nullable(),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
+  /** The engine process after the job, its tensors freed: for soak tests and leak hunting. */
+  engineMemory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), numTensors: z.number().int(), tensorBytes: z.number() }).optional(),
   split: z.object({
     forgetCount: z.number(),
     retainCount: z.number(),

@@ -15,6 +15,11 @@ export interface MethodContext {
   seed: number
   /** The mnemonic codes the original was trained with, if it was. */
   codes?: MnemonicCodes | null
+  /**
+   * The original's accuracy on held-out data (the test split, restricted to the task's classes for
+   * random examples of some classes): what a model that never saw the forget set would score on it.
+   */
+  heldOutAccuracy: () => Promise<number>
   /** Fraction of the method's own work done, in [0,1]. */
   progress: (fraction: number, detail: string) => void
   cancel: CancelToken

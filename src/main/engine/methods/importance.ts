@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ownedVariable } from '../util/tensors'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
 import { gatherBatch, type TensorSplit } from '../train/tensor-data'
@@ -35,7 +36,7 @@ export async function parameterImportance(
   recipe: ImportanceRecipe
 ): Promise<Importances> {
   const vars = model.trainableVariables()
-  const sums = vars.map((v) => tf.variable(tf.zerosLike(v), false))
+  const sums = vars.map((v) => ownedVariable(() => tf.zerosLike(v), false))
   let batches = 0
   try {
     for (let start = 0; start < indices.length; start += batchSize) {

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ownedVariable } from '../util/tensors'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
 import { gatherBatch, type TensorSplit } from '../train/tensor-data'
@@ -16,7 +17,7 @@ export type Scores = Float32Array[]
  */
 export async function summedForgetGradients(model: FunctionalModel, data: TensorSplit, forget: Int32Array, batchSize: number): Promise<Float32Array[]> {
   const vars = model.trainableVariables()
-  const sums = vars.map((v) => tf.variable(tf.zerosLike(v), false))
+  const sums = vars.map((v) => ownedVariable(() => tf.zerosLike(v), false))
   try {
     for (let start = 0; start < forget.length; start += batchSize) {
       const { x, y } = gatherBatch(data, forget.subarray(start, start + batchSize))

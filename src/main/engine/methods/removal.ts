@@ -7,11 +7,12 @@ import { createOptimizer } from '../train/optimizers'
 import { hashSeed } from '../util/random'
 import type { UnlearningMethod } from './context'
 import { npoLoss } from './npo-loss'
+import { removalThreshold } from './removal-threshold'
 
 interface RemovalParams {
   learningRate: number
   maxEpochs: number
-  removalThreshold: number
+  removalThreshold: number | 'auto'
   beta?: number
 }
 
@@ -23,12 +24,13 @@ interface RemovalParams {
 export function removalMethod(kind: 'npo' | 'gradient-ascent'): UnlearningMethod {
   return async (ctx) => {
     const p = ctx.params as unknown as RemovalParams
+    const threshold = await removalThreshold(p.removalThreshold, ctx)
     const model = ctx.original.clone()
     const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9 })
     const vars = model.trainableVariables()
     const proxyOf = async (m: FunctionalModel) => {
       const f = await accuracy(m, ctx.train, ctx.split.forget)
-      return { f, proxy: (await accuracy(m, ctx.train, ctx.split.retain)) * (1 - Math.max(f, p.removalThreshold)) }
+      return { f, proxy: (await accuracy(m, ctx.train, ctx.split.retain)) * (1 - Math.max(f, threshold)) }
     }
     // The best checkpoint so far, owned here until it is returned.
     const start = await proxyOf(ctx.original)
@@ -36,7 +38,7 @@ export function removalMethod(kind: 'npo' | 'gradient-ascent'): UnlearningMethod
     let steps = 0
     try {
       let forgetAccuracy = start.f
-      for (let epoch = 1; epoch <= p.maxEpochs && forgetAccuracy > p.removalThreshold; epoch++) {
+      for (let epoch = 1; epoch <= p.maxEpochs && forgetAccuracy > threshold; epoch++) {
         const run = await runCustomEpoch({
           data: ctx.train,
           indices: ctx.split.forget,
@@ -62,7 +64,7 @@ export function removalMethod(kind: 'npo' | 'gradient-ascent'): UnlearningMethod
       }
       const chosen = best.model!
       best.model = null
-      return { model: chosen, steps, extraMetrics: { bestEpoch: best.epoch } }
+      return { model: chosen, steps, extraMetrics: { bestEpoch: best.epoch, removalThreshold: threshold } }
     } finally {
       best.model?.dispose()
       model.dispose()

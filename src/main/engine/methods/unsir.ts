@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ownedVariable } from '../util/tensors'
 import type { MethodParams } from '../../../shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
@@ -14,7 +15,7 @@ import type { UnlearningMethod } from './context'
  * learning rate) and Repair (the retain subset alone). No forget-set samples are used.
  */
 async function learnNoise(model: FunctionalModel, cls: number, p: MethodParams<'unsir'>, inputShape: number[], seed: number, cancel: { cancelled: boolean }): Promise<tf.Tensor> {
-  const noise = tf.variable(tf.randomNormal([p.noiseBatch, ...inputShape], 0, 1, 'float32', hashSeed(seed, `unsir-noise-${cls}`)), true)
+  const noise = ownedVariable(() => tf.randomNormal([p.noiseBatch, ...inputShape], 0, 1, 'float32', hashSeed(seed, `unsir-noise-${cls}`)), true)
   const optimizer = tf.train.adam(p.noiseLearningRate)
   const labels = tf.fill([p.noiseBatch], cls, 'int32') as tf.Tensor1D
   try {
@@ -66,7 +67,7 @@ export const unsir: UnlearningMethod = async (ctx) => {
   const tensors: tf.Tensor[] = []
   try {
     const subset = retainSubset(ctx.train.labels, ctx.split.retain, forgotten, p.retainPerClass)
-    const retainX = tf.gather(ctx.train.x, tf.tensor1d(subset, 'int32'))
+    const retainX = tf.tidy(() => tf.gather(ctx.train.x, tf.tensor1d(subset, 'int32')))
     tensors.push(retainX)
     const retainLabels = Int32Array.from(subset, (i) => ctx.train.labels[i]!)
     const noiseParts: tf.Tensor[] = []

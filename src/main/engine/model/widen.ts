@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { ownedVariable } from '../util/tensors'
 import type { GraphNode, ModelGraph } from './graph'
 import { nodeInputs, weightNamesOf } from './graph'
 import { FunctionalModel, initialWeightValue } from './functional-model'
@@ -105,11 +106,9 @@ export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Wi
           const ni = widenedRow(i, flat)
           for (let o = 0; o < cout; o++) values[(r * newCin + ni) * newCout + o] = old[(r * cin + i) * cout + o]!
         }
-      weights.set(`${node.name}/kernel`, tf.variable(tf.tensor(values, newShape), true))
+      weights.set(`${node.name}/kernel`, ownedVariable(() => tf.tensor(values, newShape), true))
       if (node.useBias) {
-        const bias = tf.concat([model.weights.get(`${node.name}/bias`)!, tf.zeros([out.extra])])
-        weights.set(`${node.name}/bias`, tf.variable(bias, true))
-        bias.dispose()
+        weights.set(`${node.name}/bias`, ownedVariable(() => tf.concat([model.weights.get(`${node.name}/bias`)!, tf.zeros([out.extra])]), true))
       }
     } else if (node.kind === 'batchnorm') {
       for (const name of weightNamesOf(node)) {

@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs'
 import { selectBackend } from '../backend/select'
 import { runJob } from '../jobs'
 import { type FromEngine, ToEngineSchema } from '../protocol'
@@ -46,7 +47,11 @@ async function execute(id: string, job: Parameters<typeof runJob>[0]): Promise<v
         send({ type: 'progress', id, phase, fraction: Math.min(Math.max(fraction, 0), 1), detail })
       }
     })
-    send({ type: 'done', id, result })
+    // With --expose-gc (the soak test sets it) garbage is collected first, so what is left is live.
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const { rss, heapUsed } = process.memoryUsage()
+    const engineMemory = { rssBytes: rss, heapUsedBytes: heapUsed, numTensors: tf.memory().numTensors, tensorBytes: tf.memory().numBytes }
+    send({ type: 'done', id, result: { ...result, engineMemory } })
   } catch (err) {
     const e = err as Error
     send({ type: 'failed', id, error: e.message || String(err), cancelled: err instanceof CancelledError })

@@ -11,6 +11,7 @@ import { hashSeed } from '../../util/random'
 import type { MethodContext, UnlearningMethod } from '../context'
 import { npoLoss, redirectLoss } from '../npo-loss'
 import { buildMasks, type MaskMode } from './masks'
+import { removalThreshold } from '../removal-threshold'
 
 /**
  * REM, Redirection for Erasing Memory. The model is widened with dedicated channels; rounds of
@@ -21,6 +22,7 @@ import { buildMasks, type MaskMode } from './masks'
  */
 export const rem: UnlearningMethod = async (ctx) => {
   const p = ctx.params as MethodParams<'rem'>
+  const threshold = await removalThreshold(p.removalThreshold, ctx)
   const widened = widenModel(ctx.original, p.capacity, hashSeed(ctx.seed, 'rem-widen'))
   const student = widened.model
   const reference = student.clone()
@@ -43,7 +45,7 @@ export const rem: UnlearningMethod = async (ctx) => {
     const narrowed = narrowModel(widened)
     const dropForget = await accuracy(narrowed, ctx.train, forget)
     const keeping = await accuracy(narrowed, ctx.train, ctx.split.retain)
-    const proxy = keeping * (1 - Math.max(dropForget, p.removalThreshold))
+    const proxy = keeping * (1 - Math.max(dropForget, threshold))
     log.dropForget.push(dropForget)
     log.maskForget.push(await maskedAccuracy(ctx, widened.maskPoints, forget, student, maskOptions))
     log.proxy.push(proxy)
@@ -59,7 +61,7 @@ export const rem: UnlearningMethod = async (ctx) => {
     for (let round = 1; round <= p.rounds; round++) {
       // Flush: push D_f out of the original channels until it is at most γ accurate there.
       let epochs = 0
-      while (dropForget > p.removalThreshold && epochs < p.maxFlushEpochs) {
+      while (dropForget > threshold && epochs < p.maxFlushEpochs) {
         const flush = await runCustomEpoch({
           data: ctx.train,
           indices: forget,
@@ -110,7 +112,8 @@ export const rem: UnlearningMethod = async (ctx) => {
         remForgetAccuracyMask: log.maskForget,
         remProxy: log.proxy,
         remFlushEpochs: log.flushEpochs,
-        remBestRound: chosen.round
+        remBestRound: chosen.round,
+        removalThreshold: threshold
       }
     }
   } finally {
