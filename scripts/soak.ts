@@ -71,7 +71,9 @@ async function main(): Promise<void> {
     // A tiny model may legitimately collapse under a method (a failed run with its reason); any other
     // ending (cancelled, interrupted, still queued) means the queue lost a run.
     const lost = runs.filter((r) => r.status !== 'done' && !(r.status === 'failed' && r.error))
-    const byStatus = Object.entries(Object.groupBy(runs, (r) => r.status)).map(([status, rs]) => `${rs!.length} ${status}`).join(', ')
+    const counts = new Map<string, number>()
+    for (const r of runs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1)
+    const byStatus = [...counts].map(([status, n]) => `${n} ${status}`).join(', ')
     const fifth = Math.floor(samples.length / 5)
     const early = samples.slice(fifth, 2 * fifth)
     const late = samples.slice(-fifth)

@@ -19,7 +19,9 @@ export function secureWebPreferences(preload: string): WebPreferences {
     allowRunningInsecureContent: false,
     experimentalFeatures: false,
     webviewTag: false,
-    spellcheck: false
+    spellcheck: false,
+    // A middle click would otherwise open links in a new window (denied anyway, but never attempted).
+    disableBlinkFeatures: 'Auxclick'
   }
 }
 
