@@ -1,8 +1,9 @@
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServedApp } from '../helpers/served-app'
+import { launchChromium } from '../helpers/chromium'
 import { makeTempDir } from '../helpers/tmp'
 
 const tmp = makeTempDir('e2e')
@@ -13,11 +14,7 @@ let browser: Browser
 beforeAll(async () => {
   mkdirSync(screenshots, { recursive: true })
   app = await startServedApp(tmp.dir)
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
-  })
+  browser = await launchChromium()
 }, 120_000)
 
 afterAll(async () => {

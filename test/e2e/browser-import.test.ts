@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { chromium, type Browser } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServedApp } from '../helpers/served-app'
+import { launchChromium } from '../helpers/chromium'
 import { makeTempDir } from '../helpers/tmp'
 import { readSettings } from '../../src/main/store/settings'
 
@@ -14,7 +15,7 @@ let browser: Browser
 beforeAll(async () => {
   mkdirSync(join(__dirname, '..', '..', 'test-results'), { recursive: true })
   app = await startServedApp(tmp.dir)
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'] })
+  browser = await launchChromium()
 }, 120_000)
 
 afterAll(async () => {

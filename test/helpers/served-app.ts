@@ -10,9 +10,15 @@ import { startLoopbackServer } from '../../src/main/transport/loopback-server'
 const ROOT = join(__dirname, '..', '..')
 
 /** The real services behind the loopback transport, as `npm run serve` runs them. */
-export async function startServedApp(dataDir: string) {
+/** The built renderer's folder, built first if this checkout has none yet. */
+export function ensureRendererBuilt(): string {
   const rendererDir = join(ROOT, 'out', 'renderer')
   if (!existsSync(join(rendererDir, 'index.html'))) execFileSync('npx', ['electron-vite', 'build'], { cwd: ROOT, stdio: 'ignore' })
+  return rendererDir
+}
+
+export async function startServedApp(dataDir: string) {
+  const rendererDir = ensureRendererBuilt()
   const services = createNodeServices({ dataDir })
   const server = await startLoopbackServer({ dispatch: createRouter(createApiHandlers(services)), rendererDir })
   const stopEvents = forwardEvents(services, server.broadcast)
