@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { verifyStore } from '../../src/main/audit/verify'
 import { useAuditServices } from '../helpers/audit-services'
 
 const services = useAuditServices('faults')
@@ -34,16 +35,38 @@ describe('engine faults', () => {
     expect(runs[0]!.error).toMatch(/Cancelled/)
   }, 120_000)
 
-  it('a killed engine fails the run in flight with its reason, and the next audit runs on a fresh engine', async () => {
-    const runs = await startAndActDuringTraining('crash', () => services.engine.dispose())
-    expect(runs[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/engine process exited unexpectedly/) })
-    expect(runs[1]).toMatchObject({ status: 'failed', error: expect.stringMatching(/original model of seed 0 could not be trained/) })
-
-    const { taskId, done } = await services.audits.start({ ...spec('after crash'), dataset: { id: 'fashion-mnist', trainLimit: 500, testLimit: 100 }, model: { arch: 'mlp' }, train: { epochs: 1, learningRate: 0.05 } })
+  it.each([
+    ['training', 0],
+    ['evaluating', 0],
+    ['unlearning', 1],
+    ['evaluating', 1]
+  ] as const)('an engine killed mid-%s (run %i) leaves that run interrupted and the audit paused; a resume on a fresh engine finishes it', async (phase, killed) => {
+    const { taskId, done } = await services.audits.start({ ...spec(`crash ${phase} ${killed}`), model: { arch: 'mlp' }, train: { epochs: 2, learningRate: 0.05 }, methods: ['finetune', 'ssd'] })
+    const ids = services.store.listRuns(taskId).map((r) => r.id)
+    const off = services.audits.on({
+      progress: (p) => {
+        if (p.runId === ids[killed] && p.phase === phase) {
+          off()
+          services.engine.dispose()
+        }
+      }
+    })
     await done
-    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done'])
+    const after = services.store.listRuns(taskId)
+    expect(after[killed]).toMatchObject({ status: 'interrupted', outputModelSha256: null, error: expect.stringMatching(/^The engine process exited unexpectedly .*; resume the audit to run it again$/) })
+    expect(after.slice(0, killed).map((r) => r.status)).toEqual(Array(killed).fill('done'))
+    expect(after.slice(killed + 1).map((r) => r.status)).toEqual(Array(after.length - killed - 1).fill('queued'))
     expect(services.store.db.pragma('integrity_check', { simple: true })).toBe('ok')
-  }, 180_000)
+
+    const resumed = services.audits.resume(taskId)
+    expect(resumed.pending).toBe(after.length - killed)
+    await resumed.done
+    const final = services.store.listRuns(taskId)
+    expect(final.map((r) => r.status)).toEqual(['done', 'done', 'done'])
+    // What had finished before the crash is exactly as it was.
+    for (const r of after.slice(0, killed)) expect(final.find((f) => f.id === r.id)).toEqual(r)
+    expect((await verifyStore(services.store, services.paths)).findings).toEqual([])
+  }, 240_000)
 
   it('a method that diverges or collapses ends as failed with its reason and partial metrics, and the batch goes on', async () => {
     const { taskId, done } = await services.audits.start({
@@ -61,9 +84,15 @@ describe('engine faults', () => {
     await done
     const [original, diverged, collapsed, fine] = services.store.listRuns(taskId)
     expect(original!.status).toBe('done')
-    expect(diverged).toMatchObject({ status: 'failed', error: expect.stringMatching(/diverged: the loss is (NaN|-?Infinity) at step \d+/) })
-    expect(diverged!.metrics).toMatchObject({ seconds: expect.any(Number), divergedAtStep: expect.any(Number) })
-    expect(diverged!.steps).toBeGreaterThan(0)
+    expect(diverged).toMatchObject({ status: 'failed', outputModelSha256: null })
+    // The run names the step that first went bad, and records it as a metric.
+    const [, step] = /^Training diverged: (?:the loss is (?:NaN|-?Infinity) at|the weights hold NaN or infinity after) step (\d+)$/.exec(diverged!.error ?? '') ?? []
+    expect(step, diverged!.error ?? '').toBeDefined()
+    expect(diverged!.metrics).toMatchObject({ seconds: expect.any(Number), divergedAtStep: Number(step) })
+    expect(diverged!.steps).toBe(Number(step))
+    // The original it started from is untouched: every model the store references still has its recorded hash.
+    expect(diverged!.inputModelSha256).toBe(original!.outputModelSha256)
+    expect((await verifyStore(services.store, services.paths)).findings).toEqual([])
     expect(collapsed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Accuracy collapsed: retain accuracy 0\.\d+ is at the level of guessing/) })
     expect(collapsed!.metrics).toMatchObject({ retainAccuracy: expect.any(Number), testAccuracy: expect.any(Number), dampenedFraction: expect.any(Number) })
     expect(fine!.status).toBe('done')

@@ -381,6 +381,14 @@ export class AuditService {
           this.emit('progress', { taskId, runId: run.runId, method: run.method, seed: run.seed, phase: p.phase, fraction: p.fraction, auditFraction: auditFraction(p.fraction), detail: p.detail })
       })
     } catch (err) {
+      if (err instanceof EngineJobError && err.interrupted) {
+        // Not the method's fault, and likely to hit the next run too: the audit pauses, so that
+        // after the cause is fixed a resume runs this run again and the ones still queued.
+        this.store.finishRun(run.runId, { status: 'interrupted', error: `${err.message}; resume the audit to run it again`, backend: this.engine.info?.backend ?? null })
+        this.emit('changed', { taskId, runId: run.runId, status: 'interrupted' })
+        this.pause(taskId)
+        return null
+      }
       const cancelled = err instanceof EngineJobError && err.cancelled
       if (cancelled && (this.pausing.has(taskId) || this.heldRuns.has(run.runId))) {
         this.store.requeueRun(run.runId)

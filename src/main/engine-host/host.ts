@@ -26,7 +26,9 @@ export class EngineJobError extends Error {
   override name = 'EngineJobError'
   constructor(
     message: string,
-    readonly cancelled = false
+    readonly cancelled = false,
+    /** Stopped by something outside the job (the engine died, the disk is full): the job can be run again. */
+    readonly interrupted = false
   ) {
     super(message)
   }
@@ -143,7 +145,7 @@ export class EngineHost {
           this.channel = null
           this.ready = null
         }
-        const error = new EngineJobError(`The engine process exited unexpectedly (exit code ${code ?? 'none'})`)
+        const error = new EngineJobError(`The engine process exited unexpectedly (exit code ${code ?? 'none'})`, false, true)
         reject(error)
         this.failAll(error)
       })
@@ -156,7 +158,7 @@ export class EngineHost {
     if (!p) return
     if (msg.type === 'progress') p.onProgress?.({ phase: msg.phase, fraction: msg.fraction, detail: msg.detail })
     else if (msg.type === 'done') p.resolve(msg.result)
-    else p.reject(new EngineJobError(msg.error, msg.cancelled))
+    else p.reject(new EngineJobError(msg.error, msg.cancelled, msg.interrupted))
   }
 
   private failAll(error: EngineJobError): void {

@@ -79,6 +79,7 @@ export const FromEngineSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('ready'), backend: z.string(), tfjsVersion: z.string() }),
   z.object({ type: z.literal('progress'), id: z.string(), phase: z.enum(PHASES), fraction: z.number().min(0).max(1), detail: z.string() }),
   z.object({ type: z.literal('done'), id: z.string(), result: JobResultSchema }),
-  z.object({ type: z.literal('failed'), id: z.string(), error: z.string(), cancelled: z.boolean() })
+  // `interrupted`: the job was stopped by its surroundings (the disk is full), not by its own method.
+  z.object({ type: z.literal('failed'), id: z.string(), error: z.string(), cancelled: z.boolean(), interrupted: z.boolean().default(false) })
 ])
 export type FromEngine = z.infer<typeof FromEngineSchema>

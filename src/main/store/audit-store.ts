@@ -28,7 +28,7 @@ interface RunRow {
 }
 
 export interface RunOutcome {
-  status: Extract<RunStatus, 'done' | 'failed' | 'cancelled'>
+  status: Extract<RunStatus, 'done' | 'failed' | 'cancelled' | 'interrupted'>
   backend?: string | null
   error?: string | null
   steps?: number | null

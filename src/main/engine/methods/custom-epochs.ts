@@ -38,6 +38,7 @@ export async function trainCustomEpochs(
           vars,
           optimizer,
           learningRate: pass.learningRate,
+          stepOffset: steps,
           cancel: ctx.cancel,
           loss: pass.loss
         })

@@ -47,6 +47,7 @@ export function removalMethod(kind: 'npo' | 'gradient-ascent'): UnlearningMethod
           vars,
           optimizer,
           learningRate: p.learningRate,
+          stepOffset: steps,
           cancel: ctx.cancel,
           loss: (b) => {
             const ce = perSampleCrossEntropy(model.forward(b.x), b.y)

@@ -90,12 +90,13 @@ export const unsir: UnlearningMethod = async (ctx) => {
     const impair = splitOf(impairX, Int32Array.from([...noiseLabels, ...retainLabels]))
     tensors.push(impair.y)
     const common = { epochs: 1, batchSize: 256, optimizer: 'adam' as const, schedule: 'constant' as const, cancel: ctx.cancel }
-    const a = await trainClassifier(model, impair, { ...common, indices: Int32Array.from({ length: impair.count }, (_, i) => i), learningRate: p.impairLearningRate, seed: hashSeed(ctx.seed, 'unsir-impair') })
+    const noiseSteps = p.noiseSteps * task.classes.length
+    const a = await trainClassifier(model, impair, { ...common, indices: Int32Array.from({ length: impair.count }, (_, i) => i), learningRate: p.impairLearningRate, seed: hashSeed(ctx.seed, 'unsir-impair'), stepOffset: noiseSteps })
     ctx.progress(0.75, 'impaired')
     const repair = splitOf(retainX, retainLabels)
     tensors.push(repair.y)
-    const r = await trainClassifier(model, repair, { ...common, indices: Int32Array.from({ length: repair.count }, (_, i) => i), learningRate: p.repairLearningRate, seed: hashSeed(ctx.seed, 'unsir-repair') })
-    return { model, steps: a.steps + r.steps + p.noiseSteps * task.classes.length, extraMetrics: { noiseSamples: noiseLabels.length, retainSubset: subset.length } }
+    const r = await trainClassifier(model, repair, { ...common, indices: Int32Array.from({ length: repair.count }, (_, i) => i), learningRate: p.repairLearningRate, seed: hashSeed(ctx.seed, 'unsir-repair'), stepOffset: noiseSteps + a.steps })
+    return { model, steps: noiseSteps + a.steps + r.steps, extraMetrics: { noiseSamples: noiseLabels.length, retainSubset: subset.length } }
   } catch (err) {
     model.dispose()
     throw err

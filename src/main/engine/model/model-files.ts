@@ -54,9 +54,15 @@ export async function saveModel(model: FunctionalModel, dir: string, metadata: R
   const jsonBytes = new TextEncoder().encode(JSON.stringify(json))
   const tmp = `${dir}.partial-${process.pid}`
   await rm(tmp, { recursive: true, force: true })
-  await mkdir(tmp, { recursive: true })
-  await writeFile(join(tmp, MODEL_JSON), jsonBytes)
-  await writeFile(join(tmp, WEIGHTS_BIN), weights)
+  try {
+    await mkdir(tmp, { recursive: true })
+    await writeFile(join(tmp, MODEL_JSON), jsonBytes)
+    await writeFile(join(tmp, WEIGHTS_BIN), weights)
+  } catch (err) {
+    // A full disk leaves half a file: take it away, so nothing half-written is left to find.
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined)
+    throw err
+  }
   await rm(dir, { recursive: true, force: true })
   await rename(tmp, dir)
   return { dir, sha256: sha256Of(jsonBytes, weights), bytes: jsonBytes.length + weights.length }

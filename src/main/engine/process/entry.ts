@@ -32,6 +32,7 @@ parent.onMessage((raw) => {
 
 async function execute(id: string, job: Parameters<typeof runJob>[0]): Promise<void> {
   let lastSent = 0
+  let lastPhase = ''
   const token = {
     get cancelled() {
       return cancelled.has(id)
@@ -42,8 +43,10 @@ async function execute(id: string, job: Parameters<typeof runJob>[0]): Promise<v
       cancel: token,
       progress: (phase, fraction, detail) => {
         const now = Date.now()
-        if (now - lastSent < PROGRESS_INTERVAL_MS && fraction < 1) return
+        // A new phase is always sent: the host may act on it (and the user sees it).
+        if (now - lastSent < PROGRESS_INTERVAL_MS && fraction < 1 && phase === lastPhase) return
         lastSent = now
+        lastPhase = phase
         send({ type: 'progress', id, phase, fraction: Math.min(Math.max(fraction, 0), 1), detail })
       }
     })
@@ -54,10 +57,18 @@ async function execute(id: string, job: Parameters<typeof runJob>[0]): Promise<v
     send({ type: 'done', id, result: { ...result, engineMemory } })
   } catch (err) {
     const e = err as Error
-    send({ type: 'failed', id, error: e.message || String(err), cancelled: err instanceof CancelledError })
+    send({ type: 'failed', id, error: e.message || String(err), cancelled: err instanceof CancelledError, interrupted: isEnvironmentFault(err) })
   } finally {
     cancelled.delete(id)
   }
+}
+
+// Faults of the machine, not of the job: the same job can run again once they are fixed.
+const ENVIRONMENT_FAULTS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE'])
+
+function isEnvironmentFault(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  return typeof code === 'string' && ENVIRONMENT_FAULTS.has(code)
 }
 
 selectBackend()

@@ -18,6 +18,8 @@ export function connectToParent(): ParentTransport {
     }
   }
   if (!process.send) throw new Error('The engine must be started by its host (no IPC channel)')
+  // A host that died (a crash of the main process) leaves no one to take the results: stop with it.
+  process.on('disconnect', () => process.exit(0))
   return {
     send: (m) => process.send!(m),
     onMessage: (h) => process.on('message', h)

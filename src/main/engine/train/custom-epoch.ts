@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/cancel'
 import { createRng, hashSeed, shuffled } from '../util/random'
-import { DivergenceError } from './divergence'
 import type { Optimizer } from './optimizers'
+import { StepWatch } from './step-watch'
 import { gatherBatch, type TensorSplit } from './tensor-data'
 
 export interface Batch {
@@ -25,10 +25,13 @@ export async function runCustomEpoch(o: {
   optimizer: Optimizer
   learningRate: number
   loss: (batch: Batch) => tf.Scalar
+  /** Steps the method has taken before this epoch, so a divergence names the method's step. */
+  stepOffset?: number
   cancel?: CancelToken
 }): Promise<{ steps: number; meanLoss: number }> {
   const order = shuffled(o.indices, createRng(hashSeed(o.seed, 'custom-epoch')))
-  const losses: tf.Scalar[] = []
+  const watch = new StepWatch('The unlearning objective')
+  const losses: number[] = []
   let steps = 0
   try {
     for (let start = 0; start < order.length; start += o.batchSize) {
@@ -41,15 +44,15 @@ export async function runCustomEpoch(o: {
         return v
       })
       tf.dispose([x, y])
-      losses.push(value)
       steps++
+      watch.record((o.stepOffset ?? 0) + steps, value, o.vars)
+      if (watch.due) losses.push(...(await watch.flush()))
       await yieldToEventLoop()
     }
-    const values = await Promise.all(losses.map((l) => l.data()))
-    const meanLoss = values.reduce((a, v) => a + v[0]!, 0) / Math.max(values.length, 1)
-    if (!Number.isFinite(meanLoss)) throw new DivergenceError(`The unlearning objective diverged (mean loss ${meanLoss})`)
+    losses.push(...(await watch.flush()))
+    const meanLoss = losses.reduce((a, v) => a + v, 0) / Math.max(losses.length, 1)
     return { steps, meanLoss }
   } finally {
-    tf.dispose(losses)
+    watch.dispose()
   }
 }

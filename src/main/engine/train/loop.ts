@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs'
 import type { FunctionalModel } from '../model/functional-model'
 import { createRng, hashSeed, shuffled } from '../util/random'
 import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/cancel'
-import { DivergenceError } from './divergence'
 import { meanCrossEntropy } from './loss'
 import { createOptimizer, scheduledRate } from './optimizers'
 import { gatherBatch, type TensorSplit } from './tensor-data'
 import { mixCodes } from './mnemonic-codes'
+import { StepWatch } from './step-watch'
 
 export interface TrainProgress {
   step: number
@@ -32,6 +32,8 @@ export interface TrainOptions {
   gradientMasks?: Map<tf.Variable, tf.Tensor>
   /** The cosine schedule ends at this fraction of the learning rate (default 0). */
   scheduleFloor?: number
+  /** Steps already taken by the method before this loop, so a divergence names the method's step. */
+  stepOffset?: number
   /** Mix class codes into the batches (Mnemonic-code training): codes [classes, ...input], probability tMix. */
   mnemonic?: { codes: tf.Tensor; tMix: number }
   onProgress?: (p: TrainProgress) => void
@@ -43,9 +45,6 @@ export interface TrainResult {
   finalLoss: number
 }
 
-// Reading the loss back synchronises the backend; doing it every few steps keeps the pipeline full.
-const LOSS_READ_EVERY = 10
-
 /** Minibatch training with a seeded shuffle per epoch. */
 export async function trainClassifier(model: FunctionalModel, data: TensorSplit, opt: TrainOptions): Promise<TrainResult> {
   const vars = opt.variables ?? model.trainableVariables()
@@ -54,7 +53,8 @@ export async function trainClassifier(model: FunctionalModel, data: TensorSplit,
   const totalSteps = stepsPerEpoch * opt.epochs
   let step = 0
   let lastLoss = Number.NaN
-  const pending: tf.Scalar[] = []
+  const watch = new StepWatch('Training')
+  const offset = opt.stepOffset ?? 0
   try {
     for (let epoch = 0; epoch < opt.epochs; epoch++) {
       const order = shuffled(opt.indices, createRng(hashSeed(opt.seed, `epoch-${epoch}`)))
@@ -80,21 +80,18 @@ export async function trainClassifier(model: FunctionalModel, data: TensorSplit,
           return value
         })
         tf.dispose([batch.x, batch.y])
-        pending.push(loss)
         step++
-        if (pending.length >= LOSS_READ_EVERY || step === totalSteps) {
-          const values = await Promise.all(pending.map((l) => l.data()))
-          tf.dispose(pending)
-          pending.length = 0
-          lastLoss = values.reduce((a, v) => a + v[0]!, 0) / values.length
-          if (!Number.isFinite(lastLoss)) throw new DivergenceError(`Training diverged: the loss is ${lastLoss} at step ${step}`, step)
+        watch.record(offset + step, loss, vars)
+        if (watch.due || step === totalSteps) {
+          const values = await watch.flush()
+          lastLoss = values.reduce((a, v) => a + v, 0) / values.length
         }
         opt.onProgress?.({ step, totalSteps, epoch, loss: lastLoss })
         await yieldToEventLoop()
       }
     }
   } finally {
-    tf.dispose(pending)
+    watch.dispose()
     optimizer.dispose()
   }
   return { steps: step, finalLoss: lastLoss }

@@ -70,6 +70,7 @@ export const rem: UnlearningMethod = async (ctx) => {
           vars,
           optimizer,
           learningRate: p.learningRate,
+          stepOffset: steps,
           cancel: ctx.cancel,
           // BN statistics are held during Flush, so batches of D_f alone cannot skew them.
           loss: (b) =>
@@ -94,6 +95,7 @@ export const rem: UnlearningMethod = async (ctx) => {
         vars,
         optimizer,
         learningRate: p.learningRate,
+        stepOffset: steps,
         cancel: ctx.cancel,
         loss: (b) => repairLoss(b, p, inForget, (mode, training) => ce(student, b, mode, training), () => ce(reference, b, 'mask', false))
       })
