@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { runJob } from '../src/main/engine/jobs'
@@ -6,15 +5,11 @@ import type { JobResult } from '../src/main/engine/protocol'
 import { parseTaskSpec } from '../src/shared/task-spec'
 import { join } from 'node:path'
 import { selectBackend } from '../src/main/engine/backend/select'
-import { loadBuiltinDataset } from '../src/main/engine/data/dataset'
-import { accuracy } from '../src/main/engine/eval/accuracy'
-import { type ArchitectureId, ARCHITECTURES, buildArchitecture } from '../src/main/engine/model/architectures'
-import { FunctionalModel } from '../src/main/engine/model/functional-model'
-import { trainClassifier } from '../src/main/engine/train/loop'
-import { toTensorSplit } from '../src/main/engine/train/tensor-data'
 import { createNodeServices } from '../src/main/cli/node-services'
 import { findAppRoot } from '../src/main/paths'
 import { datasetImportBench, printImportBench } from './dataset-import'
+import { engineThroughput } from './engine-throughput'
+import { type Entry, toResultRow } from './entry'
 import { printReportBench, reportBench } from './report'
 import { printStoreBench, storeBench } from './store'
 
@@ -22,44 +17,11 @@ import { printStoreBench, storeBench } from './store'
  * `npm run bench`: engine throughput on this machine, printed as a Markdown table and written to
  * bench/results.json so results can be compared across commits. Never a pass/fail test.
  */
-const BATCH = 128
-const TRAIN_SAMPLES = 2560
-
-interface Entry {
-  name: string
-  ours: number
-  unit: string
-  backend: string
-  peakRssMb: number
-}
-
 async function main(): Promise<void> {
   const backend = await selectBackend()
   const root = findAppRoot(__dirname)
-  const data = await loadBuiltinDataset(join(root, 'resources'), 'fashion-mnist', { trainLimit: TRAIN_SAMPLES, testLimit: 5000 })
-  const train = toTensorSplit(data.train, data.info.inputShape)
-  const test = toTensorSplit(data.test, data.info.inputShape)
-  const all = Int32Array.from({ length: train.count }, (_, i) => i)
   const entries: Entry[] = []
-  let peak = process.memoryUsage().rss
-  const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100)
-  for (const arch of ARCHITECTURES as readonly ArchitectureId[]) {
-    const model = FunctionalModel.initialize(buildArchitecture(arch, data.info.inputShape, 10), 0)
-    // One short warm-up epoch compiles the wasm kernels' shapes, then a timed one.
-    await trainClassifier(model, train, { indices: all.subarray(0, BATCH * 2), epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.01, seed: 0 })
-    peak = process.memoryUsage().rss
-    let t = performance.now()
-    await trainClassifier(model, train, { indices: all, epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.01, seed: 1 })
-    entries.push({ name: `${arch}-train`, ours: train.count / ((performance.now() - t) / 1000), unit: 'samples/s', backend: backend.name, peakRssMb: peak / 2 ** 20 })
-    t = performance.now()
-    await accuracy(model, test)
-    entries.push({ name: `${arch}-eval`, ours: test.count / ((performance.now() - t) / 1000), unit: 'samples/s', backend: backend.name, peakRssMb: peak / 2 ** 20 })
-    model.dispose()
-  }
-  clearInterval(sample)
-  process.stdout.write(`\nEngine throughput (${backend.name}, tfjs ${backend.tfjsVersion}, batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples; live tensors at the end: ${tf.memory().numTensors})\n\n`)
-  process.stdout.write('| workload | ours | unit | backend | peak RSS (MB) |\n|---|---:|---|---|---:|\n')
-  for (const e of entries) process.stdout.write(`| ${e.name} | ${e.ours.toFixed(0)} | ${e.unit} | ${e.backend} | ${e.peakRssMb.toFixed(0)} |\n`)
+  if (!skipped('throughput')) entries.push(...(await engineThroughput(root, backend)))
   if (!skipped('sweep')) entries.push(...(await sweepThroughput(backend.name)))
   if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name)))
   if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name)))
@@ -83,8 +45,8 @@ async function main(): Promise<void> {
   // Rows of skipped tables keep their last measured values.
   const file = join(root, 'bench', 'results.json')
   const previous: Entry[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : []
-  const fresh = entries.map((e) => ({ ...e, ours: Number(e.ours.toFixed(1)), peakRssMb: Number(e.peakRssMb.toFixed(0)) }))
-  const merged = [...fresh, ...previous.filter((p) => !fresh.some((e) => e.name === p.name))]
+  const fresh = entries.map(toResultRow)
+  const merged = [...fresh, ...previous.filter((p) => !fresh.some((e) => e.name === p.name)).map(toResultRow)]
   writeFileSync(file, JSON.stringify(merged, null, 2) + '\n')
 }
 
@@ -123,7 +85,7 @@ async function sweepThroughput(backend: string): Promise<Entry[]> {
   return rows
 }
 
-/** `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store` leave out tables. */
+/** `--skip-throughput`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store` leave out tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }

@@ -68,3 +68,39 @@ describe('wasm conv2d gradient kernels', () => {
     expect(relError(got.dx, ref.dx)).toBeLessThan(1e-4)
   })
 })
+
+/** Runs `f` on the cpu backend and then on wasm; returns both results' values. */
+async function onBothBackends(f: () => tf.Tensor): Promise<{ cpu: Float32Array; wasm: Float32Array; leaked: number }> {
+  await tf.setBackend('cpu')
+  const cpu = tf.tidy(f).dataSync() as Float32Array
+  await tf.setBackend('wasm')
+  const before = tf.memory().numTensors
+  const result = tf.tidy(f)
+  const wasm = result.dataSync() as Float32Array
+  result.dispose()
+  return { cpu, wasm, leaked: tf.memory().numTensors - before }
+}
+
+describe('wasm matmul with transposes', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm')
+  })
+
+  it.each([
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true]
+  ])('matches the cpu backend within 1e-5 with transposeA=%s, transposeB=%s, batched and not', async (ta, tb) => {
+    for (const batch of [[], [3]]) {
+      const a = [...batch, ...(ta ? [13, 7] : [7, 13])]
+      const b = [...batch, ...(tb ? [5, 13] : [13, 5])]
+      const { cpu, wasm, leaked } = await onBothBackends(() =>
+        tf.matMul(tf.tensor(randomArray(a.reduce((p, q) => p * q), 7), a), tf.tensor(randomArray(b.reduce((p, q) => p * q), 8), b), ta, tb)
+      )
+      expect(wasm.length).toBe(batch.length ? 3 * 7 * 5 : 7 * 5)
+      expect(relError(wasm, cpu)).toBeLessThan(1e-5)
+      expect(leaked).toBe(0)
+    }
+  })
+})

@@ -82,7 +82,7 @@ async function resumeAndCheck(db: string, before: Row[]) {
 describe('crashes of the main process and a full disk', () => {
   it.each([1, 3])('the main process killed inside the write that ends run %i: the write is rolled back, the run is interrupted, and the same command resumes', async (n) => {
     const db = join(tmp.dir, `killed-${n}.db`)
-    const crashed = await runAuditCli([specFile, '--db', db], { NODE_OPTIONS: `--require ${FAULTS}`, FAULT: `kill-main-in-write:${n}` })
+    const crashed = await runAuditCli([specFile, '--db', db, '--jobs', '1'], { NODE_OPTIONS: `--require ${FAULTS}`, FAULT: `kill-main-in-write:${n}` })
     expect(crashed.signal).toBe('SIGKILL')
 
     const { rows, integrity } = snapshot(db)
@@ -105,7 +105,7 @@ describe('crashes of the main process and a full disk', () => {
   it('a disk that fills while a model is saved: no half-written model is kept or referenced, the run is interrupted, the audit pauses, and a resume finishes it', async () => {
     const db = join(tmp.dir, 'full.db')
     // The original saves; the first unlearned model finds the disk full.
-    const full = await runAuditCli([specFile, '--db', db], { NODE_OPTIONS: `--require ${FAULTS}`, FAULT: 'disk-full-on-save:2' })
+    const full = await runAuditCli([specFile, '--db', db, '--jobs', '1'], { NODE_OPTIONS: `--require ${FAULTS}`, FAULT: 'disk-full-on-save:2' })
     expect(full.code).toBe(1)
     expect(full.stderr).toMatch(/3 of 4 runs did not finish/)
 

@@ -305,14 +305,15 @@ export class AuditService {
           }
           return
         }
-        for (const run of methods) {
+        // The methods of a cell only share their original: they run side by side, one per engine process.
+        await runConcurrently(methods, this.engine.size, async (run) => {
           if (controller.signal.aborted) return
-          if (!this.isOwed(run.runId) || this.heldRuns.has(run.runId)) continue
+          if (!this.isOwed(run.runId) || this.heldRuns.has(run.runId)) return
           // Retrain is deterministic given its recipe, its task and its settings: reuse it when it exists.
           const key = run.method === 'retrain' ? contentKey('retrain', datasetSha256, { recipe, task: first!.cell.task, params: run.params }) : null
           await this.executeRun(taskId, concrete, run, original, key, controller.signal, progressOf)
           finished++
-        }
+        })
       }
       // Cells that share an original run one after another, so the second finds it cached; chains
       // of different originals run in parallel, as many as the engine pool has processes.

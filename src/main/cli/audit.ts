@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DatasetImportOptions, type RunRecord } from '../../shared/api/contract'
@@ -160,7 +161,9 @@ async function main(): Promise<void> {
   const dbFile = resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
   const open = () => {
     try {
-      return createNodeServices({ dataDir: dirname(dbFile), dbFile, ...(args.values.jobs === undefined ? {} : { jobs: Number(args.values.jobs) }) })
+      // Without a window to keep responsive, every core runs a job unless told otherwise.
+      const jobs = args.values.jobs === undefined ? (process.env.UNLEARN_JOBS ? undefined : availableParallelism()) : Number(args.values.jobs)
+      return createNodeServices({ dataDir: dirname(dbFile), dbFile, ...(jobs === undefined ? {} : { jobs }) })
     } catch (err) {
       fail((err as Error).message)
     }

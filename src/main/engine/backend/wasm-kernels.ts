@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 
 /**
- * Gradient kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (Conv2DBackpropInput,
- * a scalar loop 10-17x slower than the forward conv). Both are rewritten as forward convolutions,
- * which wasm runs through XNNPACK.
+ * Kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (Conv2DBackpropInput, a
+ * scalar loop 10-17x slower than the forward conv; BatchMatMul with a transpose), rewritten in terms
+ * of the kernels it runs fast through XNNPACK.
  */
 
 type ConvAttrs = {
@@ -108,12 +108,34 @@ function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, ri
   return tf.slice(padded, [0, cropTop, cropLeft, 0], [t.shape[0], hh, ww, t.shape[3]])
 }
 
+/**
+ * The wasm BatchMatMul reaches XNNPACK's speed only without transposes (measured 21-24 GFLOP/s);
+ * with transposeA or transposeB it takes a scalar path 15-30x slower, and every backward pass of
+ * a dense layer asks for one. Transposing the operand first costs one memory pass.
+ */
+function registerFastBatchMatMul(): void {
+  const original = tf.getKernel('BatchMatMul', 'wasm')
+  if (!original) return
+  tf.unregisterKernel('BatchMatMul', 'wasm')
+  tf.registerKernel({
+    ...original,
+    kernelFunc: (args) => {
+      const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean }
+      if (!transposeA && !transposeB) return original.kernelFunc(args)
+      const { a, b } = args.inputs as { a: tf.Tensor; b: tf.Tensor }
+      const swapLast = (t: tf.Tensor) => tf.transpose(t, [...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)))
+      return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b))
+    }
+  })
+}
+
 let registered = false
 
 /** Registers the replacement kernels on the wasm backend (idempotent). */
 export function registerWasmGradientKernels(): void {
   if (registered) return
   registered = true
+  registerFastBatchMatMul()
   tf.registerKernel({
     kernelName: 'Conv2DBackpropFilter',
     backendName: 'wasm',
