@@ -123,7 +123,8 @@ function registerFastBatchMatMul(): void {
       const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean }
       if (!transposeA && !transposeB) return original.kernelFunc(args)
       const { a, b } = args.inputs as { a: tf.Tensor; b: tf.Tensor }
-      const swapLast = (t: tf.Tensor) => tf.transpose(t, [...t.shape.keys()].map((i, _, all) => (i < all.length - 2 ? i : 2 * all.length - 3 - i)))
+      // Swaps the last two axes, keeping any batch axes in front.
+      const swapLast = (t: tf.Tensor) => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2])
       return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b))
     }
   })
