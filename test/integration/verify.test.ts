@@ -56,6 +56,14 @@ describe('the audit log and verify', () => {
     expect(cli.stdout).toContain(`BROKEN run ${finetune.id} (finetune, seed 0, audit "verify me"): its metrics differ`)
     expect(cli.stdout.match(/BROKEN/g)).toHaveLength(1)
 
+    // Lists, charts and reports read each run's metrics snapshot: one edited apart from its rows is found too.
+    const other = runs.find((r) => r.method !== 'finetune' && r.status === 'done')!
+    services.store.db.prepare(`UPDATE runs SET metrics_json = json_set(metrics_json, '$.testAccuracy', 0.5) WHERE id = ?`).run(other.id)
+    expect(services.store.listRuns(taskId).find((r) => r.id === other.id)!.metrics.testAccuracy).toBe(0.5)
+    const snapshot = await verifyStore(services.store, services.paths)
+    expect(snapshot.findings).toContainEqual({ subject: expect.stringContaining(`run ${other.id} (${other.method}`), problem: 'the metrics the app lists for it differ from its stored metric rows' })
+    expect(snapshot.findings).toHaveLength(2)
+
     // Files changed behind the store's back are found too.
     appendFileSync(join(services.paths.dataDir, 'datasets', imported.dataset.id, 'train-labels.idx'), Uint8Array.of(0))
     const files = await verifyStore(services.store, services.paths)

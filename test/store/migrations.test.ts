@@ -3,8 +3,9 @@ import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openDatabase, StoreError } from '../../src/main/store/database'
-import { LATEST_VERSION, type Migration } from '../../src/main/store/migrations'
+import { LATEST_VERSION, MIGRATIONS, type Migration } from '../../src/main/store/migrations'
 import { AuditStore } from '../../src/main/store/audit-store'
+import { metricsSha256 } from '../../src/main/store/audit-log'
 import { makeTempDir } from '../helpers/tmp'
 
 const tmp = makeTempDir('store')
@@ -59,6 +60,33 @@ describe('store migrations', () => {
     writeFileSync(file, 'this is not sqlite '.repeat(100))
     expect(() => openDatabase(file)).toThrow(StoreError)
     expect(() => openDatabase(file)).toThrow(/cannot be opened as an experiment database/)
+  })
+
+  it('fills in the metrics snapshot of runs stored before it existed, digit for digit', () => {
+    const file = join(tmp.dir, 'v8.db')
+    const v8 = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 8))
+    v8.prepare(`INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES ('d', 'd', 'builtin', 'x', 2, '[1]', 0)`).run()
+    v8.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES ('t', 't', '{}', 's', 'd', 0)`).run()
+    const putRun = v8.prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at) VALUES (?, 't', ?, '{}', 0, ?, ?, 0)`)
+    putRun.run('a', 'original', 'done', 0)
+    putRun.run('b', 'finetune', 'queued', 1)
+    const putMetric = v8.prepare(`INSERT INTO metrics (run_id, name, value, value_json) VALUES ('a', ?, ?, ?)`)
+    // 0.1 + 0.2 needs 17 significant digits: a snapshot printed with fewer would change the logged hash.
+    putMetric.run('testAccuracy', 0.1 + 0.2, null)
+    putMetric.run('forgetAccuracy', null, null)
+    putMetric.run('perClassAccuracy', null, JSON.stringify([0.25, null, 1 / 3]))
+    v8.close()
+
+    const store = new AuditStore(file)
+    const [done, queued] = store.listRuns('t')
+    expect(done!.metrics).toEqual({ forgetAccuracy: null, perClassAccuracy: [0.25, null, 1 / 3], testAccuracy: 0.1 + 0.2 })
+    expect(metricsSha256(done!.metrics)).toBe(metricsSha256(store.runMetrics('a')))
+    expect(queued!.metrics).toEqual({})
+    // New metrics refresh the snapshot with the rows.
+    store.putMetrics('a', { utility: 0.5 })
+    expect(store.listRuns('t')[0]!.metrics).toEqual(store.runMetrics('a'))
+    expect(store.listRuns('t')[0]!.metrics.utility).toBe(0.5)
+    store.close()
   })
 
   it('marks runs left running by a dead process as interrupted, and leaves finished runs alone', () => {

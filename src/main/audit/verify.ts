@@ -72,6 +72,8 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
       }
       runsChecked++
       if (metricsSha256(store.runMetrics(run.id)) !== entry.metricsSha256) findings.push({ subject: label, problem: `its metrics differ from the ones logged when it ${task.origin ? 'was imported' : 'finished'}` })
+      // The run list, charts and reports read the snapshot, so it must match the logged hash too.
+      else if (metricsSha256(run.metrics) !== entry.metricsSha256) findings.push({ subject: label, problem: 'the metrics the app lists for it differ from its stored metric rows' })
       if (entry.status && entry.status !== run.status) findings.push({ subject: label, problem: `its status is ${run.status}, but it was logged as ${entry.status}` })
       if (entry.outputModelSha256 !== undefined && entry.outputModelSha256 !== run.outputModelSha256) findings.push({ subject: label, problem: 'its output model differs from the logged one' })
     }

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto'
 import type { DatasetSummary, ModelSummary, RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
 import { appendLog, metricsSha256 } from './audit-log'
 import { openDatabase } from './database'
+import { type MetricValue, readRunMetrics, writeRunMetrics } from './run-metrics'
 
 interface RunRow {
   id: string
-  task_id: string
   method: string
   params_json: string
   seed: number
@@ -22,9 +22,9 @@ interface RunRow {
   created_at: number
   started_at: number | null
   ended_at: number | null
-  owner_pid: number | null
   cell_key: string
   cell_json: string | null
+  metrics_json: string | null
 }
 
 export interface RunOutcome {
@@ -40,7 +40,7 @@ export interface RunOutcome {
 }
 
 /** A scalar, or a JSON-able array/object of numbers; null for undefined values. */
-export type MetricValue = number | null | Array<number | null> | Record<string, number>
+export type { MetricValue }
 
 function isAlive(pid: number): boolean {
   try {
@@ -286,13 +286,13 @@ export class AuditStore {
              forget_sha256 = ?, output_model_id = ?, ended_at = ? WHERE id = ?`
         )
         .run(o.status, o.backend ?? null, o.error ?? null, o.steps ?? null, o.forgetCount ?? null, o.retainCount ?? null, o.forgetSha256 ?? null, o.outputModelId ?? null, Date.now(), runId)
-      this.writeMetrics(runId, o.metrics ?? {})
+      const metrics = writeRunMetrics(this.db, runId, o.metrics ?? {})
       appendLog(this.db, 'finished', runId, {
         status: o.status,
         error: o.error ?? null,
         outputModelSha256: o.outputModelId ?? null,
         forgetSha256: o.forgetSha256 ?? null,
-        metricsSha256: metricsSha256(this.runMetrics(runId))
+        metricsSha256: metricsSha256(metrics)
       })
     })()
   }
@@ -300,29 +300,19 @@ export class AuditStore {
   /** Adds or replaces metrics of a finished run (comparisons measured later), logged with the new hash. */
   putMetrics(runId: string, metrics: Record<string, MetricValue>): void {
     this.db.transaction(() => {
-      this.writeMetrics(runId, metrics)
-      appendLog(this.db, 'measured', runId, { names: Object.keys(metrics).sort(), metricsSha256: metricsSha256(this.runMetrics(runId)) })
+      const all = writeRunMetrics(this.db, runId, metrics)
+      appendLog(this.db, 'measured', runId, { names: Object.keys(metrics).sort(), metricsSha256: metricsSha256(all) })
     })()
   }
 
-  /** A run's metrics as stored: scalars from `value`, arrays and objects parsed from JSON. */
+  /** A run's metrics as the metric rows hold them (the record `verify` checks). */
   runMetrics(runId: string): Record<string, MetricValue> {
-    const rows = this.db.prepare(`SELECT name, value, value_json FROM metrics WHERE run_id = ?`).all(runId) as Array<{ name: string; value: number | null; value_json: string | null }>
-    return Object.fromEntries(rows.map((m) => [m.name, m.value_json == null ? m.value : (JSON.parse(m.value_json) as MetricValue)]))
+    return readRunMetrics(this.db, runId)
   }
 
   /** Records that a report or a bundle left the app, with its hash. */
   logExport(taskId: string, file: { sha256: string; bytes: number }, what: 'report' | 'bundle' = 'report'): void {
     appendLog(this.db, 'exported', taskId, what === 'report' ? { reportSha256: file.sha256, bytes: file.bytes } : { what, sha256: file.sha256, bytes: file.bytes })
-  }
-
-  /** Scalars in `value`, arrays and objects as JSON. */
-  private writeMetrics(runId: string, metrics: Record<string, MetricValue>): void {
-    const put = this.db.prepare(`INSERT OR REPLACE INTO metrics (run_id, name, value, value_json) VALUES (?, ?, ?, ?)`)
-    for (const [name, value] of Object.entries(metrics)) {
-      if (typeof value === 'number' || value === null) put.run(runId, name, value !== null && Number.isFinite(value) ? value : null, null)
-      else put.run(runId, name, null, JSON.stringify(value))
-    }
   }
 
   /** Stores an index list once per (task, cell, seed, kind); an identical list is kept, a different one refused. */
@@ -428,23 +418,17 @@ export class AuditStore {
   listRuns(taskId: string): RunRecord[] {
     const rows = this.db
       .prepare(
-        `SELECT r.*, mi.sha256 AS input_sha, mo.sha256 AS output_sha FROM runs r
-         LEFT JOIN models mi ON mi.id = r.input_model_id LEFT JOIN models mo ON mo.id = r.output_model_id
+        // Only the columns a RunRecord needs: an audit may hold 10,000 runs, and each column costs.
+        `SELECT r.id, r.method, r.params_json, r.seed, r.cell_key, r.cell_json, r.status, r.backend, r.error, r.steps,
+           r.forget_count, r.retain_count, r.forget_sha256, mi.sha256 AS input_sha, mo.sha256 AS output_sha,
+           r.created_at, r.started_at, r.ended_at, r.metrics_json
+         FROM runs r LEFT JOIN models mi ON mi.id = r.input_model_id LEFT JOIN models mo ON mo.id = r.output_model_id
          WHERE r.task_id = ? ORDER BY r.position`
       )
       .all(taskId) as RunRow[]
-    const metricRows = this.db
-      .prepare(`SELECT m.run_id, m.name, m.value, m.value_json FROM metrics m JOIN runs r ON r.id = m.run_id WHERE r.task_id = ?`)
-      .all(taskId) as Array<{ run_id: string; name: string; value: number | null; value_json: string | null }>
-    const metrics = new Map<string, Record<string, MetricValue>>()
-    for (const m of metricRows) {
-      const bucket = metrics.get(m.run_id) ?? {}
-      bucket[m.name] = m.value_json == null ? m.value : (JSON.parse(m.value_json) as MetricValue)
-      metrics.set(m.run_id, bucket)
-    }
     return rows.map((r) => ({
       id: r.id,
-      taskId: r.task_id,
+      taskId,
       method: r.method,
       params: JSON.parse(r.params_json) as Record<string, unknown>,
       seed: r.seed,
@@ -462,7 +446,7 @@ export class AuditStore {
       createdAt: r.created_at,
       startedAt: r.started_at,
       endedAt: r.ended_at,
-      metrics: metrics.get(r.id) ?? {}
+      metrics: r.metrics_json == null ? {} : (JSON.parse(r.metrics_json) as Record<string, MetricValue>)
     }))
   }
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '../../shared/api/contract'
 import { appendLog, metricsSha256 } from './audit-log'
+import { writeRunMetrics } from './run-metrics'
 
 /** An audit made by another copy, as its bundle carries it. */
 export interface ImportedAudit {
@@ -62,13 +63,9 @@ export function insertImportedAudit(db: Database, a: ImportedAudit, modelPaths: 
       `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, input_model_id, output_model_id, forget_count, retain_count, forget_sha256, steps, error, position, created_at, started_at, ended_at, cell_key, cell_json)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
     )
-    const putMetric = db.prepare(`INSERT INTO metrics (run_id, name, value, value_json) VALUES (?, ?, ?, ?)`)
     a.runs.forEach((r, position) => {
       putRun.run(r.id, a.task.id, r.method, JSON.stringify(r.params), r.seed, r.status, r.backend, r.inputModelSha256, r.outputModelSha256, r.forgetCount, r.retainCount, r.forgetSha256, r.steps, r.error, position, r.createdAt, r.startedAt, r.endedAt, r.cellKey, r.cell ? JSON.stringify(r.cell) : null)
-      for (const [name, value] of Object.entries(r.metrics)) {
-        if (typeof value === 'number' || value === null) putMetric.run(r.id, name, value, null)
-        else putMetric.run(r.id, name, null, JSON.stringify(value))
-      }
+      writeRunMetrics(db, r.id, r.metrics)
     })
     const putSplit = db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?, ?)`)
     for (const s of a.splits) putSplit.run(a.task.id, s.cellKey, s.seed, s.kind, s.count, s.sha256, Buffer.from(Int32Array.from(s.indices).buffer))

@@ -7,6 +7,7 @@ import * as datasetLibrary from './0005-dataset-library'
 import * as auditLog from './0006-audit-log'
 import * as settingsAndBundles from './0007-settings-and-bundles'
 import * as modelCodes from './0008-model-codes'
+import * as runMetricsSnapshot from './0009-run-metrics-snapshot'
 
 export interface Migration {
   version: number
@@ -23,7 +24,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 5, name: 'dataset-library', up: datasetLibrary.up },
   { version: 6, name: 'audit-log', up: auditLog.up },
   { version: 7, name: 'settings-and-bundles', up: settingsAndBundles.up },
-  { version: 8, name: 'model-codes', up: modelCodes.up }
+  { version: 8, name: 'model-codes', up: modelCodes.up },
+  { version: 9, name: 'run-metrics-snapshot', up: runMetricsSnapshot.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version
