@@ -3,7 +3,7 @@ export interface Entry {
   name: string
   ours: number
   pytorch?: number | null
-  /** ours / pytorch: above 1 is faster than PyTorch for throughputs. */
+  /** Our speed relative to PyTorch's: ours / pytorch for throughputs, pytorch / ours for times (s/run); 1 or more is at least as fast. */
   ratio?: number | null
   unit: string
   backend: string

@@ -10,6 +10,7 @@ import { findAppRoot } from '../src/main/paths'
 import { datasetImportBench, printImportBench } from './dataset-import'
 import { engineThroughput } from './engine-throughput'
 import { type Entry, toResultRow } from './entry'
+import { PytorchReference, type PytorchRun, REFERENCE_METHODS } from './pytorch'
 import { printReportBench, reportBench } from './report'
 import { printStoreBench, storeBench } from './store'
 
@@ -21,11 +22,13 @@ async function main(): Promise<void> {
   const backend = await selectBackend()
   const root = findAppRoot(__dirname)
   const entries: Entry[] = []
+  const reference = new PytorchReference(root)
+  if (reference.missing) process.stdout.write(`PyTorch references not run: ${reference.missing}\n`)
   if (!skipped('throughput')) entries.push(...(await engineThroughput(root, backend)))
-  if (!skipped('sweep')) entries.push(...(await sweepThroughput(backend.name)))
-  if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name)))
-  if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name)))
-  if (!skipped('rem')) entries.push(...(await methodTimings(root, backend.name)))
+  if (!skipped('sweep')) entries.push(...(await sweepThroughput(backend.name, reference)))
+  if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name, reference)))
+  if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name, reference)))
+  if (!skipped('rem')) entries.push(...(await methodTimings(root, backend.name, reference)))
   if (!skipped('import')) {
     const b = await datasetImportBench(root)
     printImportBench(b)
@@ -53,8 +56,9 @@ async function main(): Promise<void> {
 /**
  * Sweep throughput with 1 job against 2 parallel jobs (each its own engine process), through the
  * real audit service: 2 corruptions × 2 discovery rates × 2 seeds, original + finetune per cell.
+ * Each is followed by the PyTorch reference of the same sweep in as many one-thread processes as jobs.
  */
-async function sweepThroughput(backend: string): Promise<Entry[]> {
+async function sweepThroughput(backend: string, reference: PytorchReference): Promise<Entry[]> {
   const spec = {
     name: 'bench sweep',
     dataset: { id: 'fashion-mnist', trainLimit: 3000, testLimit: 500 },
@@ -65,23 +69,43 @@ async function sweepThroughput(backend: string): Promise<Entry[]> {
     seeds: [0, 1],
     sweep: { corruption: ['poison', 'interclass-swap'], discoveryRate: [0.5, 1] }
   }
+  const cells = spec.sweep.corruption.flatMap((corruption) => spec.sweep.discoveryRate.map((discoveryRate) => ({ corruption, discoveryRate })))
   const rows: Entry[] = []
-  const wall: Record<number, number> = {}
+  const wall: Record<number, { ours: number; pytorch: number | null }> = {}
   for (const jobs of [1, 2]) {
     const dir = mkdtempSync(join(tmpdir(), 'ua-bench-sweep-'))
     const services = createNodeServices({ dataDir: dir, jobs })
     const t = performance.now()
     const { taskId, done } = await services.audits.start(spec)
     await done
-    wall[jobs] = (performance.now() - t) / 1000
+    const ours = (performance.now() - t) / 1000
     const runs = services.store.listRuns(taskId)
     services.dispose()
     rmSync(dir, { recursive: true, force: true })
     if (runs.some((r) => r.status !== 'done')) throw new Error(`The sweep benchmark with ${jobs} job(s) left runs unfinished`)
-    rows.push({ name: `sweep-${jobs}-jobs`, ours: runs.length / (wall[jobs]! / 60), unit: 'runs/min', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+    // The same cells split over as many one-thread PyTorch processes as we ran jobs, by corruption so each original is trained once.
+    const torch = await reference.runMethodsInParallel(
+      spec.sweep.corruption.slice(0, jobs).map((_, k) => ({ method: 'sweep', spec: parseTaskSpec(spec), cells: cells.filter((c) => spec.sweep.corruption.indexOf(c.corruption) % jobs === k) }))
+    )
+    wall[jobs] = { ours, pytorch: torch?.seconds ?? null }
+    const perMinute = (seconds: number) => runs.length / (seconds / 60)
+    rows.push({
+      name: `sweep-${jobs}-jobs`,
+      ours: perMinute(ours),
+      pytorch: torch ? perMinute(torch.seconds) : null,
+      ratio: torch ? torch.seconds / ours : null,
+      unit: 'runs/min',
+      backend,
+      peakRssMb: process.memoryUsage().rss / 2 ** 20,
+      pytorchPeakRssMb: torch?.peakRssMb ?? null
+    })
   }
-  process.stdout.write(`\nSweep throughput (16 runs: 4 cells × 2 seeds × (original + finetune); 4 originals trained, 4 reused)\n\n| jobs | wall (s) | runs/min | speed-up |\n|---:|---:|---:|---:|\n`)
-  for (const jobs of [1, 2]) process.stdout.write(`| ${jobs} | ${wall[jobs]!.toFixed(1)} | ${(16 / (wall[jobs]! / 60)).toFixed(1)} | ${(wall[1]! / wall[jobs]!).toFixed(2)} |\n`)
+  const fmt = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits))
+  process.stdout.write(`\nSweep throughput (16 runs: 4 cells × 2 seeds × (original + finetune); 4 originals trained, 4 reused; PyTorch in as many one-thread processes as jobs)\n\n| jobs | wall (s) | runs/min | speed-up | PyTorch wall (s) | ours/PyTorch speed |\n|---:|---:|---:|---:|---:|---:|\n`)
+  for (const jobs of [1, 2]) {
+    const w = wall[jobs]!
+    process.stdout.write(`| ${jobs} | ${w.ours.toFixed(1)} | ${(16 / (w.ours / 60)).toFixed(1)} | ${(wall[1]!.ours / w.ours).toFixed(2)} | ${fmt(w.pytorch, 1)} | ${fmt(w.pytorch === null ? null : w.pytorch / w.ours, 2)} |\n`)
+  }
   return rows
 }
 
@@ -91,7 +115,7 @@ function skipped(table: string): boolean {
 }
 
 /** Cost and quality of the baselines on the quickstart task (random 10 %, cnn-small, 6,000 images). */
-async function baselineTimings(root: string, backend: string): Promise<Entry[]> {
+async function baselineTimings(root: string, backend: string, reference: PytorchReference): Promise<Entry[]> {
   const spec = {
     name: 'bench baselines',
     dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
@@ -101,11 +125,11 @@ async function baselineTimings(root: string, backend: string): Promise<Entry[]> 
     methods: ['retrain', 'finetune', 'neggrad-plus', 'l1-sparse', 'random-label', 'scrub', 'bad-teacher', 'ssd', 'salun', 'cf-k', 'eu-k'],
     seeds: [0]
   }
-  return timeMethods(root, backend, spec, 'random-quickstart')
+  return timeMethods(root, backend, reference, spec, 'random-quickstart')
 }
 
 /** Seconds per run of the class-forgetting methods on the quickstart-sized task (class 1), with mnemonic codes. */
-async function classMethodTimings(root: string, backend: string): Promise<Entry[]> {
+async function classMethodTimings(root: string, backend: string, reference: PytorchReference): Promise<Entry[]> {
   const spec = {
     name: 'bench class',
     dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
@@ -115,36 +139,45 @@ async function classMethodTimings(root: string, backend: string): Promise<Entry[
     methods: ['retrain', 'finetune', 'del', 'unsir', 'mnemonic'],
     seeds: [0]
   }
-  return timeMethods(root, backend, spec, 'class-quickstart')
+  return timeMethods(root, backend, reference, spec, 'class-quickstart')
 }
 
-async function timeMethods(root: string, backend: string, spec: Record<string, unknown>, label: string): Promise<Entry[]> {
+/**
+ * Seconds per run of each method after one shared original, each run followed at once by the
+ * PyTorch reference of the same run where bench/reference/torch_methods.py has one. What was
+ * data-dependent in our run (REM's Flush epochs per round) is handed to the reference, so both do
+ * the same number of steps.
+ */
+async function timeMethods(root: string, backend: string, reference: PytorchReference, spec: Record<string, unknown>, label: string): Promise<Entry[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ua-bench-'))
   const ctx = { cancel: { cancelled: false }, progress: () => undefined }
   const base = { resourcesDir: join(root, 'resources'), spec, seed: 0 }
+  const parsed = parseTaskSpec(spec)
   const original = await runJob({ ...base, kind: 'train-original', outDir: join(dir, 'original') }, ctx)
   if (!original.model) throw new Error(`The benchmark's original model failed: ${original.failure}`)
   const originalDir = original.model.dir
   const rows: Entry[] = []
-  const results: Array<{ id: string; r: JobResult }> = [{ id: 'original', r: original }]
-  for (const method of parseTaskSpec(spec).methods) {
+  const results: Array<{ id: string; r: JobResult; torch: PytorchRun | null }> = [{ id: 'original', r: original, torch: null }]
+  for (const method of parsed.methods) {
     const r = await runJob({ ...base, kind: 'unlearn', method, originalDir, outDir: join(dir, method.id) }, ctx)
-    results.push({ id: method.id, r })
-    rows.push({ name: `${method.id}-${label}`, ours: r.seconds, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+    const torch = REFERENCE_METHODS.has(method.id) && !r.failure ? reference.runMethod({ method: method.id, spec: parsed, params: method.params, seed: 0, schedule: { flushEpochs: r.metrics.remFlushEpochs }, cacheDir: dir }) : null
+    results.push({ id: method.id, r, torch })
+    rows.push({ name: `${method.id}-${label}`, ours: r.seconds, pytorch: torch?.seconds ?? null, ratio: torch ? torch.seconds / r.seconds : null, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20, pytorchPeakRssMb: torch?.peakRssMb ?? null })
   }
   rmSync(dir, { recursive: true, force: true })
   const seconds = (id: string) => results.find((x) => x.id === id)?.r.seconds
   const acc = (r: JobResult, key: string) => (typeof r.metrics[key] === 'number' ? (r.metrics[key] as number).toFixed(3) : '—')
-  process.stdout.write(`\nMethod runs, ${label}\n\n| method | seconds | steps | × finetune | × retrain | forget acc | retain acc | test acc | status |\n|---|---:|---:|---:|---:|---:|---:|---:|---|\n`)
-  for (const { id, r } of results) {
+  process.stdout.write(`\nMethod runs, ${label}\n\n| method | seconds | steps | × finetune | × retrain | PyTorch (s) | ours/PyTorch speed | forget acc | retain acc | test acc | status |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`)
+  for (const { id, r, torch } of results) {
     const vs = (ref: string) => (seconds(ref) ? (r.seconds / seconds(ref)!).toFixed(2) : '—')
-    process.stdout.write(`| ${id} | ${r.seconds.toFixed(1)} | ${r.steps} | ${vs('finetune')} | ${vs('retrain')} | ${acc(r, 'forgetAccuracy')} | ${acc(r, 'retainAccuracy')} | ${acc(r, 'testAccuracy')} | ${r.failure ?? 'done'} |\n`)
+    const theirs = torch ? `${torch.seconds.toFixed(1)} | ${(torch.seconds / r.seconds).toFixed(2)}` : '— | —'
+    process.stdout.write(`| ${id} | ${r.seconds.toFixed(1)} | ${r.steps} | ${vs('finetune')} | ${vs('retrain')} | ${theirs} | ${acc(r, 'forgetAccuracy')} | ${acc(r, 'retainAccuracy')} | ${acc(r, 'testAccuracy')} | ${r.failure ?? 'done'} |\n`)
   }
   return rows
 }
 
 /** Seconds per method run on the quickstart-sized poison task (cnn-small, 6,000 images, |D_c| = 300, discovery 0.5). */
-async function methodTimings(root: string, backend: string): Promise<Entry[]> {
+async function methodTimings(root: string, backend: string, reference: PytorchReference): Promise<Entry[]> {
   const spec = {
     name: 'bench poison',
     dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
@@ -154,7 +187,7 @@ async function methodTimings(root: string, backend: string): Promise<Entry[]> {
     methods: ['finetune', 'rem'],
     seeds: [0]
   }
-  return timeMethods(root, backend, spec, 'poison-quickstart')
+  return timeMethods(root, backend, reference, spec, 'poison-quickstart')
 }
 
 main().catch((err: Error) => {

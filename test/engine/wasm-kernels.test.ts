@@ -104,3 +104,58 @@ describe('wasm matmul with transposes', () => {
     }
   })
 })
+
+describe('heap kernels on wasm (max-pool gradient, channel sums and means)', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm')
+  })
+
+  // Quantised inputs make ties in a window common, as ReLU's zeros do: the gradient must go to the same one.
+  const quantised = (shape: number[], seed: number) => tf.tensor(Float32Array.from(randomArray(shape.reduce((p, q) => p * q), seed), (v) => Math.max(0, Math.round(v * 3))), shape)
+
+  it.each([
+    { shape: [3, 8, 8, 5], size: 2, stride: 2, pad: 'valid' as const },
+    { shape: [2, 7, 9, 3], size: 2, stride: 2, pad: 'same' as const },
+    { shape: [2, 9, 9, 4], size: 3, stride: 2, pad: 'valid' as const },
+    { shape: [2, 6, 6, 2], size: 3, stride: 1, pad: 'same' as const }
+  ])('max-pool gradients go to the same positions as on the cpu backend, ties and overlaps included (%o)', async (c) => {
+    const { cpu, wasm, leaked } = await onBothBackends(() => {
+      const x = quantised(c.shape, 11)
+      const y = tf.maxPool(x as tf.Tensor4D, c.size, c.stride, c.pad)
+      const upstream = tf.tensor(randomArray(y.size, 12), y.shape)
+      return tf.grad((v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(v as tf.Tensor4D, c.size, c.stride, c.pad), upstream)))(x)
+    })
+    expect(wasm.length).toBe(c.shape.reduce((p, q) => p * q))
+    // The same positions receive gradient; overlapping windows may add in another order.
+    expect(Array.from(wasm, (v) => v !== 0)).toEqual(Array.from(cpu, (v) => v !== 0))
+    expect(Math.max(...Array.from(wasm, (v, i) => Math.abs(v - cpu[i]!)))).toBeLessThan(1e-6)
+    expect(leaked).toBe(0)
+  })
+
+  it.each([
+    { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: true },
+    { shape: [4, 5, 6, 7], axis: [2, 0, 1], keepDims: false },
+    { shape: [33, 9], axis: 0, keepDims: false },
+    // Not channel reductions: these must still go to the wasm kernels and be right.
+    { shape: [4, 5, 6], axis: [1, 2], keepDims: false },
+    { shape: [4, 5, 6], axis: -1, keepDims: true },
+    { shape: [4, 5, 6], axis: [0, 1, 2], keepDims: false }
+  ])('sums and means match the cpu backend within 1e-6 (%o)', async (c) => {
+    for (const op of [tf.sum, tf.mean]) {
+      const { cpu, wasm, leaked } = await onBothBackends(() => op(tf.tensor(randomArray(c.shape.reduce((p, q) => p * q), 13), c.shape), c.axis, c.keepDims))
+      expect(wasm.length).toBe(cpu.length)
+      expect(relError(wasm, cpu)).toBeLessThan(1e-6)
+      expect(leaked).toBe(0)
+    }
+  })
+
+  it('keeps the shape the reduction asked for', async () => {
+    await tf.setBackend('wasm')
+    const x = tf.ones([2, 3, 4])
+    expect(tf.sum(x, [0, 1], true).shape).toEqual([1, 1, 4])
+    expect(tf.mean(x, [0, 1]).shape).toEqual([4])
+    expect(Array.from(tf.mean(x, [0, 1]).dataSync())).toEqual([1, 1, 1, 1])
+    expect(Array.from(tf.sum(x, [0, 1]).dataSync())).toEqual([6, 6, 6, 6])
+    tf.disposeVariables()
+  })
+})

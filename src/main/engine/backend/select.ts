@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { registerHeapKernels } from './heap-kernels'
 import { registerWasmGradientKernels } from './wasm-kernels'
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
@@ -37,6 +38,7 @@ async function tryBackend(name: BackendName): Promise<string | null> {
       const distDir = dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm'))
       wasm.setWasmPaths(distDir.endsWith('/') ? distDir : join(distDir, '/'))
       registerWasmGradientKernels()
+      registerHeapKernels()
       return (await tf.setBackend('wasm')) ? null : 'wasm: setBackend failed'
     } catch (err) {
       return `wasm: ${(err as Error).message}`
