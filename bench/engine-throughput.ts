@@ -58,8 +58,8 @@ export async function engineThroughput(root: string, backend: { name: string; tf
   const all = Int32Array.from({ length: train.count }, (_, i) => i)
   const sizes = { samples: TRAIN_SAMPLES, batch: BATCH }
   const rows: Row[] = []
-  const add = (name: string, ours: { value: number; peakRssMb: number }, flopsPerSample: number) => {
-    const torch = reference.run(name, sizes)
+  const add = async (name: string, ours: { value: number; peakRssMb: number }, flopsPerSample: number) => {
+    const torch = await reference.run(name, sizes)
     rows.push({ name, ours: ours.value, pytorch: torch?.value ?? null, ratio: torch ? ours.value / torch.value : null, unit: 'samples/s', backend: backend.name, peakRssMb: ours.peakRssMb, pytorchPeakRssMb: torch?.peakRssMb ?? null, flopsPerSample })
   }
   for (const arch of ARCHITECTURES as readonly ArchitectureId[]) {
@@ -72,18 +72,18 @@ export async function engineThroughput(root: string, backend: { name: string; tf
       await trainClassifier(model, train, { indices: all, epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.01, seed: 1 })
       return train.count / ((performance.now() - t) / 1000)
     })
-    add(`${arch}-train`, trained, trainingFlopsPerSample(graph))
+    await add(`${arch}-train`, trained, trainingFlopsPerSample(graph))
     const evaluated = await withPeakRss(async () => {
       const t = performance.now()
       await accuracy(model, test)
       return test.count / ((performance.now() - t) / 1000)
     })
-    add(`${arch}-eval`, evaluated, forwardFlopsPerSample(graph))
+    await add(`${arch}-eval`, evaluated, forwardFlopsPerSample(graph))
     model.dispose()
   }
   tf.dispose([train.x, train.y, test.x, test.y])
   const ourPeak = matmulGflops()
-  const torchPeak = reference.run('matmul-peak', sizes)
+  const torchPeak = await reference.run('matmul-peak', sizes)
   const peak = Math.max(ourPeak, torchPeak?.value ?? 0)
   const torchVersion = torchPeak ? `PyTorch ${torchPeak.version}` : `PyTorch not run: ${reference.missing}`
   process.stdout.write(`\nEngine throughput (${backend.name}, tfjs ${backend.tfjsVersion}; ${torchVersion}; 1 thread each; batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples)\n`)

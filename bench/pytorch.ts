@@ -7,7 +7,7 @@ import { join } from 'node:path'
  * process as each engine process uses: OpenMP and OpenBLAS are held to one thread too.
  */
 const PYTHON = '/usr/bin/python3'
-const threadsEnv = (n: number) => ({ OMP_NUM_THREADS: String(n), OPENBLAS_NUM_THREADS: String(n), MKL_NUM_THREADS: String(n) })
+const ONE_THREAD = { OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' }
 
 export interface PytorchResult {
   /** samples/s for train and eval workloads, GFLOP/s for matmul-peak. */
@@ -23,6 +23,20 @@ export interface PytorchRun {
   version: string
 }
 
+/** A job of torch_methods.py (see its docstring for the fields). */
+export interface PytorchJob {
+  method: string
+  spec: unknown
+  params?: unknown
+  seed?: number
+  schedule?: unknown
+  cells?: unknown
+  cacheDir?: string
+}
+
+/** Methods torch_methods.py implements. */
+export const REFERENCE_METHODS = new Set(['retrain', 'finetune', 'del', 'unsir', 'mnemonic', 'rem'])
+
 export class PytorchReference {
   /** Why the reference cannot run here, or null. */
   readonly missing: string | null
@@ -36,16 +50,16 @@ export class PytorchReference {
   }
 
   /** A throughput workload of torch_bench.py (`<arch>-train`, `<arch>-eval`, `matmul-peak`). */
-  run(workload: string, o: { samples: number; batch: number }): PytorchResult | null {
+  async run(workload: string, o: { samples: number; batch: number }): Promise<PytorchResult | null> {
     if (this.missing) return null
-    const out = this.python('torch_bench.py', [workload, '--threads', '1', '--samples', String(o.samples), '--batch', String(o.batch)], workload) as { samplesPerSecond?: number; gflops?: number; peakRssMb: number; torch: string }
+    const out = (await this.python('torch_bench.py', [workload, '--threads', '1', '--samples', String(o.samples), '--batch', String(o.batch)], workload)) as { samplesPerSecond?: number; gflops?: number; peakRssMb: number; torch: string }
     return { value: out.samplesPerSecond ?? out.gflops ?? Number.NaN, peakRssMb: out.peakRssMb, version: out.torch }
   }
 
-  /** The same unlearning run as the engine's, on one thread (see torch_methods.py for the job's fields). */
-  runMethod(job: { method: string; spec: unknown; params?: unknown; seed?: number; schedule?: unknown; cells?: unknown; cacheDir?: string }): PytorchRun | null {
+  /** The same unlearning run as the engine's, on one thread. */
+  async runMethod(job: PytorchJob): Promise<PytorchRun | null> {
     if (this.missing) return null
-    const out = this.python('torch_methods.py', [JSON.stringify(job)], job.method) as { seconds: number; peakRssMb: number; torch: string }
+    const out = (await this.python('torch_methods.py', [JSON.stringify(job)], job.method)) as { seconds: number; peakRssMb: number; torch: string }
     return { seconds: out.seconds, peakRssMb: out.peakRssMb, version: out.torch }
   }
 
@@ -53,35 +67,26 @@ export class PytorchReference {
    * Several one-thread runs at once, one process each, as the engine runs parallel jobs; resolves
    * to the longest run's seconds and the largest peak RSS.
    */
-  async runMethodsInParallel(jobs: Array<Parameters<PytorchReference['runMethod']>[0]>): Promise<PytorchRun | null> {
-    if (this.missing) return null
-    const runs = await Promise.all(
-      jobs.map(
-        (job) =>
-          new Promise<PytorchRun>((resolve, reject) => {
-            const child = spawn(PYTHON, [join(this.root, 'bench', 'reference', 'torch_methods.py'), JSON.stringify(job)], { env: { ...process.env, ...threadsEnv(1) } })
-            let out = ''
-            let err = ''
-            child.stdout.on('data', (d: Buffer) => (out += d.toString()))
-            child.stderr.on('data', (d: Buffer) => (err += d.toString()))
-            child.on('error', reject)
-            child.on('close', (code) => {
-              if (code !== 0) return reject(new Error(`The PyTorch reference failed on ${job.method}: ${err.trim().split('\n').at(-1)}`))
-              const r = JSON.parse(out) as { seconds: number; peakRssMb: number; torch: string }
-              resolve({ seconds: r.seconds, peakRssMb: r.peakRssMb, version: r.torch })
-            })
-          })
-      )
-    )
-    return { seconds: Math.max(...runs.map((r) => r.seconds)), peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)), version: runs[0]!.version }
+  async runMethodsInParallel(jobs: PytorchJob[]): Promise<PytorchRun | null> {
+    const runs = await Promise.all(jobs.map((job) => this.runMethod(job)))
+    if (runs.some((r) => r === null)) return null
+    const done = runs as PytorchRun[]
+    return { seconds: Math.max(...done.map((r) => r.seconds)), peakRssMb: Math.max(...done.map((r) => r.peakRssMb)), version: done[0]!.version }
   }
 
-  private python(script: string, args: string[], what: string): unknown {
-    const r = spawnSync(PYTHON, [join(this.root, 'bench', 'reference', script), ...args], { encoding: 'utf8', env: { ...process.env, ...threadsEnv(1) }, maxBuffer: 16 * 2 ** 20 })
-    if (r.status !== 0) throw new Error(`The PyTorch reference failed on ${what}: ${r.stderr.trim().split('\n').at(-1)}`)
-    return JSON.parse(r.stdout)
+  /** Runs a reference script and parses the JSON object it prints. */
+  private python(script: string, args: string[], what: string): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(PYTHON, [join(this.root, 'bench', 'reference', script), ...args], { env: { ...process.env, ...ONE_THREAD } })
+      let out = ''
+      let err = ''
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()))
+      child.on('error', reject)
+      child.on('close', (code) => {
+        if (code !== 0) return reject(new Error(`The PyTorch reference failed on ${what}: ${err.trim().split('\n').at(-1)}`))
+        resolve(JSON.parse(out))
+      })
+    })
   }
 }
-
-/** Methods torch_methods.py implements. */
-export const REFERENCE_METHODS = new Set(['retrain', 'finetune', 'del', 'unsir', 'mnemonic', 'rem'])

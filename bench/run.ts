@@ -160,7 +160,7 @@ async function timeMethods(root: string, backend: string, reference: PytorchRefe
   const results: Array<{ id: string; r: JobResult; torch: PytorchRun | null }> = [{ id: 'original', r: original, torch: null }]
   for (const method of parsed.methods) {
     const r = await runJob({ ...base, kind: 'unlearn', method, originalDir, outDir: join(dir, method.id) }, ctx)
-    const torch = REFERENCE_METHODS.has(method.id) && !r.failure ? reference.runMethod({ method: method.id, spec: parsed, params: method.params, seed: 0, schedule: { flushEpochs: r.metrics.remFlushEpochs }, cacheDir: dir }) : null
+    const torch = REFERENCE_METHODS.has(method.id) && !r.failure ? await reference.runMethod({ method: method.id, spec: parsed, params: method.params, seed: 0, schedule: { flushEpochs: r.metrics.remFlushEpochs }, cacheDir: dir }) : null
     results.push({ id: method.id, r, torch })
     rows.push({ name: `${method.id}-${label}`, ours: r.seconds, pytorch: torch?.seconds ?? null, ratio: torch ? torch.seconds / r.seconds : null, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20, pytorchPeakRssMb: torch?.peakRssMb ?? null })
   }

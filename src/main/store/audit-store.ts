@@ -39,9 +39,6 @@ export interface RunOutcome {
   metrics?: Record<string, MetricValue>
 }
 
-/** A scalar, or a JSON-able array/object of numbers; null for undefined values. */
-export type { MetricValue }
-
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)

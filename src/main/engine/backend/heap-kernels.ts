@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { type KernelArgs, overrideWasmKernel } from './kernel-override'
 
 /**
  * Kernels written in plain JavaScript over the wasm backend's heap, for ops whose wasm versions
@@ -14,24 +15,14 @@ interface HeapBackend {
   typedArrayFromHeap(t: tf.TensorInfo): Float32Array | Int32Array | Uint8Array
 }
 
-type KernelArgs = Parameters<tf.KernelFunc>[0]
-
-/** Replaces `name` on wasm with `fast`, which returns null to hand the call to the wasm kernel. */
-function override(name: string, fast: (args: KernelArgs, backend: HeapBackend) => tf.TensorInfo | null): void {
-  const original = tf.getKernel(name, 'wasm')
-  if (!original) return
-  tf.unregisterKernel(name, 'wasm')
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => fast(args, args.backend as unknown as HeapBackend) ?? original.kernelFunc(args)
-  })
-}
+const heapOf = (args: KernelArgs) => args.backend as unknown as HeapBackend
 
 /**
  * dx of a max pool: each window's gradient goes to its first maximum in row-major order (as the
  * cpu backend picks it), windows that overlap add up, and padding never receives any.
  */
-function maxPoolGrad(args: KernelArgs, backend: HeapBackend): tf.TensorInfo | null {
+function maxPoolGrad(args: KernelArgs): tf.TensorInfo | null {
+  const backend = heapOf(args)
   const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo }
   const a = args.attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
   if (input.dtype !== 'float32' || dy.dtype !== 'float32') return null
@@ -77,7 +68,8 @@ function maxPoolGrad(args: KernelArgs, backend: HeapBackend): tf.TensorInfo | nu
 
 /** Sum or mean over every axis but the last of a float32 tensor; null for any other reduction. */
 function channelReduction(mean: boolean) {
-  return (args: KernelArgs, backend: HeapBackend): tf.TensorInfo | null => {
+  return (args: KernelArgs): tf.TensorInfo | null => {
+    const backend = heapOf(args)
     const { x } = args.inputs as { x: tf.TensorInfo }
     const { axis, keepDims } = args.attrs as unknown as { axis: number | number[]; keepDims: boolean }
     const rank = x.shape.length
@@ -103,7 +95,7 @@ let registered = false
 export function registerHeapKernels(): void {
   if (registered) return
   registered = true
-  override('MaxPoolGrad', maxPoolGrad)
-  override('Sum', channelReduction(false))
-  override('Mean', channelReduction(true))
+  overrideWasmKernel('MaxPoolGrad', maxPoolGrad)
+  overrideWasmKernel('Sum', channelReduction(false))
+  overrideWasmKernel('Mean', channelReduction(true))
 }

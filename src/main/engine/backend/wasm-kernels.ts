@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { overrideWasmKernel } from './kernel-override'
 
 /**
  * Kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (Conv2DBackpropInput, a
@@ -114,19 +115,13 @@ function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, ri
  * a dense layer asks for one. Transposing the operand first costs one memory pass.
  */
 function registerFastBatchMatMul(): void {
-  const original = tf.getKernel('BatchMatMul', 'wasm')
-  if (!original) return
-  tf.unregisterKernel('BatchMatMul', 'wasm')
-  tf.registerKernel({
-    ...original,
-    kernelFunc: (args) => {
-      const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean }
-      if (!transposeA && !transposeB) return original.kernelFunc(args)
-      const { a, b } = args.inputs as { a: tf.Tensor; b: tf.Tensor }
-      // Swaps the last two axes, keeping any batch axes in front.
-      const swapLast = (t: tf.Tensor) => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2])
-      return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b))
-    }
+  overrideWasmKernel('BatchMatMul', (args) => {
+    const { transposeA, transposeB } = args.attrs as unknown as { transposeA: boolean; transposeB: boolean }
+    if (!transposeA && !transposeB) return null
+    const { a, b } = args.inputs as { a: tf.Tensor; b: tf.Tensor }
+    // Swaps the last two axes, keeping any batch axes in front.
+    const swapLast = (t: tf.Tensor) => tf.transpose(t, [...Array(t.rank - 2).keys(), t.rank - 1, t.rank - 2])
+    return tf.tidy(() => tf.matMul(transposeA ? swapLast(a) : a, transposeB ? swapLast(b) : b))
   })
 }
 
@@ -146,14 +141,9 @@ export function registerWasmGradientKernels(): void {
       return conv2dBackpropFilter(x, dy, a.filterShape, a)
     }
   })
-  tf.unregisterKernel('Conv2DBackpropInput', 'wasm')
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName: 'wasm',
-    kernelFunc: ({ inputs, attrs }) => {
-      const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D }
-      const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] }
-      return conv2dBackpropInput(dy, filter, a.inputShape, a)
-    }
+  overrideWasmKernel('Conv2DBackpropInput', ({ inputs, attrs }) => {
+    const { dy, filter } = inputs as { dy: tf.Tensor4D; filter: tf.Tensor4D }
+    const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] }
+    return conv2dBackpropInput(dy, filter, a.inputShape, a)
   })
 }
