@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
+import { pdfText } from '../helpers/pdf'
 import { runAuditCli } from '../helpers/run-cli'
 import { makeTempDir } from '../helpers/tmp'
 import { tinySweep } from '../helpers/tiny-sweep'
@@ -77,7 +77,7 @@ describe('sweeps', () => {
       expect(after.started_at).toBe(before.started_at)
     }
     // The report carries the task-space section: leaderboard and one heat-map per method.
-    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' })
+    const text = await pdfText(pdf)
     expect(text).toContain('Task space')
     expect(text).toMatch(/retrain \(ref\.\)/)
     expect(text).toMatch(/finetune: Utility × Healed/)

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process'
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -7,6 +6,7 @@ import { verifyStore } from '../../src/main/audit/verify'
 import { importDataset } from '../../src/main/library/datasets/import-dataset'
 import { readLog } from '../../src/main/store/audit-log'
 import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
+import { pdfText } from '../helpers/pdf'
 import { runAuditCli } from '../helpers/run-cli'
 
 const services = useAuditServices('verify')
@@ -42,9 +42,9 @@ describe('the audit log and verify', () => {
     const ok = await runAuditCli(['verify', services.paths.dbFile])
     expect(ok.code, ok.stderr).toBe(0)
     const printed = /audit "verify me" \(.*\): content hash ([0-9a-f]{64})/.exec(ok.stdout)?.[1]
-    const pdfText = execFileSync('pdftotext', ['-layout', join(services.paths.dataDir, 'r.pdf'), '-'], { encoding: 'utf8' })
+    const reportText = await pdfText(join(services.paths.dataDir, 'r.pdf'))
     expect(printed).toBeDefined()
-    expect(pdfText).toMatch(new RegExp(`Content hash\\s+${printed}`))
+    expect(reportText).toMatch(new RegExp(`Content hash\\s+${printed}`))
 
     const finetune = runs.find((r) => r.method === 'finetune')!
     services.store.db.prepare(`UPDATE metrics SET value = value + 0.01 WHERE run_id = ? AND name = 'testAccuracy'`).run(finetune.id)
