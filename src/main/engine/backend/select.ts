@@ -2,10 +2,12 @@ import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { registerHeapKernels } from './heap-kernels'
+import { installNativeKernels, setNativeKernels } from './native-kernels'
+import { loadOneDnn } from './onednn-addon'
 import { registerWasmGradientKernels } from './wasm-kernels'
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'native' | 'wasm' | 'cpu'
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'native', 'wasm', 'cpu']
 
 export interface BackendInfo {
   name: BackendName
@@ -25,6 +27,19 @@ function tryRequire(id: string): string | null {
   }
 }
 
+async function startWasm(): Promise<string | null> {
+  try {
+    const wasm = requireHere('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
+    const distDir = dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm'))
+    wasm.setWasmPaths(distDir.endsWith('/') ? distDir : join(distDir, '/'))
+    registerWasmGradientKernels()
+    registerHeapKernels()
+    return (await tf.setBackend('wasm')) ? null : 'wasm: setBackend failed'
+  } catch (err) {
+    return `wasm: ${(err as Error).message}`
+  }
+}
+
 async function tryBackend(name: BackendName): Promise<string | null> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') {
     // The native packages register the 'tensorflow' backend as a side effect of being required.
@@ -32,17 +47,20 @@ async function tryBackend(name: BackendName): Promise<string | null> {
     if (failure) return failure
     return (await tf.setBackend('tensorflow')) ? null : `${name}: setBackend failed`
   }
+  if (name === 'native') {
+    // The wasm backend's tensors with oneDNN kernels in front of its hot ones.
+    const oneDnn = loadOneDnn()
+    if (typeof oneDnn === 'string') return oneDnn
+    const failure = await startWasm()
+    if (failure) return failure
+    installNativeKernels(oneDnn)
+    setNativeKernels(true)
+    return null
+  }
   if (name === 'wasm') {
-    try {
-      const wasm = requireHere('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm')
-      const distDir = dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm'))
-      wasm.setWasmPaths(distDir.endsWith('/') ? distDir : join(distDir, '/'))
-      registerWasmGradientKernels()
-      registerHeapKernels()
-      return (await tf.setBackend('wasm')) ? null : 'wasm: setBackend failed'
-    } catch (err) {
-      return `wasm: ${(err as Error).message}`
-    }
+    const failure = await startWasm()
+    if (!failure) setNativeKernels(false)
+    return failure
   }
   return (await tf.setBackend('cpu')) ? null : 'cpu: setBackend failed'
 }
@@ -50,7 +68,8 @@ async function tryBackend(name: BackendName): Promise<string | null> {
 let selected: BackendInfo | null = null
 
 /**
- * Picks the fastest backend that loads here: native GPU, native CPU, wasm, then pure JS.
+ * Picks the fastest backend that loads here: TensorFlow on GPU, TensorFlow on CPU, our oneDNN kernels
+ * over wasm, wasm, then pure JS.
  * `preferred` (or UNLEARN_BACKEND) forces one; it still falls back rather than failing.
  */
 export async function selectBackend(preferred?: BackendName): Promise<BackendInfo> {
