@@ -11,6 +11,8 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info);
 Napi::Value BatchMatMul(const Napi::CallbackInfo& info);
 Napi::Value Pool2D(const Napi::CallbackInfo& info);
 Napi::Value Pool2DGrad(const Napi::CallbackInfo& info);
+Napi::Value BatchNormTraining(const Napi::CallbackInfo& info);
+Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info);
 
 namespace {
 
@@ -46,6 +48,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("batchMatMul", Napi::Function::New(env, guarded<BatchMatMul>));
   exports.Set("pool2d", Napi::Function::New(env, guarded<Pool2D>));
   exports.Set("pool2dGrad", Napi::Function::New(env, guarded<Pool2DGrad>));
+  exports.Set("batchNormTraining", Napi::Function::New(env, guarded<BatchNormTraining>));
+  exports.Set("batchNormTrainingGrad", Napi::Function::New(env, guarded<BatchNormTrainingGrad>));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("version", Napi::Function::New(env, Version));
   exports.Set("implementations", Napi::Function::New(env, implementations));

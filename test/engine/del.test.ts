@@ -9,7 +9,7 @@ import type { TensorSplit } from '../../src/main/engine/train/tensor-data'
 import { toyMethodContext } from '../helpers/toy-task'
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 describe('DEL localization', () => {

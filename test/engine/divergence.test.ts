@@ -36,7 +36,7 @@ async function divergence(run: () => Promise<unknown>): Promise<DivergenceError>
 }
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 describe('a diverging loop stops at the first bad step', () => {

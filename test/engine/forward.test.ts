@@ -6,7 +6,7 @@ import { buildArchitecture } from '../../src/main/engine/model/architectures'
 import { FunctionalModel } from '../../src/main/engine/model/functional-model'
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 describe('functional forward pass', () => {

@@ -7,7 +7,7 @@ import type { ModelGraph } from '../../src/main/engine/model/graph'
 import { generateCodes, mixCodes } from '../../src/main/engine/train/mnemonic-codes'
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 describe('Mnemonic codes', () => {

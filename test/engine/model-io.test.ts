@@ -12,7 +12,7 @@ import { makeTempDir } from '../helpers/tmp'
 const tmp = makeTempDir('model-io')
 afterAll(tmp.cleanup)
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 function randomBatch(shape: number[]): tf.Tensor {

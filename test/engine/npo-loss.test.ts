@@ -4,7 +4,7 @@ import { selectBackend } from '../../src/main/engine/backend/select'
 import { npoLoss, redirectLoss } from '../../src/main/engine/methods/npo-loss'
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z))

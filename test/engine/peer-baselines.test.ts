@@ -15,7 +15,7 @@ import { distillationKl } from '../../src/main/engine/train/loss'
 import { toyMethodContext, weightValues } from '../helpers/toy-task'
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 const cleanups: Array<() => void> = []

@@ -19,7 +19,7 @@ function blobs(n: number, seed: number): TensorSplit {
 }
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 describe('training', () => {

@@ -7,7 +7,7 @@ import { FunctionalModel } from '../../src/main/engine/model/functional-model'
 import { narrowModel, widenModel } from '../../src/main/engine/model/widen'
 
 beforeAll(async () => {
-  await selectBackend('wasm')
+  await selectBackend()
 })
 
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!

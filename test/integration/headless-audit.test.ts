@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { expectedBackend } from '../helpers/native-backend'
 import { pageInk, pdfText } from '../helpers/pdf'
 import { runAuditCli } from '../helpers/run-cli'
 import { makeTempDir } from '../helpers/tmp'
@@ -37,7 +38,7 @@ describe('headless audit command', () => {
     expect(out.runs.map((r: { method: string }) => r.method)).toEqual(['original', 'finetune'])
     for (const run of out.runs) {
       expect(run.status).toBe('done')
-      expect(run.backend).toBe('wasm')
+      expect(run.backend).toBe(expectedBackend())
       for (const key of ['testAccuracy', 'retainAccuracy', 'forgetAccuracy']) {
         expect(run.metrics[key]).toBeGreaterThanOrEqual(0)
         expect(run.metrics[key]).toBeLessThanOrEqual(1)
@@ -52,7 +53,7 @@ describe('headless audit command', () => {
     const conn = new Database(db, { readonly: true })
     const runs = conn.prepare(`SELECT method, status, backend, forget_count, retain_count, forget_sha256 FROM runs ORDER BY position`).all() as Array<Record<string, unknown>>
     expect(runs).toHaveLength(2)
-    expect(runs.every((r) => r.status === 'done' && r.backend === 'wasm')).toBe(true)
+    expect(runs.every((r) => r.status === 'done' && r.backend === expectedBackend())).toBe(true)
     expect(runs[0]).toMatchObject({ forget_count: 600, retain_count: 5400 })
     const names = (conn.prepare(`SELECT DISTINCT name FROM metrics`).all() as Array<{ name: string }>).map((m) => m.name)
     expect(names).toEqual(expect.arrayContaining(['testAccuracy', 'retainAccuracy', 'forgetAccuracy', 'perClassTestAccuracy', 'miaEfficacy', 'miaAuc', 'seconds', 'paramsChanged']))

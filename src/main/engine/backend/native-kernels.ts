@@ -165,6 +165,41 @@ function poolGrad(isMax: boolean) {
   }
 }
 
+/** [rows, channels, epsilon's float32 bits]: the addon reads every parameter as an int32. */
+function normDims(x: tf.TensorInfo, epsilon: number): Int32Array {
+  const channels = x.shape.at(-1)!
+  return Int32Array.from([tf.util.sizeFromShape(x.shape) / channels, channels, new Int32Array(Float32Array.of(epsilon).buffer)[0]!])
+}
+
+/** Inputs x, gamma, beta; outputs y and the batch mean and variance per channel. */
+function batchNormTraining(args: KernelArgs): tf.TensorInfo[] {
+  const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo }
+  const { epsilon } = args.attrs as unknown as { epsilon: number }
+  const backend = backendOf(args)
+  const channels = [x.shape.at(-1)!]
+  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(channels, 'float32'), backend.makeOutput(channels, 'float32')]
+  const at = (t: tf.TensorInfo) => offsetOf(backend, t)
+  addon!.batchNormTraining(backend.wasm.HEAPU8.buffer as ArrayBuffer, at(x), at(gamma), at(beta), at(outs[0]!), at(outs[1]!), at(outs[2]!), normDims(x, epsilon))
+  return outs
+}
+
+/** Inputs x, dy, gamma, beta, mean, variance; outputs dx, dGamma, dBeta. */
+function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
+  const { x, dy, gamma, beta, mean, variance } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'beta' | 'mean' | 'variance', tf.TensorInfo>
+  const { epsilon } = args.attrs as unknown as { epsilon: number }
+  const backend = backendOf(args)
+  const channels = [x.shape.at(-1)!]
+  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(channels, 'float32'), backend.makeOutput(channels, 'float32')]
+  const at = (t: tf.TensorInfo) => offsetOf(backend, t)
+  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer
+  addon!.batchNormTrainingGrad(heap, at(x), at(dy), at(gamma), at(beta), at(mean), at(variance), at(outs[0]!), at(outs[1]!), at(outs[2]!), normDims(x, epsilon))
+  return outs
+}
+
+/** Kernels of our own (no TF.js kernel has these inputs and outputs), called by model/batch-norm.ts. */
+export const BATCH_NORM_KERNEL = 'UaBatchNormTraining'
+export const BATCH_NORM_GRAD_KERNEL = 'UaBatchNormTrainingGrad'
+
 const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | null> = {
   Conv2D: conv2d,
   Conv2DBackpropInput: conv2dBackpropInput,
@@ -184,9 +219,16 @@ export function installNativeKernels(oneDnn: OneDnnAddon): void {
   if (addon) return
   addon = oneDnn
   for (const [name, fast] of Object.entries(KERNELS)) overrideWasmKernel(name, (args) => (enabled ? fast(args) : null))
+  tf.registerKernel({ kernelName: BATCH_NORM_KERNEL, backendName: 'wasm', kernelFunc: batchNormTraining as tf.KernelFunc })
+  tf.registerKernel({ kernelName: BATCH_NORM_GRAD_KERNEL, backendName: 'wasm', kernelFunc: batchNormTrainingGrad as tf.KernelFunc })
 }
 
 /** Turns the installed oneDNN kernels on (the native backend) or off (plain wasm). */
 export function setNativeKernels(on: boolean): void {
   enabled = on && addon !== null
+}
+
+/** True while ops run on the native backend: the kernels are on and TF.js's active backend is wasm. */
+export function nativeKernelsActive(): boolean {
+  return enabled && tf.getBackend() === 'wasm'
 }

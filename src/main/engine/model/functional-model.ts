@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { type GraphNode, type ModelGraph, isTrainableWeight, validateGraph, weightNamesOf } from './graph'
 import { weightShapes } from './shapes'
 import { hashSeed } from '../util/random'
-import { batchNormTraining } from './batch-norm'
+import { batchNormTrainingWithMoments } from './batch-norm'
 
 export interface ForwardOptions {
   /** Batch statistics for BN, dropout on, and BN moving averages updated. */
@@ -166,13 +166,12 @@ export class FunctionalModel {
     const movingMean = this.weight(`${node.name}/moving_mean`)
     const movingVar = this.weight(`${node.name}/moving_variance`)
     if (!training) return tf.batchNorm(x, movingMean, movingVar, beta, gamma, node.epsilon)
-    const axes = x.shape.map((_, i) => i).slice(0, -1)
-    const { mean, variance } = tf.moments(x, axes)
-    // Moving statistics are not on the gradient path, so updating them here is safe inside a tape.
     const m = node.momentum
-    movingMean.assign(tf.add(tf.mul(movingMean, m), tf.mul(mean, 1 - m)))
-    movingVar.assign(tf.add(tf.mul(movingVar, m), tf.mul(variance, 1 - m)))
-    return batchNormTraining(x, gamma, beta, mean, variance, node.epsilon)
+    return batchNormTrainingWithMoments(x, gamma, beta, node.epsilon, (mean, variance) => {
+      // Moving statistics are not on the gradient path, so updating them here is safe inside a tape.
+      movingMean.assign(tf.add(tf.mul(movingMean, m), tf.mul(mean, 1 - m)))
+      movingVar.assign(tf.add(tf.mul(movingVar, m), tf.mul(variance, 1 - m)))
+    })
   }
 }
 
