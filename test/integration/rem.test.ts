@@ -28,14 +28,16 @@ describe('REM on corrupted data', () => {
     expect(m.rem!.remForgetAccuracyMask).toHaveLength(11)
   }, 400_000)
 
-  // The original must have memorised the noisy labels for there to be anything to heal: 60 epochs at
-  // a constant rate on 1,000 images fit them (forget accuracy 0.90-0.96 on seeds 0 and 1), where 20
-  // epochs on 2,000 left forget accuracy at 0.21 and made the comparison meaningless.
+  // The original must have memorised the noisy labels for there to be anything to heal: 60 epochs on
+  // 1,000 images fit them, where 20 epochs on 2,000 left forget accuracy at 0.21 and made the comparison
+  // meaningless. The rate decays (cosine): at a constant rate the last step lands anywhere in the loss's
+  // noise band (seed 0 on native ended at forget 0.76, test 0.65); decayed, seeds 0-3 end at forget
+  // 1.0, 1.0, 0.88-0.90, 1.0 on both wasm and native.
   it('random swap at discovery 0.5: REM heals more of the corrupted set than finetune, the undiscovered half included', async () => {
     const m = await audit({
       name: 'rem random swap',
       dataset: { id: 'fashion-mnist', trainLimit: 1000, testLimit: 500 },
-      train: { epochs: 60, batchSize: 64, learningRate: 0.05, schedule: 'constant' },
+      train: { epochs: 60, batchSize: 64, learningRate: 0.05, schedule: 'cosine' },
       task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 100, discoveryRate: 0.5 },
       methods: ['rem', 'finetune']
     })
