@@ -46,6 +46,7 @@ function syntheticRuns(): RunRecord[] {
             cell,
             status: 'done',
             backend: 'wasm',
+            backendSkipped: [],
             error: null,
             steps: Math.round(100 * rand()),
             forgetCount: Math.round(300 * discoveryRate),

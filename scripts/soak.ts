@@ -82,7 +82,8 @@ async function main(): Promise<void> {
       engine: median(late.map((s) => s.engineRssMb)) - median(early.map((s) => s.engineRssMb)),
       main: median(late.map((s) => s.mainRssMb)) - median(early.map((s) => s.mainRssMb))
     }
-    process.stdout.write(`\nSoak: ${runs.length} runs (${SEEDS} seeds × original + ${METHODS.map((m) => m.id).join(', ')}) in ${seconds.toFixed(0)} s: ${byStatus}\n\n`)
+    const backends = [...new Set(runs.map((r) => r.backend ?? 'none'))].join(', ')
+    process.stdout.write(`\nSoak: ${runs.length} runs (${SEEDS} seeds × original + ${METHODS.map((m) => m.id).join(', ')}) in ${seconds.toFixed(0)} s on ${backends}: ${byStatus}\n\n`)
     process.stdout.write('| runs | engine RSS (MB) | engine JS heap (MB) | engine tensors | main RSS (MB) |\n|---|---:|---:|---:|---:|\n')
     for (const [label, part] of [['first fifth', samples.slice(0, fifth)], ['second fifth', early], ['last fifth', late]] as const) {
       process.stdout.write(`| ${label} | ${median(part.map((s) => s.engineRssMb)).toFixed(0)} | ${median(part.map((s) => s.engineHeapMb)).toFixed(0)} | ${median(part.map((s) => s.engineTensors))} | ${median(part.map((s) => s.mainRssMb)).toFixed(0)} |\n`)

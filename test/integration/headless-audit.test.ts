@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BACKEND_ORDER } from '../../src/main/engine/backend/select'
 import { expectedBackend } from '../helpers/native-backend'
 import { pageInk, pdfText } from '../helpers/pdf'
 import { runAuditCli } from '../helpers/run-cli'
@@ -28,6 +29,10 @@ describe('headless audit command', () => {
   it('finishes and reports the original cnn-small at test accuracy >= 0.80', () => {
     expect(result.code, result.stderr).toBe(0)
     // A fresh database has no measured speeds: the plan is announced without a time.
+    // The first line names the backend, and how to get native speed where it fell back for want of oneDNN.
+    const first = result.stderr.split('\n')[0]!
+    expect(first).toMatch(new RegExp(`^audit: engine on ${expectedBackend()}`))
+    expect(first.includes('apt-get install libdnnl-dev')).toBe(expectedBackend() === 'wasm' && !process.env.UNLEARN_BACKEND)
     expect(result.stderr).toMatch(/^audit: 2 run\(s\) \(not counted, never run here: original, finetune\)$/m)
     // Off a terminal, progress comes as whole lines with a bar, never carriage returns.
     expect(result.stderr).toMatch(/^\[[#-]{24}\] +\d+%/m)
@@ -39,6 +44,9 @@ describe('headless audit command', () => {
     for (const run of out.runs) {
       expect(run.status).toBe('done')
       expect(run.backend).toBe(expectedBackend())
+      // Each faster backend is named with why it did not run (tfjs-node is never installed in tests).
+      const faster = process.env.UNLEARN_BACKEND ? [] : BACKEND_ORDER.slice(0, BACKEND_ORDER.indexOf(expectedBackend()))
+      expect(run.backendSkipped.map((reason: string) => reason.split(':')[0])).toEqual(faster)
       for (const key of ['testAccuracy', 'retainAccuracy', 'forgetAccuracy']) {
         expect(run.metrics[key]).toBeGreaterThanOrEqual(0)
         expect(run.metrics[key]).toBeLessThanOrEqual(1)

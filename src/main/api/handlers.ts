@@ -11,6 +11,7 @@ import { gatherReportInput } from '../reports/report-input'
 import { readSettings, writeSettings } from '../store/settings'
 import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
+import { nativeHint } from '../engine-host/native-hint'
 import type { Services } from '../services'
 
 export type ApiHandlers = { [C in InvokeChannel]: (input: ApiInput<C>) => Promise<ApiOutput<C>> }
@@ -35,7 +36,11 @@ export async function exportReport(s: Services, taskId: string, file = reportPat
 
 export function createApiHandlers(s: Services): ApiHandlers {
   return {
-    'app:info': async () => ({ version: s.appVersion, dataDir: s.paths.dataDir, backend: s.engine.info?.backend ?? null }),
+    'app:info': async () => {
+      // Starts an engine if none runs yet (the first run would anyway), so the app can say what it runs on.
+      const engine = await s.engine.whenReady().catch(() => null)
+      return { version: s.appVersion, dataDir: s.paths.dataDir, backend: engine?.backend ?? null, backendSkipped: engine?.backendSkipped ?? [], nativeHint: engine ? nativeHint(engine) : null }
+    },
     'catalog:get': async () => ({
       datasets: listDatasetLibrary(s.store).map((d) => ({ id: d.id, name: d.name, classNames: d.classNames, trainSize: d.trainSize, testSize: d.testSize })),
       architectures: [...ARCHITECTURE_IDS],

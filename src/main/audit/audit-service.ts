@@ -385,7 +385,7 @@ export class AuditService {
       if (err instanceof EngineJobError && err.interrupted) {
         // Not the method's fault, and likely to hit the next run too: the audit pauses, so that
         // after the cause is fixed a resume runs this run again and the ones still queued.
-        this.store.finishRun(run.runId, { status: 'interrupted', error: `${err.message}; resume the audit to run it again`, backend: this.engine.info?.backend ?? null })
+        this.store.finishRun(run.runId, { status: 'interrupted', error: `${err.message}; resume the audit to run it again`, backend: this.engine.info?.backend ?? null, backendSkipped: this.engine.info?.backendSkipped ?? null })
         this.emit('changed', { taskId, runId: run.runId, status: 'interrupted' })
         this.pause(taskId)
         return null
@@ -397,7 +397,7 @@ export class AuditService {
         return null
       }
       const status = cancelled ? 'cancelled' : 'failed'
-      this.store.finishRun(run.runId, { status, error: (err as Error).message, backend: this.engine.info?.backend ?? null })
+      this.store.finishRun(run.runId, { status, error: (err as Error).message, backend: this.engine.info?.backend ?? null, backendSkipped: this.engine.info?.backendSkipped ?? null })
       this.emit('changed', { taskId, runId: run.runId, status })
       return null
     } finally {
@@ -411,6 +411,7 @@ export class AuditService {
     }
     const recorded = {
       backend: result.backend,
+      backendSkipped: result.backendSkipped,
       steps: result.steps,
       forgetCount: result.split.forgetCount,
       retainCount: result.split.retainCount,

@@ -5,7 +5,7 @@ import { scalarMetric } from '../../shared/metrics/definitions'
 export function toResultJson(task: { id: string; specSha256: string; spec: unknown }, runs: RunRecord[]) {
   return {
     task: { id: task.id, specSha256: task.specSha256, ...(task.spec as Record<string, unknown>) },
-    runs: runs.map((r) => ({ method: r.method, params: r.params, seed: r.seed, status: r.status, backend: r.backend, error: r.error, steps: r.steps, metrics: r.metrics, modelSha256: r.outputModelSha256 }))
+    runs: runs.map((r) => ({ method: r.method, params: r.params, seed: r.seed, status: r.status, backend: r.backend, backendSkipped: r.backendSkipped, error: r.error, steps: r.steps, metrics: r.metrics, modelSha256: r.outputModelSha256 }))
   }
 }
 

@@ -15,6 +15,7 @@ import { defaultDataDir } from '../paths'
 import { ImportError } from '../library/model-bundle'
 import { EXPORT_MANIFEST, exportModel } from '../library/model-export'
 import { importModel } from '../library/model-library'
+import { nativeHint } from '../engine-host/native-hint'
 import { createNodeServices } from './node-services'
 import { formatDuration } from '../../shared/format'
 import { TerminalProgress } from './progress-bar'
@@ -137,6 +138,18 @@ function exportModelCommand(services: ReturnType<typeof createNodeServices>, arg
   services.dispose()
 }
 
+/** The first line: the backend the engine runs on, and how to get native speed where it fell back. */
+async function announceEngine(services: ReturnType<typeof createNodeServices>): Promise<void> {
+  try {
+    const engine = await services.engine.whenReady()
+    const hint = nativeHint(engine)
+    process.stderr.write(`audit: engine on ${engine.backend}${hint ? ` (${hint})` : ''}\n`)
+  } catch (err) {
+    services.dispose()
+    fail(`the engine did not start: ${(err as Error).message}`)
+  }
+}
+
 async function main(): Promise<void> {
   const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' },
     dataset: { type: 'string' },
@@ -211,15 +224,17 @@ async function main(): Promise<void> {
   let started: { taskId: string; done: Promise<void> }
   try {
     const resumable = await services.audits.findResumable(raw)
+    // Checked before the engine starts, so bad input gets its one line and nothing else.
+    const estimate = resumable ? null : await services.audits.estimate(raw)
+    await announceEngine(services)
     if (resumable) {
       const resumed = services.audits.resume(resumable)
       process.stderr.write(`audit: resuming audit ${resumable} in ${dbFile}: ${resumed.pending} run(s) still to do\n`)
       started = { taskId: resumable, done: resumed.done }
     } else {
-      const estimate = await services.audits.estimate(raw)
-      const time = estimate.measuredRuns ? `; about ${formatDuration(estimate.wallSeconds)} at this machine's speeds with ${estimate.jobs} job(s)` : ''
-      const unmeasured = estimate.unmeasured.length ? ` (not counted, never run here: ${estimate.unmeasured.join(', ')})` : ''
-      process.stderr.write(`audit: ${estimate.runs} run(s)${time}${unmeasured}\n`)
+      const time = estimate!.measuredRuns ? `; about ${formatDuration(estimate!.wallSeconds)} at this machine's speeds with ${estimate!.jobs} job(s)` : ''
+      const unmeasured = estimate!.unmeasured.length ? ` (not counted, never run here: ${estimate!.unmeasured.join(', ')})` : ''
+      process.stderr.write(`audit: ${estimate!.runs} run(s)${time}${unmeasured}\n`)
       started = await services.audits.start(raw)
     }
   } catch (err) {

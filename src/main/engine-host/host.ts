@@ -36,6 +36,8 @@ export class EngineJobError extends Error {
 
 export interface EngineInfo {
   backend: string
+  /** Why the engine skipped the backends faster than `backend`, one line each. */
+  backendSkipped: string[]
   tfjsVersion: string
 }
 
@@ -70,6 +72,11 @@ export class EngineHost {
     const next = this.queue.then(() => this.execute(job, opts))
     this.queue = next.catch(() => undefined)
     return next
+  }
+
+  /** Starts the engine process if needed; resolves with its backend. */
+  whenReady(): Promise<EngineInfo> {
+    return this.start()
   }
 
   dispose(): void {
@@ -135,7 +142,7 @@ export class EngineHost {
         }
         if (parsed.data.type === 'ready') {
           clearTimeout(timer)
-          this.info = { backend: parsed.data.backend, tfjsVersion: parsed.data.tfjsVersion }
+          this.info = { backend: parsed.data.backend, backendSkipped: parsed.data.backendSkipped, tfjsVersion: parsed.data.tfjsVersion }
           resolve(this.info)
         } else this.dispatch(parsed.data)
       })

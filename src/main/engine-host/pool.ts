@@ -34,8 +34,17 @@ export class EnginePool {
     try {
       return await host.run(job, opts)
     } finally {
-      this.busy.delete(host)
-      this.waiting.shift()?.()
+      this.release(host)
+    }
+  }
+
+  /** Starts an engine (the first job would anyway) and says which backend it runs on, and why. */
+  async whenReady(): Promise<EngineInfo> {
+    const host = await this.acquire()
+    try {
+      return await host.whenReady()
+    } finally {
+      this.release(host)
     }
   }
 
@@ -55,6 +64,11 @@ export class EnginePool {
       }
       await new Promise<void>((resolve) => this.waiting.push(resolve))
     }
+  }
+
+  private release(host: EngineHost): void {
+    this.busy.delete(host)
+    this.waiting.shift()?.()
   }
 
   private claim(host: EngineHost): EngineHost {

@@ -195,6 +195,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const elapsed = () => (performance.now() - started) / 1000
   const runFacts = (seconds: number, steps: number) => ({
     backend: backend.name,
+    backendSkipped: backend.skipped,
     tfjsVersion: backend.tfjsVersion,
     seconds,
     steps,

@@ -44,6 +44,7 @@ export type Job = z.infer<typeof JobSchema>
 
 export const JobResultSchema = z.object({
   backend: z.string(),
+  backendSkipped: z.array(z.string()),
   tfjsVersion: z.string(),
   seconds: z.number(),
   steps: z.number().int(),
@@ -76,7 +77,7 @@ export const ToEngineSchema = z.discriminatedUnion('type', [
 export type ToEngine = z.infer<typeof ToEngineSchema>
 
 export const FromEngineSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('ready'), backend: z.string(), tfjsVersion: z.string() }),
+  z.object({ type: z.literal('ready'), backend: z.string(), backendSkipped: z.array(z.string()), tfjsVersion: z.string() }),
   z.object({ type: z.literal('progress'), id: z.string(), phase: z.enum(PHASES), fraction: z.number().min(0).max(1), detail: z.string() }),
   z.object({ type: z.literal('done'), id: z.string(), result: JobResultSchema }),
   // `interrupted`: the job was stopped by its surroundings (the disk is full), not by its own method.

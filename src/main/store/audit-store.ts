@@ -12,6 +12,7 @@ interface RunRow {
   seed: number
   status: RunStatus
   backend: string | null
+  backend_skipped_json: string | null
   error: string | null
   steps: number | null
   forget_count: number | null
@@ -30,6 +31,8 @@ interface RunRow {
 export interface RunOutcome {
   status: Extract<RunStatus, 'done' | 'failed' | 'cancelled' | 'interrupted'>
   backend?: string | null
+  /** Why the engine skipped the faster backends, one line each. */
+  backendSkipped?: string[] | null
   error?: string | null
   steps?: number | null
   forgetCount?: number | null
@@ -279,10 +282,10 @@ export class AuditStore {
     this.db.transaction(() => {
       this.db
         .prepare(
-          `UPDATE runs SET status = ?, backend = COALESCE(?, backend), error = ?, steps = ?, forget_count = ?, retain_count = ?,
-             forget_sha256 = ?, output_model_id = ?, ended_at = ? WHERE id = ?`
+          `UPDATE runs SET status = ?, backend = COALESCE(?, backend), backend_skipped_json = COALESCE(?, backend_skipped_json), error = ?, steps = ?,
+             forget_count = ?, retain_count = ?, forget_sha256 = ?, output_model_id = ?, ended_at = ? WHERE id = ?`
         )
-        .run(o.status, o.backend ?? null, o.error ?? null, o.steps ?? null, o.forgetCount ?? null, o.retainCount ?? null, o.forgetSha256 ?? null, o.outputModelId ?? null, Date.now(), runId)
+        .run(o.status, o.backend ?? null, o.backendSkipped ? JSON.stringify(o.backendSkipped) : null, o.error ?? null, o.steps ?? null, o.forgetCount ?? null, o.retainCount ?? null, o.forgetSha256 ?? null, o.outputModelId ?? null, Date.now(), runId)
       const metrics = writeRunMetrics(this.db, runId, o.metrics ?? {})
       appendLog(this.db, 'finished', runId, {
         status: o.status,
@@ -416,7 +419,7 @@ export class AuditStore {
     const rows = this.db
       .prepare(
         // Only the columns a RunRecord needs: an audit may hold 10,000 runs, and each column costs.
-        `SELECT r.id, r.method, r.params_json, r.seed, r.cell_key, r.cell_json, r.status, r.backend, r.error, r.steps,
+        `SELECT r.id, r.method, r.params_json, r.seed, r.cell_key, r.cell_json, r.status, r.backend, r.backend_skipped_json, r.error, r.steps,
            r.forget_count, r.retain_count, r.forget_sha256, mi.sha256 AS input_sha, mo.sha256 AS output_sha,
            r.created_at, r.started_at, r.ended_at, r.metrics_json
          FROM runs r LEFT JOIN models mi ON mi.id = r.input_model_id LEFT JOIN models mo ON mo.id = r.output_model_id
@@ -433,6 +436,7 @@ export class AuditStore {
       cell: r.cell_json == null ? null : (JSON.parse(r.cell_json) as Record<string, unknown>),
       status: r.status,
       backend: r.backend,
+      backendSkipped: r.backend_skipped_json == null ? [] : (JSON.parse(r.backend_skipped_json) as string[]),
       error: r.error,
       steps: r.steps,
       forgetCount: r.forget_count,

@@ -21,6 +21,8 @@ export const RunRecord = z.object({
   cell: z.record(z.string(), z.unknown()).nullable(),
   status: RunStatus,
   backend: z.string().nullable(),
+  /** Why the engine skipped each backend faster than `backend`, one line each (empty in older records). */
+  backendSkipped: z.array(z.string()).default([]),
   error: z.string().nullable(),
   steps: z.number().nullable(),
   forgetCount: z.number().nullable(),
@@ -216,7 +218,14 @@ export const BundleImport = z.object({
 })
 export type BundleImport = z.infer<typeof BundleImport>
 
-export const AppInfo = z.object({ version: z.string(), dataDir: z.string(), backend: z.string().nullable() })
+export const AppInfo = z.object({
+  version: z.string(),
+  dataDir: z.string(),
+  backend: z.string().nullable(),
+  /** Why the engine skipped the faster backends, and how to get native speed where it is missing. */
+  backendSkipped: z.array(z.string()),
+  nativeHint: z.string().nullable()
+})
 export type AppInfo = z.infer<typeof AppInfo>
 
 export const ProgressEvent = z.object({

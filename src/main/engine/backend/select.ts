@@ -18,12 +18,12 @@ export interface BackendInfo {
 
 const requireHere = createRequire(__filename)
 
-function tryRequire(id: string): string | null {
+function tryRequire(backend: BackendName, id: string): string | null {
   try {
     requireHere(id)
     return null
   } catch (err) {
-    return `${id}: ${(err as Error).message.split('\n')[0]}`
+    return `${backend}: ${(err as Error).message.split('\n')[0]}`
   }
 }
 
@@ -43,7 +43,7 @@ async function startWasm(): Promise<string | null> {
 async function tryBackend(name: BackendName): Promise<string | null> {
   if (name === 'tensorflow-gpu' || name === 'tensorflow') {
     // The native packages register the 'tensorflow' backend as a side effect of being required.
-    const failure = tryRequire(name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node')
+    const failure = tryRequire(name, name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node')
     if (failure) return failure
     return (await tf.setBackend('tensorflow')) ? null : `${name}: setBackend failed`
   }

@@ -72,7 +72,7 @@ function isEnvironmentFault(err: unknown): boolean {
 }
 
 selectBackend()
-  .then((b) => send({ type: 'ready', backend: b.name, tfjsVersion: b.tfjsVersion }))
+  .then((b) => send({ type: 'ready', backend: b.name, backendSkipped: b.skipped, tfjsVersion: b.tfjsVersion }))
   .catch((err: Error) => {
     process.stderr.write(`engine: no backend could start: ${err.message}\n`)
     process.exit(3)

@@ -6,6 +6,8 @@ import type { ReportInput } from '../report-input'
 export function coverPage(input: ReportInput): Block[] {
   const { task, runs, settings } = input
   const backends = [...new Set(runs.map((r) => r.backend).filter(Boolean))].join(', ') || 'none recorded'
+  // Why a faster backend did not run, once per distinct reason: a reader judging the run times needs it.
+  const skipped = [...new Set(runs.flatMap((r) => r.backendSkipped))]
   const auditor = [settings.auditorName, settings.organisation].filter(Boolean).join(', ') || 'not set (Settings → auditor)'
   const origin = task.origin
     ? `Imported from a bundle made by Unlearning Audit ${task.origin.appVersion} (bundle sha256 ${task.origin.bundleSha256}); its runs were made on that copy's machine.`
@@ -15,6 +17,7 @@ export function coverPage(input: ReportInput): Block[] {
     ['Date', input.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
     ['App', `Unlearning Audit ${input.appVersion}`],
     ['Backend', backends],
+    ...(skipped.length ? ([['Skipped', skipped.join('\n')]] as Array<[string, string]>) : []),
     ['Device', input.machine],
     ['Runs', summariseStatuses(runs)]
   ]

@@ -8,6 +8,7 @@ import * as auditLog from './0006-audit-log'
 import * as settingsAndBundles from './0007-settings-and-bundles'
 import * as modelCodes from './0008-model-codes'
 import * as runMetricsSnapshot from './0009-run-metrics-snapshot'
+import * as backendSkipped from './0010-backend-skipped'
 
 export interface Migration {
   version: number
@@ -25,7 +26,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 6, name: 'audit-log', up: auditLog.up },
   { version: 7, name: 'settings-and-bundles', up: settingsAndBundles.up },
   { version: 8, name: 'model-codes', up: modelCodes.up },
-  { version: 9, name: 'run-metrics-snapshot', up: runMetricsSnapshot.up }
+  { version: 9, name: 'run-metrics-snapshot', up: runMetricsSnapshot.up },
+  { version: 10, name: 'backend-skipped', up: backendSkipped.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version
