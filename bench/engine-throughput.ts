@@ -6,7 +6,8 @@ import { type ArchitectureId, ARCHITECTURES, buildArchitecture } from '../src/ma
 import { forwardFlopsPerSample, trainingFlopsPerSample } from '../src/main/engine/model/flops'
 import { FunctionalModel } from '../src/main/engine/model/functional-model'
 import { trainClassifier } from '../src/main/engine/train/loop'
-import { toTensorSplit } from '../src/main/engine/train/tensor-data'
+import { type TensorSplit, toTensorSplit } from '../src/main/engine/train/tensor-data'
+import { type BackendName, selectBackend } from '../src/main/engine/backend/select'
 import type { Entry } from './entry'
 import { PytorchReference } from './pytorch'
 
@@ -50,20 +51,50 @@ interface Row extends Entry {
  * Training and evaluation throughput of each architecture at batch 128, each measurement followed
  * at once by the PyTorch reference's of the same workload, then a table against the machine's peak.
  */
-export async function engineThroughput(root: string, backend: { name: string; tfjsVersion: string }): Promise<Entry[]> {
+export async function engineThroughput(root: string, backends: BackendName[]): Promise<Entry[]> {
   const reference = new PytorchReference(root)
+  // The reference runs once per workload; every backend's row is set beside the same PyTorch number.
+  const torchRuns = new Map<string, Awaited<ReturnType<PytorchReference['run']>>>()
+  const torchRun = async (name: string, sizes: { samples: number; batch: number }) => {
+    if (!torchRuns.has(name)) torchRuns.set(name, await reference.run(name, sizes))
+    return torchRuns.get(name)!
+  }
   const data = await loadBuiltinDataset(join(root, 'resources'), 'fashion-mnist', { trainLimit: TRAIN_SAMPLES, testLimit: 5000 })
   const train = toTensorSplit(data.train, data.info.inputShape)
   const test = toTensorSplit(data.test, data.info.inputShape)
   const all = Int32Array.from({ length: train.count }, (_, i) => i)
   const sizes = { samples: TRAIN_SAMPLES, batch: BATCH }
   const rows: Row[] = []
-  const add = async (name: string, ours: { value: number; peakRssMb: number }, flopsPerSample: number) => {
-    const torch = await reference.run(name, sizes)
-    rows.push({ name, ours: ours.value, pytorch: torch?.value ?? null, ratio: torch ? ours.value / torch.value : null, unit: 'samples/s', backend: backend.name, peakRssMb: ours.peakRssMb, pytorchPeakRssMb: torch?.peakRssMb ?? null, flopsPerSample })
+  const peaks: Entry[] = []
+  let tfjsVersion = ''
+  for (const name of backends) {
+    const backend = await selectBackend(name)
+    tfjsVersion = backend.tfjsVersion
+    const add = async (workload: string, ours: { value: number; peakRssMb: number }, flopsPerSample: number) => {
+      const torch = await torchRun(workload, sizes)
+      rows.push({ name: workload, ours: ours.value, pytorch: torch?.value ?? null, ratio: torch ? ours.value / torch.value : null, unit: 'samples/s', backend: backend.name, peakRssMb: ours.peakRssMb, pytorchPeakRssMb: torch?.peakRssMb ?? null, flopsPerSample })
+    }
+    await archThroughputs(train, test, all, data.info.inputShape, add)
+    // On native the matmul is oneDNN's: the machine's peak, measured in the same run.
+    peaks.push({ name: 'matmul-peak', ours: matmulGflops(), unit: 'GFLOP/s', backend: backend.name, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
   }
+  tf.dispose([train.x, train.y, test.x, test.y])
+  const torchPeak = await torchRun('matmul-peak', sizes)
+  for (const p of peaks) Object.assign(p, { pytorch: torchPeak?.value ?? null, ratio: torchPeak ? p.ours / torchPeak.value : null })
+  const peak = Math.max(...peaks.map((p) => p.ours), torchPeak?.value ?? 0)
+  const torchVersion = torchPeak ? `PyTorch ${torchPeak.version}` : `PyTorch not run: ${reference.missing}`
+  process.stdout.write(`\nEngine throughput (${backends.join(' and ')}, tfjs ${tfjsVersion}; ${torchVersion}; 1 thread each; batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples)\n`)
+  process.stdout.write(`Machine peak, ${PEAK_N}² float32 matmul on one thread: ${torchPeak ? `${torchPeak.value.toFixed(1)} GFLOP/s (PyTorch), ` : ''}${peaks.map((p) => `${p.ours.toFixed(1)} GFLOP/s (${p.backend})`).join(', ')}\n\n`)
+  printThroughputTable(rows, peak)
+  return [...rows, ...peaks]
+}
+
+type AddRow = (workload: string, ours: { value: number; peakRssMb: number }, flopsPerSample: number) => Promise<void>
+
+/** Training and evaluation throughput of every architecture on the active backend. */
+async function archThroughputs(train: TensorSplit, test: TensorSplit, all: Int32Array, inputShape: number[], add: AddRow): Promise<void> {
   for (const arch of ARCHITECTURES as readonly ArchitectureId[]) {
-    const graph = buildArchitecture(arch, data.info.inputShape, 10)
+    const graph = buildArchitecture(arch, inputShape, 10)
     const model = FunctionalModel.initialize(graph, 0)
     // Two warm-up batches compile the kernels' shapes, as the reference's warm-up does, then one timed epoch.
     await trainClassifier(model, train, { indices: all.subarray(0, BATCH * 2), epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.01, seed: 0 })
@@ -81,22 +112,16 @@ export async function engineThroughput(root: string, backend: { name: string; tf
     await add(`${arch}-eval`, evaluated, forwardFlopsPerSample(graph))
     model.dispose()
   }
-  tf.dispose([train.x, train.y, test.x, test.y])
-  const ourPeak = matmulGflops()
-  const torchPeak = await reference.run('matmul-peak', sizes)
-  const peak = Math.max(ourPeak, torchPeak?.value ?? 0)
-  const torchVersion = torchPeak ? `PyTorch ${torchPeak.version}` : `PyTorch not run: ${reference.missing}`
-  process.stdout.write(`\nEngine throughput (${backend.name}, tfjs ${backend.tfjsVersion}; ${torchVersion}; 1 thread each; batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples)\n`)
-  process.stdout.write(`Machine peak, ${PEAK_N}² float32 matmul on one thread: ${torchPeak ? `${torchPeak.value.toFixed(1)} GFLOP/s (PyTorch), ` : ''}${ourPeak.toFixed(1)} GFLOP/s (${backend.name})\n\n`)
-  process.stdout.write('| workload | ours (samples/s) | PyTorch | ours/PyTorch | MFLOP/sample | ours GFLOP/s | PyTorch GFLOP/s | ours % of peak | backend | peak RSS ours (MB) | peak RSS PyTorch (MB) |\n')
-  process.stdout.write('|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|\n')
+}
+
+function printThroughputTable(rows: Row[], peak: number): void {
+  process.stdout.write('| workload | backend | ours (samples/s) | PyTorch | ours/PyTorch | MFLOP/sample | ours GFLOP/s | PyTorch GFLOP/s | ours % of peak | peak RSS ours (MB) | peak RSS PyTorch (MB) |\n')
+  process.stdout.write('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n')
   const fmt = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits))
-  for (const r of rows) {
+  for (const r of [...rows].sort((a, b) => a.name.localeCompare(b.name))) {
     const gf = (v: number | null) => (v === null ? null : (v * r.flopsPerSample) / 1e9)
     process.stdout.write(
-      `| ${r.name} | ${r.ours.toFixed(0)} | ${fmt(r.pytorch, 0)} | ${fmt(r.ratio, 2)} | ${(r.flopsPerSample / 1e6).toFixed(2)} | ${fmt(gf(r.ours), 2)} | ${fmt(gf(r.pytorch), 2)} | ${((100 * gf(r.ours)!) / peak).toFixed(1)} | ${r.backend} | ${r.peakRssMb.toFixed(0)} | ${fmt(r.pytorchPeakRssMb ?? null, 0)} |\n`
+      `| ${r.name} | ${r.backend} | ${r.ours.toFixed(0)} | ${fmt(r.pytorch, 0)} | ${fmt(r.ratio, 2)} | ${(r.flopsPerSample / 1e6).toFixed(2)} | ${fmt(gf(r.ours), 2)} | ${fmt(gf(r.pytorch), 2)} | ${((100 * gf(r.ours)!) / peak).toFixed(1)} | ${r.peakRssMb.toFixed(0)} | ${fmt(r.pytorchPeakRssMb ?? null, 0)} |\n`
     )
   }
-  const peakRow: Entry = { name: 'matmul-peak', ours: ourPeak, pytorch: torchPeak?.value ?? null, ratio: torchPeak ? ourPeak / torchPeak.value : null, unit: 'GFLOP/s', backend: backend.name, peakRssMb: process.memoryUsage().rss / 2 ** 20 }
-  return [...rows, peakRow]
 }

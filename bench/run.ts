@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { runJob } from '../src/main/engine/jobs'
 import type { JobResult } from '../src/main/engine/protocol'
 import { parseTaskSpec } from '../src/shared/task-spec'
 import { join } from 'node:path'
-import { selectBackend } from '../src/main/engine/backend/select'
+import { type BackendName, selectBackend } from '../src/main/engine/backend/select'
+import { defaultJobCount } from '../src/main/engine-host/pool'
 import { createNodeServices } from '../src/main/cli/node-services'
 import { findAppRoot } from '../src/main/paths'
 import { datasetImportBench, printImportBench } from './dataset-import'
@@ -20,15 +22,22 @@ import { printStoreBench, storeBench } from './store'
  */
 async function main(): Promise<void> {
   const backend = await selectBackend()
+  // Where the native backend runs, the engine tables run on wasm too, so both stand beside PyTorch.
+  const backends: BackendName[] = backend.name === 'native' ? ['native', 'wasm'] : [backend.name]
   const root = findAppRoot(__dirname)
   const entries: Entry[] = []
   const reference = new PytorchReference(root)
   if (reference.missing) process.stdout.write(`PyTorch references not run: ${reference.missing}\n`)
-  if (!skipped('throughput')) entries.push(...(await engineThroughput(root, backend)))
+  if (!skipped('throughput')) entries.push(...(await engineThroughput(root, backends)))
+  await selectBackend(backend.name)
+  if (!skipped('quickstart')) entries.push(...(await quickstartTimings(root, backends)))
   if (!skipped('sweep')) entries.push(...(await sweepThroughput(backend.name, reference)))
   if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name, reference)))
   if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name, reference)))
-  if (!skipped('rem')) entries.push(...(await methodTimings(root, backend.name, reference)))
+  for (const name of skipped('rem') ? [] : backends) {
+    await selectBackend(name)
+    entries.push(...(await methodTimings(root, name, reference)))
+  }
   if (!skipped('import')) {
     const b = await datasetImportBench(root)
     printImportBench(b)
@@ -49,7 +58,8 @@ async function main(): Promise<void> {
   const file = join(root, 'bench', 'results.json')
   const previous: Entry[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : []
   const fresh = entries.map(toResultRow)
-  const merged = [...fresh, ...previous.filter((p) => !fresh.some((e) => e.name === p.name)).map(toResultRow)]
+  const same = (a: Entry, b: Entry) => a.name === b.name && a.backend === b.backend
+  const merged = [...fresh, ...previous.filter((p) => !fresh.some((e) => same(e, p))).map(toResultRow)]
   writeFileSync(file, JSON.stringify(merged, null, 2) + '\n')
 }
 
@@ -109,7 +119,32 @@ async function sweepThroughput(backend: string, reference: PytorchReference): Pr
   return rows
 }
 
-/** `--skip-throughput`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store` leave out tables. */
+/**
+ * Wall time of the quickstart audit (`examples/quickstart.json`, report included) through the headless
+ * command, as a user runs it, once per backend (UNLEARN_BACKEND), in a fresh database each time.
+ */
+async function quickstartTimings(root: string, backends: BackendName[]): Promise<Entry[]> {
+  const rows: Entry[] = []
+  for (const name of backends) {
+    const dir = mkdtempSync(join(tmpdir(), 'ua-bench-quickstart-'))
+    const t = performance.now()
+    const run = spawnSync('npx', ['tsx', join(root, 'src', 'main', 'cli', 'audit.ts'), join(root, 'examples', 'quickstart.json'), '--db', join(dir, 'audit.db'), '--report', join(dir, 'report.pdf')], {
+      cwd: root,
+      env: { ...process.env, UNLEARN_BACKEND: name },
+      encoding: 'utf8'
+    })
+    const seconds = (performance.now() - t) / 1000
+    rmSync(dir, { recursive: true, force: true })
+    if (run.status !== 0) throw new Error(`The quickstart audit on ${name} failed: ${run.stderr}`)
+    rows.push({ name: 'quickstart-audit', ours: seconds, unit: 's', backend: name, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+  }
+  process.stdout.write(`\nQuickstart audit (examples/quickstart.json through npm run audit, report included, ${defaultJobCount()} job(s))\n\n| backend | wall (s) | × fastest |\n|---|---:|---:|\n`)
+  const fastest = Math.min(...rows.map((r) => r.ours))
+  for (const r of rows) process.stdout.write(`| ${r.backend} | ${r.ours.toFixed(1)} | ${(r.ours / fastest).toFixed(2)} |\n`)
+  return rows
+}
+
+/** `--skip-throughput`, `--skip-quickstart`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store` leave out tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }

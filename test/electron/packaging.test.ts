@@ -50,8 +50,23 @@ describe('packaging (electron-builder.json)', () => {
     expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'resources', to: 'resources' }))
     expect(existsSync(join(ROOT, 'resources', 'datasets'))).toBe(true)
     expect(pkg.main).toBe('./out/main/index.js')
-    expect(pkg.scripts.dist).toMatch(/electron-vite build && electron-builder --linux/)
+    expect(pkg.scripts.dist).toMatch(/^electron-vite build && .*electron-builder --linux$/)
     // Nothing is published from a build: no update server to call.
     expect(config.publish).toBeNull()
+  })
+
+  it('ships the oneDNN addon and the libraries it links unpacked, where its rpath finds them', () => {
+    const addon = 'native/onednn/build/Release/onednn_kernels.node'
+    const library = 'native/onednn/lib/libdnnl.so.2'
+    for (const file of [addon, library]) {
+      expect(matches(file, config.files), file).toBe(true)
+      expect(matches(file, config.asarUnpack), file).toBe(true)
+    }
+    // `npm run dist` copies libdnnl and what it links into native/onednn/lib before packaging.
+    expect(pkg.scripts.dist).toMatch(/node scripts\/bundle-native-libs\.mjs && electron-builder/)
+    const gyp = JSON.parse(readFileSync(join(ROOT, 'native', 'onednn', 'binding.gyp'), 'utf8'))
+    expect(gyp.targets[0].libraries).toContain("-Wl,-rpath,'$$ORIGIN/../../lib'")
+    // Built at npm install, where oneDNN is present; the app falls back to wasm where it is not.
+    expect(pkg.scripts.install).toBe('node scripts/build-native.mjs')
   })
 })

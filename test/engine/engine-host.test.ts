@@ -12,7 +12,7 @@ function fakeEngine(behaviour: (msg: ToEngine, reply: (m: unknown) => void, exit
     spawned.push(child)
     const reply = (m: unknown) => setImmediate(() => child.emit('message', m))
     const exit = (code: number) => setImmediate(() => child.emit('exit', code))
-    reply({ type: 'ready', backend: 'fake', tfjsVersion: '0' })
+    reply({ type: 'ready', backend: 'fake', backendSkipped: [], tfjsVersion: '0' })
     return {
       send: (m) => behaviour(m, reply, exit),
       onMessage: (h) => child.on('message', h),

@@ -44,8 +44,8 @@ export type Job = z.infer<typeof JobSchema>
 
 export const JobResultSchema = z.object({
   backend: z.string(),
-  backendSkipped: z.array(z.string()),
   tfjsVersion: z.string(),
+  backendSkipped: z.array(z.string()),
   seconds: z.number(),
   steps: z.number().int(),
   /** Why the run failed although the job completed (divergence, collapse); its metrics are then partial. */
