@@ -1,6 +1,7 @@
 // `npm run dist`: copies the shared libraries the oneDNN addon links (libdnnl and what it needs beyond
 // the C and C++ runtimes every Linux desktop has) next to it, in native/onednn/lib, where the addon's
-// rpath ($ORIGIN/../../lib) finds them in the packaged app. Without the addon there is nothing to bundle
+// rpath ($ORIGIN/../../lib, an old-style DT_RPATH so that libdnnl's own dependencies are looked up
+// there too) finds them in the packaged app. Without the addon there is nothing to bundle
 // and the packaged app runs on wasm.
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs'

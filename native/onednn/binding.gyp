@@ -8,7 +8,7 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-O2", "-std=c++17", "-fopenmp"],
-      "libraries": ["-ldnnl", "-lgomp", "-Wl,-rpath,'$$ORIGIN/../../lib'"]
+      "libraries": ["-ldnnl", "-lgomp", "-Wl,-rpath,'$$ORIGIN/../../lib'", "-Wl,--disable-new-dtags"]
     }
   ]
 }
