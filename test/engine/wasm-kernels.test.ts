@@ -149,6 +149,23 @@ describe('heap kernels on wasm (max-pool gradient, channel sums and means)', () 
     }
   })
 
+  it.each([
+    { shape: [10, 4, 3], indices: [9, 0, 0, 4], axis: 0, dtype: 'float32' as const },
+    { shape: [7], indices: [[6, 1], [2, 2]], axis: 0, dtype: 'int32' as const },
+    { shape: [5, 6], indices: [3, 1], axis: 1, dtype: 'float32' as const }
+  ])('gathers rows as the cpu backend does, repeats and other axes included (%o)', async (c) => {
+    const { cpu, wasm, leaked } = await onBothBackends(() =>
+      tf.gather(tf.tensor(Float32Array.from(randomArray(c.shape.reduce((p, q) => p * q), 14), (v) => Math.round(v * 100)), c.shape).cast(c.dtype), tf.tensor(c.indices, undefined, 'int32'), c.axis)
+    )
+    expect(Array.from(wasm)).toEqual(Array.from(cpu))
+    expect(leaked).toBe(0)
+  })
+
+  it('refuses a row index out of range, as TF.js does', async () => {
+    await tf.setBackend('wasm')
+    expect(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([3], 'int32')).dataSync()).toThrow()
+  })
+
   it('keeps the shape the reduction asked for', async () => {
     await tf.setBackend('wasm')
     const x = tf.ones([2, 3, 4])
