@@ -166,6 +166,23 @@ describe('heap kernels on wasm (max-pool gradient, channel sums and means)', () 
     expect(() => tf.gather(tf.ones([3, 2]), tf.tensor1d([3], 'int32')).dataSync()).toThrow()
   })
 
+  it('a clone shares its memory by reference: each outlives the other, and memory is freed with the last', async () => {
+    await tf.setBackend('wasm')
+    const bytesBefore = tf.memory().numBytes
+    const x = tf.tensor([1, 2, 3, 4], [2, 2])
+    const copy = tf.clone(x)
+    x.dispose()
+    expect(Array.from(copy.dataSync())).toEqual([1, 2, 3, 4])
+    const again = tf.clone(copy)
+    copy.dispose()
+    expect(again.shape).toEqual([2, 2])
+    const sum = tf.tidy(() => tf.add(again, 1))
+    expect(Array.from(sum.dataSync())).toEqual([2, 3, 4, 5])
+    tf.dispose([sum, again])
+    tf.disposeVariables()
+    expect(tf.memory().numBytes).toBe(bytesBefore)
+  })
+
   it('keeps the shape the reduction asked for', async () => {
     await tf.setBackend('wasm')
     const x = tf.ones([2, 3, 4])
