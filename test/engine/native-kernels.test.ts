@@ -123,6 +123,17 @@ describe.skipIf(skipNative)('native oneDNN kernels', () => {
     for (let i = 0; i < ref.length; i++) expect(relError(got[i]!, ref[i]!), ['c', 'da', 'db'][i]).toBeLessThan(TOLERANCE)
   })
 
+  it.each([[2, 9, 9, 3], [5], [128, 10]])('relu and its gradient match the cpu backend, exact zeros included (%o)', async (...shape) => {
+    const { ref, got } = await onBoth(
+      // Rounded inputs put exact zeros where relu's gradient switches.
+      () => [tf.round(tf.mul(random(shape, 12), 3))],
+      (x) => tf.relu(x!)
+    )
+    for (let i = 0; i < ref.length; i++) expect(Array.from(got[i]!), ['y', 'dx'][i]).toEqual(Array.from(ref[i]!))
+    // The gradient kernel ran too (its name is ours; TF.js has none).
+    expect(Object.keys(addon.implementations()).some((k) => k.startsWith('ReluGrad '))).toBe(true)
+  })
+
   it('a batch of one broadcasts against the other batch', async () => {
     const product = () => tf.tidy(() => tf.matMul(random([4, 5, 6], 5), random([1, 2, 5], 6), true, true).dataSync() as Float32Array)
     await tf.setBackend('cpu')

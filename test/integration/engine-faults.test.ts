@@ -99,13 +99,17 @@ describe('engine faults', () => {
     expect(fine!.metrics).toHaveProperty('testAccuracy')
   }, 180_000)
 
+  // Long enough that a pause sent at 20 % lands while the run is still going on every backend: 20
+  // epochs finished within the pause's round trip once native training and the row gather were fast.
+  const SLOW_EPOCHS = 200
+
   it('pause sends the run in flight back to the queue and ends nothing; resume finishes the audit; one run can be cancelled alone', async () => {
     const small = {
       ...spec('pause'),
       dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 100 },
       model: { arch: 'mlp' },
       train: { epochs: 2, learningRate: 0.05 },
-      methods: [{ id: 'finetune', params: { epochs: 20 } }, { id: 'finetune', params: { epochs: 1 } }, 'retrain']
+      methods: [{ id: 'finetune', params: { epochs: SLOW_EPOCHS } }, { id: 'finetune', params: { epochs: 1 } }, 'retrain']
     }
     const { taskId, done } = await services.audits.start(small)
     const [, slow, quick] = services.store.listRuns(taskId)
@@ -135,7 +139,7 @@ describe('engine faults', () => {
       dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 100 },
       model: { arch: 'mlp' },
       train: { epochs: 2, learningRate: 0.05 },
-      methods: [{ id: 'finetune', params: { epochs: 20 } }, { id: 'finetune', params: { epochs: 1 } }]
+      methods: [{ id: 'finetune', params: { epochs: SLOW_EPOCHS } }, { id: 'finetune', params: { epochs: 1 } }]
     }
     const { taskId, done } = await services.audits.start(small)
     const [, slow] = services.store.listRuns(taskId)

@@ -196,9 +196,24 @@ function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
   return outs
 }
 
+function relu(args: KernelArgs): tf.TensorInfo | null {
+  const { x } = args.inputs as { x: tf.TensorInfo }
+  if (!floats(x)) return null
+  const backend = backendOf(args)
+  return withOutput(backend, x.shape, (heap, y) => addon!.relu(heap, offsetOf(backend, x), y, Int32Array.of(tf.util.sizeFromShape(x.shape))))
+}
+
+/** Inputs dy and x (ReLU's input); output dx = dy where x > 0, else 0. */
+function reluGrad(args: KernelArgs): tf.TensorInfo {
+  const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo }
+  const backend = backendOf(args)
+  return withOutput(backend, x.shape, (heap, dx) => addon!.reluGrad(heap, offsetOf(backend, dy), offsetOf(backend, x), dx, Int32Array.of(tf.util.sizeFromShape(x.shape))))
+}
+
 /** Kernels of our own (no TF.js kernel has these inputs and outputs), called by model/batch-norm.ts. */
 export const BATCH_NORM_KERNEL = 'UaBatchNormTraining'
 export const BATCH_NORM_GRAD_KERNEL = 'UaBatchNormTrainingGrad'
+const RELU_GRAD_KERNEL = 'UaReluGrad'
 
 const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | null> = {
   Conv2D: conv2d,
@@ -208,7 +223,8 @@ const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | null> = {
   MaxPool: pool(true),
   MaxPoolGrad: poolGrad(true),
   AvgPool: pool(false),
-  AvgPoolGrad: poolGrad(false)
+  AvgPoolGrad: poolGrad(false),
+  Relu: relu
 }
 
 /** The TF.js kernels the native backend runs on oneDNN. */
@@ -221,6 +237,18 @@ export function installNativeKernels(oneDnn: OneDnnAddon): void {
   for (const [name, fast] of Object.entries(KERNELS)) overrideWasmKernel(name, (args) => (enabled ? fast(args) : null))
   tf.registerKernel({ kernelName: BATCH_NORM_KERNEL, backendName: 'wasm', kernelFunc: batchNormTraining as tf.KernelFunc })
   tf.registerKernel({ kernelName: BATCH_NORM_GRAD_KERNEL, backendName: 'wasm', kernelFunc: batchNormTrainingGrad as tf.KernelFunc })
+  tf.registerKernel({ kernelName: RELU_GRAD_KERNEL, backendName: 'wasm', kernelFunc: reluGrad as tf.KernelFunc })
+  // ReLU's gradient is dy·step(x): three ops over the activation (Step, Cast, Multiply), one oneDNN pass on
+  // native. Gradients are registered for every backend, so the others keep TF.js's own formula.
+  tf.registerGradient({
+    kernelName: 'Relu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => {
+      const [x] = saved as [tf.Tensor]
+      const g = dy as tf.Tensor
+      return { x: () => (nativeKernelsActive() && floats(x, g) ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }) as tf.Tensor) : tf.mul(g, tf.cast(tf.step(x), 'float32'))) }
+    }
+  })
 }
 
 /** Turns the installed oneDNN kernels on (the native backend) or off (plain wasm). */
