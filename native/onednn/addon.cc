@@ -13,7 +13,6 @@ Napi::Value Pool2D(const Napi::CallbackInfo& info);
 Napi::Value Pool2DGrad(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTraining(const Napi::CallbackInfo& info);
 Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info);
-Napi::Value Relu(const Napi::CallbackInfo& info);
 Napi::Value ReluGrad(const Napi::CallbackInfo& info);
 
 namespace {
@@ -52,7 +51,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pool2dGrad", Napi::Function::New(env, guarded<Pool2DGrad>));
   exports.Set("batchNormTraining", Napi::Function::New(env, guarded<BatchNormTraining>));
   exports.Set("batchNormTrainingGrad", Napi::Function::New(env, guarded<BatchNormTrainingGrad>));
-  exports.Set("relu", Napi::Function::New(env, guarded<Relu>));
   exports.Set("reluGrad", Napi::Function::New(env, guarded<ReluGrad>));
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("version", Napi::Function::New(env, Version));

@@ -1,5 +1,5 @@
-// ReLU and its gradient over a flat float32 buffer. On the wasm backend the gradient costs three passes
-// (Step, Cast, Multiply); here it is one.
+// ReLU's gradient over a flat float32 buffer. On the wasm backend it costs three passes (Step, Cast,
+// Multiply); here it is one. (The forward stays on wasm, which keeps NaN as NaN.)
 #include "common.h"
 
 namespace ua {
@@ -11,15 +11,9 @@ using namespace dnnl;
 // [size]
 memory::desc flat(const Dims& d) { return {{d[0]}, dt::f32, tag::a}; }
 
-eltwise_forward::primitive_desc reluDesc(const Dims& d, prop_kind prop) {
-  return {{prop, algorithm::eltwise_relu, flat(d), 0.f}, cpuEngine()};
+eltwise_forward::primitive_desc reluHint(const Dims& d) {
+  return {{prop_kind::forward_training, algorithm::eltwise_relu, flat(d), 0.f}, cpuEngine()};
 }
-
-struct Forward {
-  Dims d;
-  eltwise_forward primitive;
-  Forward(const Dims& dims, const eltwise_forward::primitive_desc& pd) : d(dims), primitive(pd) {}
-};
 
 struct Backward {
   Dims d;
@@ -27,25 +21,9 @@ struct Backward {
   Backward(const Dims& dims, const eltwise_backward::primitive_desc& pd) : d(dims), primitive(pd) {}
 };
 
-PrimitiveCache<Forward> forwards;
 PrimitiveCache<Backward> backwards;
 
 }  // namespace
-
-// relu(heap, x, y, dims)
-Napi::Value Relu(const Napi::CallbackInfo& info) {
-  auto heap = info[0].As<Napi::ArrayBuffer>();
-  const Dims d = intArgs(info[3]);
-  auto& entry = forwards.get(d, [&] {
-    auto pd = reluDesc(d, prop_kind::forward_inference);
-    recordImplementation("Relu", d, pd.impl_info_str());
-    return std::make_unique<Forward>(d, pd);
-  });
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(flat(d), cpuEngine(), heapFloats(heap, info[1], d[0]))},
-                                        {DNNL_ARG_DST, memory(flat(d), cpuEngine(), heapFloats(heap, info[2], d[0]))}});
-  cpuStream().wait();
-  return info.Env().Undefined();
-}
 
 // reluGrad(heap, dy, x, dx, dims): dx = dy where x > 0, else 0.
 Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
@@ -53,7 +31,7 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
   const Dims d = intArgs(info[4]);
   auto& entry = backwards.get(d, [&] {
     eltwise_backward::primitive_desc pd({algorithm::eltwise_relu, flat(d), flat(d), 0.f}, cpuEngine(),
-                                        reluDesc(d, prop_kind::forward_training));
+                                        reluHint(d));
     recordImplementation("ReluGrad", d, pd.impl_info_str());
     return std::make_unique<Backward>(d, pd);
   });

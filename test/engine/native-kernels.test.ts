@@ -130,6 +130,9 @@ describe.skipIf(skipNative)('native oneDNN kernels', () => {
       (x) => tf.relu(x!)
     )
     for (let i = 0; i < ref.length; i++) expect(Array.from(got[i]!), ['y', 'dx'][i]).toEqual(Array.from(ref[i]!))
+    // A NaN still reaches the loss, so a diverging run is caught by its loss.
+    await tf.setBackend('wasm')
+    expect(Array.from(tf.tidy(() => tf.relu(tf.tensor1d([Number.NaN, -1, 2])).dataSync()))).toEqual([Number.NaN, 0, 2])
     // The gradient kernel ran too (its name is ours; TF.js has none).
     expect(Object.keys(addon.implementations()).some((k) => k.startsWith('ReluGrad '))).toBe(true)
   })

@@ -196,13 +196,6 @@ function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
   return outs
 }
 
-function relu(args: KernelArgs): tf.TensorInfo | null {
-  const { x } = args.inputs as { x: tf.TensorInfo }
-  if (!floats(x)) return null
-  const backend = backendOf(args)
-  return withOutput(backend, x.shape, (heap, y) => addon!.relu(heap, offsetOf(backend, x), y, Int32Array.of(tf.util.sizeFromShape(x.shape))))
-}
-
 /** Inputs dy and x (ReLU's input); output dx = dy where x > 0, else 0. */
 function reluGrad(args: KernelArgs): tf.TensorInfo {
   const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo }
@@ -223,8 +216,7 @@ const KERNELS: Record<string, (args: KernelArgs) => tf.TensorInfo | null> = {
   MaxPool: pool(true),
   MaxPoolGrad: poolGrad(true),
   AvgPool: pool(false),
-  AvgPoolGrad: poolGrad(false),
-  Relu: relu
+  AvgPoolGrad: poolGrad(false)
 }
 
 /** The TF.js kernels the native backend runs on oneDNN. */
@@ -239,7 +231,8 @@ export function installNativeKernels(oneDnn: OneDnnAddon): void {
   tf.registerKernel({ kernelName: BATCH_NORM_GRAD_KERNEL, backendName: 'wasm', kernelFunc: batchNormTrainingGrad as tf.KernelFunc })
   tf.registerKernel({ kernelName: RELU_GRAD_KERNEL, backendName: 'wasm', kernelFunc: reluGrad as tf.KernelFunc })
   // ReLU's gradient is dy·step(x): three ops over the activation (Step, Cast, Multiply), one oneDNN pass on
-  // native. Gradients are registered for every backend, so the others keep TF.js's own formula.
+  // native. Gradients are registered for every backend, so the others keep TF.js's own formula. The
+  // forward stays on wasm: oneDNN's ReLU turns NaN into 0, and a NaN must reach the loss to be caught.
   tf.registerGradient({
     kernelName: 'Relu',
     inputsToSave: ['x'],

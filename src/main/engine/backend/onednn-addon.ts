@@ -12,7 +12,6 @@ export interface OneDnnAddon {
   pool2dGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, dims: Int32Array): void
   batchNormTraining(heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, dims: Int32Array): void
   batchNormTrainingGrad(heap: ArrayBuffer, x: number, dy: number, gamma: number, beta: number, mean: number, variance: number, dx: number, dGamma: number, dBeta: number, dims: Int32Array): void
-  relu(heap: ArrayBuffer, x: number, y: number, dims: Int32Array): void
   reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, dims: Int32Array): void
   setThreads(threads: number): void
   version(): string
