@@ -56,11 +56,23 @@ export class PytorchReference {
     return { value: out.samplesPerSecond ?? out.gflops ?? Number.NaN, peakRssMb: out.peakRssMb, version: out.torch }
   }
 
+  /** Runs already made, by job (where files are cached aside): each backend's rows face the same PyTorch run. */
+  private readonly methodRuns = new Map<string, Promise<PytorchRun | null>>()
+
   /** The same unlearning run as the engine's, on one thread. */
-  async runMethod(job: PytorchJob): Promise<PytorchRun | null> {
-    if (this.missing) return null
-    const out = (await this.python('torch_methods.py', [JSON.stringify(job)], job.method)) as { seconds: number; peakRssMb: number; torch: string }
-    return { seconds: out.seconds, peakRssMb: out.peakRssMb, version: out.torch }
+  runMethod(job: PytorchJob): Promise<PytorchRun | null> {
+    if (this.missing) return Promise.resolve(null)
+    const key = JSON.stringify({ ...job, cacheDir: undefined })
+    if (!this.methodRuns.has(key)) {
+      this.methodRuns.set(
+        key,
+        this.python('torch_methods.py', [JSON.stringify(job)], job.method).then((raw) => {
+          const out = raw as { seconds: number; peakRssMb: number; torch: string }
+          return { seconds: out.seconds, peakRssMb: out.peakRssMb, version: out.torch }
+        })
+      )
+    }
+    return this.methodRuns.get(key)!
   }
 
   /**
