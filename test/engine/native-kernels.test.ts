@@ -3,28 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NATIVE_KERNEL_NAMES } from '../../src/main/engine/backend/native-kernels'
 import { loadOneDnn, type OneDnnAddon } from '../../src/main/engine/backend/onednn-addon'
 import { selectBackend } from '../../src/main/engine/backend/select'
-import { createRng } from '../../src/main/engine/util/random'
 import { skipNative } from '../helpers/native-backend'
+import { randomTensor as random, relError } from '../helpers/seeded'
 
 /**
  * Every oneDNN kernel against the pure-JS cpu backend on seeded random inputs: values, and gradients
  * through tf.grads (so the backward kernels are checked exactly as training calls them).
  */
-
-function random(shape: number[], seed: number): tf.Tensor {
-  const rng = createRng(seed)
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1), shape)
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2
-    den += b[i]! ** 2
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30))
-}
 
 /** The op's output and the gradients of a weighted sum of it with respect to every input. */
 function valueAndGrads(inputs: () => tf.Tensor[], op: (...xs: tf.Tensor[]) => tf.Tensor): Float32Array[] {

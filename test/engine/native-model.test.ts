@@ -9,27 +9,12 @@ import { batchNormTrainingWithMoments } from '../../src/main/engine/model/batch-
 import { FunctionalModel } from '../../src/main/engine/model/functional-model'
 import { trainClassifier } from '../../src/main/engine/train/loop'
 import { disposeTensorSplit, toTensorSplit } from '../../src/main/engine/train/tensor-data'
-import { createRng } from '../../src/main/engine/util/random'
 import { skipNative } from '../helpers/native-backend'
+import { randomTensor as random, relError } from '../helpers/seeded'
 
 /** Whole models on the native backend against the cpu backend (gradients) and the wasm one (training). */
 
 const RESOURCES = join(__dirname, '..', '..', 'resources')
-
-function random(shape: number[], seed: number): tf.Tensor {
-  const rng = createRng(seed)
-  return tf.tensor(Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng() * 2 - 1), shape)
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2
-    den += b[i]! ** 2
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30))
-}
 
 /** The loss's gradient for every trainable weight, and the moving statistics after the step. */
 function modelGradients(arch: ArchitectureId): Map<string, Float32Array> {

@@ -1,12 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { selectBackend } from '../../src/main/engine/backend/select'
-import { createRng } from '../../src/main/engine/util/random'
-
-function randomArray(n: number, seed: number): Float32Array {
-  const rng = createRng(seed)
-  return Float32Array.from({ length: n }, () => rng() * 2 - 1)
-}
+import { randomArray, relError } from '../helpers/seeded'
 
 interface Case {
   x: [number, number, number, number]
@@ -29,16 +24,6 @@ function convGrads(c: Case): { dx: Float32Array; dw: Float32Array } {
     const [dx, dw] = tf.grads(f)([x, w])
     return { dx: dx!.dataSync() as Float32Array, dw: dw!.dataSync() as Float32Array }
   })
-}
-
-function relError(a: Float32Array, b: Float32Array): number {
-  let num = 0
-  let den = 0
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i]! - b[i]!) ** 2
-    den += b[i]! ** 2
-  }
-  return Math.sqrt(num / Math.max(den, 1e-30))
 }
 
 const cases: Case[] = []
