@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServedApp } from '../helpers/served-app'
 import { launchChromium } from '../helpers/chromium'
+import { expectedBackend } from '../helpers/native-backend'
 import { makeTempDir } from '../helpers/tmp'
 
 const tmp = makeTempDir('e2e')
@@ -44,6 +45,10 @@ describe('the app in a browser, against the real services', () => {
     const consoleErrors: string[] = []
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
     await openForm(page, { name: 'browser e2e', trainLimit: 1500, testLimit: 300, epochs: 2 })
+    // The header names the engine's backend, with the way to native speed only where it fell back.
+    const engine = page.getByTestId('engine-status')
+    await expect.poll(() => engine.textContent()).toContain(`Engine: ${expectedBackend()}`)
+    expect((await engine.textContent())!.includes('libdnnl-dev')).toBe(expectedBackend() === 'wasm' && !process.env.UNLEARN_BACKEND)
     await page.getByTestId('method-retrain').uncheck()
     await page.getByTestId('method-finetune').check()
     await page.getByTestId('start').click()
