@@ -33,6 +33,13 @@ export default tseslint.config(
     files: ['src/renderer/**/*.{ts,vue}'],
     rules: { 'no-restricted-imports': ['error', { patterns: [...nodeOnly, '**/main/**', '**/preload/**'] }] }
   },
+  // Only the engine process loads TensorFlow.js and the native addon; main reads engine files through
+  // tfjs-free modules (engine/model-folder.ts, engine/data/*).
+  {
+    files: ['src/main/**/*.ts'],
+    ignores: ['src/main/engine/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['@tensorflow/*', '**/*.node', '**/engine/train/*', '**/engine/model/*', '!**/engine/model/supported-layers', '**/engine/methods/*', '**/engine/eval/*'] }] }
+  },
   {
     files: ['src/main/engine/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: ['electron', 'better-sqlite3', '**/store/**', '**/renderer/**'] }] }

@@ -17,7 +17,7 @@ import { addRetrainComparisons } from './retrain-comparison'
 import { ImportError, openModelBundle } from '../library/model-bundle'
 import { checkModelBundle } from '../library/model-check'
 import { importModel } from '../library/model-library'
-import { codesFileSha256 } from '../engine/train/mnemonic-codes'
+import { codesFileSha256 } from '../engine/model-folder'
 
 export interface AuditEvents {
   progress: (e: ProgressEvent) => void

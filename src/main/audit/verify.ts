@@ -4,7 +4,7 @@ import { chainBreaks, type LogEntry, metricsSha256, readLog } from '../store/aud
 import type { AuditStore } from '../store/audit-store'
 import { locateDataset } from '../engine/data/catalog'
 import { checkModelBundle } from '../library/model-check'
-import { codesFileSha256 } from '../engine/train/mnemonic-codes'
+import { codesFileSha256 } from '../engine/model-folder'
 import { openModelBundle } from '../library/model-bundle'
 import { hashDataset } from './dataset-hash'
 import { contentHash, reportManifest } from '../reports/manifest'

@@ -8,7 +8,7 @@ import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'
 import { ImportError, openModelBundle } from './model-bundle'
 import { checkModelBundle } from './model-check'
-import { CODES_FILE } from '../engine/train/mnemonic-codes'
+import { CODES_FILE } from '../engine/model-folder'
 
 export type ImportStep = 'reading' | 'checking' | 'copying' | 'measuring'
 

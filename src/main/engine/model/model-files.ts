@@ -2,11 +2,10 @@ import * as tf from '@tensorflow/tfjs'
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join, resolve, sep } from 'node:path'
+import { MODEL_JSON, WEIGHTS_BIN } from '../model-folder'
 import type { FunctionalModel } from './functional-model'
 import { fromLayersModel, toLayersModel } from './layers-format'
 
-export const MODEL_JSON = 'model.json'
-export const WEIGHTS_BIN = 'weights.bin'
 
 export interface SavedModel {
   dir: string

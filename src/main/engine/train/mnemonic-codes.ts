@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
-import { createHash } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { CODES_FILE } from '../model-folder'
 import { createRng, hashSeed } from '../util/random'
 
 /** One random image per class in the model's input space, i.i.d. Uniform[0,1) like the data, seeded. */
@@ -14,7 +13,6 @@ export interface MnemonicCodes {
   tMix: number
 }
 
-export const CODES_FILE = 'mnemonic-codes.json'
 
 export function generateCodes(classes: number, inputShape: number[], tMix: number, seed: number): MnemonicCodes {
   const rng = createRng(hashSeed(seed, 'mnemonic-codes'))
@@ -39,12 +37,6 @@ export function mixCodes(x: tf.Tensor, y: tf.Tensor1D, codes: tf.Tensor, tMix: n
 /** The codes travel with the model: a sidecar file in its folder. */
 export async function saveCodes(dir: string, codes: MnemonicCodes): Promise<void> {
   await writeFile(join(dir, CODES_FILE), JSON.stringify({ ...codes, values: Array.from(codes.values) }))
-}
-
-/** sha256 of a model folder's codes file, or null when the model has no codes. */
-export function codesFileSha256(dir: string): string | null {
-  const file = join(dir, CODES_FILE)
-  return existsSync(file) ? createHash('sha256').update(readFileSync(file)).digest('hex') : null
 }
 
 export async function loadCodes(dir: string): Promise<MnemonicCodes | null> {
