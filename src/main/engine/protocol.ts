@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MetricValues } from '../../shared/metrics/value'
 
 /**
  * Messages between the main process and the engine process. Both sides validate what they
@@ -50,7 +51,7 @@ export const JobResultSchema = z.object({
   steps: z.number().int(),
   /** Why the run failed although the job completed (divergence, collapse); its metrics are then partial. */
   failure: z.string().nullable(),
-  metrics: z.record(z.string(), z.union([z.number(), z.null(), z.array(z.number().nullable())])),
+  metrics: MetricValues,
   /** The saved model; null when the run failed. */
   model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }).nullable(),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),

@@ -389,12 +389,21 @@ export class AuditStore {
   }
 
   listTasks(): TaskSummary[] {
+    return this.readTasks('')
+  }
+
+  /** One audit, read alone (not picked out of every audit's summary with its run counts). */
+  getTask(taskId: string): TaskSummary | null {
+    return this.readTasks('WHERE t.id = ?', taskId)[0] ?? null
+  }
+
+  private readTasks(where: string, ...params: string[]): TaskSummary[] {
     const tasks = this.db
       .prepare(
         `SELECT t.id, t.name, t.spec_json, t.spec_sha256, t.dataset_id, d.sha256 AS dataset_sha256, t.created_at, t.origin_json
-         FROM tasks t JOIN datasets d ON d.id = t.dataset_id ORDER BY t.created_at DESC`
+         FROM tasks t JOIN datasets d ON d.id = t.dataset_id ${where} ORDER BY t.created_at DESC`
       )
-      .all() as Array<{ id: string; name: string; spec_json: string; spec_sha256: string; dataset_id: string; dataset_sha256: string; created_at: number; origin_json: string | null }>
+      .all(...params) as Array<{ id: string; name: string; spec_json: string; spec_sha256: string; dataset_id: string; dataset_sha256: string; created_at: number; origin_json: string | null }>
     const counts = this.db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE task_id = ? GROUP BY status`)
     return tasks.map((t) => ({
       id: t.id,
@@ -409,10 +418,6 @@ export class AuditStore {
       active: false,
       origin: t.origin_json ? (JSON.parse(t.origin_json) as TaskSummary['origin']) : null
     }))
-  }
-
-  getTask(taskId: string): TaskSummary | null {
-    return this.listTasks().find((t) => t.id === taskId) ?? null
   }
 
   listRuns(taskId: string): RunRecord[] {

@@ -1,7 +1,8 @@
 import type { Database } from 'better-sqlite3'
 
-/** A stored metric: a scalar (null when not finite), a per-class list, or named values. */
-export type MetricValue = number | null | Array<number | null> | Record<string, number>
+import type { MetricValue } from '../../shared/metrics/value'
+
+export type { MetricValue }
 
 /** A run's metrics as stored: scalars from `value`, arrays and objects parsed from JSON, by name. */
 export function readRunMetrics(db: Database, runId: string): Record<string, MetricValue> {

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import type { EventChannel, InvokeChannel } from './channels'
+import { MetricValues } from '../metrics/value'
 
 /** The single API between the renderer and main, over Electron IPC or the loopback WebSocket. */
 
@@ -33,7 +34,7 @@ export const RunRecord = z.object({
   createdAt: z.number(),
   startedAt: z.number().nullable(),
   endedAt: z.number().nullable(),
-  metrics: z.record(z.string(), z.union([z.number(), z.null(), z.array(z.number().nullable()), z.record(z.string(), z.number())]))
+  metrics: MetricValues
 })
 export type RunRecord = z.infer<typeof RunRecord>
 
