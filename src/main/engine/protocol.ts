@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { MetricValues } from '../../shared/metrics/value'
+import { PHASES } from '../../shared/api/contract'
 
 /**
  * Messages between the main process and the engine process. Both sides validate what they
@@ -68,8 +69,7 @@ export const JobResultSchema = z.object({
 })
 export type JobResult = z.infer<typeof JobResultSchema>
 
-export const PHASES = ['starting', 'loading', 'training', 'unlearning', 'evaluating', 'saving'] as const
-export type Phase = (typeof PHASES)[number]
+export { PHASES, type Phase } from '../../shared/api/contract'
 
 export const ToEngineSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run'), id: z.string(), job: JobSchema }),

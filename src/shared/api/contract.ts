@@ -8,6 +8,11 @@ export const RUN_STATUSES = ['queued', 'running', 'done', 'failed', 'cancelled',
 export const RunStatus = z.enum(RUN_STATUSES)
 export type RunStatus = z.infer<typeof RunStatus>
 
+/** What an engine job is doing, as its progress reports say. */
+export const PHASES = ['starting', 'loading', 'training', 'unlearning', 'evaluating', 'saving'] as const
+export const Phase = z.enum(PHASES)
+export type Phase = z.infer<typeof Phase>
+
 const Id = z.string().min(1).max(100)
 const Empty = z.object({}).strict()
 
@@ -234,7 +239,7 @@ export const ProgressEvent = z.object({
   runId: z.string(),
   method: z.string(),
   seed: z.number(),
-  phase: z.string(),
+  phase: Phase,
   /** Progress of this run, in [0,1]. */
   fraction: z.number(),
   /** Progress of the whole audit, in [0,1]. */
@@ -243,7 +248,8 @@ export const ProgressEvent = z.object({
 })
 export type ProgressEvent = z.infer<typeof ProgressEvent>
 
-export const ChangedEvent = z.object({ taskId: z.string(), runId: z.string().nullable(), status: z.string() })
+/** A run's new status, or `finished` for the whole audit (runId null). */
+export const ChangedEvent = z.object({ taskId: z.string(), runId: z.string().nullable(), status: z.enum([...RUN_STATUSES, 'finished']) })
 export type ChangedEvent = z.infer<typeof ChangedEvent>
 
 export const CONTRACT = {
