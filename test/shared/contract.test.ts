@@ -39,4 +39,10 @@ describe('API contract', () => {
     expect(await dispatch('audits:start', { spec: {} })).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'train.epochs: too small' } })
     expect(await dispatch('audits:list', {})).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'disk on fire' } })
   })
+
+  it('in tests, a result that does not fit the contract is an internal error naming the field', async () => {
+    const broken = createRouter({ ...handlers, 'settings:get': async () => ({ auditorName: 7 }) } as unknown as ApiHandlers)
+    const reply = await broken('settings:get', {})
+    expect(reply).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringMatching(/^the result of settings:get does not fit the contract: .*auditorName/) } })
+  })
 })

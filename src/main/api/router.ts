@@ -4,6 +4,7 @@ import { describeZodError } from '../../shared/zod-errors'
 import { SpecError } from '../../shared/task-spec'
 import { ImportError } from '../library/model-bundle'
 import type { ApiHandlers } from './handlers'
+import { CHECK_OUTPUTS, outputProblem } from './output-check'
 
 function isInvokeChannel(c: unknown): c is InvokeChannel {
   return typeof c === 'string' && (INVOKE_CHANNELS as readonly string[]).includes(c)
@@ -17,8 +18,8 @@ function codeOf(err: unknown): ErrorCode {
 
 /**
  * The one entry point for every call from a renderer, whichever transport carried it: unknown
- * channels are refused, inputs are validated against the contract, and every outcome (including
- * a thrown error) comes back as an envelope.
+ * channels are refused, inputs are validated against the contract (and outputs too, in tests and
+ * development), and every outcome (including a thrown error) comes back as an envelope.
  */
 export function createRouter(handlers: ApiHandlers) {
   return async function dispatch(channel: unknown, raw: unknown): Promise<Envelope<unknown>> {
@@ -27,7 +28,10 @@ export function createRouter(handlers: ApiHandlers) {
     if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: describeZodError(parsed.error) } }
     try {
       const handler = handlers[channel] as (input: unknown) => Promise<unknown>
-      return { ok: true, value: await handler(parsed.data) }
+      const value = await handler(parsed.data)
+      const problem = CHECK_OUTPUTS ? outputProblem(CONTRACT[channel].output, value) : null
+      if (problem) throw new Error(`the result of ${channel} does not fit the contract: ${problem}`)
+      return { ok: true, value }
     } catch (err) {
       const code = codeOf(err)
       if (code === 'INTERNAL') process.stderr.write(`api ${channel} failed: ${(err as Error).stack ?? String(err)}\n`)
