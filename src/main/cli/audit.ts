@@ -21,7 +21,7 @@ import { formatDuration } from '../../shared/format'
 import { TerminalProgress } from './progress-bar'
 import { exportBundleCommand, importBundleCommand, reportCommand, settingsCommand } from './report-commands'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
+const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -151,7 +151,7 @@ async function announceEngine(services: ReturnType<typeof createNodeServices>): 
 }
 
 async function main(): Promise<void> {
-  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' },
+  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' }, threads: { type: 'string' },
     dataset: { type: 'string' },
     name: { type: 'string' },
     size: { type: 'string' },
@@ -172,6 +172,13 @@ async function main(): Promise<void> {
   }
   const [specFile, ...extra] = args.positionals
   const dbFile = resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
+  if (args.values.threads !== undefined) {
+    // Threads of each engine process on the native backend (default 1, as jobs already fill the cores):
+    // with --jobs 1, --threads N gives the one job N cores. Engine processes inherit the variable.
+    const threads = Number(args.values.threads)
+    if (!Number.isInteger(threads) || threads < 1) fail(`--threads must be a whole number of at least 1 (got ${args.values.threads})`)
+    process.env.UNLEARN_NATIVE_THREADS = String(threads)
+  }
   const open = () => {
     try {
       // Without a window to keep responsive, every core runs a job unless told otherwise.
