@@ -81,38 +81,36 @@ function withOutput(backend: WasmHeapBackend, shape: number[], run: (heap: Array
   return out
 }
 
-function conv2d(args: KernelArgs): tf.TensorInfo | null {
-  const { x, filter } = args.inputs as { x: tf.TensorInfo; filter: tf.TensorInfo }
-  const a = args.attrs as unknown as Parameters<typeof conv2dInfo>[2]
-  if (!floats(x, filter)) return null
-  const info = conv2dInfo(x.shape, filter.shape, a)
-  const dims = convDims(info)
-  if (!dims) return null
-  const backend = backendOf(args)
-  return withOutput(backend, info.outShape, (heap, y) => addon!.conv2d(heap, offsetOf(backend, x), offsetOf(backend, filter), y, dims))
+type ConvAttrs = Parameters<typeof conv2dInfo>[2] & { inputShape?: number[]; filterShape?: number[] }
+type ConvCall = (heap: ArrayBuffer, first: number, second: number, out: number, dims: Int32Array) => void
+
+/**
+ * One of the three convolution kernels. Each takes two tensors (named `inputs`), knows the input and
+ * filter shapes from them or its attributes, and writes one output of the shape `output` picks.
+ */
+function convKernel(
+  inputs: [string, string],
+  shapes: (t: Record<string, tf.TensorInfo>, a: ConvAttrs) => { input: number[]; filter: number[] },
+  output: (s: { input: number[]; filter: number[]; out: number[] }) => number[],
+  call: () => ConvCall
+) {
+  return (args: KernelArgs): tf.TensorInfo | null => {
+    const t = args.inputs as Record<string, tf.TensorInfo>
+    const [first, second] = [t[inputs[0]]!, t[inputs[1]]!]
+    const a = args.attrs as unknown as ConvAttrs
+    if (!floats(first, second)) return null
+    const shape = shapes(t, a)
+    const info = conv2dInfo(shape.input, shape.filter, a)
+    const dims = convDims(info)
+    if (!dims) return null
+    const backend = backendOf(args)
+    return withOutput(backend, output({ ...shape, out: info.outShape }), (heap, out) => call()(heap, offsetOf(backend, first), offsetOf(backend, second), out, dims))
+  }
 }
 
-function conv2dBackpropInput(args: KernelArgs): tf.TensorInfo | null {
-  const { dy, filter } = args.inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo }
-  const a = args.attrs as unknown as Parameters<typeof conv2dInfo>[2] & { inputShape: number[] }
-  if (!floats(dy, filter)) return null
-  const info = conv2dInfo(a.inputShape, filter.shape, a)
-  const dims = convDims(info)
-  if (!dims) return null
-  const backend = backendOf(args)
-  return withOutput(backend, a.inputShape, (heap, dx) => addon!.conv2dBackpropInput(heap, offsetOf(backend, dy), offsetOf(backend, filter), dx, dims))
-}
-
-function conv2dBackpropFilter(args: KernelArgs): tf.TensorInfo | null {
-  const { x, dy } = args.inputs as { x: tf.TensorInfo; dy: tf.TensorInfo }
-  const a = args.attrs as unknown as Parameters<typeof conv2dInfo>[2] & { filterShape: number[] }
-  if (!floats(x, dy)) return null
-  const info = conv2dInfo(x.shape, a.filterShape, a)
-  const dims = convDims(info)
-  if (!dims) return null
-  const backend = backendOf(args)
-  return withOutput(backend, a.filterShape, (heap, dw) => addon!.conv2dBackpropFilter(heap, offsetOf(backend, x), offsetOf(backend, dy), dw, dims))
-}
+const conv2d = convKernel(['x', 'filter'], (t) => ({ input: t.x!.shape, filter: t.filter!.shape }), (s) => s.out, () => addon!.conv2d)
+const conv2dBackpropInput = convKernel(['dy', 'filter'], (t, a) => ({ input: a.inputShape!, filter: t.filter!.shape }), (s) => s.input, () => addon!.conv2dBackpropInput)
+const conv2dBackpropFilter = convKernel(['x', 'dy'], (t, a) => ({ input: t.x!.shape, filter: a.filterShape! }), (s) => s.filter, () => addon!.conv2dBackpropFilter)
 
 function batchMatMul(args: KernelArgs): tf.TensorInfo | null {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
