@@ -89,6 +89,25 @@ describe('store migrations', () => {
     store.close()
   })
 
+  it('gives runs stored before migration 10 no skipped backends, and records them for runs that finish after it', () => {
+    const file = join(tmp.dir, 'v9.db')
+    const v9 = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 9))
+    v9.prepare(`INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES ('d', 'd', 'builtin', 'x', 2, '[1]', 0)`).run()
+    v9.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES ('t', 't', '{}', 's', 'd', 0)`).run()
+    const putRun = v9.prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, position, created_at) VALUES (?, 't', ?, '{}', 0, ?, ?, ?, 0)`)
+    putRun.run('old', 'original', 'done', 'wasm', 0)
+    putRun.run('new', 'finetune', 'queued', null, 1)
+    v9.close()
+
+    const store = new AuditStore(file)
+    expect(store.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(10)
+    expect(store.listRuns('t')[0]).toMatchObject({ backend: 'wasm', backendSkipped: [] })
+    const reasons = ['tensorflow-gpu: not installed', 'tensorflow: not installed']
+    store.finishRun('new', { status: 'done', backend: 'native', backendSkipped: reasons, metrics: {} })
+    expect(store.listRuns('t')[1]).toMatchObject({ backend: 'native', backendSkipped: reasons })
+    store.close()
+  })
+
   it('marks runs left running by a dead process as interrupted, and leaves finished runs alone', () => {
     const file = join(tmp.dir, 'crash.db')
     const store = new AuditStore(file)
