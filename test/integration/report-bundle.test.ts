@@ -81,6 +81,10 @@ describe('the audit report and the bundle', () => {
     expect(imported.task.origin).toMatchObject({ bundleSha256: written.sha256 })
     const copied = copy.store.listRuns(taskId)
     expect(leaderboardRows(copied, ALL_METRICS)).toEqual(leaderboardRows(runs, ALL_METRICS))
+    // Each run keeps the backend it ran on and why faster ones were skipped there.
+    expect(copied.map((r) => [r.backend, r.backendSkipped])).toEqual(runs.map((r) => [r.backend, r.backendSkipped]))
+    // (tfjs-node is never installed in tests, so unless a backend is forced there is a reason to carry.)
+    if (!process.env.UNLEARN_BACKEND) expect(runs[0]!.backendSkipped.length).toBeGreaterThan(0)
     expect(copy.store.listSplits(taskId).map((s) => s.sha256)).toEqual(services.store.listSplits(taskId).map((s) => s.sha256))
     const verified = await verifyStore(copy.store, copy.paths)
     expect(verified.findings).toEqual([])

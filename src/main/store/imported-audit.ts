@@ -60,11 +60,11 @@ export function insertImportedAudit(db: Database, a: ImportedAudit, modelPaths: 
       JSON.stringify(a.origin)
     )
     const putRun = db.prepare(
-      `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, input_model_id, output_model_id, forget_count, retain_count, forget_sha256, steps, error, position, created_at, started_at, ended_at, cell_key, cell_json)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, backend_skipped_json, input_model_id, output_model_id, forget_count, retain_count, forget_sha256, steps, error, position, created_at, started_at, ended_at, cell_key, cell_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
     )
     a.runs.forEach((r, position) => {
-      putRun.run(r.id, a.task.id, r.method, JSON.stringify(r.params), r.seed, r.status, r.backend, r.inputModelSha256, r.outputModelSha256, r.forgetCount, r.retainCount, r.forgetSha256, r.steps, r.error, position, r.createdAt, r.startedAt, r.endedAt, r.cellKey, r.cell ? JSON.stringify(r.cell) : null)
+      putRun.run(r.id, a.task.id, r.method, JSON.stringify(r.params), r.seed, r.status, r.backend, JSON.stringify(r.backendSkipped ?? []), r.inputModelSha256, r.outputModelSha256, r.forgetCount, r.retainCount, r.forgetSha256, r.steps, r.error, position, r.createdAt, r.startedAt, r.endedAt, r.cellKey, r.cell ? JSON.stringify(r.cell) : null)
       writeRunMetrics(db, r.id, r.metrics)
     })
     const putSplit = db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?, ?)`)
