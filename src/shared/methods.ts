@@ -116,6 +116,8 @@ export const METHOD_CATALOG = {
     needs: 'forget set, retain set',
     description:
       'Scores channels by |θ·∇loss| on the forget set, resets the top 30 % of parameters to fresh initial values, and finetunes only those (and the classifier head) on the retain set.',
+    /** The paper's finetuning recipe: momentum SGD without weight decay, cosine down to 1 % of the rate. */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.01 },
     params: z
       .object({
         localization: z.enum(['del', 'salun', 'random']).default('del'),
@@ -134,6 +136,8 @@ export const METHOD_CATALOG = {
     needs: 'retain subset (class forgetting only)',
     description:
       'Learns noise that maximises the error on each forgotten class, then impairs the model with that noise plus a small retain subset at a high learning rate, and repairs it on the retain subset.',
+    /** Both UNSIR steps (impair, then repair) run one pass of Adam over batches of 256 at a constant rate. */
+    recipe: { batchSize: 256, optimizer: 'adam', schedule: 'constant' },
     params: z
       .object({
         noiseBatch: z.number().int().min(1).max(4096).default(256),
@@ -202,6 +206,8 @@ export const METHOD_CATALOG = {
     needs: 'forget set, retain set',
     description:
       'A student copy of the original is pushed away from it on the forget set (max-steps, only in the first epochs) and kept close to it on the retain set (min-steps), with cross-entropy plus α·T²·KL(original ‖ student) at temperature T.',
+    /** Momentum SGD with weight decay 5e-4, as the SCRUB paper trains its student. */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
     params: z
       .object({
         epochs: epochs.default(5),

@@ -6,6 +6,7 @@ import { hashSeed } from '../util/random'
 import type { UnlearningMethod } from './context'
 import { localize, topFractionMask } from './localization'
 import { trainOnRetain } from './retain-training'
+import { METHOD_CATALOG } from '../../../shared/methods'
 
 /**
  * DEL, Deletion by Example Localization: score parameters on the forget set, reset the top α of
@@ -41,7 +42,7 @@ export const del: UnlearningMethod = async (ctx) => {
       epochs: p.epochs ?? ctx.spec.train.epochs,
       learningRate: p.learningRate,
       orderLabel: 'del-finetune',
-      overrides: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.01, gradientMasks }
+      overrides: { ...METHOD_CATALOG.del.recipe, gradientMasks }
     })
     const total = masks.reduce((n, m) => n + m.length, 0)
     const reset = masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0)

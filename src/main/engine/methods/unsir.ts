@@ -8,6 +8,7 @@ import type { TensorSplit } from '../train/tensor-data'
 import { throwIfCancelled, yieldToEventLoop } from '../util/cancel'
 import { hashSeed } from '../util/random'
 import type { UnlearningMethod } from './context'
+import { METHOD_CATALOG } from '../../../shared/methods'
 
 /**
  * UNSIR: per forgotten class, noise that maximises the model's error on that class; then Impair
@@ -89,7 +90,7 @@ export const unsir: UnlearningMethod = async (ctx) => {
     tensors.push(impairX)
     const impair = splitOf(impairX, Int32Array.from([...noiseLabels, ...retainLabels]))
     tensors.push(impair.y)
-    const common = { epochs: 1, batchSize: 256, optimizer: 'adam' as const, schedule: 'constant' as const, cancel: ctx.cancel }
+    const common = { epochs: 1, ...METHOD_CATALOG.unsir.recipe, cancel: ctx.cancel }
     const noiseSteps = p.noiseSteps * task.classes.length
     const a = await trainClassifier(model, impair, { ...common, indices: Int32Array.from({ length: impair.count }, (_, i) => i), learningRate: p.impairLearningRate, seed: hashSeed(ctx.seed, 'unsir-impair'), stepOffset: noiseSteps })
     ctx.progress(0.75, 'impaired')
