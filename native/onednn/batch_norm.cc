@@ -60,14 +60,13 @@ Napi::Value BatchNormTraining(const Napi::CallbackInfo& info) {
   });
   const auto& s = entry.shape;
   const int64_t c = s.channels[0];
-  auto channel = [&](int arg) { return memory(s.channelDesc(), cpuEngine(), heapFloats(heap, info[arg], c)); };
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(s.dataDesc(), cpuEngine(), heapFloats(heap, info[1], s.size()))},
+  auto channel = [&](int arg) { return onHeap(s.channelDesc(), heapFloats(heap, info[arg], c)); };
+  runNow(entry.primitive, {{DNNL_ARG_SRC, onHeap(s.dataDesc(), heapFloats(heap, info[1], s.size()))},
                                         {DNNL_ARG_SCALE, channel(2)},
                                         {DNNL_ARG_SHIFT, channel(3)},
-                                        {DNNL_ARG_DST, memory(s.dataDesc(), cpuEngine(), heapFloats(heap, info[4], s.size()))},
+                                        {DNNL_ARG_DST, onHeap(s.dataDesc(), heapFloats(heap, info[4], s.size()))},
                                         {DNNL_ARG_MEAN, channel(5)},
                                         {DNNL_ARG_VARIANCE, channel(6)}});
-  cpuStream().wait();
   return info.Env().Undefined();
 }
 
@@ -86,10 +85,10 @@ Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info) {
   });
   const auto& s = entry.shape;
   const int64_t c = s.channels[0];
-  auto data = [&](int arg) { return memory(s.dataDesc(), cpuEngine(), heapFloats(heap, info[arg], s.size())); };
-  auto channel = [&](int arg) { return memory(s.channelDesc(), cpuEngine(), heapFloats(heap, info[arg], c)); };
+  auto data = [&](int arg) { return onHeap(s.dataDesc(), heapFloats(heap, info[arg], s.size())); };
+  auto channel = [&](int arg) { return onHeap(s.channelDesc(), heapFloats(heap, info[arg], c)); };
   // oneDNN wants the shift among the arguments whenever use_shift is set, though the gradient does not read it.
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, data(1)},
+  runNow(entry.primitive, {{DNNL_ARG_SRC, data(1)},
                                         {DNNL_ARG_DIFF_DST, data(2)},
                                         {DNNL_ARG_SCALE, channel(3)},
                                         {DNNL_ARG_SHIFT, channel(4)},
@@ -98,7 +97,6 @@ Napi::Value BatchNormTrainingGrad(const Napi::CallbackInfo& info) {
                                         {DNNL_ARG_DIFF_SRC, data(7)},
                                         {DNNL_ARG_DIFF_SCALE, channel(8)},
                                         {DNNL_ARG_DIFF_SHIFT, channel(9)}});
-  cpuStream().wait();
   return info.Env().Undefined();
 }
 

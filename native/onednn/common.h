@@ -49,6 +49,15 @@ class PrimitiveCache {
   std::unordered_map<std::string, std::unique_ptr<Entry>> entries_;
 };
 
+// Heap memory seen through `desc`, without a copy.
+inline memory onHeap(const memory::desc& desc, float* ptr) { return memory(desc, cpuEngine(), ptr); }
+
+// Runs a primitive and waits for it: the caller reads the output as soon as the N-API call returns.
+inline void runNow(const dnnl::primitive& primitive, const std::unordered_map<int, memory>& args) {
+  primitive.execute(cpuStream(), args);
+  cpuStream().wait();
+}
+
 // A user memory object over `ptr` with the plain layout `format`.
 inline memory userMemory(const Dims& dims, tag format, float* ptr) {
   return memory({dims, dt::f32, format}, cpuEngine(), ptr);

@@ -105,10 +105,9 @@ Napi::Value Conv2D(const Napi::CallbackInfo& info) {
   float* w = heapFloats(heap, info[2], size(s.weights));
   float* y = heapFloats(heap, info[3], size(s.dst));
   auto weights = entry.weights.from(s, w);
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(s.srcDesc(), cpuEngine(), x)},
+  runNow(entry.primitive, {{DNNL_ARG_SRC, onHeap(s.srcDesc(), x)},
                                         {DNNL_ARG_WEIGHTS, weights},
-                                        {DNNL_ARG_DST, memory(s.dstDesc(), cpuEngine(), y)}});
-  cpuStream().wait();
+                                        {DNNL_ARG_DST, onHeap(s.dstDesc(), y)}});
   return info.Env().Undefined();
 }
 
@@ -130,10 +129,9 @@ Napi::Value Conv2DBackpropInput(const Napi::CallbackInfo& info) {
   float* w = heapFloats(heap, info[2], size(s.weights));
   float* dx = heapFloats(heap, info[3], size(s.src));
   auto weights = entry.weights.from(s, w);
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(s.dstDesc(), cpuEngine(), dy)},
+  runNow(entry.primitive, {{DNNL_ARG_DIFF_DST, onHeap(s.dstDesc(), dy)},
                                         {DNNL_ARG_WEIGHTS, weights},
-                                        {DNNL_ARG_DIFF_SRC, memory(s.srcDesc(), cpuEngine(), dx)}});
-  cpuStream().wait();
+                                        {DNNL_ARG_DIFF_SRC, onHeap(s.srcDesc(), dx)}});
   return info.Env().Undefined();
 }
 
@@ -161,11 +159,13 @@ Napi::Value Conv2DBackpropFilter(const Napi::CallbackInfo& info) {
     entry.toHwio = reorder(entry.scratch, user);
   }
   auto target = direct ? user : entry.scratch;
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(s.srcDesc(), cpuEngine(), x)},
-                                        {DNNL_ARG_DIFF_DST, memory(s.dstDesc(), cpuEngine(), dy)},
+  runNow(entry.primitive, {{DNNL_ARG_SRC, onHeap(s.srcDesc(), x)},
+                                        {DNNL_ARG_DIFF_DST, onHeap(s.dstDesc(), dy)},
                                         {DNNL_ARG_DIFF_WEIGHTS, target}});
-  if (!direct) entry.toHwio.execute(cpuStream(), entry.scratch, user);
-  cpuStream().wait();
+  if (!direct) {
+    entry.toHwio.execute(cpuStream(), entry.scratch, user);
+    cpuStream().wait();
+  }
   return info.Env().Undefined();
 }
 

@@ -35,10 +35,9 @@ Napi::Value ReluGrad(const Napi::CallbackInfo& info) {
     recordImplementation("ReluGrad", d, pd.impl_info_str());
     return std::make_unique<Backward>(d, pd);
   });
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_DIFF_DST, memory(flat(d), cpuEngine(), heapFloats(heap, info[1], d[0]))},
-                                        {DNNL_ARG_SRC, memory(flat(d), cpuEngine(), heapFloats(heap, info[2], d[0]))},
-                                        {DNNL_ARG_DIFF_SRC, memory(flat(d), cpuEngine(), heapFloats(heap, info[3], d[0]))}});
-  cpuStream().wait();
+  runNow(entry.primitive, {{DNNL_ARG_DIFF_DST, onHeap(flat(d), heapFloats(heap, info[1], d[0]))},
+                                        {DNNL_ARG_SRC, onHeap(flat(d), heapFloats(heap, info[2], d[0]))},
+                                        {DNNL_ARG_DIFF_SRC, onHeap(flat(d), heapFloats(heap, info[3], d[0]))}});
   return info.Env().Undefined();
 }
 

@@ -48,10 +48,9 @@ Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
   float* a = heapFloats(heap, info[1], s.a[0] * m * k);
   float* b = heapFloats(heap, info[2], s.b[0] * k * n);
   float* c = heapFloats(heap, info[3], s.c[0] * m * n);
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(s.aDesc, cpuEngine(), a)},
-                                        {DNNL_ARG_WEIGHTS, memory(s.bDesc, cpuEngine(), b)},
-                                        {DNNL_ARG_DST, memory(s.cDesc, cpuEngine(), c)}});
-  cpuStream().wait();
+  runNow(entry.primitive, {{DNNL_ARG_SRC, onHeap(s.aDesc, a)},
+                                        {DNNL_ARG_WEIGHTS, onHeap(s.bDesc, b)},
+                                        {DNNL_ARG_DST, onHeap(s.cDesc, c)}});
   return info.Env().Undefined();
 }
 

@@ -69,9 +69,8 @@ Napi::Value Pool2D(const Napi::CallbackInfo& info) {
   const auto& s = entry.shape;
   float* x = heapFloats(heap, info[1], s.srcSize());
   float* y = heapFloats(heap, info[2], s.dstSize());
-  entry.primitive.execute(cpuStream(), {{DNNL_ARG_SRC, memory(s.srcDesc(), cpuEngine(), x)},
-                                        {DNNL_ARG_DST, memory(s.dstDesc(), cpuEngine(), y)}});
-  cpuStream().wait();
+  runNow(entry.primitive, {{DNNL_ARG_SRC, onHeap(s.srcDesc(), x)},
+                                        {DNNL_ARG_DST, onHeap(s.dstDesc(), y)}});
   return info.Env().Undefined();
 }
 
@@ -91,17 +90,16 @@ Napi::Value Pool2DGrad(const Napi::CallbackInfo& info) {
   const auto& s = entry.shape;
   float* dy = heapFloats(heap, info[1], s.dstSize());
   float* dx = heapFloats(heap, info[3], s.srcSize());
-  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, memory(s.dstDesc(), cpuEngine(), dy)},
-                                       {DNNL_ARG_DIFF_SRC, memory(s.srcDesc(), cpuEngine(), dx)}};
+  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, onHeap(s.dstDesc(), dy)},
+                                       {DNNL_ARG_DIFF_SRC, onHeap(s.srcDesc(), dx)}};
   if (s.kind == algorithm::pooling_max) {
     float* x = heapFloats(heap, info[2], s.srcSize());
-    entry.training.execute(cpuStream(), {{DNNL_ARG_SRC, memory(s.srcDesc(), cpuEngine(), x)},
+    runNow(entry.training, {{DNNL_ARG_SRC, onHeap(s.srcDesc(), x)},
                                          {DNNL_ARG_DST, entry.dst},
                                          {DNNL_ARG_WORKSPACE, entry.workspace}});
     args[DNNL_ARG_WORKSPACE] = entry.workspace;
   }
-  entry.primitive.execute(cpuStream(), args);
-  cpuStream().wait();
+  runNow(entry.primitive, args);
   return info.Env().Undefined();
 }
 
