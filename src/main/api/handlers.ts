@@ -38,8 +38,14 @@ export function createApiHandlers(s: Services): ApiHandlers {
   return {
     'app:info': async () => {
       // Starts an engine if none runs yet (the first run would anyway), so the app can say what it runs on.
-      const engine = await s.engine.whenReady().catch(() => null)
-      return { version: s.appVersion, dataDir: s.paths.dataDir, backend: engine?.backend ?? null, backendSkipped: engine?.backendSkipped ?? [], nativeHint: engine ? nativeHint(engine) : null }
+      const app = { version: s.appVersion, dataDir: s.paths.dataDir }
+      try {
+        const engine = await s.engine.whenReady()
+        return { ...app, backend: engine.backend, backendSkipped: engine.backendSkipped, nativeHint: nativeHint(engine) }
+      } catch (err) {
+        // An engine that cannot start is said among the reasons, which the header shows.
+        return { ...app, backend: null, backendSkipped: [`engine: ${(err as Error).message}`], nativeHint: null }
+      }
     },
     'catalog:get': async () => ({
       datasets: listDatasetLibrary(s.store).map((d) => ({ id: d.id, name: d.name, classNames: d.classNames, trainSize: d.trainSize, testSize: d.testSize })),
