@@ -3,6 +3,7 @@ import { buildReportDefinition, renderReportPdf } from '../src/main/reports/audi
 import type { ReportInput } from '../src/main/reports/report-input'
 import { describeMachine } from '../src/main/reports/report-input'
 import { DEFAULT_REPORT_SETTINGS, type RunRecord } from '../src/shared/api/contract'
+import { parseTaskSpec } from '../src/shared/task-spec'
 
 /**
  * Report creation for a 3 × 3 × 6-method sweep (3 corruptions × 3 discovery rates, original + 6
@@ -91,7 +92,7 @@ function syntheticRuns(): RunRecord[] {
 
 export function syntheticInput(): ReportInput {
   const runs = syntheticRuns()
-  const spec = {
+  const spec = parseTaskSpec({
     name: 'bench: 3 × 3 × 6-method sweep',
     dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
     model: { arch: 'cnn-small' },
@@ -100,7 +101,7 @@ export function syntheticInput(): ReportInput {
     methods: METHODS.slice(1),
     seeds: SEEDS,
     sweep: { corruption: CORRUPTIONS, discoveryRate: RATES }
-  }
+  })
   const splits = runs
     .filter((r) => r.method === 'original')
     .flatMap((r) => ['forget', 'corrupted'].map((kind) => ({ cellKey: r.cellKey, seed: r.seed, kind, count: kind === 'forget' ? r.forgetCount! : 300, sha256: hex(`${kind}|${r.cellKey}|${r.seed}`) })))

@@ -121,16 +121,21 @@ type ParsedSpec = z.output<typeof TaskSpecSchema>
 export type TrainConfig = z.output<typeof TrainConfig>
 export type ForgetTask = z.output<typeof ForgetTask>
 
-export interface MethodRun {
-  id: MethodId
-  /** Every setting, defaults filled in. */
-  params: Record<string, unknown>
-}
+/** One method run of a spec: its id and every setting, defaults and swept values filled in. */
+export const MethodRunSchema = z.object({ id: z.enum(METHOD_IDS as [MethodId, ...MethodId[]]), params: z.record(z.string(), z.unknown()) }).strict()
+export type MethodRun = z.output<typeof MethodRunSchema>
 
-/** A validated spec: methods resolved to ids with full parameter sets. */
-export interface TaskSpec extends Omit<ParsedSpec, 'methods'> {
-  methods: MethodRun[]
-}
+/**
+ * A validated spec as it is stored and sent: methods resolved to ids with full parameter sets.
+ * `parseTaskSpec` is the only way to make one from what a user wrote; this schema re-checks one
+ * that crossed a boundary (the database, IPC, a bundle).
+ */
+export const ResolvedTaskSpecSchema = TaskSpecSchema.omit({ methods: true }).extend({ methods: z.array(MethodRunSchema).min(1) }).strict()
+export type TaskSpec = z.output<typeof ResolvedTaskSpecSchema>
+
+/** What one engine job needs of a spec: one concrete task (one sweep cell), no method list. */
+export const JobTaskSchema = ResolvedTaskSpecSchema.pick({ dataset: true, model: true, train: true, task: true }).strict()
+export type JobTask = z.output<typeof JobTaskSchema>
 
 export class SpecError extends Error {
   override name = 'SpecError'
@@ -203,7 +208,7 @@ export function methodRefusal(id: MethodId, spec: Pick<ParsedSpec, 'task' | 'tra
 }
 
 /** Checks that depend on the dataset: class indices in range, subsets not larger than the data. */
-export function checkSpecAgainstDataset(spec: TaskSpec, dataset: { numClasses: number; trainSize: number; testSize: number }): void {
+export function checkSpecAgainstDataset(spec: Pick<TaskSpec, 'task' | 'dataset'>, dataset: { numClasses: number; trainSize: number; testSize: number }): void {
   if (spec.task.kind === 'corrupted') {
     checkCorruption(spec.task, spec.dataset.trainLimit ?? dataset.trainSize, dataset.numClasses)
     return checkSubsets(spec, dataset)
@@ -229,7 +234,7 @@ function checkCorruption(task: Extract<ForgetTask, { kind: 'corrupted' }>, train
   }
 }
 
-function checkSubsets(spec: TaskSpec, dataset: { trainSize: number; testSize: number }): void {
+function checkSubsets(spec: Pick<TaskSpec, 'dataset'>, dataset: { trainSize: number; testSize: number }): void {
   if ((spec.dataset.trainLimit ?? 0) > dataset.trainSize) {
     throw new SpecError(`dataset.trainLimit: ${spec.dataset.trainLimit} is more than the ${dataset.trainSize} training samples`)
   }

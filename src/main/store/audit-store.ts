@@ -1,6 +1,8 @@
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
 import type { DatasetSummary, ModelSummary, RunRecord, RunStatus, TaskSummary } from '../../shared/api/contract'
+import { ResolvedTaskSpecSchema, type TaskSpec } from '../../shared/task-spec'
+import { describeZodError } from '../../shared/zod-errors'
 import { appendLog, metricsSha256 } from './audit-log'
 import { openDatabase } from './database'
 import { type MetricValue, readRunMetrics, writeRunMetrics } from './run-metrics'
@@ -408,7 +410,7 @@ export class AuditStore {
     return tasks.map((t) => ({
       id: t.id,
       name: t.name,
-      spec: JSON.parse(t.spec_json) as Record<string, unknown>,
+      spec: storedSpec(t.id, t.spec_json),
       specSha256: t.spec_sha256,
       datasetId: t.dataset_id,
       datasetSha256: t.dataset_sha256,
@@ -455,4 +457,11 @@ export class AuditStore {
       metrics: r.metrics_json == null ? {} : (JSON.parse(r.metrics_json) as Record<string, MetricValue>)
     }))
   }
+}
+
+/** A stored spec, checked again: a database written by another version or by hand must not reach the services unchecked. */
+function storedSpec(taskId: string, json: string): TaskSpec {
+  const parsed = ResolvedTaskSpecSchema.safeParse(JSON.parse(json))
+  if (!parsed.success) throw new Error(`The stored spec of audit ${taskId} does not fit this version: ${describeZodError(parsed.error)}`)
+  return parsed.data
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { EventChannel, InvokeChannel } from './channels'
 import { MetricValues } from '../metrics/value'
+import { ResolvedTaskSpecSchema, TaskSpecSchema } from '../task-spec'
 
 /** The single API between the renderer and main, over Electron IPC or the loopback WebSocket. */
 
@@ -46,7 +47,8 @@ export type RunRecord = z.infer<typeof RunRecord>
 export const TaskSummary = z.object({
   id: z.string(),
   name: z.string(),
-  spec: z.record(z.string(), z.unknown()),
+  /** The spec as validated when the audit was created: methods resolved, defaults filled in. */
+  spec: ResolvedTaskSpecSchema,
   specSha256: z.string(),
   datasetId: z.string(),
   datasetSha256: z.string(),
@@ -255,9 +257,9 @@ export type ChangedEvent = z.infer<typeof ChangedEvent>
 export const CONTRACT = {
   'app:info': { input: Empty, output: AppInfo },
   'catalog:get': { input: Empty, output: Catalog },
-  'tasks:preview': { input: z.object({ spec: z.unknown(), count: z.number().int().min(1).max(24) }).strict(), output: TaskPreview },
-  'audits:estimate': { input: z.object({ spec: z.unknown() }).strict(), output: AuditEstimate },
-  'audits:start': { input: z.object({ spec: z.unknown() }).strict(), output: z.object({ taskId: z.string() }) },
+  'tasks:preview': { input: z.object({ spec: TaskSpecSchema, count: z.number().int().min(1).max(24) }).strict(), output: TaskPreview },
+  'audits:estimate': { input: z.object({ spec: TaskSpecSchema }).strict(), output: AuditEstimate },
+  'audits:start': { input: z.object({ spec: TaskSpecSchema }).strict(), output: z.object({ taskId: z.string() }) },
   'audits:cancel': { input: z.object({ taskId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'audits:pause': { input: z.object({ taskId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
   'audits:resume': { input: z.object({ taskId: Id }).strict(), output: z.object({ pending: z.number() }) },

@@ -1,4 +1,4 @@
-import type { TaskSpec } from '../../../shared/task-spec'
+import type { JobTask } from '../../../shared/task-spec'
 import type { ForgetSplit } from '../data/splits'
 import type { FunctionalModel } from '../model/functional-model'
 import type { TensorSplit } from '../train/tensor-data'
@@ -10,7 +10,8 @@ export interface MethodContext {
   original: FunctionalModel
   train: TensorSplit
   split: ForgetSplit
-  spec: TaskSpec
+  /** The job's one concrete task (a sweep cell): dataset, model, training recipe and what to forget. */
+  spec: JobTask
   params: Record<string, unknown>
   seed: number
   /** The mnemonic codes the original was trained with, if it was. */
