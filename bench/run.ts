@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { runJob } from '../src/main/engine/jobs'
 import type { JobResult } from '../src/main/engine/protocol'
 import { parseTaskSpec } from '../src/shared/task-spec'
+import { cellJobTask, expandCells } from '../src/shared/sweep'
 import { join } from 'node:path'
 import { type BackendName, selectBackend } from '../src/main/engine/backend/select'
 import { availableParallelism } from 'node:os'
@@ -186,8 +187,8 @@ async function classMethodTimings(root: string, backend: string, reference: Pyto
 async function timeMethods(root: string, backend: string, reference: PytorchReference, spec: Record<string, unknown>, label: string): Promise<Entry[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ua-bench-'))
   const ctx = { cancel: { cancelled: false }, progress: () => undefined }
-  const base = { resourcesDir: join(root, 'resources'), spec, seed: 0 }
   const parsed = parseTaskSpec(spec)
+  const base = { resourcesDir: join(root, 'resources'), spec: cellJobTask(parsed, expandCells(parsed)[0]!), seed: 0 }
   const original = await runJob({ ...base, kind: 'train-original', outDir: join(dir, 'original') }, ctx)
   if (!original.model) throw new Error(`The benchmark's original model failed: ${original.failure}`)
   const originalDir = original.model.dir

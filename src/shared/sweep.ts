@@ -1,4 +1,4 @@
-import { crossProduct, type ForgetTask, type TaskSpec } from './task-spec'
+import { crossProduct, type ForgetTask, type JobTask, type TaskSpec } from './task-spec'
 
 /** One point of a sweep's task space: a concrete task, named by the values that vary. */
 export interface SweepCell {
@@ -32,6 +32,11 @@ export function cellSpec(spec: TaskSpec, cell: SweepCell): TaskSpec {
   const concrete: TaskSpec = { ...spec, task: cell.task }
   delete concrete.sweep
   return concrete
+}
+
+/** What the engine gets of one cell: the dataset, model and recipe of the audit, and the cell's task. */
+export function cellJobTask(spec: TaskSpec, cell: SweepCell): JobTask {
+  return { dataset: spec.dataset, model: spec.model, train: spec.train, task: cell.task }
 }
 
 /**

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { EngineHost, EngineJobError, type EngineChannel } from '../../src/main/engine-host/host'
 import { EnginePool } from '../../src/main/engine-host/pool'
 import type { Job, ToEngine } from '../../src/main/engine/protocol'
+import { JobTaskSchema } from '../../src/shared/task-spec'
 
 /** A fake engine process: the test decides what it answers and when it dies. */
 function fakeEngine(behaviour: (msg: ToEngine, reply: (m: unknown) => void, exit: (code: number) => void) => void) {
@@ -23,7 +24,9 @@ function fakeEngine(behaviour: (msg: ToEngine, reply: (m: unknown) => void, exit
   return { spawn, spawned }
 }
 
-const job: Job = { kind: 'train-original', resourcesDir: '/r', spec: {}, seed: 0, outDir: '/o' }
+// The fake engines never read the task: any valid one will do.
+const spec = JobTaskSchema.parse({ dataset: { id: 'fashion-mnist' }, model: { arch: 'mlp' }, train: { epochs: 1, learningRate: 0.1 }, task: { kind: 'class', classes: [0] } })
+const job: Job = { kind: 'train-original', resourcesDir: '/r', spec, seed: 0, outDir: '/o' }
 
 describe('engine host', () => {
   it('fails the job in flight with the exit code when the engine dies, and starts a new engine for the next job', async () => {

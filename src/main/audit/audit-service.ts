@@ -4,9 +4,9 @@ import { join, relative, resolve } from 'node:path'
 import type { ChangedEvent, ProgressEvent } from '../../shared/api/contract'
 import { canonicalJson, contentKey } from './content-key'
 import { type AuditEstimate, estimateAudit } from './estimate'
-import { cellSpec, expandCells, originalRecipe, plannedRunCount, type SweepCell } from '../../shared/sweep'
+import { cellJobTask, cellSpec, expandCells, originalRecipe, plannedRunCount, type SweepCell } from '../../shared/sweep'
 import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '../../shared/task-spec'
-import { METHOD_CATALOG, requiresMnemonicCodes } from '../../shared/methods'
+import { isMethodId, METHOD_CATALOG, type MethodId, requiresMnemonicCodes } from '../../shared/methods'
 import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
 import type { JobResult } from '../engine/protocol'
@@ -58,6 +58,12 @@ function chainsByOriginal(groups: PlannedRun[][], keyOf: (group: PlannedRun[]) =
   const chains = new Map<string, PlannedRun[][]>()
   for (const g of groups) chains.set(keyOf(g), [...(chains.get(keyOf(g)) ?? []), g])
   return [...chains.values()]
+}
+
+/** The method a planned run (other than the original) applies. */
+function unlearningMethod(run: PlannedRun): { id: MethodId; params: Record<string, unknown> } {
+  if (!isMethodId(run.method)) throw new Error(`Run ${run.runId} names no known method ("${run.method}")`)
+  return { id: run.method, params: run.params }
 }
 
 /** Runs `work` over `items`, at most `limit` at a time, in order of start. */
@@ -359,14 +365,14 @@ export class AuditService {
     mkdirSync(outDir, { recursive: true })
     this.store.markRunning(run.runId, original?.id ?? null)
     this.emit('changed', { taskId, runId: run.runId, status: 'running' })
-    const base = { resourcesDir: this.paths.resourcesDir, dataDir: this.paths.dataDir, spec: spec as unknown as Record<string, unknown>, seed: run.seed, outDir }
+    const base = { resourcesDir: this.paths.resourcesDir, dataDir: this.paths.dataDir, spec: cellJobTask(spec, run.cell), seed: run.seed, outDir }
     const cached = cacheKey ? this.store.cachedModel(cacheKey) : null
     const cachedDir = given?.use === 'measure' ? given.dir : cached ? resolve(this.paths.dataDir, cached.path) : null
     const job =
       cachedDir && existsSync(cachedDir)
         ? { ...base, kind: 'evaluate' as const, modelDir: cachedDir, originalDir: original?.dir ?? null }
         : original
-          ? { ...base, kind: 'unlearn' as const, method: { id: run.method, params: run.params }, originalDir: original.dir }
+          ? { ...base, kind: 'unlearn' as const, method: unlearningMethod(run), originalDir: original.dir }
           : { ...base, kind: 'train-original' as const, ...(given?.use === 'fine-tune' ? { startDir: given.dir } : {}) }
     // Its own controller, so one run can be cancelled; a cancel or pause of the audit reaches it too.
     const runController = new AbortController()

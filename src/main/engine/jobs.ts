@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { architectureOf, checkSpecAgainstDataset, parseTaskSpec, type TaskSpec } from '../../shared/task-spec'
-import { isMethodId } from '../../shared/methods'
+import { architectureOf, checkSpecAgainstDataset, type JobTask } from '../../shared/task-spec'
 import { selectBackend } from './backend/select'
 import type { DatasetRoots } from './data/catalog'
 import { loadDataset, type Dataset } from './data/dataset'
@@ -43,7 +42,7 @@ interface LoadedTask {
 let cachedData: { key: string; data: LoadedData } | null = null
 let cachedTask: { key: string; task: LoadedTask } | null = null
 
-async function loadData(roots: DatasetRoots, spec: TaskSpec): Promise<LoadedData> {
+async function loadData(roots: DatasetRoots, spec: JobTask): Promise<LoadedData> {
   const key = JSON.stringify([roots, spec.dataset])
   if (cachedData?.key === key) return cachedData.data
   releaseTask()
@@ -60,7 +59,7 @@ function releaseTask(): void {
   cachedTask = null
 }
 
-function loadTask(data: LoadedData, spec: TaskSpec, seed: number): LoadedTask {
+function loadTask(data: LoadedData, spec: JobTask, seed: number): LoadedTask {
   const key = JSON.stringify([spec.dataset, spec.task, seed])
   if (cachedTask?.key === key) return cachedTask.task
   releaseTask()
@@ -96,14 +95,14 @@ function assertFitsDataset(model: FunctionalModel, info: LoadedData['dataset']['
 }
 
 /** The model's accuracy on the test split; for random examples of some classes, on those classes only. */
-function heldOutAccuracy(model: FunctionalModel, test: TensorSplit, task: TaskSpec['task']): Promise<number> {
+function heldOutAccuracy(model: FunctionalModel, test: TensorSplit, task: JobTask['task']): Promise<number> {
   const classes = task.kind === 'random' && task.classes ? new Set(task.classes) : null
   const indices = classes ? Int32Array.from(Array.from(test.labels.keys()).filter((i) => classes.has(test.labels[i]!))) : undefined
   return accuracy(model, test, indices)
 }
 
 /** A fresh model of the task's architecture, seeded. */
-function initialModel(spec: TaskSpec, info: LoadedData['dataset']['info'], seed: number): FunctionalModel {
+function initialModel(spec: JobTask, info: LoadedData['dataset']['info'], seed: number): FunctionalModel {
   const arch = architectureOf(spec.model)
   if (!arch) throw new Error('This audit starts from a given model; there is no original to train')
   return FunctionalModel.initialize(buildArchitecture(arch as ArchitectureId, info.inputShape, info.classNames.length), hashSeed(seed, 'original'))
@@ -122,7 +121,7 @@ async function givenModelToFineTune(dir: string, info: LoadedData['dataset']['in
 }
 
 /** Trains the original or runs the unlearning method: the model the job is about. */
-async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: TensorSplit, split: TaskData['split'], ctx: JobContext): Promise<Produced> {
+async function produceModel(job: Job, spec: JobTask, data: LoadedData, train: TensorSplit, split: TaskData['split'], ctx: JobContext): Promise<Produced> {
   if (job.kind === 'train-original') {
     const model = job.startDir ? await givenModelToFineTune(job.startDir, data.dataset.info) : initialModel(spec, data.dataset.info, job.seed)
     const graph = model.graph
@@ -157,8 +156,6 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
     const original = job.originalDir ? (await loadModel(job.originalDir)).model : null
     return { model: loaded.model, reused: { dir: job.modelDir, sha256: loaded.sha256 }, original, codes: await loadCodes(job.modelDir), steps: 0, extraMetrics: { reusedModel: 1 } }
   }
-  if (!isMethodId(job.method.id)) throw new Error(`Unknown method "${job.method.id}"`)
-  const method = spec.methods.find((m) => m.id === job.method.id && JSON.stringify(m.params) === JSON.stringify(job.method.params))
   const original = (await loadModel(job.originalDir)).model
   const codes = await loadCodes(job.originalDir)
   try {
@@ -168,7 +165,7 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
       train,
       split,
       spec,
-      params: method?.params ?? job.method.params,
+      params: job.method.params,
       seed: job.seed,
       codes,
       heldOutAccuracy: () => heldOutAccuracy(original, data.test, spec.task),
@@ -184,7 +181,7 @@ async function produceModel(job: Job, spec: TaskSpec, data: LoadedData, train: T
 
 export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const backend = await selectBackend()
-  const spec = parseTaskSpec(job.spec)
+  const spec = job.spec
   ctx.progress('loading', 0, `loading ${spec.dataset.id}`)
   const data = await loadData({ resourcesDir: job.resourcesDir, dataDir: job.dataDir }, spec)
   checkSpecAgainstDataset(spec, { ...data.dataset.info, numClasses: data.dataset.info.classNames.length })

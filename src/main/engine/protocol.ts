@@ -1,20 +1,20 @@
 import { z } from 'zod'
 import { MetricValues } from '../../shared/metrics/value'
 import { PHASES } from '../../shared/api/contract'
+import { JobTaskSchema, MethodRunSchema } from '../../shared/task-spec'
 
 /**
  * Messages between the main process and the engine process. Both sides validate what they
  * receive: the engine runs imported data, and main must survive whatever comes back.
  */
 
-const SpecPayload = z.record(z.string(), z.unknown())
-
 export const JobSchema = z.discriminatedUnion('kind', [
   z.object({
     kind: z.literal('train-original'),
     resourcesDir: z.string(),
     dataDir: z.string().optional(),
-    spec: SpecPayload,
+    /** The one concrete task (a sweep cell) the job is about, as parsed from the audit's spec. */
+    spec: JobTaskSchema,
     seed: z.number().int(),
     outDir: z.string(),
     /** A given model to fine-tune (with Mnemonic codes mixed in) instead of training from scratch. */
@@ -24,9 +24,10 @@ export const JobSchema = z.discriminatedUnion('kind', [
     kind: z.literal('unlearn'),
     resourcesDir: z.string(),
     dataDir: z.string().optional(),
-    spec: SpecPayload,
+    spec: JobTaskSchema,
     seed: z.number().int(),
-    method: z.object({ id: z.string(), params: z.record(z.string(), z.unknown()) }),
+    /** The method and every one of its settings, resolved from the spec (defaults and swept values filled in). */
+    method: MethodRunSchema,
     originalDir: z.string(),
     outDir: z.string()
   }),
@@ -35,7 +36,7 @@ export const JobSchema = z.discriminatedUnion('kind', [
     kind: z.literal('evaluate'),
     resourcesDir: z.string(),
     dataDir: z.string().optional(),
-    spec: SpecPayload,
+    spec: JobTaskSchema,
     seed: z.number().int(),
     modelDir: z.string(),
     originalDir: z.string().nullable(),

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import type { ModelImport } from '../../shared/api/contract'
+import { JobTaskSchema, type JobTask } from '../../shared/task-spec'
 import { locateDataset } from '../engine/data/catalog'
 import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
@@ -20,16 +21,13 @@ const CHANCE_MARGIN = 0.05
  * dataset's whole test split. The engine only evaluates here; the training fields are unused
  * placeholders that the spec schema requires.
  */
-function measurementSpec(datasetId: string): Record<string, unknown> {
-  return {
-    name: 'import check',
+function measurementSpec(datasetId: string): JobTask {
+  return JobTaskSchema.parse({
     dataset: { id: datasetId, trainLimit: 100 },
     model: { arch: 'mlp' },
     train: { epochs: 1, learningRate: 0.01 },
-    task: { kind: 'random', fraction: 0.1 },
-    methods: ['finetune'],
-    seeds: [0]
-  }
+    task: { kind: 'random', fraction: 0.1 }
+  })
 }
 
 /**
