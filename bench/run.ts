@@ -90,7 +90,7 @@ async function sweepThroughput(backend: string, reference: PytorchReference): Pr
     const { taskId, done } = await services.audits.start(spec)
     await done
     const ours = (performance.now() - t) / 1000
-    const runs = services.store.listRuns(taskId)
+    const runs = services.store.runs.list(taskId)
     services.dispose()
     rmSync(dir, { recursive: true, force: true })
     if (runs.some((r) => r.status !== 'done')) throw new Error(`The sweep benchmark with ${jobs} job(s) left runs unfinished`)

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
       seeds: Array.from({ length: SEEDS }, (_, i) => i)
     })
     await done
-    const runs = services.store.listRuns(taskId)
+    const runs = services.store.runs.list(taskId)
     const seconds = (performance.now() - started) / 1000
     // A tiny model may legitimately collapse under a method (a failed run with its reason); any other
     // ending (cancelled, interrupted, still queued) means the queue lost a run.

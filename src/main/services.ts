@@ -34,7 +34,7 @@ export function createServices(o: ServiceOptions): Services {
   mkdirSync(o.dataDir, { recursive: true })
   const dbFile = o.dbFile ?? join(o.dataDir, 'audit.db')
   const store = new AuditStore(dbFile)
-  const interruptedAtStart = store.markInterruptedRuns()
+  const interruptedAtStart = store.runs.markInterrupted()
   // UNLEARN_JOBS lets a user with more cores (or less memory) set the default without a flag.
   const envJobs = process.env.UNLEARN_JOBS ? Number(process.env.UNLEARN_JOBS) : undefined
   const engine = new EnginePool(o.spawnEngine, o.jobs ?? envJobs)

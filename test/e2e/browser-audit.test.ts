@@ -70,7 +70,7 @@ describe('the app in a browser, against the real services', () => {
     await expect.poll(async () => page.getByTestId('report-path').textContent(), { timeout: 30_000 }).toMatch(/audit-.*\.pdf/)
     await page.screenshot({ path: join(screenshots, 'browser-audit.png'), fullPage: true })
 
-    const runs = app.services.store.listRuns(app.services.store.listTasks()[0]!.id)
+    const runs = app.services.store.runs.list(app.services.store.tasks.list()[0]!.id)
     expect(runs.map((r) => [r.method, r.status])).toEqual([
       ['original', 'done'],
       ['finetune', 'done']
@@ -166,11 +166,11 @@ describe('the app in a browser, against the real services', () => {
     const page = await browser.newPage()
     await page.goto(app.server.url)
     await page.getByTestId('audit-form').waitFor()
-    const before = app.services.store.listTasks().length
+    const before = app.services.store.tasks.list().length
     // The browser's own checks stop a 0 in a number field; a seed that is not a number reaches the server.
     await page.getByTestId('seeds').fill('zero')
     await page.getByTestId('start').click()
     await expect.poll(async () => page.getByTestId('error').textContent(), { timeout: 10_000 }).toMatch(/^seeds\[0\]: /)
-    expect(app.services.store.listTasks().length).toBe(before)
+    expect(app.services.store.tasks.list().length).toBe(before)
   })
 })

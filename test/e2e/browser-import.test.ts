@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServedApp } from '../helpers/served-app'
 import { launchChromium } from '../helpers/chromium'
 import { makeTempDir } from '../helpers/tmp'
-import { readSettings } from '../../src/main/store/settings'
 
 const tmp = makeTempDir('e2e-import')
 const fixtures = join(__dirname, '..', 'fixtures')
@@ -39,7 +38,7 @@ describe('bringing a model and a dataset in through the window', () => {
     await result.waitFor({ timeout: 120_000 })
     expect(await result.textContent()).toMatch(/Imported: my classifier, test accuracy \d+\.\d\d % on fashion-mnist/)
 
-    const stored = app.services.store.listModels()
+    const stored = app.services.store.models.listLibrary()
     expect(stored).toHaveLength(1)
     await page.getByTestId('library').locator('summary').click()
     const row = page.getByTestId('model-row')
@@ -70,7 +69,7 @@ describe('bringing a model and a dataset in through the window', () => {
     const error = page.getByTestId('import-error')
     await error.waitFor()
     expect(await error.textContent()).toMatch(/1 file could not be read:\s+vertical\/notes\.png: not a PNG or JPEG image/)
-    expect(app.services.store.listDatasets()).toEqual([])
+    expect(app.services.store.datasets.listLibrary()).toEqual([])
 
     await page.getByTestId('import-skip-unreadable').click()
     const result = page.getByTestId('import-dataset-result')
@@ -82,7 +81,7 @@ describe('bringing a model and a dataset in through the window', () => {
     await page.getByTestId('library').locator('summary').click()
     await page.screenshot({ path: join(__dirname, '..', '..', 'test-results', 'import-dataset.png') })
     await page.getByTestId('library').locator('summary').click()
-    const id = app.services.store.listDatasets()[0]!.id
+    const id = app.services.store.datasets.listLibrary()[0]!.id
     await expect.poll(() => page.locator('select').first().locator('option').allTextContents()).toContain('non-image-among-images')
 
     await page.getByTestId('library').locator('summary').click()
@@ -95,7 +94,7 @@ describe('bringing a model and a dataset in through the window', () => {
     await page.getByRole('button', { name: 'Delete dataset non-image-among-images' }).click()
     await expect.poll(() => page.getByTestId('dataset-row').count()).toBe(1)
     expect(asked).toMatch(/Delete the dataset "non-image-among-images" and its files\?/)
-    expect(app.services.store.findDataset(id)?.deletedAt).toBeGreaterThan(0)
+    expect(app.services.store.datasets.find(id)?.deletedAt).toBeGreaterThan(0)
     await page.close()
   }, 120_000)
 
@@ -107,7 +106,7 @@ describe('bringing a model and a dataset in through the window', () => {
     await page.getByTestId('settings-page-size').selectOption('Letter')
     await page.getByTestId('settings-save').click()
     await page.getByTestId('settings-saved').waitFor()
-    expect(readSettings(app.services.store.db)).toEqual({ auditorName: 'Ana Šimić', organisation: '', pageSize: 'Letter' })
+    expect(app.services.store.settings.read()).toEqual({ auditorName: 'Ana Šimić', organisation: '', pageSize: 'Letter' })
 
     const { taskId, done } = await app.services.audits.start({ name: 'to share', dataset: { id: 'fashion-mnist', trainLimit: 300, testLimit: 100 }, model: { arch: 'mlp' }, train: { epochs: 1, batchSize: 64, learningRate: 0.05 }, task: { kind: 'class', classes: [1] }, methods: ['finetune'], seeds: [0] })
     await done
@@ -133,7 +132,7 @@ describe('bringing a model and a dataset in through the window', () => {
       expect(await copyPage.getByTestId('import-bundle-result').textContent()).toMatch(/Imported: audit to share, 2 runs, 0 model\(s\) with their files/)
       await copyPage.getByTestId('audit-origin').waitFor()
       expect(await copyPage.getByTestId('runs-table').locator('tbody tr').count()).toBe(2)
-      expect(copy.services.store.listRuns(taskId).map((r) => r.metrics.testAccuracy)).toEqual(app.services.store.listRuns(taskId).map((r) => r.metrics.testAccuracy))
+      expect(copy.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy)).toEqual(app.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy))
       await copyPage.close()
     } finally {
       await copy.stop()

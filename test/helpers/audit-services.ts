@@ -17,7 +17,7 @@ export function useAuditServices(prefix: string) {
 export async function runAuditExpectingDone(services: ReturnType<typeof createNodeServices>, spec: Record<string, unknown>) {
   const { taskId, done } = await services.audits.start(spec)
   await done
-  const runs = services.store.listRuns(taskId)
+  const runs = services.store.runs.list(taskId)
   for (const r of runs) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
   return { taskId, runs, metrics: Object.fromEntries(runs.map((r) => [r.method, r.metrics as Record<string, any>])) }
 }

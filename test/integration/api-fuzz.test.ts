@@ -67,8 +67,8 @@ describe('every API method under random and boundary inputs', () => {
     expect(await dispatch('app:info', {})).toMatchObject({ ok: true, value: { version: services.appVersion } })
     expect(await dispatch('audits:list', {})).toMatchObject({ ok: true })
     // Nothing the fuzzing sent started an audit or added to the library.
-    expect(services.store.listTasks()).toEqual([])
-    expect(services.store.listModels()).toEqual([])
+    expect(services.store.tasks.list()).toEqual([])
+    expect(services.store.models.listLibrary()).toEqual([])
     process.stdout.write(`api fuzz: ${fuzzed} inputs over ${INVOKE_CHANNELS.length} channels\n`)
   })
 })

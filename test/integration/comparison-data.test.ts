@@ -24,7 +24,7 @@ describe('data behind the comparison views', () => {
 
     const { taskId, done } = await services.audits.start(sweep)
     await done
-    const runs = services.store.listRuns(taskId)
+    const runs = services.store.runs.list(taskId)
     for (const r of runs) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
     const spent = runs.reduce((a, r) => a + (r.metrics.seconds as number), 0)
 

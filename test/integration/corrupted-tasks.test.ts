@@ -14,7 +14,7 @@ describe('corrupted-data tasks end to end', () => {
       methods: ['retrain']
     })
     await done
-    const [original, retrain] = services.store.listRuns(taskId)
+    const [original, retrain] = services.store.runs.list(taskId)
     expect(original!.status).toBe('done')
     expect(retrain!.status).toBe('done')
     const o = original!.metrics as Record<string, number>
@@ -30,7 +30,7 @@ describe('corrupted-data tasks end to end', () => {
     expect(o.gapToRetrain).toBeGreaterThan(0.3)
     expect(Object.keys(original!.metrics.deltaToRetrain as object)).toEqual(expect.arrayContaining(['attackSuccessRate', 'testAccuracy']))
     expect((original!.metrics.perClassTestAccuracy as number[]).length).toBe(10)
-    const splits = services.store.listSplits(taskId)
+    const splits = services.store.splits.list(taskId)
     expect(splits.map((s) => [s.kind, s.count])).toEqual([
       ['corrupted', 150],
       ['forget', 150]
@@ -48,7 +48,7 @@ describe('corrupted-data tasks end to end', () => {
       methods: ['finetune']
     })
     await done
-    const runs = services.store.listRuns(taskId)
+    const runs = services.store.runs.list(taskId)
     expect(runs.map((r) => r.status)).toEqual(['done', 'done'])
     const m = runs[1]!.metrics as Record<string, number>
     for (const k of ['healedTrain', 'healedDiscovered', 'healedUndiscovered', 'healedTest', 'utility', 'utilityTimesHealed', 'paramsChanged']) {

@@ -94,7 +94,7 @@ describe('crashes of the main process and a full disk', () => {
 
     // The next process to open the store marks the cut-off run interrupted, never lost.
     const store = new AuditStore(db)
-    expect(store.markInterruptedRuns()).toBe(1)
+    expect(store.runs.markInterrupted()).toBe(1)
     const interrupted = snapshot(db).rows[n - 1]!
     store.close()
     expect(interrupted).toMatchObject({ status: 'interrupted', error: 'The process running it stopped before it finished' })

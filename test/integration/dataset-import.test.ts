@@ -18,7 +18,7 @@ const deps = { store: services.store, dataDir: services.paths.dataDir }
 const roots = services.paths
 
 function nothingStored(): void {
-  expect(services.store.listDatasets()).toEqual([])
+  expect(services.store.datasets.listLibrary()).toEqual([])
   const dir = join(services.paths.dataDir, 'datasets')
   expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([])
 }
@@ -61,14 +61,14 @@ describe('dataset import', () => {
     // The same files again change nothing.
     const again = await importDataset(deps, [join(fixtures, 'strokes')])
     expect(again.alreadyImported).toBe(true)
-    expect(services.store.listDatasets()).toHaveLength(1)
+    expect(services.store.datasets.listLibrary()).toHaveLength(1)
   })
 
   it('imports the rest and records the unreadable files when asked to', async () => {
     const result = await importDataset(deps, [join(fixtures, 'non-image-among-images')], { skipUnreadable: true, name: 'with notes' })
     expect(result.skipped).toEqual([{ path: 'vertical/notes.png', reason: 'not a PNG or JPEG image' }])
     expect(result.dataset.trainSize + result.dataset.testSize).toBe(18)
-    expect(services.store.findDataset(result.dataset.id)?.skipped).toEqual(result.skipped)
+    expect(services.store.datasets.find(result.dataset.id)?.skipped).toEqual(result.skipped)
   })
 
   it('keeps given train/test folders, and resizes to RGB when asked', async () => {
@@ -105,7 +105,7 @@ describe('dataset import', () => {
   })
 
   it('runs an audit on the imported dataset, from the command line too, and deleting it keeps the results', async () => {
-    const id = services.store.listDatasets().find((d) => d.name === 'strokes')!.id
+    const id = services.store.datasets.listLibrary().find((d) => d.name === 'strokes')!.id
     const spec = {
       name: 'imported strokes',
       dataset: { id },
@@ -119,7 +119,7 @@ describe('dataset import', () => {
     expect(metrics.original!.testAccuracy).toBeGreaterThan(0.8)
     expect(metrics.retrain!.forgetAccuracy).toBeLessThan(0.2)
     expect(metrics.retrain!.retainAccuracy).toBeGreaterThan(0.8)
-    expect(services.store.findDataset(id)?.runs).toBe(2)
+    expect(services.store.datasets.find(id)?.runs).toBe(2)
 
     const specFile = join(scratch.dir, 'task.json')
     writeFileSync(specFile, JSON.stringify(spec))
@@ -128,9 +128,9 @@ describe('dataset import', () => {
 
     deleteDataset(deps, id)
     expect(existsSync(join(services.paths.dataDir, 'datasets', id))).toBe(false)
-    expect(services.store.listDatasets().map((d) => d.id)).not.toContain(id)
-    expect(services.store.findDataset(id)?.deletedAt).toBeGreaterThan(0)
-    expect(services.store.listRuns(taskId).every((r) => r.status === 'done' && r.metrics.testAccuracy !== undefined)).toBe(true)
+    expect(services.store.datasets.listLibrary().map((d) => d.id)).not.toContain(id)
+    expect(services.store.datasets.find(id)?.deletedAt).toBeGreaterThan(0)
+    expect(services.store.runs.list(taskId).every((r) => r.status === 'done' && r.metrics.testAccuracy !== undefined)).toBe(true)
     await expect(services.audits.start(spec)).rejects.toThrow(/dataset\.id: unknown dataset/)
   })
 })

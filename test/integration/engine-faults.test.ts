@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { verifyStore } from '../../src/main/audit/verify'
 import { useAuditServices } from '../helpers/audit-services'
+import { withRawDatabase } from '../helpers/raw-database'
 
 const services = useAuditServices('faults')
 
@@ -25,7 +26,7 @@ async function startAndActDuringTraining(name: string, act: (taskId: string) => 
     }
   })
   await done
-  return services.store.listRuns(taskId)
+  return services.store.runs.list(taskId)
 }
 
 describe('engine faults', () => {
@@ -42,7 +43,7 @@ describe('engine faults', () => {
     ['evaluating', 1]
   ] as const)('an engine killed mid-%s (run %i) leaves that run interrupted and the audit paused; a resume on a fresh engine finishes it', async (phase, killed) => {
     const { taskId, done } = await services.audits.start({ ...spec(`crash ${phase} ${killed}`), model: { arch: 'mlp' }, train: { epochs: 2, learningRate: 0.05 }, methods: ['finetune', 'ssd'] })
-    const ids = services.store.listRuns(taskId).map((r) => r.id)
+    const ids = services.store.runs.list(taskId).map((r) => r.id)
     const off = services.audits.on({
       progress: (p) => {
         if (p.runId === ids[killed] && p.phase === phase) {
@@ -52,16 +53,16 @@ describe('engine faults', () => {
       }
     })
     await done
-    const after = services.store.listRuns(taskId)
+    const after = services.store.runs.list(taskId)
     expect(after[killed]).toMatchObject({ status: 'interrupted', outputModelSha256: null, error: expect.stringMatching(/^The engine process exited unexpectedly .*; resume the audit to run it again$/) })
     expect(after.slice(0, killed).map((r) => r.status)).toEqual(Array(killed).fill('done'))
     expect(after.slice(killed + 1).map((r) => r.status)).toEqual(Array(after.length - killed - 1).fill('queued'))
-    expect(services.store.db.pragma('integrity_check', { simple: true })).toBe('ok')
+    expect(withRawDatabase(services.paths.dbFile, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok')
 
     const resumed = services.audits.resume(taskId)
     expect(resumed.pending).toBe(after.length - killed)
     await resumed.done
-    const final = services.store.listRuns(taskId)
+    const final = services.store.runs.list(taskId)
     expect(final.map((r) => r.status)).toEqual(['done', 'done', 'done'])
     // What had finished before the crash is exactly as it was.
     for (const r of after.slice(0, killed)) expect(final.find((f) => f.id === r.id)).toEqual(r)
@@ -82,7 +83,7 @@ describe('engine faults', () => {
       ]
     })
     await done
-    const [original, diverged, collapsed, fine] = services.store.listRuns(taskId)
+    const [original, diverged, collapsed, fine] = services.store.runs.list(taskId)
     expect(original!.status).toBe('done')
     expect(diverged).toMatchObject({ status: 'failed', outputModelSha256: null })
     // The run names the step that first went bad, and records it as a metric.
@@ -112,7 +113,7 @@ describe('engine faults', () => {
       methods: [{ id: 'finetune', params: { epochs: SLOW_EPOCHS } }, { id: 'finetune', params: { epochs: 1 } }, 'retrain']
     }
     const { taskId, done } = await services.audits.start(small)
-    const [, slow, quick] = services.store.listRuns(taskId)
+    const [, slow, quick] = services.store.runs.list(taskId)
     expect(services.audits.cancelRun(quick!.id)).toBe(true)
     const off = services.audits.on({
       progress: (p) => {
@@ -123,14 +124,14 @@ describe('engine faults', () => {
       }
     })
     await done
-    const paused = services.store.listRuns(taskId)
+    const paused = services.store.runs.list(taskId)
     expect(paused.map((r) => r.status)).toEqual(['done', 'queued', 'cancelled', 'queued'])
     expect(paused[1]!.startedAt).toBeNull()
 
     const resumed = services.audits.resume(taskId)
     expect(resumed.pending).toBe(2)
     await resumed.done
-    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done', 'cancelled', 'done'])
+    expect(services.store.runs.list(taskId).map((r) => r.status)).toEqual(['done', 'done', 'cancelled', 'done'])
   }, 180_000)
 
   it('pausing one run sends it back to the queue while the others go on; a resume finishes it', async () => {
@@ -142,7 +143,7 @@ describe('engine faults', () => {
       methods: [{ id: 'finetune', params: { epochs: SLOW_EPOCHS } }, { id: 'finetune', params: { epochs: 1 } }]
     }
     const { taskId, done } = await services.audits.start(small)
-    const [, slow] = services.store.listRuns(taskId)
+    const [, slow] = services.store.runs.list(taskId)
     const off = services.audits.on({
       progress: (p) => {
         if (p.runId === slow!.id && p.fraction > 0.2) {
@@ -152,11 +153,11 @@ describe('engine faults', () => {
       }
     })
     await done
-    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'queued', 'done'])
-    expect(services.audits.pauseRun(services.store.listRuns(taskId)[2]!.id)).toBe(false)
+    expect(services.store.runs.list(taskId).map((r) => r.status)).toEqual(['done', 'queued', 'done'])
+    expect(services.audits.pauseRun(services.store.runs.list(taskId)[2]!.id)).toBe(false)
     const resumed = services.audits.resume(taskId)
     expect(resumed.pending).toBe(1)
     await resumed.done
-    expect(services.store.listRuns(taskId).map((r) => r.status)).toEqual(['done', 'done', 'done'])
+    expect(services.store.runs.list(taskId).map((r) => r.status)).toEqual(['done', 'done', 'done'])
   }, 180_000)
 })

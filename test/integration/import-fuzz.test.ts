@@ -99,7 +99,7 @@ describe('importers under damaged files', () => {
 
   it('a damaged .npz or image is refused with its reason, and nothing half-imported is stored', async () => {
     const npz = new Uint8Array(readFileSync(join(fixtures, 'datasets', 'strokes.npz')))
-    const before = store.listDatasets().length
+    const before = store.datasets.listLibrary().length
     let imported = 0
     const importOne = async (paths: string[]) => {
       cases++
@@ -130,7 +130,7 @@ describe('importers under damaged files', () => {
       { numRuns: 80, seed: 5 }
     )
     // Every row stored is a dataset whose files are all there.
-    const stored = store.listDatasets()
+    const stored = store.datasets.listLibrary()
     expect(stored.length - before).toBeLessThanOrEqual(imported)
     for (const d of stored) expect(readdirSync(join(tmp.dir, 'datasets', d.id))).toContain('dataset.json')
     process.stdout.write(`import fuzz: ${cases} damaged files\n`)

@@ -27,7 +27,7 @@ describe('one-shot Mnemonic-code unlearning', () => {
   it('forgets a class of a code-trained mlp in one shot: forget ≤ 0.1, other classes within 5 points, under 5 s', async () => {
     const { taskId, done } = await services.audits.start(spec({ mnemonicCodes: { tMix: 0.1 } }, { lambda1: 1e-2 }))
     await done
-    const [original, forgotten] = services.store.listRuns(taskId)
+    const [original, forgotten] = services.store.runs.list(taskId)
     expect(forgotten!.status, forgotten!.error ?? '').toBe('done')
     const o = original!.metrics as Record<string, number>
     const m = forgotten!.metrics as Record<string, number>
@@ -37,9 +37,9 @@ describe('one-shot Mnemonic-code unlearning', () => {
   }, 300_000)
 
   it('a task without codes is refused before any training starts, with a message that says how to add them', async () => {
-    const before = services.store.listTasks().length
+    const before = services.store.tasks.list().length
     await expect(services.audits.start(spec({ epochs: 1 }))).rejects.toThrow(/methods\[0\]: .*mnemonic codes: set train\.mnemonicCodes/)
-    expect(services.store.listTasks()).toHaveLength(before)
+    expect(services.store.tasks.list()).toHaveLength(before)
   })
 })
 
@@ -48,7 +48,7 @@ describe('Mnemonic codes for a model trained elsewhere', () => {
     // A model with no codes, as if trained elsewhere: ours, exported, then imported.
     const first = await services.audits.start({ ...spec({ epochs: 3 }), methods: ['finetune'] })
     await first.done
-    const trained = services.store.listRuns(first.taskId)[0]!
+    const trained = services.store.runs.list(first.taskId)[0]!
     expect(trained.status, trained.error ?? '').toBe('done')
     const folder = join(scratch.dir, 'no-codes')
     exportModel(services.store, services.paths.dataDir, trained.outputModelSha256!, folder)
@@ -65,14 +65,14 @@ describe('Mnemonic codes for a model trained elsewhere', () => {
 
     const { taskId, done } = await services.audits.start({ ...given, train: { ...given.train, mnemonicCodes: { tMix: 0.1 } } })
     await done
-    const [original, forgotten] = services.store.listRuns(taskId)
+    const [original, forgotten] = services.store.runs.list(taskId)
     for (const r of [original!, forgotten!]) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
     // The original is the imported model trained further, not measured as it was.
     expect(original!.inputModelSha256 ?? null).toBeNull()
     expect(original!.metrics.reusedModel).toBeUndefined()
     expect(original!.steps).toBeGreaterThan(0)
     expect(original!.outputModelSha256).not.toBe(imported.sha256)
-    const tuned = services.store.findModel(original!.outputModelSha256!)!
+    const tuned = services.store.models.find(original!.outputModelSha256!)!
     const codesFile = join(services.paths.dataDir, tuned.path, 'mnemonic-codes.json')
     expect(tuned.codesSha256).toBe(createHash('sha256').update(readFileSync(codesFile)).digest('hex'))
 

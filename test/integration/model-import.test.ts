@@ -20,7 +20,7 @@ const deps = { store: services.store, engine: services.engine, dataDir: services
 const importFrom = (paths: string[]) => importModel(deps, paths, { datasetId: 'fashion-mnist' })
 
 function nothingStored(): void {
-  expect(services.store.listModels()).toEqual([])
+  expect(services.store.models.listLibrary()).toEqual([])
   const dir = join(services.paths.dataDir, 'models', 'imported')
   expect(existsSync(dir) ? readdirSync(dir) : []).toEqual([])
 }
@@ -78,7 +78,7 @@ describe('model import', () => {
     const zip = join(scratch.dir, 'model.zip')
     writeFileSync(zip, zipSync({ 'my-model/model.json': readFileSync(join(valid, 'model.json')), 'my-model/group1-shard1of1.bin': before }))
     expect(await importFrom([zip])).toMatchObject({ alreadyImported: true, model: { sha256: first.model.sha256 } })
-    expect(services.store.listModels()).toHaveLength(1)
+    expect(services.store.models.listLibrary()).toHaveLength(1)
   })
 })
 
@@ -136,9 +136,9 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
       seeds: [0]
     })
     await done
-    const task = services.store.getTask(taskId)!
+    const task = services.store.tasks.get(taskId)!
     expect(task.spec.model).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
-    const [original, rem, retrain] = services.store.listRuns(taskId)
+    const [original, rem, retrain] = services.store.runs.list(taskId)
     for (const r of [original, rem, retrain]) expect(r!.status, `${r!.method}: ${r!.error}`).toBe('done')
     // The original is the user's model, measured and not trained: its sha256 is the imported one.
     expect(original!.metrics.reusedModel).toBe(1)
@@ -162,7 +162,7 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
     try {
       const again = await importModel({ store: other.store, engine: other.engine, dataDir: other.paths.dataDir, resourcesDir: other.paths.resourcesDir }, [exported.dir], { datasetId: 'fashion-mnist' })
       expect(again).toMatchObject({ alreadyImported: false, model: { sha256: rem!.outputModelSha256, testAccuracy: expect.any(Number) } })
-      const a = await loadModel(join(services.paths.dataDir, services.store.findModel(rem!.outputModelSha256!)!.path))
+      const a = await loadModel(join(services.paths.dataDir, services.store.models.find(rem!.outputModelSha256!)!.path))
       const b = await loadModel(join(other.paths.dataDir, again.model.path))
       const images = tf.tensor4d(data.train.images.subarray(0, 50 * 784), [50, 28, 28, 1])
       const [pa, pb] = [a.model.forward(images), b.model.forward(images)]
@@ -189,7 +189,7 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
       seeds: [0]
     })
     await done
-    const original = services.store.listRuns(taskId)[0]!
+    const original = services.store.runs.list(taskId)[0]!
     expect(original.status, original.error ?? '').toBe('done')
     const exported = exportModel(services.store, services.paths.dataDir, original.outputModelSha256!, join(scratch.dir, 'with-codes'))
     expect(exported.files.map((f) => f.name)).toContain('mnemonic-codes.json')
@@ -204,11 +204,11 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
       const codes = JSON.parse(readFileSync(join(tampered, 'mnemonic-codes.json'), 'utf8'))
       writeFileSync(join(tampered, 'mnemonic-codes.json'), JSON.stringify({ ...codes, classes: 3 }))
       await expect(importModel(otherDeps, [tampered], { datasetId: 'fashion-mnist' })).rejects.toThrow(/mnemonic-codes\.json: codes for 3 classes, but the dataset has 10/)
-      expect(other.store.listModels()).toEqual([])
+      expect(other.store.models.listLibrary()).toEqual([])
 
       const imported = await importModel(otherDeps, [exported.dir], { datasetId: 'fashion-mnist' })
       // Both stores record the codes by their sha256.
-      const recorded = services.store.findModel(original.outputModelSha256!)!.codesSha256
+      const recorded = services.store.models.find(original.outputModelSha256!)!.codesSha256
       expect(recorded).toMatch(/^[0-9a-f]{64}$/)
       expect(imported.model.codesSha256).toBe(recorded)
       const copied = join(other.paths.dataDir, imported.model.path, 'mnemonic-codes.json')

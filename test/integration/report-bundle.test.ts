@@ -8,7 +8,6 @@ import { exportBundle } from '../../src/main/audit/bundle/export-bundle'
 import { importBundle } from '../../src/main/audit/bundle/import-bundle'
 import { verifyStore } from '../../src/main/audit/verify'
 import { contentHash, reportManifest } from '../../src/main/reports/manifest'
-import { writeSettings } from '../../src/main/store/settings'
 import { leaderboardRows } from '../../src/shared/charts/leaderboard'
 import { ALL_METRICS } from '../../src/shared/metrics/groups'
 import { writeVerdict } from '../../src/shared/verdict'
@@ -28,17 +27,17 @@ describe('the audit report and the bundle', () => {
 
   it('prints the auditor, the verdict, every hash and metric, on pages that all render with content, in A4 and Letter', async () => {
     ;({ taskId } = await runAuditExpectingDone(services, sweep))
-    writeSettings(services.store.db, { auditorName: 'Ana Šimić', organisation: 'Prüfstelle Nord' })
+    services.store.settings.write({ auditorName: 'Ana Šimić', organisation: 'Prüfstelle Nord' })
     const pdf = join(services.paths.dataDir, 'report.pdf')
     await exportReport(services, taskId, pdf)
 
-    const runs = services.store.listRuns(taskId)
+    const runs = services.store.runs.list(taskId)
     const facts = await readPdf(pdf)
     const text = oneLine(facts.text)
     expect(text).toContain('Ana Šimić, Prüfstelle Nord')
     expect(text).toContain(oneLine(writeVerdict(runs, sweep.task)))
-    expect(text).toContain(contentHash(reportManifest(services.store.getTask(taskId)!, runs, services.store.listSplits(taskId))))
-    for (const split of services.store.listSplits(taskId)) expect(text).toContain(split.sha256)
+    expect(text).toContain(contentHash(reportManifest(services.store.tasks.get(taskId)!, runs, services.store.splits.list(taskId))))
+    for (const split of services.store.splits.list(taskId)) expect(text).toContain(split.sha256)
     for (const run of runs) expect(text).toContain(run.outputModelSha256!)
     for (const label of ['Test accuracy', 'Attack success', 'Utility × Healed', 'Gap to retrain', 'retrain (ref.)', 'original (ref.)']) expect(text).toContain(label)
     expect(text).toMatch(/Contents Task \d+ Models \d+ Methods and settings \d+ Results \d+/)
@@ -61,7 +60,7 @@ describe('the audit report and the bundle', () => {
     for (const font of facts.fonts) expect(font, font.name).toMatchObject({ embedded: true, subset: true })
     expect(facts.text).not.toMatch(/[\uE000-\uF8FF\uFFFD]/u)
 
-    writeSettings(services.store.db, { pageSize: 'Letter' })
+    services.store.settings.write({ pageSize: 'Letter' })
     const letter = join(services.paths.dataDir, 'letter.pdf')
     await exportReport(services, taskId, letter)
     for (const page of (await readPdf(letter)).pages) expect([page.width, page.height]).toEqual([expect.closeTo(612, 1), expect.closeTo(792, 1)])
@@ -70,7 +69,7 @@ describe('the audit report and the bundle', () => {
   it('exports a bundle that another copy imports, read-only, with the same leaderboard and hashes that verify', async () => {
     const file = join(services.paths.dataDir, 'sweep.audit-bundle.zip')
     const written = await exportBundle(services, taskId, { file, includeModels: true })
-    const runs = services.store.listRuns(taskId)
+    const runs = services.store.runs.list(taskId)
     expect(written.models).toBe(new Set(runs.flatMap((r) => [r.inputModelSha256, r.outputModelSha256]).filter(Boolean)).size)
     const entries = unzipSync(new Uint8Array(readFileSync(file)))
     expect(Object.keys(entries)).toEqual(expect.arrayContaining(['bundle.json', 'audit.json', 'report.pdf', 'spec.json', 'metrics.json', 'metrics.csv', 'manifest.json']))
@@ -79,13 +78,13 @@ describe('the audit report and the bundle', () => {
     const imported = await importBundle({ store: copy.store, ...copy.paths }, file)
     expect(imported).toMatchObject({ alreadyImported: false, modelsIncluded: written.models })
     expect(imported.task.origin).toMatchObject({ bundleSha256: written.sha256 })
-    const copied = copy.store.listRuns(taskId)
+    const copied = copy.store.runs.list(taskId)
     expect(leaderboardRows(copied, ALL_METRICS)).toEqual(leaderboardRows(runs, ALL_METRICS))
     // Each run keeps the backend it ran on and why faster ones were skipped there.
     expect(copied.map((r) => [r.backend, r.backendSkipped])).toEqual(runs.map((r) => [r.backend, r.backendSkipped]))
     // (tfjs-node is never installed in tests, so unless a backend is forced there is a reason to carry.)
     if (!process.env.UNLEARN_BACKEND) expect(runs[0]!.backendSkipped.length).toBeGreaterThan(0)
-    expect(copy.store.listSplits(taskId).map((s) => s.sha256)).toEqual(services.store.listSplits(taskId).map((s) => s.sha256))
+    expect(copy.store.splits.list(taskId).map((s) => s.sha256)).toEqual(services.store.splits.list(taskId).map((s) => s.sha256))
     const verified = await verifyStore(copy.store, copy.paths)
     expect(verified.findings).toEqual([])
     expect(verified.runsChecked).toBe(runs.length)
@@ -114,6 +113,6 @@ describe('the audit report and the bundle', () => {
     const swapped = { ...entries, [`models/${first}/weights.bin`]: entries[`models/${second}/weights.bin`]! }
     writeFileSync(tampered, zipSync(swapped))
     await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow(`models/${first}/weights.bin in the bundle was changed`)
-    expect(copy.store.listTasks()).toHaveLength(1)
+    expect(copy.store.tasks.list()).toHaveLength(1)
   }, 120_000)
 })

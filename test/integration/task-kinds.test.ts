@@ -44,7 +44,7 @@ describe('every method on every task kind it accepts', () => {
       methods
     })
     await done
-    const runs = services.store.listRuns(taskId)
+    const runs = services.store.runs.list(taskId)
     expect(runs).toHaveLength(methods.length + 1)
     for (const r of runs) expect(`${r.method}: ${r.status} ${r.error ?? ''}`).toBe(`${r.method}: done `)
   }, 600_000)

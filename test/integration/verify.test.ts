@@ -4,9 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { exportReport } from '../../src/main/api/handlers'
 import { verifyStore } from '../../src/main/audit/verify'
 import { importDataset } from '../../src/main/library/datasets/import-dataset'
-import { readLog } from '../../src/main/store/audit-log'
 import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 import { pdfText } from '../helpers/pdf'
+import { withRawDatabase } from '../helpers/raw-database'
 import { runAuditCli } from '../helpers/run-cli'
 
 const services = useAuditServices('verify')
@@ -26,12 +26,14 @@ describe('the audit log and verify', () => {
     await exportReport({ ...services, appVersion: 'test' }, taskId, join(services.paths.dataDir, 'r.pdf'))
     const imported = await importDataset({ store: services.store, dataDir: services.paths.dataDir }, [join(__dirname, '..', 'fixtures', 'datasets', 'strokes')])
 
-    const kinds = readLog(services.store.db).map((e) => e.kind)
+    const kinds = services.store.auditLog.entries().map((e) => e.kind)
     expect(kinds.filter((k) => k === 'finished')).toHaveLength(3)
     expect(new Set(kinds)).toEqual(new Set(['created', 'started', 'finished', 'measured', 'exported', 'imported']))
     // Append-only: the database itself refuses to change or drop an entry.
-    expect(() => services.store.db.prepare(`UPDATE audit_log SET subject = 'x' WHERE seq = 1`).run()).toThrow(/append-only/)
-    expect(() => services.store.db.prepare(`DELETE FROM audit_log`).run()).toThrow(/append-only/)
+    withRawDatabase(services.paths.dbFile, (db) => {
+      expect(() => db.prepare(`UPDATE audit_log SET subject = 'x' WHERE seq = 1`).run()).toThrow(/append-only/)
+      expect(() => db.prepare(`DELETE FROM audit_log`).run()).toThrow(/append-only/)
+    })
 
     const clean = await verifyStore(services.store, services.paths)
     expect(clean.findings).toEqual([])
@@ -47,7 +49,7 @@ describe('the audit log and verify', () => {
     expect(reportText).toMatch(new RegExp(`Content hash\\s+${printed}`))
 
     const finetune = runs.find((r) => r.method === 'finetune')!
-    services.store.db.prepare(`UPDATE metrics SET value = value + 0.01 WHERE run_id = ? AND name = 'testAccuracy'`).run(finetune.id)
+    withRawDatabase(services.paths.dbFile, (db) => db.prepare(`UPDATE metrics SET value = value + 0.01 WHERE run_id = ? AND name = 'testAccuracy'`).run(finetune.id))
     const tampered = await verifyStore(services.store, services.paths)
     expect(tampered.findings).toEqual([{ subject: expect.stringContaining(`run ${finetune.id} (finetune, seed 0`), problem: 'its metrics differ from the ones logged when it finished' }])
 
@@ -58,8 +60,8 @@ describe('the audit log and verify', () => {
 
     // Lists, charts and reports read each run's metrics snapshot: one edited apart from its rows is found too.
     const other = runs.find((r) => r.method !== 'finetune' && r.status === 'done')!
-    services.store.db.prepare(`UPDATE runs SET metrics_json = json_set(metrics_json, '$.testAccuracy', 0.5) WHERE id = ?`).run(other.id)
-    expect(services.store.listRuns(taskId).find((r) => r.id === other.id)!.metrics.testAccuracy).toBe(0.5)
+    withRawDatabase(services.paths.dbFile, (db) => db.prepare(`UPDATE runs SET metrics_json = json_set(metrics_json, '$.testAccuracy', 0.5) WHERE id = ?`).run(other.id))
+    expect(services.store.runs.list(taskId).find((r) => r.id === other.id)!.metrics.testAccuracy).toBe(0.5)
     const snapshot = await verifyStore(services.store, services.paths)
     expect(snapshot.findings).toContainEqual({ subject: expect.stringContaining(`run ${other.id} (${other.method}`), problem: 'the metrics the app lists for it differ from its stored metric rows' })
     expect(snapshot.findings).toHaveLength(2)
@@ -71,8 +73,10 @@ describe('the audit log and verify', () => {
   }, 120_000)
 
   it('finds an entry rewritten by someone who dropped the trigger', async () => {
-    services.store.db.exec('DROP TRIGGER audit_log_no_update')
-    services.store.db.prepare(`UPDATE audit_log SET payload_json = '{"name":"someone else"}' WHERE seq = 1`).run()
+    withRawDatabase(services.paths.dbFile, (db) => {
+      db.exec('DROP TRIGGER audit_log_no_update')
+      db.prepare(`UPDATE audit_log SET payload_json = '{"name":"someone else"}' WHERE seq = 1`).run()
+    })
     const v = await verifyStore(services.store, services.paths)
     expect(v.findings).toContainEqual({ subject: 'log #1', problem: 'its content no longer matches its hash' })
   })

@@ -7,6 +7,7 @@ import { LATEST_VERSION, MIGRATIONS, type Migration } from '../../src/main/store
 import { AuditStore } from '../../src/main/store/audit-store'
 import { metricsSha256 } from '../../src/main/store/audit-log'
 import { makeTempDir } from '../helpers/tmp'
+import { withRawDatabase } from '../helpers/raw-database'
 
 const tmp = makeTempDir('store')
 afterAll(tmp.cleanup)
@@ -78,14 +79,14 @@ describe('store migrations', () => {
     v8.close()
 
     const store = new AuditStore(file)
-    const [done, queued] = store.listRuns('t')
+    const [done, queued] = store.runs.list('t')
     expect(done!.metrics).toEqual({ forgetAccuracy: null, perClassAccuracy: [0.25, null, 1 / 3], testAccuracy: 0.1 + 0.2 })
-    expect(metricsSha256(done!.metrics)).toBe(metricsSha256(store.runMetrics('a')))
+    expect(metricsSha256(done!.metrics)).toBe(metricsSha256(store.runs.metrics('a')))
     expect(queued!.metrics).toEqual({})
     // New metrics refresh the snapshot with the rows.
-    store.putMetrics('a', { utility: 0.5 })
-    expect(store.listRuns('t')[0]!.metrics).toEqual(store.runMetrics('a'))
-    expect(store.listRuns('t')[0]!.metrics.utility).toBe(0.5)
+    store.runs.putMetrics('a', { utility: 0.5 })
+    expect(store.runs.list('t')[0]!.metrics).toEqual(store.runs.metrics('a'))
+    expect(store.runs.list('t')[0]!.metrics.utility).toBe(0.5)
     store.close()
   })
 
@@ -100,34 +101,34 @@ describe('store migrations', () => {
     v9.close()
 
     const store = new AuditStore(file)
-    expect(store.db.pragma('user_version', { simple: true })).toBeGreaterThanOrEqual(10)
-    expect(store.listRuns('t')[0]).toMatchObject({ backend: 'wasm', backendSkipped: [] })
+    expect(withRawDatabase(file, (db) => db.pragma('user_version', { simple: true }))).toBeGreaterThanOrEqual(10)
+    expect(store.runs.list('t')[0]).toMatchObject({ backend: 'wasm', backendSkipped: [] })
     const reasons = ['tensorflow-gpu: not installed', 'tensorflow: not installed']
-    store.finishRun('new', { status: 'done', backend: 'native', backendSkipped: reasons, metrics: {} })
-    expect(store.listRuns('t')[1]).toMatchObject({ backend: 'native', backendSkipped: reasons })
+    store.runs.finish('new', { status: 'done', backend: 'native', backendSkipped: reasons, metrics: {} })
+    expect(store.runs.list('t')[1]).toMatchObject({ backend: 'native', backendSkipped: reasons })
     store.close()
   })
 
   it('marks runs left running by a dead process as interrupted, and leaves finished runs alone', () => {
     const file = join(tmp.dir, 'crash.db')
     const store = new AuditStore(file)
-    store.upsertDataset({ id: 'd', name: 'd', source: 'builtin', sha256: 'x', numClasses: 2, inputShape: [1] })
-    const task = store.createTask({ name: 't', spec: {}, specSha256: 's', datasetId: 'd' })
-    const finished = store.createRun({ taskId: task, method: 'original', params: {}, seed: 0, position: 0 })
-    const inFlight = store.createRun({ taskId: task, method: 'finetune', params: {}, seed: 0, position: 1 })
-    store.markRunning(finished, null)
-    store.finishRun(finished, { status: 'done', metrics: { testAccuracy: 0.9 } })
-    store.markRunning(inFlight, null)
+    store.datasets.upsert({ id: 'd', name: 'd', source: 'builtin', sha256: 'x', numClasses: 2, inputShape: [1] })
+    const task = store.tasks.create({ name: 't', spec: {}, specSha256: 's', datasetId: 'd' })
+    const finished = store.runs.create({ taskId: task, method: 'original', params: {}, seed: 0, position: 0 })
+    const inFlight = store.runs.create({ taskId: task, method: 'finetune', params: {}, seed: 0, position: 1 })
+    store.runs.markRunning(finished, null)
+    store.runs.finish(finished, { status: 'done', metrics: { testAccuracy: 0.9 } })
+    store.runs.markRunning(inFlight, null)
     // A pid that cannot be alive: the process that owned the run is gone.
-    store.db.prepare('UPDATE runs SET owner_pid = 2147483646 WHERE id = ?').run(inFlight)
+    withRawDatabase(file, (db) => db.prepare('UPDATE runs SET owner_pid = 2147483646 WHERE id = ?').run(inFlight))
     store.close()
 
     const reopened = new AuditStore(file)
-    expect(reopened.markInterruptedRuns()).toBe(1)
-    const runs = reopened.listRuns(task)
+    expect(reopened.runs.markInterrupted()).toBe(1)
+    const runs = reopened.runs.list(task)
     expect(runs.map((r) => r.status)).toEqual(['done', 'interrupted'])
     expect(runs[0]!.metrics.testAccuracy).toBeCloseTo(0.9)
-    expect(reopened.db.pragma('integrity_check', { simple: true })).toBe('ok')
+    expect(withRawDatabase(file, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok')
     reopened.close()
   })
 })

@@ -8,7 +8,6 @@ import { BUNDLE_SUFFIX } from '../audit/bundle/format'
 import { exportBundle } from '../audit/bundle/export-bundle'
 import { listDatasetLibrary } from '../library/library'
 import { gatherReportInput } from '../reports/report-input'
-import { readSettings, writeSettings } from '../store/settings'
 import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
 import { nativeHint } from '../engine-host/native-hint'
@@ -27,10 +26,10 @@ export function reportPathFor(dataDir: string, taskId: string): string {
 }
 
 export async function exportReport(s: Services, taskId: string, file = reportPathFor(s.paths.dataDir, taskId)) {
-  const task = s.store.getTask(taskId)
+  const task = s.store.tasks.get(taskId)
   if (!task) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
   const report = await writeReportPdf(gatherReportInput(s, task), file)
-  s.store.logExport(taskId, report)
+  s.store.auditLog.recordExport(taskId, report)
   return report
 }
 
@@ -72,17 +71,17 @@ export function createApiHandlers(s: Services): ApiHandlers {
     'audits:cancel': async ({ taskId }) => ({ cancelled: s.audits.cancel(taskId) }),
     'audits:pause': async ({ taskId }) => ({ paused: s.audits.pause(taskId) }),
     'audits:resume': async ({ taskId }) => {
-      if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      if (!s.store.tasks.get(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
       const { done, pending } = s.audits.resume(taskId)
       done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))
       return { pending }
     },
     'runs:cancel': async ({ runId }) => ({ cancelled: s.audits.cancelRun(runId) }),
     'runs:pause': async ({ runId }) => ({ paused: s.audits.pauseRun(runId) }),
-    'audits:list': async () => s.store.listTasks().map((t) => ({ ...t, active: s.audits.isActive(t.id) })),
+    'audits:list': async () => s.store.tasks.list().map((t) => ({ ...t, active: s.audits.isActive(t.id) })),
     'audits:runs': async ({ taskId }) => {
-      if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
-      return s.store.listRuns(taskId)
+      if (!s.store.tasks.get(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      return s.store.runs.list(taskId)
     },
     'runs:drillDown': async ({ runId, perGroup }) => drillDown(s.store, s.paths, runId, perGroup),
     'library:list': async () => s.library.list(),
@@ -98,14 +97,14 @@ export function createApiHandlers(s: Services): ApiHandlers {
     'datasets:delete': async ({ id }) => s.library.deleteDataset(id),
     'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId),
     'bundles:export': async ({ taskId, includeModels }) => {
-      if (!s.store.getTask(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      if (!s.store.tasks.get(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
       // A run in flight would be exported half-done; its status changes when it ends.
-      if (s.store.listRuns(taskId).some((r) => r.status === 'running')) throw new ApiError('CONFLICT', 'A run of this audit is still running; export the bundle once it has finished or been paused')
+      if (s.store.runs.list(taskId).some((r) => r.status === 'running')) throw new ApiError('CONFLICT', 'A run of this audit is still running; export the bundle once it has finished or been paused')
       const written = await exportBundle(s, taskId, { file: bundlePathFor(s.paths.dataDir, taskId), includeModels })
       return { path: written.path, sha256: written.sha256, bytes: written.bytes }
     },
     'bundles:import': async ({ uploadId }) => s.library.importBundle(uploadId),
-    'settings:get': async () => readSettings(s.store.db),
-    'settings:set': async (changes) => writeSettings(s.store.db, changes)
+    'settings:get': async () => s.store.settings.read(),
+    'settings:set': async (changes) => s.store.settings.write(changes)
   }
 }

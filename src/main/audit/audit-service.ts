@@ -115,20 +115,20 @@ export class AuditService {
     const canonical = canonicalJson(spec)
     const specSha256 = createHash('sha256').update(canonical).digest('hex')
     const plan: PlannedRun[] = []
-    const taskId = this.store.db.transaction(() => {
-      if (!location.imported) this.store.upsertDataset({ id: info.id, name: info.name, source: 'builtin', sha256: sha, numClasses: info.classNames.length, inputShape: info.inputShape })
-      const id = this.store.createTask({ name: spec.name, spec, specSha256, datasetId: info.id })
+    const taskId = this.store.transaction(() => {
+      if (!location.imported) this.store.datasets.upsert({ id: info.id, name: info.name, source: 'builtin', sha256: sha, numClasses: info.classNames.length, inputShape: info.inputShape })
+      const id = this.store.tasks.create({ name: spec.name, spec, specSha256, datasetId: info.id })
       let position = 0
       for (const cell of cells) {
         for (const seed of spec.seeds) {
           for (const m of [{ id: ORIGINAL, params: { ...spec.train } }, ...spec.methods]) {
-            const runId = this.store.createRun({ taskId: id, method: m.id, params: m.params, seed, position: position++, ...(spec.sweep ? { cell } : {}) })
+            const runId = this.store.runs.create({ taskId: id, method: m.id, params: m.params, seed, position: position++, ...(spec.sweep ? { cell } : {}) })
             plan.push({ runId, method: m.id, params: m.params, seed, cell })
           }
         }
       }
       return id
-    })()
+    })
     return { taskId, spec, plan }
   }
 
@@ -144,7 +144,7 @@ export class AuditService {
     let sha256: string
     try {
       sha256 = checkModelBundle(openModelBundle([model.path])).sha256
-      if (!this.store.findModel(sha256)) {
+      if (!this.store.models.find(sha256)) {
         if (!opts.importIfNew) return rawSpec
         sha256 = (await importModel({ store: this.store, engine: this.engine, dataDir: this.paths.dataDir, resourcesDir: this.paths.resourcesDir }, [model.path], { datasetId })).model.sha256
       }
@@ -170,7 +170,7 @@ export class AuditService {
     if (!('sha256' in spec.model)) return null
     // A corruption is built into how the original is trained; a model trained elsewhere never saw ours.
     if (spec.task.kind === 'corrupted') throw new SpecError('task.kind: corrupted tasks train their own original on the corrupted data; with a given model, forget random samples or classes')
-    const model = this.store.findModel(spec.model.sha256)
+    const model = this.store.models.find(spec.model.sha256)
     if (!model) throw new SpecError(`model.sha256: no model ${spec.model.sha256.slice(0, 12)}… in the library; import it first`)
     if (model.datasetId !== spec.dataset.id) throw new SpecError(`model.sha256: the model was imported for ${model.datasetId}, but the task uses ${spec.dataset.id}`)
     const dir = resolve(this.paths.dataDir, model.path)
@@ -202,18 +202,18 @@ export class AuditService {
    * original (trained again only if it never finished). Finished runs are never repeated.
    */
   resume(taskId: string): { done: Promise<void>; pending: number } {
-    const task = this.store.getTask(taskId)
+    const task = this.store.tasks.get(taskId)
     if (!task) throw new SpecError(`No audit with id ${taskId}`)
     if (task.origin) throw new SpecError(`The audit ${taskId} was imported from a bundle: it is shown here, never run`)
     if (this.active.has(taskId)) throw new SpecError(`The audit ${taskId} is already running`)
     const spec = parseTaskSpec(task.spec)
     const cells = new Map(expandCells(spec).map((c) => [c.key, c]))
-    const plan = this.store.listRuns(taskId).flatMap((r): PlannedRun[] => {
+    const plan = this.store.runs.list(taskId).flatMap((r): PlannedRun[] => {
       const cell = cells.get(r.cellKey)
       return cell ? [{ runId: r.id, method: r.method, params: r.params, seed: r.seed, cell }] : []
     })
     for (const r of plan) this.heldRuns.delete(r.runId)
-    const pending = this.store.listRuns(taskId).filter((r) => r.status === 'queued' || r.status === 'interrupted').length
+    const pending = this.store.runs.list(taskId).filter((r) => r.status === 'queued' || r.status === 'interrupted').length
     return { done: this.execute(taskId, spec, plan), pending }
   }
 
@@ -224,7 +224,7 @@ export class AuditService {
   async findResumable(rawSpec: unknown): Promise<string | null> {
     const spec = parseTaskSpec(await this.resolveModelRef(rawSpec, { importIfNew: false }))
     const specSha256 = createHash('sha256').update(canonicalJson(spec)).digest('hex')
-    const task = this.store.listTasks().find((t) => t.specSha256 === specSha256 && !t.origin && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
+    const task = this.store.tasks.list().find((t) => t.specSha256 === specSha256 && !t.origin && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
     return task?.id ?? null
   }
 
@@ -259,8 +259,8 @@ export class AuditService {
       return true
     }
     if (!this.isOwed(runId)) return false
-    this.store.finishRun(runId, { status: 'cancelled', error: 'Cancelled by the user' })
-    const taskId = this.store.runTaskId(runId)
+    this.store.runs.finish(runId, { status: 'cancelled', error: 'Cancelled by the user' })
+    const taskId = this.store.runs.taskIdOf(runId)
     if (taskId) this.emit('changed', { taskId, runId, status: 'cancelled' })
     return true
   }
@@ -284,7 +284,7 @@ export class AuditService {
   private async execute(taskId: string, spec: TaskSpec, plan: PlannedRun[]): Promise<void> {
     const controller = new AbortController()
     this.active.set(taskId, controller)
-    const datasetSha256 = this.store.getTask(taskId)?.datasetSha256 ?? ''
+    const datasetSha256 = this.store.tasks.get(taskId)?.datasetSha256 ?? ''
     try {
       // A given original (an imported model) is measured, or fine-tuned with codes once: every cell starts from it.
       const given = this.givenOriginal(spec)
@@ -305,9 +305,9 @@ export class AuditService {
         if (!original) {
           // A cancel or pause of the whole audit is handled below; otherwise the cell's runs cannot start.
           if (!controller.signal.aborted && !this.heldRuns.has(first!.runId)) {
-            const cancelled = this.store.runStatus(first!.runId) === 'cancelled'
+            const cancelled = this.store.runs.statusOf(first!.runId) === 'cancelled'
             const which = `The original model of seed ${first!.seed}${first!.cell.key ? ` (${first!.cell.key})` : ''}`
-            this.store.endQueuedRuns(taskId, cancelled ? 'cancelled' : 'failed', cancelled ? `${which} was cancelled` : `${which} could not be trained`, { seed: first!.seed, cellKey: first!.cell.key })
+            this.store.runs.endQueued(taskId, cancelled ? 'cancelled' : 'failed', cancelled ? `${which} was cancelled` : `${which} could not be trained`, { seed: first!.seed, cellKey: first!.cell.key })
           }
           return
         }
@@ -330,7 +330,7 @@ export class AuditService {
           await executeGroup(group)
         }
       })
-      if (controller.signal.aborted && !this.pausing.has(taskId)) this.store.endQueuedRuns(taskId, 'cancelled', 'Cancelled by the user')
+      if (controller.signal.aborted && !this.pausing.has(taskId)) this.store.runs.endQueued(taskId, 'cancelled', 'Cancelled by the user')
       addRetrainComparisons(this.store, taskId)
     } finally {
       this.active.delete(taskId)
@@ -341,12 +341,12 @@ export class AuditService {
 
   /** Whether a run still has to be executed (queued, or cut off by a crash). */
   private isOwed(runId: string): boolean {
-    const status = this.store.runStatus(runId)
+    const status = this.store.runs.statusOf(runId)
     return status === 'queued' || status === 'interrupted'
   }
 
   private finishedModel(runId: string): { id: string; dir: string } | null {
-    const model = this.store.runOutputModel(runId)
+    const model = this.store.runs.outputModelOf(runId)
     return model ? { id: model.id, dir: resolve(this.paths.dataDir, model.path) } : null
   }
 
@@ -363,10 +363,10 @@ export class AuditService {
   ): Promise<{ id: string; dir: string } | null> {
     const outDir = join(this.paths.dataDir, 'models', run.runId)
     mkdirSync(outDir, { recursive: true })
-    this.store.markRunning(run.runId, original?.id ?? null)
+    this.store.runs.markRunning(run.runId, original?.id ?? null)
     this.emit('changed', { taskId, runId: run.runId, status: 'running' })
     const base = { resourcesDir: this.paths.resourcesDir, dataDir: this.paths.dataDir, spec: cellJobTask(spec, run.cell), seed: run.seed, outDir }
-    const cached = cacheKey ? this.store.cachedModel(cacheKey) : null
+    const cached = cacheKey ? this.store.modelCache.find(cacheKey) : null
     const cachedDir = given?.use === 'measure' ? given.dir : cached ? resolve(this.paths.dataDir, cached.path) : null
     const job =
       cachedDir && existsSync(cachedDir)
@@ -391,19 +391,19 @@ export class AuditService {
       if (err instanceof EngineJobError && err.interrupted) {
         // Not the method's fault, and likely to hit the next run too: the audit pauses, so that
         // after the cause is fixed a resume runs this run again and the ones still queued.
-        this.store.finishRun(run.runId, { status: 'interrupted', error: `${err.message}; resume the audit to run it again`, backend: this.engine.info?.backend ?? null, backendSkipped: this.engine.info?.backendSkipped ?? null })
+        this.store.runs.finish(run.runId, { status: 'interrupted', error: `${err.message}; resume the audit to run it again`, backend: this.engine.info?.backend ?? null, backendSkipped: this.engine.info?.backendSkipped ?? null })
         this.emit('changed', { taskId, runId: run.runId, status: 'interrupted' })
         this.pause(taskId)
         return null
       }
       const cancelled = err instanceof EngineJobError && err.cancelled
       if (cancelled && (this.pausing.has(taskId) || this.heldRuns.has(run.runId))) {
-        this.store.requeueRun(run.runId)
+        this.store.runs.requeue(run.runId)
         this.emit('changed', { taskId, runId: run.runId, status: 'queued' })
         return null
       }
       const status = cancelled ? 'cancelled' : 'failed'
-      this.store.finishRun(run.runId, { status, error: (err as Error).message, backend: this.engine.info?.backend ?? null, backendSkipped: this.engine.info?.backendSkipped ?? null })
+      this.store.runs.finish(run.runId, { status, error: (err as Error).message, backend: this.engine.info?.backend ?? null, backendSkipped: this.engine.info?.backendSkipped ?? null })
       this.emit('changed', { taskId, runId: run.runId, status })
       return null
     } finally {
@@ -411,9 +411,9 @@ export class AuditService {
       this.runControllers.delete(run.runId)
     }
     const cellKey = run.cell.key
-    this.store.putSplit({ taskId, cellKey, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })
+    this.store.splits.put({ taskId, cellKey, seed: run.seed, kind: 'forget', sha256: result.split.forgetSha256, indices: result.split.forgetIndices })
     if (result.split.corruptedIndices && result.split.corruptedSha256) {
-      this.store.putSplit({ taskId, cellKey, seed: run.seed, kind: 'corrupted', sha256: result.split.corruptedSha256, indices: result.split.corruptedIndices })
+      this.store.splits.put({ taskId, cellKey, seed: run.seed, kind: 'corrupted', sha256: result.split.corruptedSha256, indices: result.split.corruptedIndices })
     }
     const recorded = {
       backend: result.backend,
@@ -426,11 +426,11 @@ export class AuditService {
     }
     if (result.failure !== null || result.model === null) {
       // The method diverged or collapsed: failed, with what was measured, and the batch goes on.
-      this.store.finishRun(run.runId, { ...recorded, status: 'failed', error: result.failure ?? 'The run produced no model' })
+      this.store.runs.finish(run.runId, { ...recorded, status: 'failed', error: result.failure ?? 'The run produced no model' })
       this.emit('changed', { taskId, runId: run.runId, status: 'failed' })
       return null
     }
-    const modelId = this.store.addModel({
+    const modelId = this.store.models.addTrained({
       sha256: result.model.sha256,
       arch: result.model.arch,
       path: relative(this.paths.dataDir, result.model.dir),
@@ -439,8 +439,8 @@ export class AuditService {
       datasetId: result.dataset.id,
       codesSha256: codesFileSha256(result.model.dir)
     })
-    if (cacheKey && job.kind !== 'evaluate') this.store.cacheModel(cacheKey, modelId)
-    this.store.finishRun(run.runId, { ...recorded, status: 'done', outputModelId: modelId })
+    if (cacheKey && job.kind !== 'evaluate') this.store.modelCache.put(cacheKey, modelId)
+    this.store.runs.finish(run.runId, { ...recorded, status: 'done', outputModelId: modelId })
     this.emit('changed', { taskId, runId: run.runId, status: 'done' })
     return { id: modelId, dir: resolve(result.model.dir) }
   }

@@ -38,9 +38,9 @@ export interface DrillDown {
  * split's sha256, so the thumbnails are the samples the run was measured on.
  */
 export async function drillDown(store: AuditStore, roots: DatasetRoots, runId: string, perGroup: number): Promise<DrillDown> {
-  const taskId = store.runTaskId(runId)
-  const summary = taskId ? store.getTask(taskId) : null
-  const run = summary ? store.listRuns(summary.id).find((r) => r.id === runId) : undefined
+  const taskId = store.runs.taskIdOf(runId)
+  const summary = taskId ? store.tasks.get(taskId) : null
+  const run = summary ? store.runs.list(summary.id).find((r) => r.id === runId) : undefined
   if (!summary || !run) throw new ApiError('NOT_FOUND', `No run with id ${runId}`)
   const predictions = run.metrics.corruptedPredictions
   if (!Array.isArray(predictions)) throw new ApiError('NOT_FOUND', `Run ${runId} has no per-sample predictions (it is not a finished run of a corrupted task, or predates them)`)
@@ -51,7 +51,7 @@ export async function drillDown(store: AuditStore, roots: DatasetRoots, runId: s
   const dataset = await datasetFor(roots, info.id, spec.dataset.trainLimit)
   const train = dataset.train
   const corrupted = corruptTrainingSet(task, train, info.inputShape, info.classNames.length, run.seed)
-  const splits = store.listSplits(summary.id).filter((s) => s.seed === run.seed && s.cellKey === run.cellKey)
+  const splits = store.splits.list(summary.id).filter((s) => s.seed === run.seed && s.cellKey === run.cellKey)
   const storedCorrupted = splits.find((s) => s.kind === 'corrupted')
   const forget = splits.find((s) => s.kind === 'forget')
   if (!storedCorrupted || !forget || storedCorrupted.sha256 !== sha256OfIndices(corrupted.corrupted) || predictions.length !== corrupted.corrupted.length) {

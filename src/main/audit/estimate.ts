@@ -31,7 +31,7 @@ function median(values: number[]): number {
 /** Seconds per unit of work, per `method|arch`, from the finished runs in the store. */
 function measuredRates(store: AuditStore): { rates: Map<string, number>; runs: number } {
   const samples = new Map<string, number[]>()
-  const history = store.speedHistory()
+  const history = store.speeds.history()
   for (const h of history) {
     const arch = (h.spec.model as { arch?: string } | undefined)?.arch ?? 'imported'
     const kind = h.reused ? EVALUATE : h.method
@@ -70,7 +70,7 @@ export function estimateAudit(store: AuditStore, spec: TaskSpec, datasetSha256: 
   let reusedModels = 0
   let seconds = 0
   const price = (method: string, work: number, cacheKey: string | null) => {
-    if (cacheKey && (seen.has(cacheKey) || store.cachedModel(cacheKey))) {
+    if (cacheKey && (seen.has(cacheKey) || store.modelCache.find(cacheKey))) {
       reusedModels++
       seconds += (rateFor(rates, EVALUATE, arch) ?? 0) * trainCount
       return

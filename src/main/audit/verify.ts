@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { chainBreaks, type LogEntry, metricsSha256, readLog } from '../store/audit-log'
+import { chainBreaks, type LogEntry, metricsSha256 } from '../store/audit-log'
 import type { AuditStore } from '../store/audit-store'
 import { locateDataset } from '../engine/data/catalog'
 import { checkModelBundle } from '../library/model-check'
@@ -53,15 +53,15 @@ function loggedRuns(entries: LogEntry[]): Map<string, { metricsSha256: string; s
  * sha256. Anything that does not match is a finding; nothing is changed.
  */
 export async function verifyStore(store: AuditStore, roots: { dataDir: string; resourcesDir: string }): Promise<Verification> {
-  const entries = readLog(store.db)
+  const entries = store.auditLog.entries()
   const findings: Finding[] = chainBreaks(entries).map((b) => ({ subject: `log #${b.seq}`, problem: b.reason }))
   const logged = loggedRuns(entries)
   let runsChecked = 0
   let runsBeforeLog = 0
   const audits: Verification['audits'] = []
-  for (const task of store.listTasks()) {
-    const runs = store.listRuns(task.id)
-    audits.push({ id: task.id, name: task.name, contentHash: contentHash(reportManifest(task, runs, store.listSplits(task.id))) })
+  for (const task of store.tasks.list()) {
+    const runs = store.runs.list(task.id)
+    audits.push({ id: task.id, name: task.name, contentHash: contentHash(reportManifest(task, runs, store.splits.list(task.id))) })
     for (const run of runs) {
       if (run.status === 'queued' || run.status === 'running') continue
       const entry = logged.get(run.id)
@@ -71,7 +71,7 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
         continue
       }
       runsChecked++
-      if (metricsSha256(store.runMetrics(run.id)) !== entry.metricsSha256) findings.push({ subject: label, problem: `its metrics differ from the ones logged when it ${task.origin ? 'was imported' : 'finished'}` })
+      if (metricsSha256(store.runs.metrics(run.id)) !== entry.metricsSha256) findings.push({ subject: label, problem: `its metrics differ from the ones logged when it ${task.origin ? 'was imported' : 'finished'}` })
       // The run list, charts and reports read the snapshot, so it must match the logged hash too.
       else if (metricsSha256(run.metrics) !== entry.metricsSha256) findings.push({ subject: label, problem: 'the metrics the app lists for it differ from its stored metric rows' })
       if (entry.status && entry.status !== run.status) findings.push({ subject: label, problem: `its status is ${run.status}, but it was logged as ${entry.status}` })
@@ -79,7 +79,7 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
     }
   }
   let modelsChecked = 0
-  for (const model of store.listAllModels()) {
+  for (const model of store.models.listAll()) {
     // Deleted, or known by hash only (an imported audit's model whose files did not come along).
     if (model.deletedAt || !model.path) continue
     const dir = resolve(roots.dataDir, model.path)
@@ -102,7 +102,7 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
     }
   }
   let datasetsChecked = 0
-  for (const dataset of store.listDatasets()) {
+  for (const dataset of store.datasets.listLibrary()) {
     const location = locateDataset(roots, dataset.id)
     if (!location) {
       findings.push({ subject: `dataset ${dataset.id}`, problem: 'its files are missing' })

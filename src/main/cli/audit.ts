@@ -254,8 +254,8 @@ async function main(): Promise<void> {
   })
   await started.done
   bar.clear()
-  const task = services.store.getTask(started.taskId)!
-  const runs = services.store.listRuns(started.taskId)
+  const task = services.store.tasks.get(started.taskId)!
+  const runs = services.store.runs.list(started.taskId)
   printTable(runs)
   if (args.values.json) writeFileSync(args.values.json, JSON.stringify(toResultJson(task, runs), null, 2))
   if (args.values.report) {

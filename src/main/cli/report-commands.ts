@@ -5,7 +5,6 @@ import { exportReport } from '../api/handlers'
 import { exportBundle } from '../audit/bundle/export-bundle'
 import { importBundle } from '../audit/bundle/import-bundle'
 import { ImportError } from '../library/model-bundle'
-import { writeSettings } from '../store/settings'
 import type { createNodeServices } from './node-services'
 
 type Services = ReturnType<typeof createNodeServices>
@@ -13,7 +12,7 @@ type Fail = (message: string, code?: number) => never
 
 /** An audit named by its id or by the start of it, as the CLI prints them. */
 function findTask(services: Services, idOrPrefix: string, fail: Fail) {
-  const matches = services.store.listTasks().filter((t) => t.id === idOrPrefix || t.id.startsWith(idOrPrefix))
+  const matches = services.store.tasks.list().filter((t) => t.id === idOrPrefix || t.id.startsWith(idOrPrefix))
   if (matches.length !== 1) fail(matches.length ? `${matches.length} audits start with ${idOrPrefix}; give more of the id` : `no audit ${idOrPrefix} in this database`)
   return matches[0]!
 }
@@ -58,6 +57,6 @@ export function settingsCommand(services: Services, values: { auditor?: string |
   }
   const parsed = ReportSettings.partial().strict().safeParse(changes)
   if (!parsed.success) fail(`invalid settings: ${describeZodError(parsed.error)}`)
-  const s = writeSettings(services.store.db, parsed.data)
+  const s = services.store.settings.write(parsed.data)
   process.stdout.write(`auditor: ${s.auditorName || '(not set)'}\norganisation: ${s.organisation || '(not set)'}\npage size: ${s.pageSize}\n`)
 }

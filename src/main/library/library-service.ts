@@ -34,7 +34,7 @@ export class LibraryService {
   }
 
   list() {
-    return { models: this.store.listModels(), datasets: listDatasetLibrary(this.store) }
+    return { models: this.store.models.listLibrary(), datasets: listDatasetLibrary(this.store) }
   }
 
   beginUpload(): string {

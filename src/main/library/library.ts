@@ -9,7 +9,7 @@ import { ImportError } from './model-bundle'
 function builtinSummary(store: AuditStore, id: string): DatasetSummary | null {
   const info = findBuiltinDataset(id)
   if (!info) return null
-  const row = store.findDataset(id)
+  const row = store.datasets.find(id)
   return {
     id: info.id,
     name: info.name,
@@ -30,12 +30,12 @@ function builtinSummary(store: AuditStore, id: string): DatasetSummary | null {
 
 /** Any dataset a task may name, built in or imported (deleted ones too, so old runs stay readable). */
 export function datasetSummary(store: AuditStore, id: string): DatasetSummary | null {
-  return builtinSummary(store, id) ?? store.findDataset(id)
+  return builtinSummary(store, id) ?? store.datasets.find(id)
 }
 
 /** The dataset library: the built-in datasets first, then the imported ones, newest first. */
 export function listDatasetLibrary(store: AuditStore): DatasetSummary[] {
-  return [...BUILTIN_DATASETS.map((d) => builtinSummary(store, d.id)!), ...store.listDatasets()]
+  return [...BUILTIN_DATASETS.map((d) => builtinSummary(store, d.id)!), ...store.datasets.listLibrary()]
 }
 
 /** Removes files under the data folder only: a stored path must never point elsewhere. */
@@ -51,20 +51,20 @@ function removeUnder(dataDir: string, path: string): void {
  * runs that used it keep their results, its name and its hash.
  */
 export function deleteModel(deps: { store: AuditStore; dataDir: string }, sha256: string): ModelSummary {
-  const model = deps.store.findModel(sha256)
+  const model = deps.store.models.find(sha256)
   if (!model || model.deletedAt) throw new ImportError(`No model ${sha256.slice(0, 12)}… in the library`)
   if (model.source !== 'imported') throw new ImportError('Only imported models can be deleted from the library; models trained by audits belong to their runs')
   removeUnder(deps.dataDir, model.path)
-  deps.store.markModelDeleted(sha256)
-  return deps.store.findModel(sha256)!
+  deps.store.models.markDeleted(sha256)
+  return deps.store.models.find(sha256)!
 }
 
 /** Deletes an imported dataset the same way: files gone, row kept for the runs that used it. */
 export function deleteDataset(deps: { store: AuditStore; dataDir: string }, id: string): DatasetSummary {
   if (findBuiltinDataset(id)) throw new ImportError(`${id} is built in and cannot be deleted`)
-  const dataset = deps.store.findDataset(id)
+  const dataset = deps.store.datasets.find(id)
   if (!dataset || dataset.deletedAt) throw new ImportError(`No dataset "${id}" in the library`)
   removeUnder(deps.dataDir, `datasets/${id}`)
-  deps.store.markDatasetDeleted(id)
-  return deps.store.findDataset(id)!
+  deps.store.datasets.markDeleted(id)
+  return deps.store.datasets.find(id)!
 }

@@ -12,7 +12,7 @@ export const EXPORT_MANIFEST = 'export-manifest.json'
  * when the model has them, and a manifest with every file's sha256.
  */
 export function exportModel(store: AuditStore, dataDir: string, sha256: string, dest: string): { dir: string; files: Array<{ name: string; sha256: string; bytes: number }> } {
-  const model = store.findModel(sha256)
+  const model = store.models.find(sha256)
   if (!model) throw new ImportError(`No model ${sha256.slice(0, 12)}… in the store`)
   const source = resolve(dataDir, model.path)
   if (!existsSync(source)) throw new ImportError(`The files of model ${sha256.slice(0, 12)}… are missing from ${source}`)

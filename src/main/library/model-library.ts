@@ -69,7 +69,7 @@ export async function importModel(
   const bundle = openModelBundle(sources)
   opts.onStep?.('checking')
   const checked = checkModelBundle(bundle)
-  const known = deps.store.findModel(checked.sha256)
+  const known = deps.store.models.find(checked.sha256)
   if (known && !known.deletedAt) return { model: known, alreadyImported: true, warning: null }
 
   const codes = checkCodesSidecar(bundle.readBeside(CODES_FILE), dataset.inputShape, dataset.classNames.length)
@@ -97,8 +97,8 @@ export async function importModel(
     const testAccuracy = typeof result.metrics.testAccuracy === 'number' ? result.metrics.testAccuracy : null
     if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true })
     renameSync(staging, finalDir)
-    if (!location.imported) deps.store.upsertDataset({ id: dataset.id, name: dataset.name, source: 'builtin', sha256: result.dataset.sha256, numClasses: dataset.classNames.length, inputShape: dataset.inputShape })
-    const model = deps.store.addImportedModel({
+    if (!location.imported) deps.store.datasets.upsert({ id: dataset.id, name: dataset.name, source: 'builtin', sha256: result.dataset.sha256, numClasses: dataset.classNames.length, inputShape: dataset.inputShape })
+    const model = deps.store.models.addImported({
       sha256: checked.sha256,
       name: opts.name ?? (basename(bundle.origin).replace(/\.(zip|json)$/i, '') || 'imported model'),
       arch: result.model.arch,

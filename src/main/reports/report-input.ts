@@ -5,9 +5,7 @@ import type { DatasetSummary, ReportSettings, RunRecord, TaskSummary } from '../
 import { datasetSummary } from '../library/library'
 import { layerSummary } from '../library/model-check'
 import { MODEL_JSON } from '../engine/model-folder'
-import { logHead } from '../store/audit-log'
 import type { AuditStore } from '../store/audit-store'
-import { readSettings } from '../store/settings'
 
 /** A model a run started from or produced, as the report lists it. */
 export interface ReportModel {
@@ -51,21 +49,21 @@ function modelLayers(dataDir: string, path: string): string | null {
 }
 
 export function gatherReportInput(s: { store: AuditStore; paths: { dataDir: string }; appVersion: string }, task: TaskSummary, generatedAt = new Date()): ReportInput {
-  const runs = s.store.listRuns(task.id)
+  const runs = s.store.runs.list(task.id)
   const used = new Set(runs.flatMap((r) => [r.inputModelSha256, r.outputModelSha256]).filter((m): m is string => m !== null))
-  const models = s.store
-    .listAllModels()
+  const models = s.store.models
+    .listAll()
     .filter((m) => used.has(m.sha256))
     .map((m) => ({ sha256: m.sha256, arch: m.arch, parameterCount: m.parameterCount, bytes: m.bytes, layers: m.deletedAt ? null : modelLayers(s.paths.dataDir, m.path) }))
   return {
     task,
     runs,
-    splits: s.store.listSplits(task.id),
+    splits: s.store.splits.list(task.id),
     appVersion: s.appVersion,
     generatedAt,
     dataset: datasetSummary(s.store, task.datasetId),
-    logHead: logHead(s.store.db),
-    settings: readSettings(s.store.db),
+    logHead: s.store.auditLog.head(),
+    settings: s.store.settings.read(),
     machine: describeMachine(),
     models
   }

@@ -28,8 +28,8 @@ export function metricsSha256(metrics: Record<string, unknown>): string {
 }
 
 /**
- * Appends to the chained log. Called inside the store's transactions, so an entry exists exactly
- * when the change it records was committed.
+ * Appends to the chained log. Only the repositories call it, inside the transaction of the change
+ * an entry records, so an entry exists exactly when that change was committed.
  */
 export function appendLog(db: Database, kind: LogKind, subject: string, payload: Record<string, unknown>): void {
   const last = db.prepare(`SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).get() as { seq: number; hash: string } | undefined
@@ -48,11 +48,6 @@ export function appendLog(db: Database, kind: LogKind, subject: string, payload:
   )
 }
 
-export function readLog(db: Database): LogEntry[] {
-  const rows = db.prepare(`SELECT * FROM audit_log ORDER BY seq`).all() as Array<{ seq: number; at: number; kind: LogKind; subject: string; payload_json: string; prev_hash: string; hash: string }>
-  return rows.map((r) => ({ seq: r.seq, at: r.at, kind: r.kind, subject: r.subject, payload: JSON.parse(r.payload_json) as Record<string, unknown>, prevHash: r.prev_hash, hash: r.hash }))
-}
-
 /** Where the chain breaks: an entry whose link or own hash does not recompute, or a gap in the sequence. */
 export function chainBreaks(entries: LogEntry[]): Array<{ seq: number; reason: string }> {
   const breaks: Array<{ seq: number; reason: string }> = []
@@ -64,8 +59,4 @@ export function chainBreaks(entries: LogEntry[]): Array<{ seq: number; reason: s
     prev = e.hash
   })
   return breaks
-}
-
-export function logHead(db: Database): { seq: number; hash: string } | null {
-  return (db.prepare(`SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1`).get() as { seq: number; hash: string } | undefined) ?? null
 }

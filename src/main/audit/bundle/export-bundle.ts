@@ -31,16 +31,16 @@ export async function exportBundle(
   taskId: string,
   opts: { file: string; includeModels: boolean }
 ): Promise<{ path: string; sha256: string; bytes: number; models: number }> {
-  const task = s.store.getTask(taskId)
+  const task = s.store.tasks.get(taskId)
   if (!task) throw new Error(`No audit with id ${taskId}`)
   const input = gatherReportInput(s, task)
   const manifest = reportManifest(task, input.runs, input.splits)
   const used = new Set(input.models.map((m) => m.sha256))
-  const models = s.store.listAllModels().filter((m) => used.has(m.sha256))
+  const models = s.store.models.listAll().filter((m) => used.has(m.sha256))
   const audit: BundleAudit = {
     task: { ...task, active: false },
     runs: input.runs,
-    splits: s.store.listSplits(taskId).map((sp) => ({ cellKey: sp.cellKey, seed: sp.seed, kind: sp.kind as 'forget' | 'corrupted', count: sp.count, sha256: sp.sha256, indices: [...sp.indices] })),
+    splits: s.store.splits.list(taskId).map((sp) => ({ cellKey: sp.cellKey, seed: sp.seed, kind: sp.kind as 'forget' | 'corrupted', count: sp.count, sha256: sp.sha256, indices: [...sp.indices] })),
     dataset: input.dataset,
     models: models.map(({ path: _path, runs: _runs, deletedAt: _deleted, ...m }) => m)
   }
@@ -76,6 +76,6 @@ export async function exportBundle(
   await writeFile(tmp, zip)
   await rename(tmp, opts.file)
   const written = { path: opts.file, sha256: sha256(zip), bytes: zip.length }
-  s.store.logExport(taskId, written, 'bundle')
+  s.store.auditLog.recordExport(taskId, written, 'bundle')
   return { ...written, models: included }
 }

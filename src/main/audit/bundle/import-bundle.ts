@@ -15,7 +15,6 @@ import { checkModelBundle } from '../../library/model-check'
 import { codesFileSha256 } from '../../engine/model-folder'
 import { contentHash, reportManifest } from '../../reports/manifest'
 import type { AuditStore } from '../../store/audit-store'
-import { insertImportedAudit } from '../../store/imported-audit'
 import { BUNDLE_FILES, BUNDLE_MANIFEST, BundleAudit, BundleManifest, MODELS_DIR } from './format'
 
 // The zip is read whole; past this an archive is not a bundle this app wrote for one audit.
@@ -108,10 +107,10 @@ interface ImportDeps {
  */
 async function checkDataset(deps: ImportDeps, id: string, sha: string): Promise<void> {
   const builtin = findBuiltinDataset(id)
-  const known = deps.store.findDataset(id)
+  const known = deps.store.datasets.find(id)
   const here = known?.sha256 ?? (builtin ? await hashDataset(requireDataset(deps, id)) : null)
   if (here !== null && here !== sha) throw new ImportError(`this copy has a different dataset under the id "${id}" (sha256 ${here.slice(0, 12)}…; the audit used ${sha.slice(0, 12)}…)`)
-  if (builtin && !known) deps.store.upsertDataset({ id, name: builtin.name, source: 'builtin', sha256: sha, numClasses: builtin.classNames.length, inputShape: builtin.inputShape })
+  if (builtin && !known) deps.store.datasets.upsert({ id, name: builtin.name, source: 'builtin', sha256: sha, numClasses: builtin.classNames.length, inputShape: builtin.inputShape })
 }
 
 /**
@@ -128,14 +127,14 @@ export async function importBundle(deps: ImportDeps, file: string): Promise<Bund
     if (s.indices.length !== s.count || sha256OfIndices(Int32Array.from(s.indices)) !== s.sha256) throw new ImportError(`the ${s.kind} index list of seed ${s.seed}${s.cellKey ? ` (${s.cellKey})` : ''} does not match its sha256`)
   }
 
-  const existing = deps.store.getTask(audit.task.id)
+  const existing = deps.store.tasks.get(audit.task.id)
   if (existing) {
-    const here = contentHash(reportManifest(existing, deps.store.listRuns(existing.id), deps.store.listSplits(existing.id)))
+    const here = contentHash(reportManifest(existing, deps.store.runs.list(existing.id), deps.store.splits.list(existing.id)))
     if (here !== recomputed) throw new ImportError(`an audit with id ${audit.task.id} is already here with different results (content hash ${here.slice(0, 16)}…); it is left as it is`)
     return { task: existing, alreadyImported: true, modelsIncluded: 0 }
   }
   await checkDataset(deps, audit.task.datasetId, audit.task.datasetSha256)
   const modelPaths = await copyModels(entries, deps.dataDir, audit.models)
-  insertImportedAudit(deps.store.db, { ...audit, origin: { bundleSha256, contentHash: recomputed, appVersion: manifest.appVersion, importedAt: Date.now() } }, modelPaths)
-  return { task: deps.store.getTask(audit.task.id)!, alreadyImported: false, modelsIncluded: modelPaths.size }
+  deps.store.importedAudits.insert({ ...audit, origin: { bundleSha256, contentHash: recomputed, appVersion: manifest.appVersion, importedAt: Date.now() } }, modelPaths)
+  return { task: deps.store.tasks.get(audit.task.id)!, alreadyImported: false, modelsIncluded: modelPaths.size }
 }

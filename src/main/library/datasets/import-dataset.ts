@@ -151,7 +151,7 @@ export async function importDataset(deps: { store: AuditStore; dataDir: string }
     const sha256 = await sha256Of(IMPORTED_FILES.map((f) => join(staging, f)))
     const name = opts.name ?? basename(source.origin).replace(/\.(npz|npy|gz)$/i, '')
     const id = `${slug(name)}-${sha256.slice(0, 8)}`
-    const known = deps.store.findDataset(id)
+    const known = deps.store.datasets.find(id)
     if (known && !known.deletedAt) return { dataset: known, alreadyImported: true, skipped: unreadable, perClass, samples }
 
     let scaling: Scaling = { kind: 'unit' }
@@ -180,7 +180,7 @@ export async function importDataset(deps: { store: AuditStore; dataDir: string }
     if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true })
     const bytes = IMPORTED_FILES.reduce((n, f) => n + statSync(join(staging, f)).size, 0)
     renameSync(staging, finalDir)
-    const dataset = deps.store.addImportedDataset({ ...description, path: join('datasets', id), bytes })
+    const dataset = deps.store.datasets.addImported({ ...description, path: join('datasets', id), bytes })
     progress('copying', 1)
     return { dataset, alreadyImported: false, skipped: unreadable, perClass, samples }
   } finally {
