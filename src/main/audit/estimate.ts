@@ -1,7 +1,6 @@
-import { cellSpec, expandCells, originalRecipe, plannedRunCount } from '../../shared/sweep'
 import { architectureOf, type TaskSpec } from '../../shared/task-spec'
 import type { AuditStore } from '../store/audit-store'
-import { canonicalJson, contentKey } from './content-key'
+import type { AuditPlan, PlannedStep } from './plan'
 
 export interface AuditEstimate {
   runs: number
@@ -19,8 +18,7 @@ export interface AuditEstimate {
 
 // A run's work: training samples times passes over them (methods without an epoch count make one).
 const EVALUATE = 'evaluate'
-const passes = (params: Record<string, unknown>, spec: { train?: { epochs?: unknown } }): number =>
-  typeof params.epochs === 'number' ? params.epochs : typeof spec.train?.epochs === 'number' ? spec.train.epochs : 1
+const passes = (params: Record<string, unknown>, trainEpochs: number): number => (typeof params.epochs === 'number' ? params.epochs : trainEpochs)
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
@@ -33,9 +31,9 @@ function measuredRates(store: AuditStore): { rates: Map<string, number>; runs: n
   const samples = new Map<string, number[]>()
   const history = store.speeds.history()
   for (const h of history) {
-    const arch = (h.spec.model as { arch?: string } | undefined)?.arch ?? 'imported'
+    const arch = h.arch ?? 'imported'
     const kind = h.reused ? EVALUATE : h.method
-    const work = h.trainCount * (h.reused ? 1 : passes(h.params, h.spec as { train?: { epochs?: unknown } }))
+    const work = h.trainCount * (h.reused ? 1 : passes(h.params, h.trainEpochs))
     if (work <= 0) continue
     const key = `${kind}|${arch}`
     samples.set(key, [...(samples.get(key) ?? []), h.seconds / work])
@@ -58,40 +56,33 @@ function rateFor(rates: Map<string, number>, method: string, arch: string): numb
 }
 
 /**
- * How long an audit will take on this machine, before it starts: every planned run priced at the
- * median speed its method showed here before, models already in the cache priced as a measurement.
+ * How long an audit will take on this machine, before it starts: every step of its plan priced at
+ * the median speed its method showed here before; a model already in the cache (or planned
+ * earlier in the same audit), or a given original measured as it is, priced as a measurement.
  */
-export function estimateAudit(store: AuditStore, spec: TaskSpec, datasetSha256: string, trainCount: number, jobs: number): AuditEstimate {
+export function estimateAudit(store: AuditStore, spec: TaskSpec, plan: AuditPlan, trainCount: number, jobs: number): AuditEstimate {
   const { rates, runs: measuredRuns } = measuredRates(store)
   const arch = architectureOf(spec.model) ?? 'imported'
   const unmeasured = new Set<string>()
   const seen = new Set<string>()
-  const chains = new Set<string>()
   let reusedModels = 0
   let seconds = 0
-  const price = (method: string, work: number, cacheKey: string | null) => {
-    if (cacheKey && (seen.has(cacheKey) || store.modelCache.find(cacheKey))) {
+  const measure = () => (seconds += (rateFor(rates, EVALUATE, arch) ?? 0) * trainCount)
+  const price = (step: PlannedStep, work: number) => {
+    if (step.cacheKey && (seen.has(step.cacheKey) || store.modelCache.find(step.cacheKey))) {
       reusedModels++
-      seconds += (rateFor(rates, EVALUATE, arch) ?? 0) * trainCount
-      return
+      return measure()
     }
-    if (cacheKey) seen.add(cacheKey)
-    const rate = rateFor(rates, method, arch)
-    if (rate === null) unmeasured.add(method)
+    if (step.cacheKey) seen.add(step.cacheKey)
+    const rate = rateFor(rates, step.method, arch)
+    if (rate === null) unmeasured.add(step.method)
     else seconds += rate * work
   }
-  for (const cell of expandCells(spec)) {
-    const concrete = cellSpec(spec, cell)
-    for (const seed of spec.seeds) {
-      const recipe = originalRecipe(spec, cell.task, seed)
-      chains.add(canonicalJson(recipe))
-      price('original', trainCount * spec.train.epochs, contentKey('original', datasetSha256, recipe))
-      for (const m of concrete.methods) {
-        const key = m.id === 'retrain' ? contentKey('retrain', datasetSha256, { recipe, task: cell.task, params: m.params }) : null
-        price(m.id, trainCount * passes(m.params, spec), key)
-      }
-    }
+  for (const group of plan.groups) {
+    if (group.original.cacheKey === null) measure()
+    else price(group.original, trainCount * spec.train.epochs)
+    for (const m of group.methods) price(m, trainCount * passes(m.params, spec.train.epochs))
   }
-  const parallel = Math.max(1, Math.min(jobs, chains.size))
-  return { runs: plannedRunCount(spec), reusedModels, seconds, wallSeconds: seconds / parallel, jobs, measuredRuns, unmeasured: [...unmeasured] }
+  const parallel = Math.max(1, Math.min(jobs, plan.chains.length))
+  return { runs: plan.steps.length, reusedModels, seconds, wallSeconds: seconds / parallel, jobs, measuredRuns, unmeasured: [...unmeasured] }
 }

@@ -6,23 +6,25 @@ import type { AuditStore } from '../store/audit-store'
 const NOT_COMPARED = ['seconds', 'paramsChanged', 'tow', 'gapToRetrain']
 
 /**
- * Adds tow, gapToRetrain and deltaToRetrain to every finished run of a (cell, seed) that has a
- * finished `retrain` run: the reading of each method against the gold standard of the same task and seed.
+ * Adds tow, gapToRetrain and deltaToRetrain to finished runs of one (cell, seed), read against its
+ * finished `retrain` run: the gold standard of the same task and seed. Called as each run
+ * finishes: when the retrain finishes, every finished run of its cell and seed is compared; after
+ * that, only the run that just finished. Returns the ids of the runs whose metrics changed.
  */
-export function addRetrainComparisons(store: AuditStore, taskId: string): number {
-  const runs = store.runs.list(taskId)
-  let added = 0
-  for (const retrain of runs.filter((r) => r.method === 'retrain' && r.status === 'done')) {
-    for (const run of runs.filter((r: RunRecord) => r.seed === retrain.seed && r.cellKey === retrain.cellKey && r.status === 'done')) {
-      const u = run.metrics as Record<string, number | null>
-      const r = retrain.metrics as Record<string, number | null>
-      store.runs.putMetrics(run.id, {
-        tow: tugOfWar({ forgetAccuracy: u.forgetAccuracy ?? null, retainAccuracy: u.retainAccuracy ?? null, testAccuracy: u.testAccuracy ?? null }, { forgetAccuracy: r.forgetAccuracy ?? null, retainAccuracy: r.retainAccuracy ?? null, testAccuracy: r.testAccuracy ?? null }),
-        gapToRetrain: gapToRetrain(u, r),
-        deltaToRetrain: deltaToRetrain(u, r, NOT_COMPARED)
-      })
-      added++
-    }
+export function compareWithRetrain(store: AuditStore, finished: RunRecord): string[] {
+  const cell = store.runs.list(finished.taskId, { cellKey: finished.cellKey, seed: finished.seed })
+  const retrain = cell.find((r) => r.method === 'retrain' && r.status === 'done')
+  if (!retrain) return []
+  const compared = finished.method === 'retrain' ? cell.filter((r) => r.status === 'done') : cell.filter((r) => r.id === finished.id)
+  for (const run of compared) {
+    const u = run.metrics as Record<string, number | null>
+    const r = retrain.metrics as Record<string, number | null>
+    const accuracies = (m: Record<string, number | null>) => ({ forgetAccuracy: m.forgetAccuracy ?? null, retainAccuracy: m.retainAccuracy ?? null, testAccuracy: m.testAccuracy ?? null })
+    store.runs.putMetrics(run.id, {
+      tow: tugOfWar(accuracies(u), accuracies(r)),
+      gapToRetrain: gapToRetrain(u, r),
+      deltaToRetrain: deltaToRetrain(u, r, NOT_COMPARED)
+    })
   }
-  return added
+  return compared.map((r) => r.id)
 }

@@ -6,6 +6,7 @@ import { type MetricValue, readRunMetrics, writeRunMetrics } from '../run-metric
 
 interface RunRow {
   id: string
+  task_id: string
   method: string
   params_json: string
   seed: number
@@ -158,21 +159,30 @@ export class RunsRepository {
     return row ?? null
   }
 
-  /** The runs of one audit, in planned order. */
-  list(taskId: string): RunRecord[] {
+  /** The runs of one audit in planned order; or only those of one cell and seed. */
+  list(taskId: string, only?: { cellKey: string; seed: number }): RunRecord[] {
+    return this.read(`r.task_id = ?${only ? ' AND r.cell_key = ? AND r.seed = ?' : ''}`, only ? [taskId, only.cellKey, only.seed] : [taskId])
+  }
+
+  /** One run, read alone. */
+  get(runId: string): RunRecord | null {
+    return this.read('r.id = ?', [runId])[0] ?? null
+  }
+
+  private read(where: string, params: Array<string | number>): RunRecord[] {
     const rows = this.db
       .prepare(
         // Only the columns a RunRecord needs: an audit may hold 10,000 runs, and each column costs.
-        `SELECT r.id, r.method, r.params_json, r.seed, r.cell_key, r.cell_json, r.status, r.backend, r.backend_skipped_json, r.error, r.steps,
+        `SELECT r.id, r.task_id, r.method, r.params_json, r.seed, r.cell_key, r.cell_json, r.status, r.backend, r.backend_skipped_json, r.error, r.steps,
            r.forget_count, r.retain_count, r.forget_sha256, mi.sha256 AS input_sha, mo.sha256 AS output_sha,
            r.created_at, r.started_at, r.ended_at, r.metrics_json
          FROM runs r LEFT JOIN models mi ON mi.id = r.input_model_id LEFT JOIN models mo ON mo.id = r.output_model_id
-         WHERE r.task_id = ? ORDER BY r.position`
+         WHERE ${where} ORDER BY r.position`
       )
-      .all(taskId) as RunRow[]
+      .all(...params) as RunRow[]
     return rows.map((r) => ({
       id: r.id,
-      taskId,
+      taskId: r.task_id,
       method: r.method,
       params: JSON.parse(r.params_json) as Record<string, unknown>,
       seed: r.seed,
