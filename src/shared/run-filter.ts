@@ -1,5 +1,6 @@
-import type { RunRecord, TaskSummary } from './api/contract'
+import type { RunRecord } from './api/contract'
 import { runTask } from './charts/run-task'
+import { architectureOf, type ForgetTask, type TaskSpec } from './task-spec'
 
 /** What the comparison views show; an empty value (or list) lets everything through. */
 export interface RunFilter {
@@ -13,21 +14,23 @@ export interface RunFilter {
 
 export const NO_FILTER: RunFilter = { dataset: '', model: '', taskKind: '', corruption: '', methods: [], seed: null }
 
-const field = (value: unknown, key: string): unknown => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined)
+/**
+ * What the filters read of an audit (a `TaskSummary` is one): its dataset's id, its original model, and
+ * its forgetting task, whose kind is filtered on and which each run's sweep cell is laid over.
+ */
+export interface FilteredTask {
+  spec: { dataset: Pick<TaskSpec['dataset'], 'id'>; model: TaskSpec['model']; task: Pick<ForgetTask, 'kind'> }
+}
 
 /** Whether an audit's dataset, model and task kind pass the filter. */
-export function taskMatches(task: Pick<TaskSummary, 'spec'>, f: RunFilter): boolean {
-  return (
-    (!f.dataset || field(task.spec.dataset, 'id') === f.dataset) &&
-    (!f.model || field(task.spec.model, 'arch') === f.model) &&
-    (!f.taskKind || field(task.spec.task, 'kind') === f.taskKind)
-  )
+export function taskMatches(task: FilteredTask, f: RunFilter): boolean {
+  return (!f.dataset || task.spec.dataset.id === f.dataset) && (!f.model || architectureOf(task.spec.model) === f.model) && (!f.taskKind || task.spec.task.kind === f.taskKind)
 }
 
 /** Whether a run passes: its audit's fields, then its own corruption (sweep cell first), method and seed. */
-export function runMatches(run: RunRecord, task: Pick<TaskSummary, 'spec'>, f: RunFilter): boolean {
+export function runMatches(run: RunRecord, task: FilteredTask, f: RunFilter): boolean {
   if (!taskMatches(task, f)) return false
-  const concrete = runTask(run, (task.spec.task ?? {}) as Record<string, unknown>)
+  const concrete = runTask(run, task.spec.task)
   // The original and retrain are every method's references: a method filter keeps them.
   const reference = run.method === 'original' || run.method === 'retrain'
   return (
@@ -38,13 +41,14 @@ export function runMatches(run: RunRecord, task: Pick<TaskSummary, 'spec'>, f: R
 }
 
 /** The values each filter can take, from the audits and runs at hand. */
-export function filterChoices(tasks: Array<Pick<TaskSummary, 'spec'>>, runs: RunRecord[], baseTask: Record<string, unknown>) {
-  const distinct = <T>(values: T[]) => [...new Set(values.filter((v) => v !== undefined && v !== null && v !== ''))]
+export function filterChoices(tasks: FilteredTask[], runs: RunRecord[], baseTask: Record<string, unknown>) {
+  const distinct = <T>(values: Array<T | null | undefined>): T[] => [...new Set(values.filter((v): v is T => v !== undefined && v !== null && v !== ''))]
   return {
-    datasets: distinct(tasks.map((t) => field(t.spec.dataset, 'id') as string)),
-    models: distinct(tasks.map((t) => field(t.spec.model, 'arch') as string)),
-    taskKinds: distinct(tasks.map((t) => field(t.spec.task, 'kind') as string)),
-    corruptions: distinct(runs.map((r) => runTask(r, baseTask).corruption as string)),
+    datasets: distinct(tasks.map((t) => t.spec.dataset.id)),
+    // A given model (from the library or a file) has no architecture to filter on.
+    models: distinct(tasks.map((t) => architectureOf(t.spec.model))),
+    taskKinds: distinct(tasks.map((t) => t.spec.task.kind)),
+    corruptions: distinct(runs.map((r) => runTask(r, baseTask).corruption)).filter((c) => typeof c === 'string'),
     methods: distinct(runs.map((r) => r.method)),
     seeds: distinct(runs.map((r) => r.seed)).sort((a, b) => a - b)
   }

@@ -4,11 +4,11 @@ import { discoveryCurves, discoveryLinesOption } from '../../src/shared/charts/d
 import { confusionOption, confusionRates, perClassBarsOption, referenceRuns } from '../../src/shared/charts/per-class'
 import { paretoFront, tradeOffOption, tradeOffPoints } from '../../src/shared/charts/trade-off'
 import { confusionCounts } from '../../src/shared/metrics/definitions'
-import { filterChoices, NO_FILTER, runMatches, taskMatches } from '../../src/shared/run-filter'
+import { type FilteredTask, filterChoices, NO_FILTER, runMatches, taskMatches } from '../../src/shared/run-filter'
 import { runRecord } from '../helpers/run-record'
 
 const run = (method: string, seed: number, metrics: RunRecord['metrics'], cell: Record<string, unknown> | null = null, status: RunRecord['status'] = 'done') => runRecord(method, seed, metrics, { cell, status })
-const baseTask = { kind: 'corrupted', corruption: 'poison', discoveryRate: 0.5 }
+const baseTask = { kind: 'corrupted' as const, corruption: 'poison', discoveryRate: 0.5 }
 
 describe('lines over the discovery rate', () => {
   const at = (corruption: string, discoveryRate: number) => ({ corruption, discoveryRate })
@@ -105,7 +105,7 @@ describe('per-class bars and the confusion matrix', () => {
 })
 
 describe('shared filters', () => {
-  const task = { spec: { dataset: { id: 'fashion-mnist' }, model: { arch: 'mlp' }, task: baseTask } }
+  const task: FilteredTask = { spec: { dataset: { id: 'fashion-mnist' }, model: { arch: 'mlp' }, task: baseTask } }
   const runs = [run('original', 0, {}, { corruption: 'poison' }), run('rem', 1, {}, { corruption: 'random-swap' }), run('ssd', 0, {}, { corruption: 'poison' })]
 
   it('narrow runs by corruption (cell first), method and seed, and keep the references under a method filter', () => {

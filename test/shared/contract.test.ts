@@ -36,7 +36,11 @@ describe('API contract', () => {
 
   it('routes valid calls and turns thrown errors into typed envelopes', async () => {
     expect(await dispatch('audits:cancel', { taskId: 'x' })).toEqual({ ok: true, value: { cancelled: true } })
-    expect(await dispatch('audits:start', { spec: {} })).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'train.epochs: too small' } })
+    // A spec that fits the contract's shape reaches the handler, whose SpecError comes back as a validation error.
+    const spec = { name: 'n', dataset: { id: 'd' }, model: { arch: 'mlp' }, train: { epochs: 1, learningRate: 0.1 }, task: { kind: 'class', classes: [0] }, methods: ['finetune'] }
+    expect(await dispatch('audits:start', { spec })).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'train.epochs: too small' } })
+    // One that does not is refused by the router, its fields named as in the spec itself.
+    expect(await dispatch('audits:start', { spec: { ...spec, seeds: [-1] } })).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'seeds[0]: Too small: expected number to be >=0' } })
     expect(await dispatch('audits:list', {})).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'disk on fire' } })
   })
 

@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { ApiError, CONTRACT, type Envelope, type ErrorCode } from '../../shared/api/contract'
 import { INVOKE_CHANNELS, type InvokeChannel } from '../../shared/api/channels'
 import { describeZodError } from '../../shared/zod-errors'
@@ -17,6 +18,15 @@ function codeOf(err: unknown): ErrorCode {
 }
 
 /**
+ * Problems in a task spec are named as its author wrote it (`train.epochs`, not `spec.train.epochs`),
+ * the same as the headless command and the service say them.
+ */
+function describeInputError(error: z.ZodError): string {
+  const withinSpec = error.issues.every((i) => i.path[0] === 'spec')
+  return describeZodError(withinSpec ? new z.ZodError(error.issues.map((i) => ({ ...i, path: i.path.slice(1) }))) : error)
+}
+
+/**
  * The one entry point for every call from a renderer, whichever transport carried it: unknown
  * channels are refused, inputs are validated against the contract (and outputs too, in tests and
  * development), and every outcome (including a thrown error) comes back as an envelope.
@@ -25,7 +35,7 @@ export function createRouter(handlers: ApiHandlers) {
   return async function dispatch(channel: unknown, raw: unknown): Promise<Envelope<unknown>> {
     if (!isInvokeChannel(channel)) return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown API channel ${JSON.stringify(channel)?.slice(0, 100)}` } }
     const parsed = CONTRACT[channel].input.safeParse(raw)
-    if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: describeZodError(parsed.error) } }
+    if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: describeInputError(parsed.error) } }
     try {
       const handler = handlers[channel] as (input: unknown) => Promise<unknown>
       const value = await handler(parsed.data)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { ChangedEvent, ProgressEvent } from '../../shared/api/contract'
+import type { AuditChange, ProgressEvent } from '../../shared/api/contract'
 import { cellSpec, expandCells, plannedRunCount } from '../../shared/sweep'
 import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '../../shared/task-spec'
 import { EngineJobError } from '../engine-host/host'
@@ -21,7 +21,7 @@ export { ORIGINAL }
 
 export interface AuditEvents {
   progress: (e: ProgressEvent) => void
-  changed: (e: ChangedEvent) => void
+  changed: (e: AuditChange) => void
 }
 
 /** A plan whose steps have rows: the run id of every planned step. */

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path'
-import type { ChangedEvent, RunStatus } from '../../shared/api/contract'
+import type { AuditChange, RunStatus } from '../../shared/api/contract'
 import { codesFileSha256 } from '../engine/model-folder'
 import type { JobResult } from '../engine/protocol'
 import type { AuditStore } from '../store/audit-store'
@@ -25,7 +25,7 @@ export class RunRecorder {
   constructor(
     private readonly store: AuditStore,
     private readonly dataDir: string,
-    private readonly announce: (e: ChangedEvent) => void
+    private readonly announce: (e: AuditChange) => void
   ) {}
 
   started(taskId: string, runId: string, inputModelId: string | null): void {

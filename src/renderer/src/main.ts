@@ -1,11 +1,12 @@
 import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import App from './App.vue'
-import { connectBridge } from './api/bridge'
+import { webSocketBridge } from './api/bridge'
 import { createClient } from './api/client'
 import { API_CLIENT } from './api/inject'
 
 const app = createApp(App)
 app.use(createPinia())
-app.provide(API_CLIENT, createClient(connectBridge()))
+// The preload's bridge in Electron; the loopback WebSocket in a plain browser.
+app.provide(API_CLIENT, createClient(window.unlearningApi ?? webSocketBridge(window.location)))
 app.mount('#app')

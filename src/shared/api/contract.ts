@@ -250,8 +250,17 @@ export const ProgressEvent = z.object({
 })
 export type ProgressEvent = z.infer<typeof ProgressEvent>
 
-/** A run's new status, or `finished` for the whole audit (runId null). */
-export const ChangedEvent = z.object({ taskId: z.string(), runId: z.string().nullable(), status: z.enum([...RUN_STATUSES, 'finished']) })
+/** A run's new status, or `finished` for the whole audit (runId null): what the audit service reports. */
+export const AuditChange = z.object({ taskId: z.string(), runId: z.string().nullable(), status: z.enum([...RUN_STATUSES, 'finished']) })
+export type AuditChange = z.infer<typeof AuditChange>
+
+/**
+ * The `audit:changed` event: the change with the records it touched, so a renderer patches its lists
+ * instead of reading them again. `run` is the run as `audits:runs` returns it (null when runId is null);
+ * `task` is the audit as `audits:list` returns it (its counts and `active` flag move with every change).
+ * Main adds both where it forwards the service's change (src/main/api/events.ts).
+ */
+export const ChangedEvent = AuditChange.extend({ run: RunRecord.nullable(), task: TaskSummary })
 export type ChangedEvent = z.infer<typeof ChangedEvent>
 
 export const CONTRACT = {

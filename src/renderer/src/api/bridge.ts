@@ -6,8 +6,11 @@ export interface ApiBridge {
   onEvent(listener: (channel: string, payload: unknown) => void): () => void
 }
 
-/** The loopback transport: same contract, carried as JSON over ws://127.0.0.1 with the page's token. */
-export function webSocketBridge(location: Location): ApiBridge {
+/**
+ * The loopback transport: same contract, carried as JSON over ws://127.0.0.1 with the page's token.
+ * It needs only the page's host and query (and a WebSocket), so tests drive it from Node too.
+ */
+export function webSocketBridge(location: { host: string; search: string }): ApiBridge {
   const token = new URLSearchParams(location.search).get('token') ?? ''
   const socket = new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`)
   const opened = new Promise<void>((resolve, reject) => {
@@ -43,8 +46,4 @@ export function webSocketBridge(location: Location): ApiBridge {
       return () => listeners.delete(listener)
     }
   }
-}
-
-export function connectBridge(): ApiBridge {
-  return window.unlearningApi ?? webSocketBridge(window.location)
 }

@@ -1,8 +1,23 @@
 import { defineStore } from 'pinia'
 import { computed, inject, ref } from 'vue'
-import type { AuditEstimate, Catalog, DrillDown, ProgressEvent, RunRecord, TaskPreview, TaskSummary } from '../../../shared/api/contract'
+import type { AuditEstimate, Catalog, DrillDown, EventPayload, ProgressEvent, RunRecord, TaskPreview, TaskSummary } from '../../../shared/api/contract'
 import type { TaskSpecInput } from '../../../shared/task-spec'
 import { API_CLIENT } from '../api/inject'
+
+/** Puts `item` in place of the record with its id, or adds it at the start or the end of the list. */
+function upsertById<T extends { id: string }>(list: T[], item: T, add: 'first' | 'last'): void {
+  const at = list.findIndex((x) => x.id === item.id)
+  if (at >= 0) list[at] = item
+  else if (add === 'first') list.unshift(item)
+  else list.push(item)
+}
+
+/** Whether `runs` hold as many runs in each status as the audit's counts say. */
+function countsAgree(runs: RunRecord[], counts: Record<string, number>): boolean {
+  const held: Record<string, number> = {}
+  for (const r of runs) held[r.status] = (held[r.status] ?? 0) + 1
+  return [...new Set([...Object.keys(held), ...Object.keys(counts)])].every((status) => (held[status] ?? 0) === (counts[status] ?? 0))
+}
 
 /** The audit being set up, run and read: catalog, past audits, the selected audit's runs, live progress. */
 export const useAuditStore = defineStore('audit', () => {
@@ -11,6 +26,10 @@ export const useAuditStore = defineStore('audit', () => {
   const tasks = ref<TaskSummary[]>([])
   const selectedTaskId = ref<string | null>(null)
   const runs = ref<RunRecord[]>([])
+  /** The audit whose runs `runs` holds: the selected one, once its runs have arrived. */
+  let runsTaskId: string | null = null
+  /** The audit whose runs are being read again after an event. */
+  let rereading: string | null = null
   const progress = ref<ProgressEvent | null>(null)
   /** Runs in flight, by run id: the latest progress and when the run was first seen, for an ETA. */
   const jobs = ref<Record<string, { event: ProgressEvent; since: number }>>({})
@@ -34,9 +53,52 @@ export const useAuditStore = defineStore('audit', () => {
     }
   }
 
+  /** Reads an audit's runs; a reply for an audit no longer selected is dropped. */
+  async function loadRuns(taskId: string): Promise<void> {
+    const list = await api.call('audits:runs', { taskId })
+    if (taskId !== selectedTaskId.value) return
+    runs.value = list
+    runsTaskId = taskId
+  }
+
+  /**
+   * Reads an audit's runs again after an event; once for a burst of events: the reply holds every
+   * change whose event came before it (one connection, in order), and the ones after patch it.
+   */
+  function reread(taskId: string): void {
+    if (rereading === taskId) return
+    rereading = taskId
+    void guarded(() => loadRuns(taskId)).finally(() => {
+      if (rereading === taskId) rereading = null
+    })
+  }
+
   async function refresh(): Promise<void> {
     tasks.value = await api.call('audits:list', {})
-    if (selectedTaskId.value) runs.value = await api.call('audits:runs', { taskId: selectedTaskId.value })
+    if (selectedTaskId.value) await loadRuns(selectedTaskId.value)
+  }
+
+  /**
+   * A run's status changed, or an audit finished: the event carries the audit's summary and the run's
+   * record, which replace theirs in the lists. Nothing is read again except where an event cannot say
+   * what changed (below).
+   */
+  function applyChange(c: EventPayload<'audit:changed'>): void {
+    // Every audit's counts move, the selected one or not; an audit not listed yet (just started) is the newest.
+    upsertById(tasks.value, c.task, 'first')
+    if (c.taskId !== selectedTaskId.value) return
+    running.value = c.task.active
+    if (c.runId && c.status !== 'running') delete jobs.value[c.runId]
+    if (c.status === 'finished') jobs.value = {}
+    // Runs still on their way include this change: the server read them after it.
+    if (c.taskId !== runsTaskId) return
+    if (c.run) upsertById(runs.value, c.run, 'last')
+    // The retrain comparisons (src/main/audit/retrain-comparison.ts) write into the metrics of runs
+    // other than the one an event names: once the audit has finished, its runs are read again, once.
+    if (c.status === 'finished') reread(c.taskId)
+    // Some changes come without an event of their own (the queued runs of a cell whose original
+    // failed, ended together): the audit's counts then disagree with the runs held, which are read again.
+    else if (!countsAgree(runs.value, c.task.counts)) reread(c.taskId)
   }
 
   async function init(): Promise<void> {
@@ -45,13 +107,7 @@ export const useAuditStore = defineStore('audit', () => {
       progress.value = p
       jobs.value[p.runId] = { event: p, since: jobs.value[p.runId]?.since ?? Date.now() }
     })
-    api.on('audit:changed', (c) => {
-      if (c.taskId !== selectedTaskId.value) return
-      if (c.status === 'finished') running.value = false
-      if (c.runId && c.status !== 'running') delete jobs.value[c.runId]
-      if (c.status === 'finished') jobs.value = {}
-      void guarded(refresh)
-    })
+    api.on('audit:changed', applyChange)
     await guarded(async () => {
       await loadCatalog()
       await refresh()

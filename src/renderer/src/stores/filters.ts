@@ -8,7 +8,8 @@ export const useFilterStore = defineStore('filters', () => {
   const audit = useAuditStore()
   const filter = reactive<RunFilter>({ ...NO_FILTER, methods: [] })
 
-  const baseTask = computed(() => (audit.selectedTask?.spec.task ?? {}) as Record<string, unknown>)
+  /** The selected audit's forgetting task, the base each run's sweep cell is laid over. */
+  const baseTask = computed((): Record<string, unknown> => audit.selectedTask?.spec.task ?? {})
   const choices = computed(() => filterChoices(audit.tasks, audit.runs, baseTask.value))
   const visibleTasks = computed(() => audit.tasks.filter((t) => taskMatches(t, filter)))
   const visibleRuns = computed(() => {
