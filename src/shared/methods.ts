@@ -7,11 +7,51 @@ import { z } from 'zod'
 
 const positive = z.number().positive().finite()
 const epochs = z.number().int().min(1).max(500)
+
+/** The REM paper's γ (after Potion): D_f counts as removed once it is at most this accurate. */
+export const PAPER_REMOVAL_THRESHOLD = 0.2
+
 /**
- * Forget-set accuracy at which removal stops: a number, or `auto` (0.2 for corrupted labels and
- * forgotten classes, the original's held-out accuracy for random examples).
+ * Forget-set accuracy at which removal stops: a number, or `auto` (PAPER_REMOVAL_THRESHOLD for
+ * corrupted labels and forgotten classes, the original's held-out accuracy for random examples).
  */
 const removalThreshold = z.union([z.literal('auto'), z.number().min(0).max(1)]).default('auto')
+
+/**
+ * How a method trains, where a user has no setting for it: the optimiser, its momentum and weight
+ * decay, and the learning-rate schedule (cosine down to `scheduleFloor`·rate, decayed per step
+ * unless `schedulePer` says per epoch). Numbers a method's algorithm fixes sit beside them.
+ */
+export interface TrainingRecipe {
+  optimizer: 'sgd' | 'adam'
+  momentum?: number
+  weightDecay?: number
+  schedule?: 'constant' | 'cosine'
+  scheduleFloor?: number
+  schedulePer?: 'step' | 'epoch'
+  batchSize?: number
+}
+
+/** A number as a description prints it: 0.3 → `0.3`, 7e-5 → `7e-5`, without float noise (1 − 0.99 → `0.01`). */
+export function formatNumber(value: number): string {
+  const clean = Number(value.toPrecision(10))
+  return clean !== 0 && Math.abs(clean) < 1e-3 ? clean.toExponential() : String(clean)
+}
+
+/** A fraction as a description prints it: 0.3 → `30 %`. */
+export const formatPercent = (fraction: number): string => `${formatNumber(fraction * 100)} %`
+
+/**
+ * A method's parameter schema with its description, written as a template over the schema's
+ * defaults: the text is filled from the values, so it cannot drift from them. `describe` renders
+ * the text for other settings (the tests check a changed default changes the text).
+ */
+function described<P extends z.ZodType<Record<string, unknown>>>(params: P, describe: (defaults: z.output<P>) => string) {
+  return { params, describe, description: describe(params.parse({})) }
+}
+
+/** Finetuning with random labels (Random labels and SalUn): momentum SGD without weight decay (a zero in a gradient mask then freezes its element), cosine to half the rate. */
+const RANDOM_LABEL_RECIPE = { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.5 } as const satisfies TrainingRecipe
 
 export const METHOD_CATALOG = {
   retrain: {
@@ -53,6 +93,8 @@ export const METHOD_CATALOG = {
     needs: 'forget set, training set, extra capacity',
     description:
       'Widens the model with dedicated channels, flushes the known-corrupted samples out of the original channels with NPO, redirects them into one shared subset of the new channels while every other sample gets its own, and drops the new channels at the end. Designed for the whole task space of discovery rate and regularity.',
+    /** SGD at a constant rate (momentum and weight decay are settings); the masked accuracy is measured in batches of `evalBatchSize`. */
+    recipe: { optimizer: 'sgd', schedule: 'constant', evalBatchSize: 500 },
     params: z
       .object({
         capacity: z.number().gt(0).lt(1).default(0.5),
@@ -77,6 +119,8 @@ export const METHOD_CATALOG = {
     inheritsFromTrain: [],
     needs: 'forget set',
     description: 'Pushes the forget set away from the original model with the NPO loss until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
+    /** Momentum SGD at a constant rate, without weight decay. */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
     params: z
       .object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold, beta: z.number().positive().default(1) })
       .strict()
@@ -88,6 +132,8 @@ export const METHOD_CATALOG = {
     inheritsFromTrain: [],
     needs: 'forget set',
     description: 'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
+    /** As NPO's: momentum SGD at a constant rate, without weight decay. */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
     params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold }).strict()
   },
   potion: {
@@ -98,6 +144,12 @@ export const METHOD_CATALOG = {
     needs: 'forget set, retain set (no labels)',
     description:
       'Dampens the parameters that matter far more to the forget set than to the retain set (importance from output-norm gradients, no labels), loosening the selection until forget accuracy falls below the cut.',
+    /**
+     * The selection: parameters whose forget/retain importance ratio (retain importance floored at
+     * `ratioFloor`) lies above the percentile 100 − ln(1 + `selectionScale`·f), f starting at the
+     * forget share of the data and growing by `loosenFactor` each try.
+     */
+    recipe: { ratioFloor: 1e-12, selectionScale: 100, loosenFactor: 1.1 },
     params: z
       .object({
         lambda: z.number().positive().default(1),
@@ -114,18 +166,23 @@ export const METHOD_CATALOG = {
     // The paper finetunes as many epochs as the model was trained (30 and 30 on CIFAR-10).
     inheritsFromTrain: ['epochs'],
     needs: 'forget set, retain set',
-    description:
-      'Scores channels by |θ·∇loss| on the forget set, resets the top 30 % of parameters to fresh initial values, and finetunes only those (and the classifier head) on the retain set.',
-    /** The paper's finetuning recipe: momentum SGD without weight decay, cosine down to 1 % of the rate. */
-    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.01 },
-    params: z
-      .object({
-        localization: z.enum(['del', 'salun', 'random']).default('del'),
-        budget: z.number().gt(0).max(1).default(0.3),
-        epochs: epochs.optional(),
-        learningRate: positive.default(0.015)
-      })
-      .strict()
+    /**
+     * The paper's finetuning recipe: momentum SGD without weight decay, cosine down to a floor of
+     * the rate. A channel scores the mean of its top `channelTopFraction` entries (at least one).
+     */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.01, channelTopFraction: 0.1 },
+    ...described(
+      z
+        .object({
+          localization: z.enum(['del', 'salun', 'random']).default('del'),
+          budget: z.number().gt(0).max(1).default(0.3),
+          epochs: epochs.optional(),
+          learningRate: positive.default(0.015)
+        })
+        .strict(),
+      (d) =>
+        `Scores channels by |θ·∇loss| on the forget set, resets the top ${formatPercent(d.budget)} of parameters to fresh initial values, and finetunes only those (and the classifier head) on the retain set.`
+    )
   },
   unsir: {
     group: 'retain',
@@ -136,8 +193,12 @@ export const METHOD_CATALOG = {
     needs: 'retain subset (class forgetting only)',
     description:
       'Learns noise that maximises the error on each forgotten class, then impairs the model with that noise plus a small retain subset at a high learning rate, and repairs it on the retain subset.',
-    /** Both UNSIR steps (impair, then repair) run one pass of Adam over batches of 256 at a constant rate. */
-    recipe: { batchSize: 256, optimizer: 'adam', schedule: 'constant' },
+    /**
+     * Both UNSIR steps (impair, then repair) run `epochs` passes of Adam at a constant rate over
+     * batches of `batchSize`; the noise is learnt with `noiseOptimizer`. With `referenceNotebook`,
+     * each noise copy holds `notebookSamplesPerCopy` samples, as that notebook's loop appends.
+     */
+    recipe: { epochs: 1, batchSize: 256, optimizer: 'adam', schedule: 'constant', noiseOptimizer: 'adam', notebookSamplesPerCopy: 3 },
     params: z
       .object({
         noiseBatch: z.number().int().min(1).max(4096).default(256),
@@ -162,6 +223,8 @@ export const METHOD_CATALOG = {
     needs: 'training-time preparation (mnemonic codes); no data at forgetting time',
     description:
       'The model is trained with one random code image per class mixed in. Forgetting is a single perturbation of every parameter by the ratio of its Fisher information on the forgotten classes\' codes to the others\', computed from the codes alone.',
+    /** Each Fisher entry starts at `fisherFloor`, so the ratio never divides by zero. */
+    recipe: { fisherFloor: 1e-16 },
     params: z
       .object({
         // Defaults for 28×28 grey images, as in the paper's MNIST setting.
@@ -177,8 +240,13 @@ export const METHOD_CATALOG = {
     label: 'NegGrad+',
     inheritsFromTrain: [],
     needs: 'forget set, retain set',
-    description: 'Descends the retain loss while ascending the forget loss: 0.99·CE(retain) − 0.01·CE(forget), with forget batches cycled alongside retain batches.',
-    params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.99) }).strict()
+    /** Momentum SGD at a constant rate, without weight decay. */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
+    ...described(
+      z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.99) }).strict(),
+      (d) =>
+        `Descends the retain loss while ascending the forget loss: ${formatNumber(d.retainWeight)}·CE(retain) − ${formatNumber(1 - d.retainWeight)}·CE(forget), with forget batches cycled alongside retain batches.`
+    )
   },
   'l1-sparse': {
     group: 'retain',
@@ -186,8 +254,13 @@ export const METHOD_CATALOG = {
     label: 'ℓ1-sparse finetuning',
     inheritsFromTrain: [],
     needs: 'retain set',
-    description: 'Finetunes on the retain set with an ℓ1 penalty on the weights whose strength decays linearly from 7e-5, pushing the model toward a sparser one that forgets more readily.',
-    params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), alpha: z.number().min(0).default(7e-5) }).strict()
+    /** Momentum SGD without weight decay; the rate follows a cosine per epoch down to a floor of it, as the SalUn-family code steps its scheduler. */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.01, schedulePer: 'epoch' },
+    ...described(
+      z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), alpha: z.number().min(0).default(7e-5) }).strict(),
+      (d) =>
+        `Finetunes on the retain set with an ℓ1 penalty on the weights whose strength decays linearly from ${formatNumber(d.alpha)}, pushing the model toward a sparser one that forgets more readily.`
+    )
   },
   'random-label': {
     group: 'retain',
@@ -196,6 +269,7 @@ export const METHOD_CATALOG = {
     inheritsFromTrain: [],
     needs: 'forget set, retain set',
     description: 'Relabels the forget set with uniformly random wrong classes and finetunes on it together with the retain set.',
+    recipe: RANDOM_LABEL_RECIPE,
     params: z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01) }).strict()
   },
   scrub: {
@@ -206,8 +280,8 @@ export const METHOD_CATALOG = {
     needs: 'forget set, retain set',
     description:
       'A student copy of the original is pushed away from it on the forget set (max-steps, only in the first epochs) and kept close to it on the retain set (min-steps), with cross-entropy plus α·T²·KL(original ‖ student) at temperature T.',
-    /** Momentum SGD with weight decay 5e-4, as the SCRUB paper trains its student. */
-    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+    /** Momentum SGD with weight decay at a constant rate, as the SCRUB paper trains its student. */
+    recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4, schedule: 'constant' },
     params: z
       .object({
         epochs: epochs.default(5),
@@ -226,6 +300,8 @@ export const METHOD_CATALOG = {
     needs: 'full training set',
     description:
       'Distils from two teachers over the whole training set: a randomly initialised, incompetent one for the forget samples and the original model for every other sample, minimising KL(teacher ‖ student).',
+    /** Adam at a constant rate, without weight decay; the KL is taken at `temperature`. */
+    recipe: { optimizer: 'adam', weightDecay: 0, schedule: 'constant', temperature: 1 },
     params: z.object({ epochs: epochs.default(1), learningRate: positive.default(1e-4) }).strict()
   },
   ssd: {
@@ -244,9 +320,13 @@ export const METHOD_CATALOG = {
     label: 'SalUn (saliency unlearning)',
     inheritsFromTrain: [],
     needs: 'forget set, retain set',
-    description:
-      'Masks the salient half of the weights (the largest |gradient of the forget loss|), then relabels the forget set with random wrong classes and finetunes it with the retain set, updating only the masked weights.',
-    params: z.object({ saliency: z.number().gt(0).max(1).default(0.5), epochs: epochs.default(10), learningRate: positive.default(0.01) }).strict()
+    /** As Random labels'. */
+    recipe: RANDOM_LABEL_RECIPE,
+    ...described(
+      z.object({ saliency: z.number().gt(0).max(1).default(0.5), epochs: epochs.default(10), learningRate: positive.default(0.01) }).strict(),
+      (d) =>
+        `Masks the salient ${d.saliency === 0.5 ? 'half' : formatPercent(d.saliency)} of the weights (the largest |gradient of the forget loss|), then relabels the forget set with random wrong classes and finetunes it with the retain set, updating only the masked weights.`
+    )
   },
   'cf-k': {
     group: 'retain',

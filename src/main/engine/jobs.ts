@@ -11,7 +11,7 @@ import { measureModel } from './eval/metrics'
 import { buildArchitecture, type ArchitectureId } from './model/architectures'
 import { FunctionalModel } from './model/functional-model'
 import { loadModel, saveModel } from './model/model-files'
-import { METHODS } from './methods/registry'
+import { runMethod } from './methods/registry'
 import { lossText } from './methods/retain-training'
 import { generateCodes, loadCodes, type MnemonicCodes, saveCodes } from './train/mnemonic-codes'
 import type { Job, JobResult, Phase } from './protocol'
@@ -160,12 +160,12 @@ async function produceModel(job: Job, spec: JobTask, data: LoadedData, train: Te
   const codes = await loadCodes(job.originalDir)
   try {
     assertFitsDataset(original, data.dataset.info, 'The original model')
-    const outcome = await METHODS[job.method.id]({
+    // The settings are parsed by the method's catalog schema here, once, before any work starts.
+    const outcome = await runMethod(job.method.id, job.method.params, {
       original,
       train,
       split,
       spec,
-      params: job.method.params,
       seed: job.seed,
       codes,
       heldOutAccuracy: () => heldOutAccuracy(original, data.test, spec.task),

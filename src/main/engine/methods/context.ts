@@ -34,4 +34,8 @@ export interface MethodOutcome {
   extraMetrics?: Record<string, number | number[]>
 }
 
+/** A method's inputs apart from its settings: what `runMethod` is given beside the raw settings. */
+export type MethodInputs = Omit<MethodContext, 'params'>
+
+/** A method called with raw settings (a `defineMethod` parses them against the catalog first). */
 export type UnlearningMethod = (ctx: MethodContext) => Promise<MethodOutcome>

@@ -1,20 +1,19 @@
 import * as tf from '@tensorflow/tfjs'
-import type { MethodParams } from '../../../shared/methods'
+import { METHOD_CATALOG } from '../../../shared/methods'
 import { initialWeightValue } from '../model/functional-model'
 import { weightNamesOf } from '../model/graph'
 import { hashSeed } from '../util/random'
-import type { UnlearningMethod } from './context'
+import { defineMethod } from './define'
 import { localize, topFractionMask } from './localization'
 import { trainOnRetain } from './retain-training'
-import { METHOD_CATALOG } from '../../../shared/methods'
 
 /**
  * DEL, Deletion by Example Localization: score parameters on the forget set, reset the top α of
  * them to fresh initial values (BN γ=1, β=0; running statistics kept), then finetune only those
  * plus the whole classifier head on the retain set.
  */
-export const del: UnlearningMethod = async (ctx) => {
-  const p = ctx.params as MethodParams<'del'>
+export const del = defineMethod('del', async (ctx) => {
+  const p = ctx.params
   const model = ctx.original.clone()
   const scores = await localize(p.localization, ctx.original, ctx.train, ctx.split.forget, ctx.spec.train.batchSize, ctx.seed)
   const masks = topFractionMask(scores, p.budget)
@@ -42,7 +41,8 @@ export const del: UnlearningMethod = async (ctx) => {
       epochs: p.epochs ?? ctx.spec.train.epochs,
       learningRate: p.learningRate,
       orderLabel: 'del-finetune',
-      overrides: { ...METHOD_CATALOG.del.recipe, gradientMasks }
+      recipe: METHOD_CATALOG.del.recipe,
+      overrides: { gradientMasks }
     })
     const total = masks.reduce((n, m) => n + m.length, 0)
     const reset = masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0)
@@ -50,7 +50,7 @@ export const del: UnlearningMethod = async (ctx) => {
   } finally {
     gradientMasks.forEach((m) => m.dispose())
   }
-}
+})
 
 /** Per-layer counts as flat metrics, `resetElements.<layer>`. */
 function prefixed(counts: Record<string, number>): Record<string, number> {

@@ -1,8 +1,8 @@
-import type { MethodParams } from '../../../shared/methods'
 import { type FunctionalModel, initialWeightValue } from '../model/functional-model'
 import { isTrainableWeight, weightNamesOf } from '../model/graph'
 import { hashSeed } from '../util/random'
-import type { UnlearningMethod } from './context'
+import type { MethodInputs } from './context'
+import { defineMethod } from './define'
 import { trainOnRetain } from './retain-training'
 
 /**
@@ -16,7 +16,7 @@ export function lastLayerWeightNames(model: FunctionalModel, k: number): string[
   return nodes.slice(cut).flatMap(weightNamesOf)
 }
 
-function trainLastLayers(ctx: Parameters<UnlearningMethod>[0], o: { layers: number; epochs: number; learningRate: number; reinitialise: boolean; label: string }) {
+function trainLastLayers(ctx: MethodInputs, o: { layers: number; epochs: number; learningRate: number; reinitialise: boolean; label: string }) {
   const model = ctx.original.clone()
   const names = lastLayerWeightNames(model, o.layers)
   if (o.reinitialise) {
@@ -35,13 +35,13 @@ function trainLastLayers(ctx: Parameters<UnlearningMethod>[0], o: { layers: numb
 }
 
 /** CF-k: finetunes only the last k layers on the retain set. */
-export const cfK: UnlearningMethod = (ctx) => {
-  const p = ctx.params as MethodParams<'cf-k'>
+export const cfK = defineMethod('cf-k', (ctx) => {
+  const p = ctx.params
   return trainLastLayers(ctx, { layers: p.layers, epochs: p.epochs, learningRate: p.learningRate, reinitialise: false, label: 'cf-k' })
-}
+})
 
 /** EU-k: re-initialises the last k layers and trains only them on the retain set, with the original recipe. */
-export const euK: UnlearningMethod = (ctx) => {
-  const p = ctx.params as MethodParams<'eu-k'>
+export const euK = defineMethod('eu-k', (ctx) => {
+  const p = ctx.params
   return trainLastLayers(ctx, { layers: p.layers, epochs: p.epochs ?? ctx.spec.train.epochs, learningRate: p.learningRate ?? ctx.spec.train.learningRate, reinitialise: true, label: 'eu-k' })
-}
+})

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
+import { METHOD_CATALOG } from '../../../shared/methods'
 import { ownedVariable } from '../util/tensors'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
@@ -36,14 +37,14 @@ export async function summedForgetGradients(model: FunctionalModel, data: Tensor
 
 /**
  * DEL's channel granularity in TF.js layout: a unit is the last axis. Each unit scores the mean of
- * its top-h entries, h = ⌊0.1 × units⌋ (at least 1), broadcast to all its entries. 1-D tensors keep
- * per-element scores.
+ * its top-h entries, h = ⌊topFraction × units⌋ (at least 1; the fraction is DEL's recipe's
+ * `channelTopFraction`), broadcast to all its entries. 1-D tensors keep per-element scores.
  */
-export function channelScores(values: Float32Array, shape: number[]): Float32Array {
+export function channelScores(values: Float32Array, shape: number[], topFraction: number = METHOD_CATALOG.del.recipe.channelTopFraction): Float32Array {
   if (shape.length < 2) return values
   const units = shape.at(-1)!
   const rows = values.length / units
-  const h = Math.max(1, Math.floor(0.1 * units))
+  const h = Math.max(1, Math.floor(topFraction * units))
   const out = new Float32Array(values.length)
   const column = new Float32Array(rows)
   for (let u = 0; u < units; u++) {

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs'
-import type { MethodParams } from '../../../shared/methods'
+import { METHOD_CATALOG } from '../../../shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
 import type { MnemonicCodes } from '../train/mnemonic-codes'
-import type { UnlearningMethod } from './context'
+import { defineMethod } from './define'
 
-export const FISHER_FLOOR = 1e-16
+export const FISHER_FLOOR = METHOD_CATALOG.mnemonic.recipe.fisherFloor
 
 export class MissingCodesError extends Error {
   override name = 'MissingCodesError'
@@ -72,8 +72,8 @@ function codeAccuracy(model: FunctionalModel, codes: MnemonicCodes, forget: Set<
  * One-shot Mnemonic-code unlearning: shift every parameter by ±α·η (one global sign) and keep the
  * candidate with the higher (1 − acc_F) + acc_R on the codes. No training data is touched.
  */
-export const mnemonic: UnlearningMethod = async (ctx) => {
-  const p = ctx.params as MethodParams<'mnemonic'>
+export const mnemonic = defineMethod('mnemonic', async (ctx) => {
+  const p = ctx.params
   const task = ctx.spec.task
   if (task.kind !== 'class') throw new Error('Mnemonic-code unlearning forgets whole classes: use a task of kind "class"')
   if (!ctx.codes) throw new MissingCodesError()
@@ -94,4 +94,4 @@ export const mnemonic: UnlearningMethod = async (ctx) => {
   const chosen = plus.score > minus.score ? plus : minus
   ;(chosen === plus ? minus : plus).model.dispose()
   return { model: chosen.model, steps: 0, extraMetrics: { mnemonicSign: chosen.sign, mnemonicCodeScore: chosen.score } }
-}
+})

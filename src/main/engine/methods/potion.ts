@@ -1,8 +1,8 @@
-import type { MethodParams } from '../../../shared/methods'
+import { METHOD_CATALOG } from '../../../shared/methods'
 import { accuracy } from '../eval/accuracy'
 import type { FunctionalModel } from '../model/functional-model'
 import { throwIfCancelled } from '../util/cancel'
-import type { UnlearningMethod } from './context'
+import { defineMethod } from './define'
 import { ABS_OUTPUT_NORM_GRADIENT, applyDampening, dampeningFactors, parameterImportance } from './importance'
 
 function percentile(values: Float32Array, pct: number): number {
@@ -16,8 +16,9 @@ function percentile(values: Float32Array, pct: number): number {
  * forget set than to the retain set (importance = mean |∂‖f(x)‖₂/∂θ|, no labels needed) are
  * shrunk; the selection threshold loosens step by step until the forget set is forgotten.
  */
-export const potion: UnlearningMethod = async (ctx) => {
-  const p = ctx.params as MethodParams<'potion'>
+export const potion = defineMethod('potion', async (ctx) => {
+  const p = ctx.params
+  const recipe = METHOD_CATALOG.potion.recipe
   const batch = ctx.spec.train.batchSize
   const forgetImp = await parameterImportance(ctx.original, ctx.train, ctx.split.forget, batch, ABS_OUTPUT_NORM_GRADIENT)
   const retainImp = await parameterImportance(ctx.original, ctx.train, ctx.split.retain, batch, ABS_OUTPUT_NORM_GRADIENT)
@@ -25,7 +26,7 @@ export const potion: UnlearningMethod = async (ctx) => {
   let offset = 0
   forgetImp.forEach((f, i) => {
     const r = retainImp[i]!
-    for (let j = 0; j < f.length; j++) ratios[offset + j] = f[j]! / Math.max(r[j]!, 1e-12)
+    for (let j = 0; j < f.length; j++) ratios[offset + j] = f[j]! / Math.max(r[j]!, recipe.ratioFloor)
     offset += f.length
   })
   const startAccuracy = await accuracy(ctx.original, ctx.train, ctx.split.forget)
@@ -37,12 +38,12 @@ export const potion: UnlearningMethod = async (ctx) => {
     throwIfCancelled(ctx.cancel)
     model?.dispose()
     model = ctx.original.clone()
-    const alpha = percentile(ratios, 100 - Math.log(1 + 100 * frac))
+    const alpha = percentile(ratios, 100 - Math.log(1 + recipe.selectionScale * frac))
     applyDampening(model, forgetImp.map((f, i) => dampeningFactors(f, retainImp[i]!, alpha, p.lambda)))
     const forgetAccuracy = await accuracy(model, ctx.train, ctx.split.forget)
     ctx.progress((tries + 1) / p.maxTries, `try ${tries + 1}: forget accuracy ${forgetAccuracy.toFixed(2)}`)
     if (forgetAccuracy <= target || forgetAccuracy <= p.absoluteCut) break
-    frac *= 1.1
+    frac *= recipe.loosenFactor
   }
   return { model: model!, steps: 0, extraMetrics: { potionTries: tries + 1 } }
-}
+})

@@ -1,21 +1,27 @@
+import type { TrainingRecipe } from '../../../shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { trainClassifier, type TrainOptions } from '../train/loop'
 import { hashSeed } from '../util/random'
-import type { MethodContext, MethodOutcome } from './context'
+import type { MethodInputs, MethodOutcome } from './context'
 
-/** Trains `model` (owned by the caller until this returns) on the retain set with the task's recipe. */
 export function lossText(loss: number): string {
   return Number.isFinite(loss) ? `, loss ${loss.toFixed(3)}` : ''
 }
 
+/**
+ * Trains `model` (owned by the caller until this returns) on the retain set with cross-entropy:
+ * the task's training recipe, or a method's own `recipe` from the catalog in its place.
+ */
 export async function trainOnRetain(
-  ctx: MethodContext,
+  ctx: MethodInputs,
   model: FunctionalModel,
-  settings: { epochs: number; learningRate: number; orderLabel: string; overrides?: Partial<TrainOptions> }
+  settings: { epochs: number; learningRate: number; orderLabel: string; recipe?: TrainingRecipe; overrides?: Partial<TrainOptions> }
 ): Promise<MethodOutcome> {
+  const r = settings.recipe
   try {
     const result = await trainClassifier(model, ctx.train, {
       ...ctx.spec.train,
+      ...(r ? { optimizer: r.optimizer, momentum: r.momentum, weightDecay: r.weightDecay, schedule: r.schedule, scheduleFloor: r.scheduleFloor } : {}),
       ...settings.overrides,
       indices: ctx.split.retain,
       epochs: settings.epochs,

@@ -1,5 +1,4 @@
-import type { MethodParams } from '../../../shared/methods'
-import type { UnlearningMethod } from './context'
+import { defineMethod } from './define'
 import { SQUARED_LOSS_GRADIENT, applyDampening, dampeningFactors, parameterImportance } from './importance'
 
 /**
@@ -7,8 +6,8 @@ import { SQUARED_LOSS_GRADIENT, applyDampening, dampeningFactors, parameterImpor
  * loss on the forget set and on the full training set; parameters with imp_f > α·imp_D are
  * scaled by min(1, λ·imp_D/imp_f).
  */
-export const ssd: UnlearningMethod = async (ctx) => {
-  const p = ctx.params as MethodParams<'ssd'>
+export const ssd = defineMethod('ssd', async (ctx) => {
+  const p = ctx.params
   const batch = ctx.spec.train.batchSize
   const everything = Int32Array.from({ length: ctx.train.count }, (_, i) => i)
   const forgetImp = await parameterImportance(ctx.original, ctx.train, ctx.split.forget, batch, SQUARED_LOSS_GRADIENT)
@@ -18,4 +17,4 @@ export const ssd: UnlearningMethod = async (ctx) => {
   const model = ctx.original.clone()
   const dampenedFraction = applyDampening(model, forgetImp.map((f, i) => dampeningFactors(f, fullImp[i]!, p.alpha, p.lambda)))
   return { model, steps: 0, extraMetrics: { dampenedFraction } }
-}
+})

@@ -1,14 +1,18 @@
 import * as tf from '@tensorflow/tfjs'
 import { ownedVariable } from '../util/tensors'
-import type { MethodParams } from '../../../shared/methods'
+import { METHOD_CATALOG, type MethodParams } from '../../../shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
 import { trainClassifier } from '../train/loop'
 import type { TensorSplit } from '../train/tensor-data'
 import { throwIfCancelled, yieldToEventLoop } from '../util/cancel'
 import { hashSeed } from '../util/random'
-import type { UnlearningMethod } from './context'
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { defineMethod } from './define'
+
+const RECIPE = METHOD_CATALOG.unsir.recipe
+
+/** The optimisers the noise can be learnt with (the recipe's `noiseOptimizer`). */
+const NOISE_OPTIMIZERS = { adam: (lr: number) => tf.train.adam(lr), sgd: (lr: number) => tf.train.sgd(lr) }
 
 /**
  * UNSIR: per forgotten class, noise that maximises the model's error on that class; then Impair
@@ -17,7 +21,7 @@ import { METHOD_CATALOG } from '../../../shared/methods'
  */
 async function learnNoise(model: FunctionalModel, cls: number, p: MethodParams<'unsir'>, inputShape: number[], seed: number, cancel: { cancelled: boolean }): Promise<tf.Tensor> {
   const noise = ownedVariable(() => tf.randomNormal([p.noiseBatch, ...inputShape], 0, 1, 'float32', hashSeed(seed, `unsir-noise-${cls}`)), true)
-  const optimizer = tf.train.adam(p.noiseLearningRate)
+  const optimizer = NOISE_OPTIMIZERS[RECIPE.noiseOptimizer](p.noiseLearningRate)
   const labels = tf.fill([p.noiseBatch], cls, 'int32') as tf.Tensor1D
   try {
     for (let step = 0; step < p.noiseSteps; step++) {
@@ -58,8 +62,8 @@ function splitOf(x: tf.Tensor, labels: Int32Array): TensorSplit {
   return { x, y: tf.tensor1d(labels, 'int32'), labels, count: labels.length }
 }
 
-export const unsir: UnlearningMethod = async (ctx) => {
-  const p = ctx.params as MethodParams<'unsir'>
+export const unsir = defineMethod('unsir', async (ctx) => {
+  const p = ctx.params
   const task = ctx.spec.task
   if (task.kind !== 'class') throw new Error('UNSIR forgets whole classes: use a task of kind "class"')
   const forgotten = new Set(task.classes)
@@ -76,8 +80,8 @@ export const unsir: UnlearningMethod = async (ctx) => {
     for (const [k, cls] of task.classes.entries()) {
       const noise = await learnNoise(model, cls, p, inputShape, ctx.seed, ctx.cancel)
       tensors.push(noise)
-      // The reference notebook appends 3 samples per repetition and labels all noise 0 (known bugs).
-      const perCopy = p.referenceNotebook ? Math.min(3, p.noiseBatch) : p.noiseBatch
+      // The reference notebook appends a few samples per repetition and labels all noise 0 (known bugs).
+      const perCopy = p.referenceNotebook ? Math.min(RECIPE.notebookSamplesPerCopy, p.noiseBatch) : p.noiseBatch
       const sample = perCopy === p.noiseBatch ? noise : tf.slice(noise, 0, perCopy)
       if (sample !== noise) tensors.push(sample)
       for (let c = 0; c < p.noiseCopies; c++) {
@@ -90,7 +94,7 @@ export const unsir: UnlearningMethod = async (ctx) => {
     tensors.push(impairX)
     const impair = splitOf(impairX, Int32Array.from([...noiseLabels, ...retainLabels]))
     tensors.push(impair.y)
-    const common = { epochs: 1, ...METHOD_CATALOG.unsir.recipe, cancel: ctx.cancel }
+    const common = { epochs: RECIPE.epochs, batchSize: RECIPE.batchSize, optimizer: RECIPE.optimizer, schedule: RECIPE.schedule, cancel: ctx.cancel }
     const noiseSteps = p.noiseSteps * task.classes.length
     const a = await trainClassifier(model, impair, { ...common, indices: Int32Array.from({ length: impair.count }, (_, i) => i), learningRate: p.impairLearningRate, seed: hashSeed(ctx.seed, 'unsir-impair'), stepOffset: noiseSteps })
     ctx.progress(0.75, 'impaired')
@@ -104,4 +108,4 @@ export const unsir: UnlearningMethod = async (ctx) => {
   } finally {
     tf.dispose(tensors)
   }
-}
+})

@@ -1,20 +1,12 @@
-import * as tf from '@tensorflow/tfjs'
+import type * as tf from '@tensorflow/tfjs'
 import type { FunctionalModel } from '../model/functional-model'
-import { createRng, hashSeed, shuffled } from '../util/random'
-import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/cancel'
+import { hashSeed } from '../util/random'
+import type { CancelToken } from '../util/cancel'
+import { trainLoop, type TrainProgress, type TrainResult } from './core'
 import { meanCrossEntropy } from './loss'
-import { createOptimizer, scheduledRate } from './optimizers'
-import { gatherBatch, type TensorSplit } from './tensor-data'
-import { mixCodes } from './mnemonic-codes'
-import { StepWatch } from './step-watch'
+import type { TensorSplit } from './tensor-data'
 
-export interface TrainProgress {
-  step: number
-  totalSteps: number
-  epoch: number
-  /** Mean loss of the most recent read-back window; NaN until the first read. */
-  loss: number
-}
+export type { TrainProgress, TrainResult } from './core'
 
 export interface TrainOptions {
   indices: Int32Array
@@ -40,59 +32,30 @@ export interface TrainOptions {
   cancel?: CancelToken
 }
 
-export interface TrainResult {
-  steps: number
-  finalLoss: number
-}
-
-/** Minibatch training with a seeded shuffle per epoch. */
+/**
+ * Minibatch cross-entropy training with a seeded shuffle per epoch and a per-step schedule: the
+ * shared loop with the classifier's own loss (dropout seeded per step).
+ */
 export async function trainClassifier(model: FunctionalModel, data: TensorSplit, opt: TrainOptions): Promise<TrainResult> {
-  const vars = opt.variables ?? model.trainableVariables()
-  const optimizer = createOptimizer({ kind: opt.optimizer, momentum: opt.momentum ?? 0.9, weightDecay: opt.weightDecay ?? 0 })
-  const stepsPerEpoch = Math.ceil(opt.indices.length / opt.batchSize)
-  const totalSteps = stepsPerEpoch * opt.epochs
-  let step = 0
-  let lastLoss = Number.NaN
-  const watch = new StepWatch('Training')
-  const offset = opt.stepOffset ?? 0
-  try {
-    for (let epoch = 0; epoch < opt.epochs; epoch++) {
-      const order = shuffled(opt.indices, createRng(hashSeed(opt.seed, `epoch-${epoch}`)))
-      for (let start = 0; start < order.length; start += opt.batchSize) {
-        throwIfCancelled(opt.cancel)
-        const lr = scheduledRate(opt.learningRate, opt.schedule ?? 'constant', step, totalSteps, opt.scheduleFloor ?? 0)
-        const batch = gatherBatch(data, order.slice(start, start + opt.batchSize))
-        if (opt.mnemonic) {
-          const mixed = mixCodes(batch.x, batch.y, opt.mnemonic.codes, opt.mnemonic.tMix, opt.seed, step)
-          batch.x.dispose()
-          batch.x = mixed
-        }
-        const loss = tf.tidy(() => {
-          const { value, grads } = tf.variableGrads(
-            () => meanCrossEntropy(model.forward(batch.x, { training: true, dropoutSeed: hashSeed(opt.seed, `step-${step}`) }), batch.y),
-            vars
-          )
-          const masked = vars.map((v) => {
-            const mask = opt.gradientMasks?.get(v)
-            return mask ? tf.mul(grads[v.name]!, mask) : grads[v.name]!
-          })
-          optimizer.step(vars, masked, lr)
-          return value
-        })
-        tf.dispose([batch.x, batch.y])
-        step++
-        watch.record(offset + step, loss, vars)
-        if (watch.due || step === totalSteps) {
-          const values = await watch.flush()
-          lastLoss = values.reduce((a, v) => a + v, 0) / values.length
-        }
-        opt.onProgress?.({ step, totalSteps, epoch, loss: lastLoss })
-        await yieldToEventLoop()
+  return trainLoop({
+    data,
+    vars: opt.variables ?? model.trainableVariables(),
+    optimizer: { kind: opt.optimizer, momentum: opt.momentum ?? 0.9, weightDecay: opt.weightDecay ?? 0 },
+    epochs: opt.epochs,
+    batchSize: opt.batchSize,
+    passes: (epoch) => [
+      {
+        indices: opt.indices,
+        orderSeed: hashSeed(opt.seed, `epoch-${epoch}`),
+        loss: (b, at) => meanCrossEntropy(model.forward(b.x, { training: true, dropoutSeed: hashSeed(opt.seed, `step-${at.step}`) }), b.y)
       }
-    }
-  } finally {
-    watch.dispose()
-    optimizer.dispose()
-  }
-  return { steps: step, finalLoss: lastLoss }
+    ],
+    rate: { base: opt.learningRate, schedule: opt.schedule ?? 'constant', floor: opt.scheduleFloor ?? 0 },
+    gradientMasks: opt.gradientMasks,
+    mnemonic: opt.mnemonic && { ...opt.mnemonic, seed: opt.seed },
+    what: 'Training',
+    stepOffset: opt.stepOffset,
+    cancel: opt.cancel,
+    onStep: opt.onProgress
+  })
 }

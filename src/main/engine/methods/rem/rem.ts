@@ -1,14 +1,16 @@
 import * as tf from '@tensorflow/tfjs'
-import type { MethodParams } from '../../../../shared/methods'
+import { METHOD_CATALOG, type MethodParams } from '../../../../shared/methods'
 import { accuracy } from '../../eval/accuracy'
 import type { FunctionalModel } from '../../model/functional-model'
 import { narrowModel, widenModel } from '../../model/widen'
-import { type Batch, runCustomEpoch } from '../../train/custom-epoch'
+import { type Batch, optimizerOf } from '../../train/core'
+import { runCustomEpoch } from '../../train/custom-epoch'
 import { perSampleCrossEntropy } from '../../train/loss'
 import { createOptimizer } from '../../train/optimizers'
 import { gatherBatch } from '../../train/tensor-data'
 import { hashSeed } from '../../util/random'
-import type { MethodContext, UnlearningMethod } from '../context'
+import type { MethodInputs } from '../context'
+import { defineMethod } from '../define'
 import { npoLoss, redirectLoss } from '../npo-loss'
 import { buildMasks, type MaskMode } from './masks'
 import { removalThreshold } from '../removal-threshold'
@@ -20,8 +22,9 @@ import { removalThreshold } from '../removal-threshold'
  * channels, while pushing D_f out of the original ones) are kept by a label-free proxy; the new
  * channels are dropped at the end, so the result has the original architecture.
  */
-export const rem: UnlearningMethod = async (ctx) => {
-  const p = ctx.params as MethodParams<'rem'>
+export const rem = defineMethod('rem', async (ctx) => {
+  const p = ctx.params
+  const recipe = METHOD_CATALOG.rem.recipe
   const threshold = await removalThreshold(p.removalThreshold, ctx)
   const widened = widenModel(ctx.original, p.capacity, hashSeed(ctx.seed, 'rem-widen'))
   const student = widened.model
@@ -29,7 +32,7 @@ export const rem: UnlearningMethod = async (ctx) => {
   const forget = ctx.split.forget
   const inForget = new Set(forget)
   const maskOptions = { p: p.pMem, seed: hashSeed(ctx.seed, 'rem-masks'), usesShared: (id: number) => inForget.has(id) }
-  const optimizer = createOptimizer({ kind: 'sgd', momentum: p.momentum, weightDecay: p.weightDecay })
+  const optimizer = createOptimizer(optimizerOf({ ...recipe, momentum: p.momentum, weightDecay: p.weightDecay }))
   const vars = student.trainableVariables()
   const batchSize = ctx.spec.train.batchSize
 
@@ -47,7 +50,7 @@ export const rem: UnlearningMethod = async (ctx) => {
     const keeping = await accuracy(narrowed, ctx.train, ctx.split.retain)
     const proxy = keeping * (1 - Math.max(dropForget, threshold))
     log.dropForget.push(dropForget)
-    log.maskForget.push(await maskedAccuracy(ctx, widened.maskPoints, forget, student, maskOptions))
+    log.maskForget.push(await maskedAccuracy(ctx, widened.maskPoints, forget, student, maskOptions, recipe.evalBatchSize))
     log.proxy.push(proxy)
     if (!best || proxy > best.proxy) {
       best?.model.dispose()
@@ -124,7 +127,7 @@ export const rem: UnlearningMethod = async (ctx) => {
     student.dispose()
     reference.dispose()
   }
-}
+})
 
 /** The Repair objective of one batch, with the ablations the parameters select. */
 function repairLoss(
@@ -146,15 +149,16 @@ function repairLoss(
 
 /** Accuracy on `indices` with the new channels on (D_f through the shared mask): where the redirected memory lives. */
 async function maskedAccuracy(
-  ctx: MethodContext,
+  ctx: MethodInputs,
   points: ReturnType<typeof widenModel>['maskPoints'],
   indices: Int32Array,
   model: FunctionalModel,
-  maskOptions: Parameters<typeof buildMasks>[3]
+  maskOptions: Parameters<typeof buildMasks>[3],
+  batchSize: number
 ): Promise<number> {
   let correct = 0
-  for (let start = 0; start < indices.length; start += 500) {
-    const ids = indices.subarray(start, start + 500)
+  for (let start = 0; start < indices.length; start += batchSize) {
+    const ids = indices.subarray(start, start + batchSize)
     const hits = tf.tidy(() => {
       const { x, y } = gatherBatch(ctx.train, ids)
       const logits = model.forward(x, { masks: buildMasks(points, ids, 'mask', maskOptions) })
