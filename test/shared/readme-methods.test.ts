@@ -1,0 +1,19 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { METHOD_CATALOG } from '../../src/shared/methods'
+import { methodTableMarkdown, settingDefaults } from '../../src/shared/method-table'
+import { withMethodTable } from '../../scripts/readme-methods'
+
+describe('method documentation', () => {
+  it("reads every default from the catalog's schemas", () => {
+    expect(settingDefaults('del')).toContain(`budget = ${METHOD_CATALOG.del.params.parse({}).budget}`)
+    expect(settingDefaults('retrain')).toEqual(["epochs = the task's train.epochs", "learningRate = the task's train.learningRate"])
+    expect(methodTableMarkdown()).toContain('`lambda1 = 0.001`')
+  })
+
+  it('is in the README as the catalog gives it (npm run docs:methods rewrites it)', () => {
+    const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8')
+    expect(withMethodTable(readme)).toBe(readme)
+  })
+})
