@@ -7,7 +7,7 @@ import type { DatasetRoots } from './data/catalog'
 import { loadDataset, type Dataset } from './data/dataset'
 import { prepareTaskData, type TaskData } from './data/task-data'
 import { collapseReason, nonFiniteWeights } from './eval/health'
-import { measureModel } from './eval/metrics'
+import { measureModel, type Metrics } from './eval/metrics'
 import { buildArchitecture, type ArchitectureId } from './model/architectures'
 import { FunctionalModel } from './model/functional-model'
 import { loadModel, saveModel } from './model/model-files'
@@ -84,7 +84,7 @@ interface Produced {
   original: FunctionalModel | null
   codes: MnemonicCodes | null
   steps: number
-  extraMetrics: Record<string, number | number[]>
+  extraMetrics: Metrics
 }
 
 /** A model from files (imported, or an earlier run) must read this dataset's images and name its classes. */

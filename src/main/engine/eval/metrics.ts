@@ -6,11 +6,10 @@ import type { TaskData } from '../data/task-data'
 import type { FunctionalModel } from '../model/functional-model'
 import type { TensorSplit } from '../train/tensor-data'
 import { createRng, hashSeed, shuffled } from '../util/random'
-import type { MetricValue } from '../../../shared/metrics/value'
+import type { Metrics } from '../../../shared/metrics/value'
 import { fractionOfParamsChanged, scoreSamples } from './scores'
 
-export type { MetricValue } from '../../../shared/metrics/value'
-export type Metrics = Record<string, MetricValue>
+export type { Metrics }
 
 export interface EvaluationInput {
   task: ForgetTask

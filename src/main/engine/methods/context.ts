@@ -1,3 +1,4 @@
+import type { MethodMetric } from '../../../shared/metrics/names'
 import type { JobTask } from '../../../shared/task-spec'
 import type { ForgetSplit } from '../data/splits'
 import type { FunctionalModel } from '../model/functional-model'
@@ -31,7 +32,7 @@ export interface MethodOutcome {
   model: FunctionalModel
   steps: number
   /** Method-specific series or values recorded with the run's metrics (e.g. REM's per-round accuracies). */
-  extraMetrics?: Record<string, number | number[]>
+  extraMetrics?: Partial<Record<MethodMetric, number | number[]>>
 }
 
 /** A method's inputs apart from its settings: what `runMethod` is given beside the raw settings. */

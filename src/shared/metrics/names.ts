@@ -1,0 +1,60 @@
+import { z } from 'zod'
+
+/** Of a model on its task (engine/eval/metrics.ts). */
+export const MODEL_METRICS = [
+  'testAccuracy',
+  'retainAccuracy',
+  'forgetAccuracy',
+  'perClassTestAccuracy',
+  'testConfusion',
+  'miaEfficacy',
+  'miaAuc',
+  'paramsChanged',
+  'corruptedPredictions',
+  'healedTrain',
+  'healedDiscovered',
+  'healedUndiscovered',
+  'followsCorruptedDiscovered',
+  'followsCorruptedUndiscovered',
+  'healedTest',
+  'attackSuccessRate',
+  'utility',
+  'utilityTimesHealed'
+] as const
+
+/** Of a run: what it cost and how it went. */
+export const RUN_METRICS = ['seconds', 'reusedModel', 'divergedAtStep'] as const
+
+/** Against the retrain of the same cell and seed (audit/retrain-comparison.ts). */
+export const RETRAIN_METRICS = ['tow', 'gapToRetrain', 'deltaToRetrain'] as const
+
+/** What one method reports about what it did. */
+export const METHOD_METRICS = [
+  'resetFraction',
+  'maskFraction',
+  'mnemonicSign',
+  'mnemonicCodeScore',
+  'bestEpoch',
+  'removalThreshold',
+  'trainedParameterFraction',
+  'remForgetAccuracyDrop',
+  'remForgetAccuracyMask',
+  'remProxy',
+  'remFlushEpochs',
+  'remBestRound',
+  'dampenedFraction',
+  'noiseSamples',
+  'retainSubset',
+  'potionTries'
+] as const
+
+/** DEL's reset counts: one metric per layer, named after the layer (`resetElements.dense_1/kernel`). */
+export const PER_LAYER_PREFIX = 'resetElements.'
+export type PerLayerMetric = `${typeof PER_LAYER_PREFIX}${string}`
+
+export const METRIC_NAMES = [...MODEL_METRICS, ...RUN_METRICS, ...RETRAIN_METRICS, ...METHOD_METRICS] as const
+export type MetricName = (typeof METRIC_NAMES)[number] | PerLayerMetric
+export type MethodMetric = (typeof METHOD_METRICS)[number] | PerLayerMetric
+
+/** Every name a metric may have: a new metric is declared here before anything may record it. */
+export const MetricNameSchema = z.union([z.enum(METRIC_NAMES), z.string().startsWith(PER_LAYER_PREFIX).min(PER_LAYER_PREFIX.length + 1)])
