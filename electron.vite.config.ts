@@ -1,13 +1,13 @@
-import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
+import { PATH_ALIASES } from './path-aliases'
 
 export default defineConfig({
-  main: {},
+  main: { resolve: { alias: PATH_ALIASES } },
   // A sandboxed preload can only require a few built-ins, so it is bundled whole.
-  preload: { build: { externalizeDeps: false } },
+  preload: { resolve: { alias: PATH_ALIASES }, build: { externalizeDeps: false } },
   renderer: {
-    resolve: { alias: { '@renderer': resolve('src/renderer/src') } },
+    resolve: { alias: PATH_ALIASES },
     plugins: [vue()]
   }
 })

@@ -1,6 +1,7 @@
 import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 import vueParser from 'vue-eslint-parser'
+import prettierOff from 'eslint-config-prettier'
 
 const nodeOnly = ['node:*', 'fs', 'path', 'child_process', 'electron', 'better-sqlite3', '@tensorflow/*']
 
@@ -27,23 +28,42 @@ export default tseslint.config(
   // Process boundaries: shared code runs everywhere, the renderer only in a sandboxed page.
   {
     files: ['src/shared/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...nodeOnly, 'vue', 'pinia', 'echarts*'] }] }
+    rules: { 'no-restricted-imports': ['error', { patterns: [...nodeOnly, 'vue', 'pinia', 'echarts*', '@main/**', '@renderer/**'] }] }
   },
   {
     files: ['src/renderer/**/*.{ts,vue}'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [...nodeOnly, '**/main/**', '**/preload/**'] }] }
+    rules: { 'no-restricted-imports': ['error', { patterns: [...nodeOnly, '**/main/**', '@main/**', '**/preload/**'] }] }
   },
   // Only the engine process loads TensorFlow.js and the native addon; main reads engine files through
   // tfjs-free modules (engine/model-folder.ts, engine/data/*).
   {
     files: ['src/main/**/*.ts'],
     ignores: ['src/main/engine/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['@tensorflow/*', '**/*.node', '**/engine/train/*', '**/engine/model/*', '!**/engine/model/supported-layers', '**/engine/methods/*', '**/engine/eval/*'] }] }
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            '@tensorflow/*',
+            '**/*.node',
+            '**/engine/train/*',
+            '**/engine/model/*',
+            '!**/engine/model/supported-layers',
+            '**/engine/methods/*',
+            '**/engine/eval/*'
+          ]
+        }
+      ]
+    }
   },
   {
     files: ['src/main/engine/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['electron', 'better-sqlite3', '**/store/**', '**/renderer/**'] }] }
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['electron', 'better-sqlite3', '**/store/**', '**/renderer/**', '@renderer/**'] }]
+    }
   },
   // Tests build odd inputs on purpose.
-  { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } }
+  { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  // Layout is prettier's (npm run format); eslint keeps to what code means.
+  prettierOff
 )

@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
-import { loadBuiltinDataset } from '../src/main/engine/data/dataset'
-import { importDataset } from '../src/main/library/datasets/import-dataset'
-import { AuditStore } from '../src/main/store/audit-store'
+import { loadBuiltinDataset } from '@main/engine/data/dataset'
+import { importDataset } from '@main/library/datasets/import-dataset'
+import { AuditStore } from '@main/store/audit-store'
 
 export interface ImportBench {
   images: number
@@ -28,7 +28,8 @@ export async function datasetImportBench(root: string): Promise<ImportBench> {
     const png = new PNG({ width: 28, height: 28, colorType: 0, inputColorType: 0, bitDepth: 8 })
     for (let i = 0; i < data.train.count; i++) {
       const rgba = Buffer.alloc(784 * 4)
-      for (let p = 0; p < 784; p++) rgba.fill(Math.round(data.train.images[i * 784 + p]! * 255), p * 4, p * 4 + 3).writeUInt8(255, p * 4 + 3)
+      for (let p = 0; p < 784; p++)
+        rgba.fill(Math.round(data.train.images[i * 784 + p]! * 255), p * 4, p * 4 + 3).writeUInt8(255, p * 4 + 3)
       png.data = rgba
       writeFileSync(join(source, `class-${data.train.labels[i]}`, `${i}.png`), PNG.sync.write(png))
     }
@@ -51,15 +52,28 @@ export async function datasetImportBench(root: string): Promise<ImportBench> {
     const seconds = (performance.now() - t) / 1000
     clearInterval(sampler)
     store.close()
-    if (result.dataset.trainSize + result.dataset.testSize !== images) throw new Error(`imported ${result.dataset.trainSize + result.dataset.testSize} of ${images} images`)
-    return { images, seconds, decodedMb: decodedBytes / 2 ** 20, peakExtraMb: (peak.js - base.js) / 2 ** 20, peakRssExtraMb: (peak.rss - base.rss) / 2 ** 20 }
+    if (result.dataset.trainSize + result.dataset.testSize !== images)
+      throw new Error(`imported ${result.dataset.trainSize + result.dataset.testSize} of ${images} images`)
+    return {
+      images,
+      seconds,
+      decodedMb: decodedBytes / 2 ** 20,
+      peakExtraMb: (peak.js - base.js) / 2 ** 20,
+      peakRssExtraMb: (peak.rss - base.rss) / 2 ** 20
+    }
   } finally {
     rmSync(work, { recursive: true, force: true })
   }
 }
 
 export function printImportBench(b: ImportBench): void {
-  process.stdout.write(`\nDataset import (${b.images} Fashion-MNIST PNGs in class folders; goal: extra memory ≤ 1.5 × the decoded size)\n\n`)
-  process.stdout.write('| images | seconds | images/s | decoded (MB) | peak extra heap + buffers (MB) | ratio | peak extra RSS (MB) |\n|---:|---:|---:|---:|---:|---:|---:|\n')
-  process.stdout.write(`| ${b.images} | ${b.seconds.toFixed(1)} | ${(b.images / b.seconds).toFixed(0)} | ${b.decodedMb.toFixed(1)} | ${b.peakExtraMb.toFixed(1)} | ${(b.peakExtraMb / b.decodedMb).toFixed(2)} | ${b.peakRssExtraMb.toFixed(1)} |\n`)
+  process.stdout.write(
+    `\nDataset import (${b.images} Fashion-MNIST PNGs in class folders; goal: extra memory ≤ 1.5 × the decoded size)\n\n`
+  )
+  process.stdout.write(
+    '| images | seconds | images/s | decoded (MB) | peak extra heap + buffers (MB) | ratio | peak extra RSS (MB) |\n|---:|---:|---:|---:|---:|---:|---:|\n'
+  )
+  process.stdout.write(
+    `| ${b.images} | ${b.seconds.toFixed(1)} | ${(b.images / b.seconds).toFixed(0)} | ${b.decodedMb.toFixed(1)} | ${b.peakExtraMb.toFixed(1)} | ${(b.peakExtraMb / b.decodedMb).toFixed(2)} | ${b.peakRssExtraMb.toFixed(1)} |\n`
+  )
 }

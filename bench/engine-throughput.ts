@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs'
 import { join } from 'node:path'
-import { loadBuiltinDataset } from '../src/main/engine/data/dataset'
-import { accuracy } from '../src/main/engine/eval/accuracy'
-import { type ArchitectureId, ARCHITECTURES, buildArchitecture } from '../src/main/engine/model/architectures'
-import { forwardFlopsPerSample, trainingFlopsPerSample } from '../src/main/engine/model/flops'
-import { FunctionalModel } from '../src/main/engine/model/functional-model'
-import { trainClassifier } from '../src/main/engine/train/loop'
-import { type TensorSplit, toTensorSplit } from '../src/main/engine/train/tensor-data'
-import { type BackendName, selectBackend } from '../src/main/engine/backend/select'
+import { loadBuiltinDataset } from '@main/engine/data/dataset'
+import { accuracy } from '@main/engine/eval/accuracy'
+import { type ArchitectureId, ARCHITECTURES, buildArchitecture } from '@main/engine/model/architectures'
+import { forwardFlopsPerSample, trainingFlopsPerSample } from '@main/engine/model/flops'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { trainClassifier } from '@main/engine/train/loop'
+import { type TensorSplit, toTensorSplit } from '@main/engine/train/tensor-data'
+import { type BackendName, selectBackend } from '@main/engine/backend/select'
 import type { Entry } from './entry'
 import { PytorchReference } from './pytorch'
 
@@ -72,19 +72,39 @@ export async function engineThroughput(root: string, backends: BackendName[]): P
     tfjsVersion = backend.tfjsVersion
     const add = async (workload: string, ours: { value: number; peakRssMb: number }, flopsPerSample: number) => {
       const torch = await torchRun(workload, sizes)
-      rows.push({ name: workload, ours: ours.value, pytorch: torch?.value ?? null, ratio: torch ? ours.value / torch.value : null, unit: 'samples/s', backend: backend.name, peakRssMb: ours.peakRssMb, pytorchPeakRssMb: torch?.peakRssMb ?? null, flopsPerSample })
+      rows.push({
+        name: workload,
+        ours: ours.value,
+        pytorch: torch?.value ?? null,
+        ratio: torch ? ours.value / torch.value : null,
+        unit: 'samples/s',
+        backend: backend.name,
+        peakRssMb: ours.peakRssMb,
+        pytorchPeakRssMb: torch?.peakRssMb ?? null,
+        flopsPerSample
+      })
     }
     await archThroughputs(train, test, all, data.info.inputShape, add)
     // On native the matmul is oneDNN's: the machine's peak, measured in the same run.
-    peaks.push({ name: 'matmul-peak', ours: matmulGflops(), unit: 'GFLOP/s', backend: backend.name, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+    peaks.push({
+      name: 'matmul-peak',
+      ours: matmulGflops(),
+      unit: 'GFLOP/s',
+      backend: backend.name,
+      peakRssMb: process.memoryUsage().rss / 2 ** 20
+    })
   }
   tf.dispose([train.x, train.y, test.x, test.y])
   const torchPeak = await torchRun('matmul-peak', sizes)
   for (const p of peaks) Object.assign(p, { pytorch: torchPeak?.value ?? null, ratio: torchPeak ? p.ours / torchPeak.value : null })
   const peak = Math.max(...peaks.map((p) => p.ours), torchPeak?.value ?? 0)
   const torchVersion = torchPeak ? `PyTorch ${torchPeak.version}` : `PyTorch not run: ${reference.missing}`
-  process.stdout.write(`\nEngine throughput (${backends.join(' and ')}, tfjs ${tfjsVersion}; ${torchVersion}; 1 thread each; batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples)\n`)
-  process.stdout.write(`Machine peak, ${PEAK_N}² float32 matmul on one thread: ${torchPeak ? `${torchPeak.value.toFixed(1)} GFLOP/s (PyTorch), ` : ''}${peaks.map((p) => `${p.ours.toFixed(1)} GFLOP/s (${p.backend})`).join(', ')}\n\n`)
+  process.stdout.write(
+    `\nEngine throughput (${backends.join(' and ')}, tfjs ${tfjsVersion}; ${torchVersion}; 1 thread each; batch ${BATCH}, ${TRAIN_SAMPLES} Fashion-MNIST samples)\n`
+  )
+  process.stdout.write(
+    `Machine peak, ${PEAK_N}² float32 matmul on one thread: ${torchPeak ? `${torchPeak.value.toFixed(1)} GFLOP/s (PyTorch), ` : ''}${peaks.map((p) => `${p.ours.toFixed(1)} GFLOP/s (${p.backend})`).join(', ')}\n\n`
+  )
   printThroughputTable(rows, peak)
   return [...rows, ...peaks]
 }
@@ -97,7 +117,14 @@ async function archThroughputs(train: TensorSplit, test: TensorSplit, all: Int32
     const graph = buildArchitecture(arch, inputShape, 10)
     const model = FunctionalModel.initialize(graph, 0)
     // Two warm-up batches compile the kernels' shapes, as the reference's warm-up does, then one timed epoch.
-    await trainClassifier(model, train, { indices: all.subarray(0, BATCH * 2), epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.01, seed: 0 })
+    await trainClassifier(model, train, {
+      indices: all.subarray(0, BATCH * 2),
+      epochs: 1,
+      batchSize: BATCH,
+      optimizer: 'sgd',
+      learningRate: 0.01,
+      seed: 0
+    })
     const trained = await withPeakRss(async () => {
       const t = performance.now()
       await trainClassifier(model, train, { indices: all, epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: 0.01, seed: 1 })
@@ -115,7 +142,9 @@ async function archThroughputs(train: TensorSplit, test: TensorSplit, all: Int32
 }
 
 function printThroughputTable(rows: Row[], peak: number): void {
-  process.stdout.write('| workload | backend | ours (samples/s) | PyTorch | ours/PyTorch | MFLOP/sample | ours GFLOP/s | PyTorch GFLOP/s | ours % of peak | peak RSS ours (MB) | peak RSS PyTorch (MB) |\n')
+  process.stdout.write(
+    '| workload | backend | ours (samples/s) | PyTorch | ours/PyTorch | MFLOP/sample | ours GFLOP/s | PyTorch GFLOP/s | ours % of peak | peak RSS ours (MB) | peak RSS PyTorch (MB) |\n'
+  )
   process.stdout.write('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n')
   const fmt = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits))
   for (const r of [...rows].sort((a, b) => a.name.localeCompare(b.name))) {

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
-import { selectBackend } from '../src/main/engine/backend/select'
-import { type ArchitectureId, ARCHITECTURES, buildArchitecture } from '../src/main/engine/model/architectures'
-import { FunctionalModel } from '../src/main/engine/model/functional-model'
-import { meanCrossEntropy } from '../src/main/engine/train/loss'
-import { createOptimizer } from '../src/main/engine/train/optimizers'
+import { selectBackend } from '@main/engine/backend/select'
+import { type ArchitectureId, ARCHITECTURES, buildArchitecture } from '@main/engine/model/architectures'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { meanCrossEntropy } from '@main/engine/train/loss'
+import { createOptimizer } from '@main/engine/train/optimizers'
 
 /**
  * `npm run bench:profile -- <arch>`: where one training step's time goes, kernel by kernel
@@ -20,11 +20,18 @@ async function main(): Promise<void> {
   const vars = model.trainableVariables()
   const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9 })
   const x = tf.randomNormal([BATCH, 28, 28, 1])
-  const y = tf.tensor1d(Array.from({ length: BATCH }, (_, i) => i % 10), 'int32')
+  const y = tf.tensor1d(
+    Array.from({ length: BATCH }, (_, i) => i % 10),
+    'int32'
+  )
   const step = () =>
     tf.tidy(() => {
       const { grads } = tf.variableGrads(() => meanCrossEntropy(model.forward(x, { training: true }), y), vars)
-      optimizer.step(vars, vars.map((v) => grads[v.name]!), 0.01)
+      optimizer.step(
+        vars,
+        vars.map((v) => grads[v.name]!),
+        0.01
+      )
     })
   for (let i = 0; i < 3; i++) step()
   const reps = 10
@@ -39,7 +46,9 @@ async function main(): Promise<void> {
     e.calls++
     byKernel.set(k.name, e)
   }
-  process.stdout.write(`\n${arch} on ${backend.name}: ${ms.toFixed(1)} ms a step of ${BATCH} = ${((BATCH * 1000) / ms).toFixed(0)} samples/s\n\n| kernel | ms | calls | share of the step |\n|---|---:|---:|---:|\n`)
+  process.stdout.write(
+    `\n${arch} on ${backend.name}: ${ms.toFixed(1)} ms a step of ${BATCH} = ${((BATCH * 1000) / ms).toFixed(0)} samples/s\n\n| kernel | ms | calls | share of the step |\n|---|---:|---:|---:|\n`
+  )
   for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
     process.stdout.write(`| ${name} | ${e.ms.toFixed(1)} | ${e.calls} | ${((100 * e.ms) / ms).toFixed(0)} % |\n`)
   }

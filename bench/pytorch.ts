@@ -52,7 +52,11 @@ export class PytorchReference {
   /** A throughput workload of torch_bench.py (`<arch>-train`, `<arch>-eval`, `matmul-peak`). */
   async run(workload: string, o: { samples: number; batch: number }): Promise<PytorchResult | null> {
     if (this.missing) return null
-    const out = (await this.python('torch_bench.py', [workload, '--threads', '1', '--samples', String(o.samples), '--batch', String(o.batch)], workload)) as { samplesPerSecond?: number; gflops?: number; peakRssMb: number; torch: string }
+    const out = (await this.python(
+      'torch_bench.py',
+      [workload, '--threads', '1', '--samples', String(o.samples), '--batch', String(o.batch)],
+      workload
+    )) as { samplesPerSecond?: number; gflops?: number; peakRssMb: number; torch: string }
     return { value: out.samplesPerSecond ?? out.gflops ?? Number.NaN, peakRssMb: out.peakRssMb, version: out.torch }
   }
 
@@ -83,7 +87,11 @@ export class PytorchReference {
     const runs = await Promise.all(jobs.map((job) => this.runMethod(job)))
     if (runs.some((r) => r === null)) return null
     const done = runs as PytorchRun[]
-    return { seconds: Math.max(...done.map((r) => r.seconds)), peakRssMb: Math.max(...done.map((r) => r.peakRssMb)), version: done[0]!.version }
+    return {
+      seconds: Math.max(...done.map((r) => r.seconds)),
+      peakRssMb: Math.max(...done.map((r) => r.peakRssMb)),
+      version: done[0]!.version
+    }
   }
 
   /** Runs a reference script and parses the JSON object it prints. */

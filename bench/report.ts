@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
-import { buildReportDefinition, renderReportPdf } from '../src/main/reports/audit-report'
-import type { ReportInput } from '../src/main/reports/report-input'
-import { describeMachine } from '../src/main/reports/report-input'
-import { DEFAULT_REPORT_SETTINGS, type RunRecord } from '../src/shared/api/contract'
-import { parseTaskSpec } from '../src/shared/task-spec'
+import { buildReportDefinition, renderReportPdf } from '@main/reports/audit-report'
+import type { ReportInput } from '@main/reports/report-input'
+import { describeMachine } from '@main/reports/report-input'
+import { DEFAULT_REPORT_SETTINGS, type RunRecord } from '@shared/api/contract'
+import { parseTaskSpec } from '@shared/task-spec'
 
 /**
  * Report creation for a 3 × 3 × 6-method sweep (3 corruptions × 3 discovery rates, original + 6
@@ -22,7 +22,7 @@ const hex = (text: string) => createHash('sha256').update(text).digest('hex')
 /** A deterministic stand-in for Math.random, so every bench run draws the same report. */
 function rng(seed: number): () => number {
   let s = seed >>> 0
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32)
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32
 }
 
 function syntheticRuns(): RunRecord[] {
@@ -80,7 +80,15 @@ function syntheticRuns(): RunRecord[] {
               perClassTestAccuracy: Array.from({ length: 10 }, () => 0.6 + 0.4 * rand()),
               testConfusion: Array.from({ length: 100 }, (_, k) => (k % 11 === 0 ? 80 : Math.round(3 * rand()))),
               corruptedPredictions: Array.from({ length: 300 }, () => Math.floor(10 * rand())),
-              ...(method === 'rem' ? { remProxy: Array.from({ length: 11 }, () => rand()), remForgetAccuracyDrop: Array.from({ length: 11 }, () => rand()), remForgetAccuracyMask: Array.from({ length: 11 }, () => rand()), remFlushEpochs: Array.from({ length: 10 }, (_, k) => k), remBestRound: 4 } : {})
+              ...(method === 'rem'
+                ? {
+                    remProxy: Array.from({ length: 11 }, () => rand()),
+                    remForgetAccuracyDrop: Array.from({ length: 11 }, () => rand()),
+                    remForgetAccuracyMask: Array.from({ length: 11 }, () => rand()),
+                    remFlushEpochs: Array.from({ length: 10 }, (_, k) => k),
+                    remBestRound: 4
+                  }
+                : {})
             }
           })
         }
@@ -97,26 +105,72 @@ export function syntheticInput(): ReportInput {
     dataset: { id: 'fashion-mnist', trainLimit: 6000, testLimit: 1000 },
     model: { arch: 'cnn-small' },
     train: { epochs: 4, batchSize: 128, learningRate: 0.05 },
-    task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 300, discoveryRate: 0.5, trigger: { size: 3, position: 'bottom-right', targetClass: 0 } },
+    task: {
+      kind: 'corrupted',
+      corruption: 'poison',
+      corruptedCount: 300,
+      discoveryRate: 0.5,
+      trigger: { size: 3, position: 'bottom-right', targetClass: 0 }
+    },
     methods: METHODS.slice(1),
     seeds: SEEDS,
     sweep: { corruption: CORRUPTIONS, discoveryRate: RATES }
   })
   const splits = runs
     .filter((r) => r.method === 'original')
-    .flatMap((r) => ['forget', 'corrupted'].map((kind) => ({ cellKey: r.cellKey, seed: r.seed, kind, count: kind === 'forget' ? r.forgetCount! : 300, sha256: hex(`${kind}|${r.cellKey}|${r.seed}`) })))
+    .flatMap((r) =>
+      ['forget', 'corrupted'].map((kind) => ({
+        cellKey: r.cellKey,
+        seed: r.seed,
+        kind,
+        count: kind === 'forget' ? r.forgetCount! : 300,
+        sha256: hex(`${kind}|${r.cellKey}|${r.seed}`)
+      }))
+    )
   const classNames = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']
   return {
-    task: { id: 'bench', name: spec.name, spec, specSha256: hex('spec'), datasetId: 'fashion-mnist', datasetSha256: hex('dataset'), createdAt: 0, counts: { done: runs.length }, active: false, origin: null },
+    task: {
+      id: 'bench',
+      name: spec.name,
+      spec,
+      specSha256: hex('spec'),
+      datasetId: 'fashion-mnist',
+      datasetSha256: hex('dataset'),
+      createdAt: 0,
+      counts: { done: runs.length },
+      active: false,
+      origin: null
+    },
     runs,
     splits,
     appVersion: 'bench',
     generatedAt: new Date(),
-    dataset: { id: 'fashion-mnist', name: 'Fashion-MNIST', source: 'builtin', sha256: hex('dataset'), classNames, inputShape: [28, 28, 1], trainSize: 60000, testSize: 10000, bytes: null, preprocessing: null, skipped: [], createdAt: 0, runs: runs.length, deletedAt: null },
+    dataset: {
+      id: 'fashion-mnist',
+      name: 'Fashion-MNIST',
+      source: 'builtin',
+      sha256: hex('dataset'),
+      classNames,
+      inputShape: [28, 28, 1],
+      trainSize: 60000,
+      testSize: 10000,
+      bytes: null,
+      preprocessing: null,
+      skipped: [],
+      createdAt: 0,
+      runs: runs.length,
+      deletedAt: null
+    },
     logHead: { seq: 1000, hash: hex('log') },
     settings: { ...DEFAULT_REPORT_SETTINGS, auditorName: 'Bench Auditor' },
     machine: describeMachine(),
-    models: runs.map((r) => ({ sha256: r.outputModelSha256!, arch: 'cnn-small', parameterCount: 110_000, bytes: 440_000, layers: 'Conv2D ×2, MaxPooling2D ×2, Flatten, Dense ×2' }))
+    models: runs.map((r) => ({
+      sha256: r.outputModelSha256!,
+      arch: 'cnn-small',
+      parameterCount: 110_000,
+      bytes: 440_000,
+      layers: 'Conv2D ×2, MaxPooling2D ×2, Flatten, Dense ×2'
+    }))
   }
 }
 
@@ -143,8 +197,12 @@ export async function reportBench(): Promise<ReportBench> {
 }
 
 export function printReportBench(b: ReportBench): void {
-  process.stdout.write(`\nReport creation, 3 corruptions × 3 discovery rates × (original + 6 methods) × 3 seeds (goal: under 10 s)\n\n| runs | charts and tables (s) | whole PDF (s) | pages | size (KiB) |\n|---:|---:|---:|---:|---:|\n`)
-  process.stdout.write(`| ${b.runs} | ${b.definitionSeconds.toFixed(2)} | ${b.totalSeconds.toFixed(2)} | ${b.pages} | ${(b.bytes / 1024).toFixed(0)} |\n`)
+  process.stdout.write(
+    `\nReport creation, 3 corruptions × 3 discovery rates × (original + 6 methods) × 3 seeds (goal: under 10 s)\n\n| runs | charts and tables (s) | whole PDF (s) | pages | size (KiB) |\n|---:|---:|---:|---:|---:|\n`
+  )
+  process.stdout.write(
+    `| ${b.runs} | ${b.definitionSeconds.toFixed(2)} | ${b.totalSeconds.toFixed(2)} | ${b.pages} | ${(b.bytes / 1024).toFixed(0)} |\n`
+  )
 }
 
 if (process.argv[1]?.endsWith('report.ts')) {

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { runJob } from '../src/main/engine/jobs'
-import type { JobResult } from '../src/main/engine/protocol'
-import { parseTaskSpec } from '../src/shared/task-spec'
-import { cellJobTask, expandCells } from '../src/shared/sweep'
+import { runJob } from '@main/engine/jobs'
+import type { JobResult } from '@main/engine/protocol'
+import { parseTaskSpec } from '@shared/task-spec'
+import { cellJobTask, expandCells } from '@shared/sweep'
 import { join } from 'node:path'
-import { type BackendName, selectBackend } from '../src/main/engine/backend/select'
+import { type BackendName, selectBackend } from '@main/engine/backend/select'
 import { availableParallelism } from 'node:os'
-import { createNodeServices } from '../src/main/cli/node-services'
-import { findAppRoot } from '../src/main/paths'
+import { createNodeServices } from '@main/cli/node-services'
+import { findAppRoot } from '@main/paths'
 import { datasetImportBench, printImportBench } from './dataset-import'
 import { engineThroughput } from './engine-throughput'
 import { type Entry, toResultRow } from './entry'
@@ -42,18 +42,42 @@ async function main(): Promise<void> {
   if (!skipped('import')) {
     const b = await datasetImportBench(root)
     printImportBench(b)
-    entries.push({ name: 'dataset-import-60k-png', ours: b.images / b.seconds, unit: 'images/s', backend: 'none', peakRssMb: b.peakRssExtraMb })
+    entries.push({
+      name: 'dataset-import-60k-png',
+      ours: b.images / b.seconds,
+      unit: 'images/s',
+      backend: 'none',
+      peakRssMb: b.peakRssExtraMb
+    })
   }
   if (!skipped('report')) {
     const b = await reportBench()
     printReportBench(b)
-    entries.push({ name: 'report-3x3x6-sweep', ours: b.totalSeconds, unit: 's/report', backend: 'none', peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+    entries.push({
+      name: 'report-3x3x6-sweep',
+      ours: b.totalSeconds,
+      unit: 's/report',
+      backend: 'none',
+      peakRssMb: process.memoryUsage().rss / 2 ** 20
+    })
   }
   if (!skipped('store')) {
     const b = storeBench()
     printStoreBench(b)
-    entries.push({ name: 'store-list-10k-runs', ours: b.listMs, unit: 'ms', backend: 'none', peakRssMb: process.memoryUsage().rss / 2 ** 20 })
-    entries.push({ name: 'store-leaderboard-10k-runs', ours: b.leaderboardMs, unit: 'ms', backend: 'none', peakRssMb: process.memoryUsage().rss / 2 ** 20 })
+    entries.push({
+      name: 'store-list-10k-runs',
+      ours: b.listMs,
+      unit: 'ms',
+      backend: 'none',
+      peakRssMb: process.memoryUsage().rss / 2 ** 20
+    })
+    entries.push({
+      name: 'store-leaderboard-10k-runs',
+      ours: b.leaderboardMs,
+      unit: 'ms',
+      backend: 'none',
+      peakRssMb: process.memoryUsage().rss / 2 ** 20
+    })
   }
   // Rows of skipped tables keep their last measured values.
   const file = join(root, 'bench', 'results.json')
@@ -80,7 +104,9 @@ async function sweepThroughput(backend: string, reference: PytorchReference): Pr
     seeds: [0, 1],
     sweep: { corruption: ['poison', 'interclass-swap'], discoveryRate: [0.5, 1] }
   }
-  const cells = spec.sweep.corruption.flatMap((corruption) => spec.sweep.discoveryRate.map((discoveryRate) => ({ corruption, discoveryRate })))
+  const cells = spec.sweep.corruption.flatMap((corruption) =>
+    spec.sweep.discoveryRate.map((discoveryRate) => ({ corruption, discoveryRate }))
+  )
   const rows: Entry[] = []
   const wall: Record<number, { ours: number; pytorch: number | null }> = {}
   for (const jobs of [1, 2]) {
@@ -96,7 +122,11 @@ async function sweepThroughput(backend: string, reference: PytorchReference): Pr
     if (runs.some((r) => r.status !== 'done')) throw new Error(`The sweep benchmark with ${jobs} job(s) left runs unfinished`)
     // The same cells split over as many one-thread PyTorch processes as we ran jobs, by corruption so each original is trained once.
     const torch = await reference.runMethodsInParallel(
-      spec.sweep.corruption.slice(0, jobs).map((_, k) => ({ method: 'sweep', spec: parseTaskSpec(spec), cells: cells.filter((c) => spec.sweep.corruption.indexOf(c.corruption) % jobs === k) }))
+      spec.sweep.corruption.slice(0, jobs).map((_, k) => ({
+        method: 'sweep',
+        spec: parseTaskSpec(spec),
+        cells: cells.filter((c) => spec.sweep.corruption.indexOf(c.corruption) % jobs === k)
+      }))
     )
     wall[jobs] = { ours, pytorch: torch?.seconds ?? null }
     const perMinute = (seconds: number) => runs.length / (seconds / 60)
@@ -112,10 +142,14 @@ async function sweepThroughput(backend: string, reference: PytorchReference): Pr
     })
   }
   const fmt = (v: number | null, digits: number) => (v === null ? '—' : v.toFixed(digits))
-  process.stdout.write(`\nSweep throughput (16 runs: 4 cells × 2 seeds × (original + finetune); 4 originals trained, 4 reused; PyTorch in as many one-thread processes as jobs)\n\n| jobs | wall (s) | runs/min | speed-up | PyTorch wall (s) | ours/PyTorch speed |\n|---:|---:|---:|---:|---:|---:|\n`)
+  process.stdout.write(
+    `\nSweep throughput (16 runs: 4 cells × 2 seeds × (original + finetune); 4 originals trained, 4 reused; PyTorch in as many one-thread processes as jobs)\n\n| jobs | wall (s) | runs/min | speed-up | PyTorch wall (s) | ours/PyTorch speed |\n|---:|---:|---:|---:|---:|---:|\n`
+  )
   for (const jobs of [1, 2]) {
     const w = wall[jobs]!
-    process.stdout.write(`| ${jobs} | ${w.ours.toFixed(1)} | ${(16 / (w.ours / 60)).toFixed(1)} | ${(wall[1]!.ours / w.ours).toFixed(2)} | ${fmt(w.pytorch, 1)} | ${fmt(w.pytorch === null ? null : w.pytorch / w.ours, 2)} |\n`)
+    process.stdout.write(
+      `| ${jobs} | ${w.ours.toFixed(1)} | ${(16 / (w.ours / 60)).toFixed(1)} | ${(wall[1]!.ours / w.ours).toFixed(2)} | ${fmt(w.pytorch, 1)} | ${fmt(w.pytorch === null ? null : w.pytorch / w.ours, 2)} |\n`
+    )
   }
   return rows
 }
@@ -129,17 +163,31 @@ async function quickstartTimings(root: string, backends: BackendName[]): Promise
   for (const name of backends) {
     const dir = mkdtempSync(join(tmpdir(), 'ua-bench-quickstart-'))
     const t = performance.now()
-    const run = spawnSync('npx', ['tsx', join(root, 'src', 'main', 'cli', 'audit.ts'), join(root, 'examples', 'quickstart.json'), '--db', join(dir, 'audit.db'), '--report', join(dir, 'report.pdf')], {
-      cwd: root,
-      env: { ...process.env, UNLEARN_BACKEND: name },
-      encoding: 'utf8'
-    })
+    const run = spawnSync(
+      'npx',
+      [
+        'tsx',
+        join(root, 'src', 'main', 'cli', 'audit.ts'),
+        join(root, 'examples', 'quickstart.json'),
+        '--db',
+        join(dir, 'audit.db'),
+        '--report',
+        join(dir, 'report.pdf')
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, UNLEARN_BACKEND: name },
+        encoding: 'utf8'
+      }
+    )
     const seconds = (performance.now() - t) / 1000
     rmSync(dir, { recursive: true, force: true })
     if (run.status !== 0) throw new Error(`The quickstart audit on ${name} failed: ${run.stderr}`)
     rows.push({ name: 'quickstart-audit', ours: seconds, unit: 's', backend: name, peakRssMb: process.memoryUsage().rss / 2 ** 20 })
   }
-  process.stdout.write(`\nQuickstart audit (examples/quickstart.json through npm run audit, report included, its default of ${availableParallelism()} job(s), one per core)\n\n| backend | wall (s) | × fastest |\n|---|---:|---:|\n`)
+  process.stdout.write(
+    `\nQuickstart audit (examples/quickstart.json through npm run audit, report included, its default of ${availableParallelism()} job(s), one per core)\n\n| backend | wall (s) | × fastest |\n|---|---:|---:|\n`
+  )
   const fastest = Math.min(...rows.map((r) => r.ours))
   for (const r of rows) process.stdout.write(`| ${r.backend} | ${r.ours.toFixed(1)} | ${(r.ours / fastest).toFixed(2)} |\n`)
   return rows
@@ -184,7 +232,13 @@ async function classMethodTimings(root: string, backend: string, reference: Pyto
  * data-dependent in our run (REM's Flush epochs per round) is handed to the reference, so both do
  * the same number of steps.
  */
-async function timeMethods(root: string, backend: string, reference: PytorchReference, spec: Record<string, unknown>, label: string): Promise<Entry[]> {
+async function timeMethods(
+  root: string,
+  backend: string,
+  reference: PytorchReference,
+  spec: Record<string, unknown>,
+  label: string
+): Promise<Entry[]> {
   const dir = mkdtempSync(join(tmpdir(), 'ua-bench-'))
   const ctx = { cancel: { cancelled: false }, progress: () => undefined }
   const parsed = parseTaskSpec(spec)
@@ -196,18 +250,41 @@ async function timeMethods(root: string, backend: string, reference: PytorchRefe
   const results: Array<{ id: string; r: JobResult; torch: PytorchRun | null }> = [{ id: 'original', r: original, torch: null }]
   for (const method of parsed.methods) {
     const r = await runJob({ ...base, kind: 'unlearn', method, originalDir, outDir: join(dir, method.id) }, ctx)
-    const torch = REFERENCE_METHODS.has(method.id) && !r.failure ? await reference.runMethod({ method: method.id, spec: parsed, params: method.params, seed: 0, schedule: { flushEpochs: r.metrics.remFlushEpochs }, cacheDir: dir }) : null
+    const torch =
+      REFERENCE_METHODS.has(method.id) && !r.failure
+        ? await reference.runMethod({
+            method: method.id,
+            spec: parsed,
+            params: method.params,
+            seed: 0,
+            schedule: { flushEpochs: r.metrics.remFlushEpochs },
+            cacheDir: dir
+          })
+        : null
     results.push({ id: method.id, r, torch })
-    rows.push({ name: `${method.id}-${label}`, ours: r.seconds, pytorch: torch?.seconds ?? null, ratio: torch ? torch.seconds / r.seconds : null, unit: 's/run', backend, peakRssMb: process.memoryUsage().rss / 2 ** 20, pytorchPeakRssMb: torch?.peakRssMb ?? null })
+    rows.push({
+      name: `${method.id}-${label}`,
+      ours: r.seconds,
+      pytorch: torch?.seconds ?? null,
+      ratio: torch ? torch.seconds / r.seconds : null,
+      unit: 's/run',
+      backend,
+      peakRssMb: process.memoryUsage().rss / 2 ** 20,
+      pytorchPeakRssMb: torch?.peakRssMb ?? null
+    })
   }
   rmSync(dir, { recursive: true, force: true })
   const seconds = (id: string) => results.find((x) => x.id === id)?.r.seconds
   const acc = (r: JobResult, key: string) => (typeof r.metrics[key] === 'number' ? (r.metrics[key] as number).toFixed(3) : '—')
-  process.stdout.write(`\nMethod runs, ${label}\n\n| method | seconds | steps | × finetune | × retrain | PyTorch (s) | ours/PyTorch speed | forget acc | retain acc | test acc | status |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`)
+  process.stdout.write(
+    `\nMethod runs, ${label}\n\n| method | seconds | steps | × finetune | × retrain | PyTorch (s) | ours/PyTorch speed | forget acc | retain acc | test acc | status |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n`
+  )
   for (const { id, r, torch } of results) {
     const vs = (ref: string) => (seconds(ref) ? (r.seconds / seconds(ref)!).toFixed(2) : '—')
     const theirs = torch ? `${torch.seconds.toFixed(1)} | ${(torch.seconds / r.seconds).toFixed(2)}` : '— | —'
-    process.stdout.write(`| ${id} | ${r.seconds.toFixed(1)} | ${r.steps} | ${vs('finetune')} | ${vs('retrain')} | ${theirs} | ${acc(r, 'forgetAccuracy')} | ${acc(r, 'retainAccuracy')} | ${acc(r, 'testAccuracy')} | ${r.failure ?? 'done'} |\n`)
+    process.stdout.write(
+      `| ${id} | ${r.seconds.toFixed(1)} | ${r.steps} | ${vs('finetune')} | ${vs('retrain')} | ${theirs} | ${acc(r, 'forgetAccuracy')} | ${acc(r, 'retainAccuracy')} | ${acc(r, 'testAccuracy')} | ${r.failure ?? 'done'} |\n`
+    )
   }
   return rows
 }

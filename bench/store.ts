@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { leaderboardRows } from '../src/shared/charts/leaderboard'
-import { AuditStore } from '../src/main/store/audit-store'
+import { leaderboardRows } from '@shared/charts/leaderboard'
+import { AuditStore } from '@main/store/audit-store'
 
 /**
  * The run list and the leaderboard of an audit with 10,000 finished runs (goal: each under 200 ms),
@@ -43,15 +43,29 @@ export function storeBench(): StoreBench {
   const store = new AuditStore(file)
   try {
     const t0 = performance.now()
-    store.datasets.upsert({ id: 'fashion-mnist', name: 'Fashion-MNIST', source: 'builtin', sha256: '0'.repeat(64), numClasses: 10, inputShape: [28, 28, 1] })
+    store.datasets.upsert({
+      id: 'fashion-mnist',
+      name: 'Fashion-MNIST',
+      source: 'builtin',
+      sha256: '0'.repeat(64),
+      numClasses: 10,
+      inputShape: [28, 28, 1]
+    })
     const taskId = store.tasks.create({ name: 'bench', spec: { name: 'bench' }, specSha256: '0'.repeat(64), datasetId: 'fashion-mnist' })
     store.transaction(() => {
       for (let i = 0; i < RUNS; i++) {
         const method = METHODS[i % METHODS.length]!
         const seed = Math.floor(i / METHODS.length) % 50
         const cellKey = `discoveryRate=${(1 + (Math.floor(i / 500) % 10)) / 10}`
-        const runId = store.runs.create({ taskId, method, params: { epochs: 2 }, seed, position: i, cell: { key: cellKey, coords: { discoveryRate: Number(cellKey.split('=')[1]) } } })
-        const x = (i * 7919) % 1000 / 1000
+        const runId = store.runs.create({
+          taskId,
+          method,
+          params: { epochs: 2 },
+          seed,
+          position: i,
+          cell: { key: cellKey, coords: { discoveryRate: Number(cellKey.split('=')[1]) } }
+        })
+        const x = ((i * 7919) % 1000) / 1000
         store.runs.finish(runId, {
           status: 'done',
           backend: 'wasm',
@@ -59,7 +73,15 @@ export function storeBench(): StoreBench {
           forgetCount: 100,
           retainCount: 900,
           forgetSha256: '1'.repeat(64),
-          metrics: { testAccuracy: 0.8 + 0.1 * x, retainAccuracy: 0.9, forgetAccuracy: 0.2 * x, utility: 0.8, healedTrain: x, seconds: 10 * x, perClassAccuracy: Array.from({ length: 10 }, () => x) }
+          metrics: {
+            testAccuracy: 0.8 + 0.1 * x,
+            retainAccuracy: 0.9,
+            forgetAccuracy: 0.2 * x,
+            utility: 0.8,
+            healedTrain: x,
+            seconds: 10 * x,
+            perClassAccuracy: Array.from({ length: 10 }, () => x)
+          }
         })
       }
     })
@@ -84,8 +106,12 @@ export function storeBench(): StoreBench {
 }
 
 export function printStoreBench(b: StoreBench): void {
-  process.stdout.write(`\nOne audit of ${b.runs} finished runs (goal: each read under 200 ms; median of 5)\n\n| list runs (ms) | leaderboard (ms) | list audits (ms) | database (MB) | filled in (s) |\n|---:|---:|---:|---:|---:|\n`)
-  process.stdout.write(`| ${b.listMs.toFixed(1)} | ${b.leaderboardMs.toFixed(1)} | ${b.tasksMs.toFixed(1)} | ${b.dbMb.toFixed(1)} | ${b.fillSeconds.toFixed(1)} |\n`)
+  process.stdout.write(
+    `\nOne audit of ${b.runs} finished runs (goal: each read under 200 ms; median of 5)\n\n| list runs (ms) | leaderboard (ms) | list audits (ms) | database (MB) | filled in (s) |\n|---:|---:|---:|---:|---:|\n`
+  )
+  process.stdout.write(
+    `| ${b.listMs.toFixed(1)} | ${b.leaderboardMs.toFixed(1)} | ${b.tasksMs.toFixed(1)} | ${b.dbMb.toFixed(1)} | ${b.fillSeconds.toFixed(1)} |\n`
+  )
 }
 
 if (process.argv[1]?.endsWith('store.ts')) printStoreBench(storeBench())

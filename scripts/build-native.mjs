@@ -34,6 +34,12 @@ const result = spawnSync(process.execPath, [gyp, 'rebuild', ...(dir ? [`--nodedi
 if (result.status === 0) {
   console.error(`unlearning-audit: built the native engine (oneDNN) in ${((Date.now() - started) / 1000).toFixed(0)} s.`)
 } else {
-  const why = `${result.stderr ?? ''}${result.error?.message ?? ''}`.split('\n').filter((l) => /error/i.test(l)).slice(0, 3).join(' | ')
-  console.error(`unlearning-audit: the native engine did not build (${why || `node-gyp exited with ${result.status}`}), so the engine will run on wasm; ${hint}.`)
+  const why = `${result.stderr ?? ''}${result.error?.message ?? ''}`
+    .split('\n')
+    .filter((l) => /error/i.test(l))
+    .slice(0, 3)
+    .join(' | ')
+  console.error(
+    `unlearning-audit: the native engine did not build (${why || `node-gyp exited with ${result.status}`}), so the engine will run on wasm; ${hint}.`
+  )
 }

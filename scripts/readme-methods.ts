@@ -1,4 +1,4 @@
-import { methodTableMarkdown } from '../src/shared/method-table'
+import { methodTableMarkdown } from '@shared/method-table'
 
 export const README_METHODS_START = '<!-- methods:start (npm run docs:methods writes this table) -->'
 export const README_METHODS_END = '<!-- methods:end -->'

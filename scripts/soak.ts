@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createNodeServices } from '../src/main/cli/node-services'
-import type { JobResult } from '../src/main/engine/protocol'
+import { createNodeServices } from '@main/cli/node-services'
+import type { JobResult } from '@main/engine/protocol'
 
 /**
  * `npm run test:soak`: 200 tiny runs through the real services (store, engine process, metrics,
@@ -14,7 +14,12 @@ import type { JobResult } from '../src/main/engine/protocol'
 const SEEDS = 40
 // One of each kind of work: REM (widened models, masks), DEL (localization, masked finetuning),
 // Mnemonic (Fisher from codes) and SSD (importance), kept small so 200 runs fit in CI.
-const METHODS = [{ id: 'rem', params: { rounds: 2 } }, { id: 'del', params: { epochs: 1 } }, { id: 'mnemonic', params: {} }, { id: 'ssd', params: {} }]
+const METHODS = [
+  { id: 'rem', params: { rounds: 2 } },
+  { id: 'del', params: { epochs: 1 } },
+  { id: 'mnemonic', params: {} },
+  { id: 'ssd', params: {} }
+]
 // Allowed growth of resident memory between the second fifth of the runs and the last: room for
 // allocator noise (1 MB measured), far below what a leak of one small model per run would add.
 const RSS_SLACK_MB = 20
@@ -83,10 +88,18 @@ async function main(): Promise<void> {
       main: median(late.map((s) => s.mainRssMb)) - median(early.map((s) => s.mainRssMb))
     }
     const backends = [...new Set(runs.map((r) => r.backend ?? 'none'))].join(', ')
-    process.stdout.write(`\nSoak: ${runs.length} runs (${SEEDS} seeds × original + ${METHODS.map((m) => m.id).join(', ')}) in ${seconds.toFixed(0)} s on ${backends}: ${byStatus}\n\n`)
+    process.stdout.write(
+      `\nSoak: ${runs.length} runs (${SEEDS} seeds × original + ${METHODS.map((m) => m.id).join(', ')}) in ${seconds.toFixed(0)} s on ${backends}: ${byStatus}\n\n`
+    )
     process.stdout.write('| runs | engine RSS (MB) | engine JS heap (MB) | engine tensors | main RSS (MB) |\n|---|---:|---:|---:|---:|\n')
-    for (const [label, part] of [['first fifth', samples.slice(0, fifth)], ['second fifth', early], ['last fifth', late]] as const) {
-      process.stdout.write(`| ${label} | ${median(part.map((s) => s.engineRssMb)).toFixed(0)} | ${median(part.map((s) => s.engineHeapMb)).toFixed(0)} | ${median(part.map((s) => s.engineTensors))} | ${median(part.map((s) => s.mainRssMb)).toFixed(0)} |\n`)
+    for (const [label, part] of [
+      ['first fifth', samples.slice(0, fifth)],
+      ['second fifth', early],
+      ['last fifth', late]
+    ] as const) {
+      process.stdout.write(
+        `| ${label} | ${median(part.map((s) => s.engineRssMb)).toFixed(0)} | ${median(part.map((s) => s.engineHeapMb)).toFixed(0)} | ${median(part.map((s) => s.engineTensors))} | ${median(part.map((s) => s.mainRssMb)).toFixed(0)} |\n`
+      )
     }
     const problems = [
       ...(runs.length !== SEEDS * (METHODS.length + 1) ? [`${runs.length} runs, expected ${SEEDS * (METHODS.length + 1)}`] : []),
@@ -96,7 +109,9 @@ async function main(): Promise<void> {
       ...(growth.engine > RSS_SLACK_MB ? [`engine RSS grew ${growth.engine.toFixed(0)} MB`] : []),
       ...(growth.main > RSS_SLACK_MB ? [`main RSS grew ${growth.main.toFixed(0)} MB`] : [])
     ]
-    process.stdout.write(`\nGrowth from the second fifth to the last: engine ${growth.engine.toFixed(1)} MB, main ${growth.main.toFixed(1)} MB (limit ${RSS_SLACK_MB} MB); live tensors after each run: ${[...tensorCounts].join(', ')}\n`)
+    process.stdout.write(
+      `\nGrowth from the second fifth to the last: engine ${growth.engine.toFixed(1)} MB, main ${growth.main.toFixed(1)} MB (limit ${RSS_SLACK_MB} MB); live tensors after each run: ${[...tensorCounts].join(', ')}\n`
+    )
     if (problems.length) {
       process.stderr.write(`soak: memory is not flat or runs failed:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`)
       process.exitCode = 1

@@ -11,7 +11,9 @@ const pathFile = join(electronDir, 'path.txt')
 const binary = existsSync(pathFile) ? join(electronDir, 'dist', readFileSync(pathFile, 'utf8').trim()) : null
 
 if (!binary || !existsSync(binary)) {
-  console.error('npm start: the Electron binary is not installed on this machine (it cannot be downloaded offline); run `npm run serve` to use the app in a browser.')
+  console.error(
+    'npm start: the Electron binary is not installed on this machine (it cannot be downloaded offline); run `npm run serve` to use the app in a browser.'
+  )
   process.exit(1)
 }
 const result = spawnSync('npx', ['electron-vite', 'preview'], { cwd: root, stdio: 'inherit' })

@@ -30,7 +30,11 @@ const steps: Step[] = [
   { name: 'lint', command: 'npm', args: ['run', '--silent', 'lint'] },
   { name: 'build', command: 'npm', args: ['run', '--silent', 'build'] },
   // The json reporter writes the counts for the summary; the default one prints as usual.
-  { name: 'tests', command: 'vitest', args: ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...process.argv.slice(2)] }
+  {
+    name: 'tests',
+    command: 'vitest',
+    args: ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestReport}`, ...process.argv.slice(2)]
+  }
 ]
 
 function duration(ms: number): string {
@@ -69,7 +73,9 @@ const failed = timings.find((t) => !t.ok)
 const ranTests = timings.some((t) => t.name === 'tests')
 
 console.log('')
-console.log(`npm test ${failed ? `FAILED at ${failed.name}` : 'passed'} in ${duration(Date.now() - started)}${ranTests ? `: ${testCounts()}` : ''}`)
+console.log(
+  `npm test ${failed ? `FAILED at ${failed.name}` : 'passed'} in ${duration(Date.now() - started)}${ranTests ? `: ${testCounts()}` : ''}`
+)
 for (const t of timings) console.log(`  ${t.name.padEnd(10)} ${duration(t.ms).padStart(12)}  ${t.ok ? 'ok' : 'failed'}`)
 for (const step of steps.slice(timings.length)) console.log(`  ${step.name.padEnd(10)} ${'-'.padStart(12)}  not run`)
 rmSync(reportDir, { recursive: true, force: true })

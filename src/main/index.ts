@@ -43,7 +43,11 @@ app.whenReady().then(() => {
     spawnEngine: utilityEngineSpawner(enginePath),
     appVersion: app.getVersion()
   })
-  registerIpc(createRouter(createApiHandlers(services)), () => mainWindow?.webContents ?? null, (url) => isAppUrl(url, devServerUrl))
+  registerIpc(
+    createRouter(createApiHandlers(services)),
+    () => mainWindow?.webContents ?? null,
+    (url) => isAppUrl(url, devServerUrl)
+  )
   forwardEvents(services, (channel, payload) => sendEvent(mainWindow?.webContents ?? null, channel, payload))
   mainWindow = createWindow()
   app.on('second-instance', () => mainWindow?.focus())

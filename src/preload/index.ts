@@ -1,5 +1,5 @@
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
-import { EVENT_BUS, EVENT_CHANNELS, INVOKE_CHANNELS } from '../shared/api/channels'
+import { EVENT_BUS, EVENT_CHANNELS, INVOKE_CHANNELS } from '@shared/api/channels'
 
 /**
  * The renderer's only door to main: invoke a contract channel, or listen to contract events.
@@ -10,7 +10,8 @@ const events = new Set<string>(EVENT_CHANNELS)
 
 contextBridge.exposeInMainWorld('unlearningApi', {
   invoke(channel: string, input: unknown) {
-    if (!invokable.has(channel)) return Promise.resolve({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown API channel ${channel}` } })
+    if (!invokable.has(channel))
+      return Promise.resolve({ ok: false, error: { code: 'NOT_FOUND', message: `Unknown API channel ${channel}` } })
     return ipcRenderer.invoke(channel, input)
   },
   onEvent(listener: (channel: string, payload: unknown) => void) {

@@ -34,8 +34,14 @@ export function methodTableMarkdown(): string {
   const cell = (s: string) => s.replaceAll('|', '\\|')
   const rows = METHOD_IDS.map((id) => {
     const e = METHOD_CATALOG[id]
-    const settings = settingDefaults(id).map((s) => `\`${s}\``).join(', ') || '—'
-    const recipe = recipeValues(id).map((s) => `\`${s}\``).join(', ') || '—'
+    const settings =
+      settingDefaults(id)
+        .map((s) => `\`${s}\``)
+        .join(', ') || '—'
+    const recipe =
+      recipeValues(id)
+        .map((s) => `\`${s}\``)
+        .join(', ') || '—'
     return `| \`${id}\` | ${cell(e.label)} | ${cell(e.needs)} | ${cell(settings)} | ${cell(recipe)} |`
   })
   return ['| id | method | needs | settings (defaults) | fixed recipe |', '|---|---|---|---|---|', ...rows].join('\n')

@@ -51,7 +51,13 @@ function described<P extends z.ZodType<Record<string, unknown>>>(params: P, desc
 }
 
 /** Finetuning with random labels (Random labels and SalUn): momentum SGD without weight decay (a zero in a gradient mask then freezes its element), cosine to half the rate. */
-const RANDOM_LABEL_RECIPE = { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.5 } as const satisfies TrainingRecipe
+const RANDOM_LABEL_RECIPE = {
+  optimizer: 'sgd',
+  momentum: 0.9,
+  weightDecay: 0,
+  schedule: 'cosine',
+  scheduleFloor: 0.5
+} as const satisfies TrainingRecipe
 
 export const METHOD_CATALOG = {
   retrain: {
@@ -118,11 +124,17 @@ export const METHOD_CATALOG = {
     label: 'NPO (negative preference optimisation)',
     inheritsFromTrain: [],
     needs: 'forget set',
-    description: 'Pushes the forget set away from the original model with the NPO loss until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
+    description:
+      'Pushes the forget set away from the original model with the NPO loss until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
     /** Momentum SGD at a constant rate, without weight decay. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
     params: z
-      .object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold, beta: z.number().positive().default(1) })
+      .object({
+        learningRate: positive.default(0.01),
+        maxEpochs: epochs.default(100),
+        removalThreshold,
+        beta: z.number().positive().default(1)
+      })
       .strict()
   },
   'gradient-ascent': {
@@ -131,7 +143,8 @@ export const METHOD_CATALOG = {
     label: 'Gradient ascent',
     inheritsFromTrain: [],
     needs: 'forget set',
-    description: 'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
+    description:
+      'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
     /** As NPO's: momentum SGD at a constant rate, without weight decay. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
     params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold }).strict()
@@ -222,7 +235,7 @@ export const METHOD_CATALOG = {
     inheritsFromTrain: [],
     needs: 'training-time preparation (mnemonic codes); no data at forgetting time',
     description:
-      'The model is trained with one random code image per class mixed in. Forgetting is a single perturbation of every parameter by the ratio of its Fisher information on the forgotten classes\' codes to the others\', computed from the codes alone.',
+      "The model is trained with one random code image per class mixed in. Forgetting is a single perturbation of every parameter by the ratio of its Fisher information on the forgotten classes' codes to the others', computed from the codes alone.",
     /** Each Fisher entry starts at `fisherFloor`, so the ratio never divides by zero. */
     recipe: { fisherFloor: 1e-16 },
     params: z
@@ -243,7 +256,9 @@ export const METHOD_CATALOG = {
     /** Momentum SGD at a constant rate, without weight decay. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
     ...described(
-      z.object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.99) }).strict(),
+      z
+        .object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.99) })
+        .strict(),
       (d) =>
         `Descends the retain loss while ascending the forget loss: ${formatNumber(d.retainWeight)}·CE(retain) − ${formatNumber(1 - d.retainWeight)}·CE(forget), with forget batches cycled alongside retain batches.`
     )
@@ -323,7 +338,9 @@ export const METHOD_CATALOG = {
     /** As Random labels'. */
     recipe: RANDOM_LABEL_RECIPE,
     ...described(
-      z.object({ saliency: z.number().gt(0).max(1).default(0.5), epochs: epochs.default(10), learningRate: positive.default(0.01) }).strict(),
+      z
+        .object({ saliency: z.number().gt(0).max(1).default(0.5), epochs: epochs.default(10), learningRate: positive.default(0.01) })
+        .strict(),
       (d) =>
         `Masks the salient ${d.saliency === 0.5 ? 'half' : formatPercent(d.saliency)} of the weights (the largest |gradient of the forget loss|), then relabels the forget set with random wrong classes and finetunes it with the retain set, updating only the masked weights.`
     )
@@ -334,8 +351,11 @@ export const METHOD_CATALOG = {
     label: 'CF-k (finetune the last k layers)',
     inheritsFromTrain: [],
     needs: 'retain set',
-    description: 'Catastrophic forgetting of the last k layers: finetunes only the last k weighted layers on the retain set, leaving the rest of the network frozen.',
-    params: z.object({ layers: z.number().int().min(1).max(100).default(2), epochs: epochs.default(5), learningRate: positive.default(0.01) }).strict()
+    description:
+      'Catastrophic forgetting of the last k layers: finetunes only the last k weighted layers on the retain set, leaving the rest of the network frozen.',
+    params: z
+      .object({ layers: z.number().int().min(1).max(100).default(2), epochs: epochs.default(5), learningRate: positive.default(0.01) })
+      .strict()
   },
   'eu-k': {
     group: 'retain',
@@ -343,8 +363,11 @@ export const METHOD_CATALOG = {
     label: 'EU-k (retrain the last k layers)',
     inheritsFromTrain: ['epochs', 'learningRate'],
     needs: 'retain set',
-    description: 'Exact unlearning of the last k layers: re-initialises the last k weighted layers and trains only them on the retain set with the original recipe.',
-    params: z.object({ layers: z.number().int().min(1).max(100).default(2), epochs: epochs.optional(), learningRate: positive.optional() }).strict()
+    description:
+      'Exact unlearning of the last k layers: re-initialises the last k weighted layers and trains only them on the retain set with the original recipe.',
+    params: z
+      .object({ layers: z.number().int().min(1).max(100).default(2), epochs: epochs.optional(), learningRate: positive.optional() })
+      .strict()
   }
 } as const
 

@@ -24,7 +24,11 @@ export interface FilteredTask {
 
 /** Whether an audit's dataset, model and task kind pass the filter. */
 export function taskMatches(task: FilteredTask, f: RunFilter): boolean {
-  return (!f.dataset || task.spec.dataset.id === f.dataset) && (!f.model || architectureOf(task.spec.model) === f.model) && (!f.taskKind || task.spec.task.kind === f.taskKind)
+  return (
+    (!f.dataset || task.spec.dataset.id === f.dataset) &&
+    (!f.model || architectureOf(task.spec.model) === f.model) &&
+    (!f.taskKind || task.spec.task.kind === f.taskKind)
+  )
 }
 
 /** Whether a run passes: its audit's fields, then its own corruption (sweep cell first), method and seed. */
@@ -42,7 +46,9 @@ export function runMatches(run: RunRecord, task: FilteredTask, f: RunFilter): bo
 
 /** The values each filter can take, from the audits and runs at hand. */
 export function filterChoices(tasks: FilteredTask[], runs: RunRecord[], baseTask: Record<string, unknown>) {
-  const distinct = <T>(values: Array<T | null | undefined>): T[] => [...new Set(values.filter((v): v is T => v !== undefined && v !== null && v !== ''))]
+  const distinct = <T>(values: Array<T | null | undefined>): T[] => [
+    ...new Set(values.filter((v): v is T => v !== undefined && v !== null && v !== ''))
+  ]
   return {
     datasets: distinct(tasks.map((t) => t.spec.dataset.id)),
     // A given model (from the library or a file) has no architecture to filter on.

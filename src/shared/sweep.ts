@@ -46,7 +46,12 @@ export function cellJobTask(spec: TaskSpec, cell: SweepCell): JobTask {
 export function originalRecipe(spec: TaskSpec, task: ForgetTask, seed: number): Record<string, unknown> {
   const corruption =
     task.kind === 'corrupted'
-      ? { corruption: task.corruption, corruptedCount: task.corruptedCount, ...(task.corruption === 'poison' ? { trigger: task.trigger } : {}), ...(task.corruption === 'interclass-swap' ? { swapClasses: task.swapClasses } : {}) }
+      ? {
+          corruption: task.corruption,
+          corruptedCount: task.corruptedCount,
+          ...(task.corruption === 'poison' ? { trigger: task.trigger } : {}),
+          ...(task.corruption === 'interclass-swap' ? { swapClasses: task.swapClasses } : {})
+        }
       : null
   return { dataset: spec.dataset, model: spec.model, train: spec.train, seed, corruption }
 }

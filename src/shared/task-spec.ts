@@ -36,7 +36,10 @@ const TrainConfig = z
     weightDecay: z.number().min(0).max(1).default(0),
     schedule: z.enum(['constant', 'cosine']).default('cosine'),
     /** Train with one random code image per class mixed in (needed by one-shot Mnemonic-code unlearning). */
-    mnemonicCodes: z.object({ tMix: z.number().gt(0).lt(1).default(0.1) }).strict().optional()
+    mnemonicCodes: z
+      .object({ tMix: z.number().gt(0).lt(1).default(0.1) })
+      .strict()
+      .optional()
   })
   .strict()
 
@@ -98,10 +101,7 @@ const SweepSpec = z
   .strict()
 export type SweepSpec = z.output<typeof SweepSpec>
 
-const MethodEntry = z.union([
-  z.string(),
-  z.object({ id: z.string(), params: z.record(z.string(), z.unknown()).default({}) }).strict()
-])
+const MethodEntry = z.union([z.string(), z.object({ id: z.string(), params: z.record(z.string(), z.unknown()).default({}) }).strict()])
 
 export const TaskSpecSchema = z
   .object({
@@ -111,7 +111,17 @@ export const TaskSpecSchema = z
     train: TrainConfig,
     task: ForgetTask,
     methods: z.array(MethodEntry).min(1).max(50),
-    seeds: z.array(z.number().int().min(0).max(2 ** 31 - 1)).min(1).max(100).default([0]),
+    seeds: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(2 ** 31 - 1)
+      )
+      .min(1)
+      .max(100)
+      .default([0]),
     sweep: SweepSpec.optional()
   })
   .strict()
@@ -122,7 +132,9 @@ export type TrainConfig = z.output<typeof TrainConfig>
 export type ForgetTask = z.output<typeof ForgetTask>
 
 /** One method run of a spec: its id and every setting, defaults and swept values filled in. */
-export const MethodRunSchema = z.object({ id: z.enum(METHOD_IDS as [MethodId, ...MethodId[]]), params: z.record(z.string(), z.unknown()) }).strict()
+export const MethodRunSchema = z
+  .object({ id: z.enum(METHOD_IDS as [MethodId, ...MethodId[]]), params: z.record(z.string(), z.unknown()) })
+  .strict()
 export type MethodRun = z.output<typeof MethodRunSchema>
 
 /**
@@ -130,7 +142,9 @@ export type MethodRun = z.output<typeof MethodRunSchema>
  * `parseTaskSpec` is the only way to make one from what a user wrote; this schema re-checks one
  * that crossed a boundary (the database, IPC, a bundle).
  */
-export const ResolvedTaskSpecSchema = TaskSpecSchema.omit({ methods: true }).extend({ methods: z.array(MethodRunSchema).min(1) }).strict()
+export const ResolvedTaskSpecSchema = TaskSpecSchema.omit({ methods: true })
+  .extend({ methods: z.array(MethodRunSchema).min(1) })
+  .strict()
 export type TaskSpec = z.output<typeof ResolvedTaskSpecSchema>
 
 /** What one engine job needs of a spec: one concrete task (one sweep cell), no method list. */
@@ -155,7 +169,8 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
     const swept = spec.sweep?.params?.[id] ?? {}
     return crossProduct(swept).map((values) => {
       const params = METHOD_CATALOG[id].params.safeParse({ ...given, ...values })
-      if (!params.success) throw new SpecError(describeZodError(params.error, Object.keys(values).length ? `sweep.params.${id}` : `methods[${i}].params`))
+      if (!params.success)
+        throw new SpecError(describeZodError(params.error, Object.keys(values).length ? `sweep.params.${id}` : `methods[${i}].params`))
       const inherited = Object.fromEntries(METHOD_CATALOG[id].inheritsFromTrain.map((k) => [k, spec.train[k]]))
       return { id, params: { ...inherited, ...(params.data as Record<string, unknown>) } }
     })
@@ -175,7 +190,10 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
 
 /** Every combination of the listed values, as objects; one empty object when nothing is listed. */
 export function crossProduct(lists: Record<string, readonly unknown[]>): Array<Record<string, unknown>> {
-  return Object.entries(lists).reduce<Array<Record<string, unknown>>>((acc, [key, values]) => acc.flatMap((combo) => values.map((v) => ({ ...combo, [key]: v }))), [{}])
+  return Object.entries(lists).reduce<Array<Record<string, unknown>>>(
+    (acc, [key, values]) => acc.flatMap((combo) => values.map((v) => ({ ...combo, [key]: v }))),
+    [{}]
+  )
 }
 
 /** Task fields may only be swept where the task has them. */
@@ -192,7 +210,9 @@ function checkSweepFields(spec: ParsedSpec): void {
   }
   for (const [field, kinds] of Object.entries(allowed)) {
     if (sweep[field as keyof SweepSpec] !== undefined && !kinds.includes(kind)) {
-      throw new SpecError(`sweep.${field}: tasks of kind "${kind}" have no ${field} (only ${kinds.map((k) => `"${k}"`).join(' or ')} tasks do)`)
+      throw new SpecError(
+        `sweep.${field}: tasks of kind "${kind}" have no ${field} (only ${kinds.map((k) => `"${k}"`).join(' or ')} tasks do)`
+      )
     }
   }
 }
@@ -201,21 +221,27 @@ function checkSweepFields(spec: ParsedSpec): void {
 export function methodRefusal(id: MethodId, spec: Pick<ParsedSpec, 'task' | 'train' | 'model'>): string | null {
   const label = METHOD_CATALOG[id].label
   const kinds = acceptedTaskKinds(id)
-  if (!kinds.includes(spec.task.kind)) return `${label} only handles tasks of kind ${kinds.map((k) => `"${k}"`).join(' or ')}, not "${spec.task.kind}"`
+  if (!kinds.includes(spec.task.kind))
+    return `${label} only handles tasks of kind ${kinds.map((k) => `"${k}"`).join(' or ')}, not "${spec.task.kind}"`
   // A given model may carry its codes already: the audit checks that against the library.
-  if (requiresMnemonicCodes(id) && !spec.train.mnemonicCodes && architectureOf(spec.model)) return `${label} needs a model trained with mnemonic codes: set train.mnemonicCodes`
+  if (requiresMnemonicCodes(id) && !spec.train.mnemonicCodes && architectureOf(spec.model))
+    return `${label} needs a model trained with mnemonic codes: set train.mnemonicCodes`
   return null
 }
 
 /** Checks that depend on the dataset: class indices in range, subsets not larger than the data. */
-export function checkSpecAgainstDataset(spec: Pick<TaskSpec, 'task' | 'dataset'>, dataset: { numClasses: number; trainSize: number; testSize: number }): void {
+export function checkSpecAgainstDataset(
+  spec: Pick<TaskSpec, 'task' | 'dataset'>,
+  dataset: { numClasses: number; trainSize: number; testSize: number }
+): void {
   if (spec.task.kind === 'corrupted') {
     checkCorruption(spec.task, spec.dataset.trainLimit ?? dataset.trainSize, dataset.numClasses)
     return checkSubsets(spec, dataset)
   }
   const classes = spec.task.classes ?? []
   classes.forEach((c, i) => {
-    if (c >= dataset.numClasses) throw new SpecError(`task.classes[${i}]: class ${c} does not exist (the dataset has classes 0-${dataset.numClasses - 1})`)
+    if (c >= dataset.numClasses)
+      throw new SpecError(`task.classes[${i}]: class ${c} does not exist (the dataset has classes 0-${dataset.numClasses - 1})`)
   })
   if (spec.task.kind === 'class' && classes.length >= dataset.numClasses) {
     throw new SpecError('task.classes: forgetting every class leaves nothing to retain')

@@ -35,7 +35,8 @@ export const VERDICT_RULES = [
 const fmt = (v: number) => v.toFixed(2)
 
 /** "REM" from "REM (Redirection for Erasing Memory)"; an unknown id as it is. */
-const shortName = (method: string): string => (METHOD_CATALOG as Record<string, { label: string }>)[method]?.label.replace(/ \(.*\)$/, '') ?? method
+const shortName = (method: string): string =>
+  (METHOD_CATALOG as Record<string, { label: string }>)[method]?.label.replace(/ \(.*\)$/, '') ?? method
 
 function headlineFor(runs: RunRecord[], baseTask: Record<string, unknown>): Headline {
   const tasks = runs.map((r) => runTask(r, baseTask))
@@ -56,7 +57,12 @@ function headlineFor(runs: RunRecord[], baseTask: Record<string, unknown>): Head
       key: 'healedTrain',
       rankBy: 'utilityTimesHealed',
       rankHigherIsBetter: true,
-      what: corruptions.size > 1 ? 'the corruption across the task space' : corruptions.has('interclass-swap') ? 'the inter-class label swap' : 'the random label noise',
+      what:
+        corruptions.size > 1
+          ? 'the corruption across the task space'
+          : corruptions.has('interclass-swap')
+            ? 'the inter-class label swap'
+            : 'the random label noise',
       judge: (v, o) => (v >= 0.8 ? 'healed' : o !== null && v >= o + 0.1 ? 'partly healed' : 'did not heal'),
       retrainLabel: 'retraining on the known data'
     }
@@ -90,16 +96,28 @@ export function writeVerdict(runs: RunRecord[], baseTask: Record<string, unknown
   const sign = h.rankHigherIsBetter ? -1 : 1
   const best = ranked.sort((a, b) => sign * (meanOf(a, h.rankBy)! - meanOf(b, h.rankBy)!))[0] ?? candidates[0]!
   const value = meanOf(best, h.key)
-  if (value === null) return `${shortName(best.method)} ranked first, but ${metricLabel(h.key)} was not measured, so there is no verdict on ${h.what}.${tail}`
+  if (value === null)
+    return `${shortName(best.method)} ranked first, but ${metricLabel(h.key)} was not measured, so there is no verdict on ${h.what}.${tail}`
 
   const before = meanOf(original, h.key)
   const after = meanOf(retrain, h.key)
   const change = before === null ? `${metricLabel(h.key)} ${fmt(value)}` : `${metricLabel(h.key)} ${fmt(before)} → ${fmt(value)}`
   const utilityKey = done.some((r) => typeof r.metrics.utility === 'number') ? 'utility' : 'testAccuracy'
-  const lost = meanOf(original, utilityKey) !== null && meanOf(best, utilityKey) !== null ? 100 * (meanOf(original, utilityKey)! - meanOf(best, utilityKey)!) : null
-  const cost = lost === null ? '' : lost >= 0.05 ? ` at ${lost.toFixed(1)} points of ${metricLabel(utilityKey).toLowerCase()}` : ` with no loss of ${metricLabel(utilityKey).toLowerCase()} (${lost <= -0.05 ? `+${(-lost).toFixed(1)}` : '±0.0'} points)`
+  const lost =
+    meanOf(original, utilityKey) !== null && meanOf(best, utilityKey) !== null
+      ? 100 * (meanOf(original, utilityKey)! - meanOf(best, utilityKey)!)
+      : null
+  const cost =
+    lost === null
+      ? ''
+      : lost >= 0.05
+        ? ` at ${lost.toFixed(1)} points of ${metricLabel(utilityKey).toLowerCase()}`
+        : ` with no loss of ${metricLabel(utilityKey).toLowerCase()} (${lost <= -0.05 ? `+${(-lost).toFixed(1)}` : '±0.0'} points)`
   const judged = h.judge(value, before, after)
-  const reference = after === null ? '; no retrain run to compare with' : `; ${h.retrainLabel} reached ${fmt(after)}${h.key === 'forgetAccuracy' ? '' : ` and ${h.judge(after, before, after).replace(/,$/, '')} it`}`
+  const reference =
+    after === null
+      ? '; no retrain run to compare with'
+      : `; ${h.retrainLabel} reached ${fmt(after)}${h.key === 'forgetAccuracy' ? '' : ` and ${h.judge(after, before, after).replace(/,$/, '')} it`}`
   const spread = ranked.length > 1 ? ` It ranked first of ${ranked.length} methods by ${metricLabel(h.rankBy)}.` : ''
   return `${shortName(best.method)} ${judged} ${h.what} (${change})${cost}${reference}.${spread}${tail}`
 }

@@ -24,7 +24,10 @@ function flatten(issues: readonly Issue[], prefix: PropertyKey[]): Array<{ path:
 export function describeZodError(error: z.ZodError, root = ''): string {
   return flatten(error.issues as Issue[], [])
     .map(({ path: keys, message }) => {
-      const path = keys.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), root)
+      const path = keys.reduce<string>(
+        (acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)),
+        root
+      )
       return `${path || '(root)'}: ${message}`
     })
     .join('; ')

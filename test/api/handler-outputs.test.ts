@@ -1,11 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createApiHandlers } from '../../src/main/api/handlers'
-import { createRouter } from '../../src/main/api/router'
-import { INVOKE_CHANNELS, type InvokeChannel } from '../../src/shared/api/channels'
-import { CONTRACT, type ApiInput, type ApiOutput } from '../../src/shared/api/contract'
-import { describeZodError } from '../../src/shared/zod-errors'
+import { createApiHandlers } from '@main/api/handlers'
+import { createRouter } from '@main/api/router'
+import { INVOKE_CHANNELS, type InvokeChannel } from '@shared/api/channels'
+import { CONTRACT, type ApiInput, type ApiOutput } from '@shared/api/contract'
+import { describeZodError } from '@shared/zod-errors'
 import { useAuditServices } from '../helpers/audit-services'
 
 /**
@@ -52,7 +52,8 @@ function expectExactlyTheContract(channel: InvokeChannel, value: unknown): void 
   expect(sent, `${channel}: the value survives JSON`).toEqual(value)
   const parsed = CONTRACT[channel].output.safeParse(sent)
   expect(parsed.success ? null : describeZodError(parsed.error), `${channel}: the value fits the contract`).toBeNull()
-  if (parsed.success) expect(differences(sent, JSON.parse(JSON.stringify(parsed.data))), `${channel}: the value is exactly the contract's`).toEqual([])
+  if (parsed.success)
+    expect(differences(sent, JSON.parse(JSON.stringify(parsed.data))), `${channel}: the value is exactly the contract's`).toEqual([])
 }
 
 /** The channels called since the current case began. */
@@ -69,14 +70,16 @@ const invoke = <C extends InvokeChannel>(channel: C, input: ApiInput<C>) => invo
 
 /** Every file under `dir`, as [path in the upload (under the folder's name), absolute path]. */
 function filesOf(dir: string): Array<[string, string]> {
-  const walk = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]))
+  const walk = (d: string): string[] =>
+    readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? walk(join(d, n)) : [join(d, n)]))
   return walk(dir).map((f) => [`${basename(dir)}/${relative(dir, f)}`, f])
 }
 
 /** Sends files the way the renderer does: uploads:begin, then one uploads:write (base64) per file. */
 async function upload(router: typeof dispatch, files: Array<[string, string]>): Promise<string> {
   const { uploadId } = await invokeOn(router, 'uploads:begin', {})
-  for (const [path, file] of files) await invokeOn(router, 'uploads:write', { uploadId, path, base64: readFileSync(file).toString('base64'), append: false })
+  for (const [path, file] of files)
+    await invokeOn(router, 'uploads:write', { uploadId, path, base64: readFileSync(file).toString('base64'), append: false })
   return uploadId
 }
 
@@ -127,7 +130,11 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     expect(await invoke('settings:get', {})).toEqual({ auditorName: '', organisation: '', pageSize: 'A4' })
   },
   'settings:set': async () => {
-    expect(await invoke('settings:set', { auditorName: 'Ana Šimić', pageSize: 'Letter' })).toEqual({ auditorName: 'Ana Šimić', organisation: '', pageSize: 'Letter' })
+    expect(await invoke('settings:set', { auditorName: 'Ana Šimić', pageSize: 'Letter' })).toEqual({
+      auditorName: 'Ana Šimić',
+      organisation: '',
+      pageSize: 'Letter'
+    })
   },
   'uploads:begin': async () => {
     const { uploadId } = await invoke('uploads:begin', {})
@@ -138,8 +145,12 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     const { uploadId } = await invoke('uploads:begin', {})
     const bytes = readFileSync(join(fixtures, 'models', 'valid', 'model.json'))
     const half = Math.ceil(bytes.length / 2)
-    expect(await invoke('uploads:write', { uploadId, path: 'm/model.json', base64: bytes.subarray(0, half).toString('base64'), append: false })).toEqual({ bytes: half })
-    expect(await invoke('uploads:write', { uploadId, path: 'm/model.json', base64: bytes.subarray(half).toString('base64'), append: true })).toEqual({ bytes: bytes.length })
+    expect(
+      await invoke('uploads:write', { uploadId, path: 'm/model.json', base64: bytes.subarray(0, half).toString('base64'), append: false })
+    ).toEqual({ bytes: half })
+    expect(
+      await invoke('uploads:write', { uploadId, path: 'm/model.json', base64: bytes.subarray(half).toString('base64'), append: true })
+    ).toEqual({ bytes: bytes.length })
     await invoke('uploads:discard', { uploadId })
   },
   'uploads:discard': async () => {
@@ -150,14 +161,20 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
   'datasets:import': async () => {
     const uploadId = await upload(dispatch, filesOf(join(fixtures, 'datasets', 'strokes')))
     const imported = await invoke('datasets:import', { uploadId, options: { name: 'strokes', testFraction: 0.2 } })
-    expect(imported).toMatchObject({ alreadyImported: false, dataset: { name: 'strokes', source: 'imported', classNames: ['diagonal', 'horizontal', 'vertical'] } })
+    expect(imported).toMatchObject({
+      alreadyImported: false,
+      dataset: { name: 'strokes', source: 'imported', classNames: ['diagonal', 'horizontal', 'vertical'] }
+    })
     expect(imported.perClass).toHaveLength(3)
     ctx.datasetId = imported.dataset.id
   },
   'models:import': async () => {
     const uploadId = await upload(dispatch, filesOf(join(fixtures, 'models', 'valid')))
     const imported = await invoke('models:import', { uploadId, datasetId: 'fashion-mnist', name: 'fixture cnn' })
-    expect(imported).toMatchObject({ alreadyImported: false, model: { name: 'fixture cnn', source: 'imported', datasetId: 'fashion-mnist', deletedAt: null } })
+    expect(imported).toMatchObject({
+      alreadyImported: false,
+      model: { name: 'fixture cnn', source: 'imported', datasetId: 'fashion-mnist', deletedAt: null }
+    })
     expect(imported.model.testAccuracy).toBeGreaterThanOrEqual(0)
     ctx.modelSha256 = imported.model.sha256
   },
@@ -211,7 +228,9 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
   },
   'bundles:import': async () => {
     // Into another copy: a new, read-only audit with its models.
-    const intoCopy = await invokeOn(dispatchCopy, 'bundles:import', { uploadId: await upload(dispatchCopy, [[basename(ctx.bundle), ctx.bundle]]) })
+    const intoCopy = await invokeOn(dispatchCopy, 'bundles:import', {
+      uploadId: await upload(dispatchCopy, [[basename(ctx.bundle), ctx.bundle]])
+    })
     expect(intoCopy).toMatchObject({ alreadyImported: false, task: { id: ctx.taskId, origin: { appVersion: expect.any(String) } } })
     expect(intoCopy.modelsIncluded).toBeGreaterThan(0)
     // Into the copy that made it: the audit is here already.
@@ -221,7 +240,13 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
   'audits:pause': async () => {
     // Another seed and a longer training: its original is trained anew, and is still training when the
     // pause (and later the cancel) comes, which stops it at its next step.
-    const long = { ...spec, name: 'paused and resumed', dataset: { ...spec.dataset, trainLimit: 2000 }, train: { ...spec.train, epochs: 50 }, seeds: [1] }
+    const long = {
+      ...spec,
+      name: 'paused and resumed',
+      dataset: { ...spec.dataset, trainLimit: 2000 },
+      train: { ...spec.train, epochs: 50 },
+      seeds: [1]
+    }
     const { taskId } = await invoke('audits:start', { spec: long })
     ctx.secondTaskId = taskId
     expect(await invoke('audits:pause', { taskId })).toEqual({ paused: true })
@@ -240,7 +265,9 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     expect((await invoke('audits:runs', { taskId: ctx.secondTaskId })).find((r) => r.id === queued.at(-1)!.id)?.status).toBe('cancelled')
   },
   'audits:resume': async () => {
-    const owed = (await invoke('audits:runs', { taskId: ctx.secondTaskId })).filter((r) => r.status === 'queued' || r.status === 'interrupted').length
+    const owed = (await invoke('audits:runs', { taskId: ctx.secondTaskId })).filter(
+      (r) => r.status === 'queued' || r.status === 'interrupted'
+    ).length
     expect(owed).toBeGreaterThan(0)
     expect(await invoke('audits:resume', { taskId: ctx.secondTaskId })).toEqual({ pending: owed })
   },

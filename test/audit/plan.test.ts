@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ORIGINAL, planAudit } from '../../src/main/audit/plan'
-import { parseTaskSpec } from '../../src/shared/task-spec'
+import { ORIGINAL, planAudit } from '@main/audit/plan'
+import { parseTaskSpec } from '@shared/task-spec'
 import { tinySweep } from '../helpers/tiny-sweep'
 
 const DATASET = 'a'.repeat(64)
@@ -14,7 +14,12 @@ describe('audit plan', () => {
     expect(plan.steps).toHaveLength(4 * 2 * 3)
     expect(plan.steps.slice(0, 3).map((s) => s.step.method)).toEqual([ORIGINAL, 'finetune', 'retrain'])
     expect(plan.groups.map((g) => `${g.cell.key}|${g.seed}`)).toEqual(
-      ['corruption=poison,discoveryRate=0.5', 'corruption=poison,discoveryRate=1', 'corruption=interclass-swap,discoveryRate=0.5', 'corruption=interclass-swap,discoveryRate=1'].flatMap((k) => [`${k}|0`, `${k}|1`])
+      [
+        'corruption=poison,discoveryRate=0.5',
+        'corruption=poison,discoveryRate=1',
+        'corruption=interclass-swap,discoveryRate=0.5',
+        'corruption=interclass-swap,discoveryRate=1'
+      ].flatMap((k) => [`${k}|0`, `${k}|1`])
     )
   })
 

@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest'
-import type { Phase, ProgressEvent } from '../../src/shared/api/contract'
-import { progressLine } from '../../src/main/cli/progress-bar'
-import { formatDuration } from '../../src/shared/format'
+import type { Phase, ProgressEvent } from '@shared/api/contract'
+import { progressLine } from '@main/cli/progress-bar'
+import { formatDuration } from '@shared/format'
 
-const job = (method: string, fraction: number, phase: Phase = 'unlearning'): ProgressEvent => ({ taskId: 't', runId: method, method, seed: 0, phase, fraction, auditFraction: 0, detail: '' })
+const job = (method: string, fraction: number, phase: Phase = 'unlearning'): ProgressEvent => ({
+  taskId: 't',
+  runId: method,
+  method,
+  seed: 0,
+  phase,
+  fraction,
+  auditFraction: 0,
+  detail: ''
+})
 
 describe('terminal progress line', () => {
   it('fill the bar by the audit share, name every job in flight, and extrapolate the ETA from the time so far', () => {

@@ -25,7 +25,10 @@ afterAll(async () => {
 })
 
 /** Opens the app and fills the data, model and training part of the form. */
-async function openForm(page: Page, f: { name: string; trainLimit: number; testLimit: number; epochs: number; arch?: string }): Promise<void> {
+async function openForm(
+  page: Page,
+  f: { name: string; trainLimit: number; testLimit: number; epochs: number; arch?: string }
+): Promise<void> {
   await page.goto(app.server.url)
   await page.getByTestId('audit-form').waitFor()
   await page.getByTestId('name').fill(f.name)
@@ -40,7 +43,8 @@ describe('the app in a browser, against the real services', () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } })
     const foreign: string[] = []
     page.on('request', (r) => {
-      if (!r.url().startsWith(`http://127.0.0.1:${app.server.port}/`) && !r.url().startsWith(`ws://127.0.0.1:${app.server.port}/`)) foreign.push(r.url())
+      if (!r.url().startsWith(`http://127.0.0.1:${app.server.port}/`) && !r.url().startsWith(`ws://127.0.0.1:${app.server.port}/`))
+        foreign.push(r.url())
     })
     const consoleErrors: string[] = []
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
@@ -76,7 +80,10 @@ describe('the app in a browser, against the real services', () => {
       ['finetune', 'done']
     ])
     expect(foreign).toEqual([])
-    expect(consoleErrors.filter((e) => !e.includes('favicon')), consoleErrors.join('\n')).toEqual([])
+    expect(
+      consoleErrors.filter((e) => !e.includes('favicon')),
+      consoleErrors.join('\n')
+    ).toEqual([])
   }, 300_000)
 
   it('sets up a poison task: explains discovery rate, previews corrupted samples, and groups the metrics', async () => {
@@ -125,7 +132,9 @@ describe('the app in a browser, against the real services', () => {
     // 2 corruptions × 2 discovery rates × (original, retrain, finetune)
     await expect.poll(() => page.getByTestId('planned-runs').textContent()).toContain('12 runs')
     // The earlier tests' finished runs are this machine's measured speeds.
-    await expect.poll(() => page.getByTestId('estimate').textContent(), { timeout: 10_000 }).toMatch(/About \d+ (s|min) on this machine with \d jobs? at once, at the speeds of \d+ finished runs?/)
+    await expect
+      .poll(() => page.getByTestId('estimate').textContent(), { timeout: 10_000 })
+      .toMatch(/About \d+ (s|min) on this machine with \d jobs? at once, at the speeds of \d+ finished runs?/)
     await page.getByTestId('start').click()
     await expect.poll(async () => page.getByTestId('runs-table').locator('tbody tr.done').count(), { timeout: 240_000 }).toBe(12)
     await page.getByTestId('leaderboard').waitFor()

@@ -108,7 +108,15 @@ describe('bringing a model and a dataset in through the window', () => {
     await page.getByTestId('settings-saved').waitFor()
     expect(app.services.store.settings.read()).toEqual({ auditorName: 'Ana Šimić', organisation: '', pageSize: 'Letter' })
 
-    const { taskId, done } = await app.services.audits.start({ name: 'to share', dataset: { id: 'fashion-mnist', trainLimit: 300, testLimit: 100 }, model: { arch: 'mlp' }, train: { epochs: 1, batchSize: 64, learningRate: 0.05 }, task: { kind: 'class', classes: [1] }, methods: ['finetune'], seeds: [0] })
+    const { taskId, done } = await app.services.audits.start({
+      name: 'to share',
+      dataset: { id: 'fashion-mnist', trainLimit: 300, testLimit: 100 },
+      model: { arch: 'mlp' },
+      train: { epochs: 1, batchSize: 64, learningRate: 0.05 },
+      task: { kind: 'class', classes: [1] },
+      methods: ['finetune'],
+      seeds: [0]
+    })
     await done
     await page.reload()
     await page.getByTestId('task-select').selectOption(taskId)
@@ -129,10 +137,14 @@ describe('bringing a model and a dataset in through the window', () => {
       expect(await copyPage.getByTestId('import-kind-bundle').isChecked()).toBe(true)
       await copyPage.getByTestId('import-start').click()
       await copyPage.getByTestId('import-bundle-result').waitFor({ timeout: 60_000 })
-      expect(await copyPage.getByTestId('import-bundle-result').textContent()).toMatch(/Imported: audit to share, 2 runs, 0 model\(s\) with their files/)
+      expect(await copyPage.getByTestId('import-bundle-result').textContent()).toMatch(
+        /Imported: audit to share, 2 runs, 0 model\(s\) with their files/
+      )
       await copyPage.getByTestId('audit-origin').waitFor()
       expect(await copyPage.getByTestId('runs-table').locator('tbody tr').count()).toBe(2)
-      expect(copy.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy)).toEqual(app.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy))
+      expect(copy.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy)).toEqual(
+        app.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy)
+      )
       await copyPage.close()
     } finally {
       await copy.stop()

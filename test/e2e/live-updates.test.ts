@@ -2,13 +2,13 @@ import { createPinia } from 'pinia'
 import { createApp } from 'vue'
 import { WebSocket as NodeWebSocket } from 'ws'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { EVENTS, type EventPayload } from '../../src/shared/api/contract'
-import { forwardEvents } from '../../src/main/api/events'
-import { createApiHandlers } from '../../src/main/api/handlers'
-import { type ApiBridge, webSocketBridge } from '../../src/renderer/src/api/bridge'
-import { createClient } from '../../src/renderer/src/api/client'
-import { API_CLIENT } from '../../src/renderer/src/api/inject'
-import { useAuditStore } from '../../src/renderer/src/stores/audit'
+import { EVENTS, type EventPayload } from '@shared/api/contract'
+import { forwardEvents } from '@main/api/events'
+import { createApiHandlers } from '@main/api/handlers'
+import { type ApiBridge, webSocketBridge } from '@renderer/api/bridge'
+import { createClient } from '@renderer/api/client'
+import { API_CLIENT } from '@renderer/api/inject'
+import { useAuditStore } from '@renderer/stores/audit'
 import { startServedApp } from '../helpers/served-app'
 import { makeTempDir } from '../helpers/tmp'
 
@@ -24,7 +24,11 @@ let app: Awaited<ReturnType<typeof startServedApp>>
 /** Calls and events as the renderer saw them, in order. */
 const timeline: Array<{ call: string } | { event: Changed }> = []
 /** Each change as main sent it, with what the handlers returned at that same moment. */
-const atSend: Array<{ event: Changed; listed: ReturnType<ReturnType<typeof createApiHandlers>['audits:list']>; runs: ReturnType<ReturnType<typeof createApiHandlers>['audits:runs']> }> = []
+const atSend: Array<{
+  event: Changed
+  listed: ReturnType<ReturnType<typeof createApiHandlers>['audits:list']>
+  runs: ReturnType<ReturnType<typeof createApiHandlers>['audits:runs']>
+}> = []
 let stopTap = () => {}
 
 beforeAll(async () => {
@@ -85,10 +89,12 @@ describe('live updates of an audit', () => {
       if (channel !== 'audit:changed') return
       const event = payload as Changed
       if (event.taskId !== store.selectedTaskId) return
-      if (JSON.stringify(store.tasks.find((t) => t.id === event.taskId)) !== JSON.stringify(event.task)) problems.push(`${event.status}: the audit in the store is not the event's`)
+      if (JSON.stringify(store.tasks.find((t) => t.id === event.taskId)) !== JSON.stringify(event.task))
+        problems.push(`${event.status}: the audit in the store is not the event's`)
       // Until the audit's runs have arrived (just after the start), its events are in them already.
       const holdsRuns = store.runs[0]?.taskId === event.taskId
-      if (event.run && holdsRuns && JSON.stringify(store.runs.find((r) => r.id === event.runId)) !== JSON.stringify(event.run)) problems.push(`${event.status}: run ${event.runId} in the store is not the event's`)
+      if (event.run && holdsRuns && JSON.stringify(store.runs.find((r) => r.id === event.runId)) !== JSON.stringify(event.run))
+        problems.push(`${event.status}: run ${event.runId} in the store is not the event's`)
       if (event.run && store.running !== true) problems.push(`${event.status}: the store does not show the audit running`)
       if (event.status === 'finished') finished()
     })
@@ -104,14 +110,23 @@ describe('live updates of an audit', () => {
     })
     expect(store.error).toBeNull()
     const taskId = store.selectedTaskId!
-    expect(store.runs.map((r) => `${r.method}/${r.seed}`)).toEqual(['original/0', 'retrain/0', 'finetune/0', 'original/1', 'retrain/1', 'finetune/1'])
+    expect(store.runs.map((r) => `${r.method}/${r.seed}`)).toEqual([
+      'original/0',
+      'retrain/0',
+      'finetune/0',
+      'original/1',
+      'retrain/1',
+      'finetune/1'
+    ])
     // A queued run cancelled from the UI: its event says so, with the run's record.
     const cancelled = store.runs.find((r) => r.method === 'finetune' && r.seed === 1)!
     await store.cancelRun(cancelled.id)
     await whenFinished
     // After the end, once: the retrain comparisons have rewritten the metrics of runs that finished
     // before their cell's retrain (the original), which no event of theirs carries.
-    await expect.poll(() => store.runs.find((r) => r.method === 'original' && r.seed === 0)?.metrics.tow, { timeout: 10_000 }).toEqual(expect.any(Number))
+    await expect
+      .poll(() => store.runs.find((r) => r.method === 'original' && r.seed === 0)?.metrics.tow, { timeout: 10_000 })
+      .toEqual(expect.any(Number))
     expect(problems).toEqual([])
 
     // What main sent: every change of this audit, each fitting the contract and carrying the run
@@ -126,7 +141,12 @@ describe('live updates of an audit', () => {
       expect(event.run?.status ?? 'finished').toBe(event.status)
     }
     const last = sent.at(-1)!.event
-    expect(last).toMatchObject({ status: 'finished', runId: null, run: null, task: { id: taskId, active: false, counts: { done: 5, cancelled: 1 } } })
+    expect(last).toMatchObject({
+      status: 'finished',
+      runId: null,
+      run: null,
+      task: { id: taskId, active: false, counts: { done: 5, cancelled: 1 } }
+    })
 
     // What the renderer did: it read the runs when the audit started and once after it finished, never on a run's change.
     const seen = timeline.filter((t) => !('event' in t) || t.event.taskId === taskId)
@@ -135,7 +155,12 @@ describe('live updates of an audit', () => {
     const finishedAt = seen.findIndex((t) => 'event' in t && t.event.status === 'finished')
     expect(runReads, seen.map(label).join('\n')).toHaveLength(2)
     expect(runReads[1]).toBeGreaterThan(finishedAt)
-    expect(seen.slice(runReads[0]! + 1, finishedAt).filter((t) => 'call' in t).map(label)).toEqual(['runs:cancel'])
+    expect(
+      seen
+        .slice(runReads[0]! + 1, finishedAt)
+        .filter((t) => 'call' in t)
+        .map(label)
+    ).toEqual(['runs:cancel'])
     expect(seen.filter((t) => 'event' in t && t.event.runId !== null).length).toBeGreaterThanOrEqual(11)
 
     // And the store ends where a fresh read would put it.

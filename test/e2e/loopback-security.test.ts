@@ -38,10 +38,19 @@ describe('loopback transport', () => {
     const { opened, ws } = await connect(`/api?token=${app.server.token}`, origin())
     expect(opened).toBe(true)
     const reply = (msg: string) => new Promise<any>((resolve) => (ws.once('message', (d) => resolve(JSON.parse(String(d)))), ws.send(msg)))
-    expect(await reply(JSON.stringify({ id: 1, channel: 'app:info', input: {} }))).toMatchObject({ id: 1, envelope: { ok: true, value: { version: expect.any(String) } } })
+    expect(await reply(JSON.stringify({ id: 1, channel: 'app:info', input: {} }))).toMatchObject({
+      id: 1,
+      envelope: { ok: true, value: { version: expect.any(String) } }
+    })
     expect(await reply('not json')).toMatchObject({ envelope: { ok: false, error: { code: 'VALIDATION' } } })
-    expect(await reply(JSON.stringify({ id: 2, channel: 'audits:runs', input: { taskId: 'missing' } }))).toMatchObject({ id: 2, envelope: { ok: false, error: { code: 'NOT_FOUND' } } })
-    expect(await reply(JSON.stringify({ id: 3, channel: 'audits:start', input: { spec: { name: 'x' } } }))).toMatchObject({ id: 3, envelope: { ok: false, error: { code: 'VALIDATION' } } })
+    expect(await reply(JSON.stringify({ id: 2, channel: 'audits:runs', input: { taskId: 'missing' } }))).toMatchObject({
+      id: 2,
+      envelope: { ok: false, error: { code: 'NOT_FOUND' } }
+    })
+    expect(await reply(JSON.stringify({ id: 3, channel: 'audits:start', input: { spec: { name: 'x' } } }))).toMatchObject({
+      id: 3,
+      envelope: { ok: false, error: { code: 'VALIDATION' } }
+    })
     ws.close()
   })
 

@@ -42,7 +42,11 @@ afterAll(async () => {
 
 /** Starts `npm run serve`'s entry point with the guard loaded; resolves with its URL. */
 function serveWithGuard(log: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src', 'main', 'cli', 'serve.ts'), '--data-dir', dataDir], { cwd: ROOT, env: guardEnv(log), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', TSX, join(ROOT, 'src', 'main', 'cli', 'serve.ts'), '--data-dir', dataDir], {
+    cwd: ROOT,
+    env: guardEnv(log),
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout!.on('data', (d: Buffer) => {

@@ -37,14 +37,18 @@ describe('packaging (electron-builder.json)', () => {
   it('builds an AppImage and a deb, in an asar, with the native and wasm modules unpacked', () => {
     expect(config.linux.target).toEqual(['AppImage', 'deb'])
     expect(config.asar).toBe(true)
-    for (const file of ['node_modules/better-sqlite3/prebuilds/linux-x64.node', 'node_modules/better-sqlite3/lib/database.js', 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm']) {
+    for (const file of [
+      'node_modules/better-sqlite3/prebuilds/linux-x64.node',
+      'node_modules/better-sqlite3/lib/database.js',
+      'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'
+    ]) {
       expect(existsSync(join(ROOT, file)), file).toBe(true)
       expect(matches(file, config.asarUnpack), file).toBe(true)
     }
     expect(matches('node_modules/vue/index.js', config.asarUnpack)).toBe(false)
   })
 
-  it("ships the built app and the built-in dataset where the main process looks for them", () => {
+  it('ships the built app and the built-in dataset where the main process looks for them', () => {
     expect(config.files).toContain('out/**')
     // src/main/index.ts reads process.resourcesPath/resources when packaged.
     expect(config.extraResources).toContainEqual(expect.objectContaining({ from: 'resources', to: 'resources' }))

@@ -2,9 +2,9 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Session, WebContents } from 'electron'
 import { afterAll, describe, expect, it } from 'vitest'
-import { APP_ENTRY, appProtocolResponse } from '../../src/main/electron/app-protocol'
-import { hardenSession, hardenWebContents, isAppUrl, secureWebPreferences } from '../../src/main/electron/security'
-import { RENDERER_CSP } from '../../src/main/transport/csp'
+import { APP_ENTRY, appProtocolResponse } from '@main/electron/app-protocol'
+import { hardenSession, hardenWebContents, isAppUrl, secureWebPreferences } from '@main/electron/security'
+import { RENDERER_CSP } from '@main/transport/csp'
 import { makeTempDir } from '../helpers/tmp'
 
 const tmp = makeTempDir('security')
@@ -38,7 +38,15 @@ describe('the Electron hardening', () => {
   it('takes only app://renderer (and the dev server in development) for the app, never file://', () => {
     expect(isAppUrl(APP_ENTRY, undefined)).toBe(true)
     expect(isAppUrl('app://renderer/assets/index.js', undefined)).toBe(true)
-    for (const url of ['file:///etc/passwd', 'app://other/index.html', 'https://example.com/', 'http://127.0.0.1:5173/', 'not a url', 'javascript:alert(1)']) expect(isAppUrl(url, undefined), url).toBe(false)
+    for (const url of [
+      'file:///etc/passwd',
+      'app://other/index.html',
+      'https://example.com/',
+      'http://127.0.0.1:5173/',
+      'not a url',
+      'javascript:alert(1)'
+    ])
+      expect(isAppUrl(url, undefined), url).toBe(false)
     expect(isAppUrl('http://127.0.0.1:5173/src/main.ts', 'http://127.0.0.1:5173')).toBe(true)
     expect(isAppUrl('ws://127.0.0.1:5173/', 'http://127.0.0.1:5173')).toBe(true)
     expect(isAppUrl('http://127.0.0.1:5174/', 'http://127.0.0.1:5173')).toBe(false)
@@ -46,7 +54,11 @@ describe('the Electron hardening', () => {
 
   it('denies new windows, navigation away, redirects and webviews', () => {
     const { handlers, record } = recorder()
-    const contents = { setWindowOpenHandler: record('open'), on: (event: string, fn: Handler) => handlers.set(event, fn), getURL: () => APP_ENTRY } as unknown as WebContents
+    const contents = {
+      setWindowOpenHandler: record('open'),
+      on: (event: string, fn: Handler) => handlers.set(event, fn),
+      getURL: () => APP_ENTRY
+    } as unknown as WebContents
     hardenWebContents(contents, undefined)
     expect((handlers.get('open') as () => unknown)()).toEqual({ action: 'deny' })
     const prevented = (event: string, url?: string) => {
@@ -79,9 +91,15 @@ describe('the Electron hardening', () => {
       return answer!.cancel
     }
     expect(cancelled(APP_ENTRY)).toBe(false)
-    for (const url of ['https://example.com/x.js', 'http://10.0.0.1/', 'file:///etc/passwd', 'ws://example.com/']) expect(cancelled(url), url).toBe(true)
+    for (const url of ['https://example.com/x.js', 'http://10.0.0.1/', 'file:///etc/passwd', 'ws://example.com/'])
+      expect(cancelled(url), url).toBe(true)
     let headers: Record<string, string[]> | undefined
-    ;(handlers.get('headers') as (d: { responseHeaders: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void)({ responseHeaders: { 'x-a': ['1'] } }, (r) => (headers = r.responseHeaders))
+    ;(
+      handlers.get('headers') as (
+        d: { responseHeaders: Record<string, string[]> },
+        cb: (r: { responseHeaders: Record<string, string[]> }) => void
+      ) => void
+    )({ responseHeaders: { 'x-a': ['1'] } }, (r) => (headers = r.responseHeaders))
     expect(headers).toEqual({ 'x-a': ['1'], 'Content-Security-Policy': [RENDERER_CSP] })
   })
 
@@ -98,7 +116,15 @@ describe('the Electron hardening', () => {
     expect(index.headers.get('content-security-policy')).toBe(RENDERER_CSP)
     expect(await index.text()).toBe('<!doctype html>')
     expect((await appProtocolResponse('app://renderer/assets/app.js', renderer)).headers.get('content-type')).toMatch(/javascript/)
-    for (const url of ['app://renderer/../secret.txt', 'app://renderer/%2e%2e/secret.txt', 'app://renderer/assets/%2e%2e%2f%2e%2e%2fsecret.txt', 'app://renderer/link.txt', 'app://renderer/assets', 'app://other/index.html', 'app://renderer/missing.js']) {
+    for (const url of [
+      'app://renderer/../secret.txt',
+      'app://renderer/%2e%2e/secret.txt',
+      'app://renderer/assets/%2e%2e%2f%2e%2e%2fsecret.txt',
+      'app://renderer/link.txt',
+      'app://renderer/assets',
+      'app://other/index.html',
+      'app://renderer/missing.js'
+    ]) {
       const r = await appProtocolResponse(url, renderer)
       expect(r.status, url).toBe(404)
     }

@@ -1,16 +1,20 @@
 import { describe, expect, it } from 'vitest'
-import { corruptTrainingSet, discoverSubset, triggerMask } from '../../src/main/engine/data/corruption'
-import type { Split } from '../../src/main/engine/data/dataset'
-import { prepareTaskData } from '../../src/main/engine/data/task-data'
-import { parseTaskSpec } from '../../src/shared/task-spec'
-import { createRng } from '../../src/main/engine/util/random'
+import { corruptTrainingSet, discoverSubset, triggerMask } from '@main/engine/data/corruption'
+import type { Split } from '@main/engine/data/dataset'
+import { prepareTaskData } from '@main/engine/data/task-data'
+import { parseTaskSpec } from '@shared/task-spec'
+import { createRng } from '@main/engine/util/random'
 
 const SHAPE = [6, 6, 1]
 const CLASSES = 5
 
 function syntheticSplit(n: number): Split {
   const rng = createRng(4)
-  return { images: Float32Array.from({ length: n * 36 }, () => rng() * 0.8), labels: Int32Array.from({ length: n }, (_, i) => i % CLASSES), count: n }
+  return {
+    images: Float32Array.from({ length: n * 36 }, () => rng() * 0.8),
+    labels: Int32Array.from({ length: n }, (_, i) => i % CLASSES),
+    count: n
+  }
 }
 
 function corruptedTask(corruption: string, extra: Record<string, unknown> = {}) {
@@ -37,7 +41,12 @@ describe('corruption generators', () => {
     for (const i of c.corrupted) {
       expect(split.labels[i]).not.toBe(2)
       expect(c.labels[i]).toBe(2)
-      for (const [y, x] of [[3, 3], [5, 5], [3, 5]]) expect(c.images[i * 36 + y! * 6 + x!]).toBe(max)
+      for (const [y, x] of [
+        [3, 3],
+        [5, 5],
+        [3, 5]
+      ])
+        expect(c.images[i * 36 + y! * 6 + x!]).toBe(max)
       expect(c.images[i * 36]).toBe(split.images[i * 36])
     }
     const untouched = Array.from({ length: 400 }, (_, i) => i).filter((i) => !c.corrupted.includes(i))
@@ -48,14 +57,27 @@ describe('corruption generators', () => {
 
   it('places a configured trigger (size 2, top-left, value 7)', () => {
     const mask = triggerMask(SHAPE, { size: 2, position: 'top-left', targetClass: 0 })
-    expect(Array.from(mask).map((v, p) => (v ? p : -1)).filter((p) => p >= 0)).toEqual([0, 1, 6, 7])
-    const c = corruptTrainingSet(corruptedTask('poison', { trigger: { size: 2, position: 'top-left', value: 7 } }), split, SHAPE, CLASSES, 0)
+    expect(
+      Array.from(mask)
+        .map((v, p) => (v ? p : -1))
+        .filter((p) => p >= 0)
+    ).toEqual([0, 1, 6, 7])
+    const c = corruptTrainingSet(
+      corruptedTask('poison', { trigger: { size: 2, position: 'top-left', value: 7 } }),
+      split,
+      SHAPE,
+      CLASSES,
+      0
+    )
     expect(c.images[c.corrupted[0]! * 36 + 7]).toBe(7)
   })
 
   it('interclass-swap: the first N/2 of each class swap labels', () => {
     const c = corruptTrainingSet(corruptedTask('interclass-swap', { swapClasses: [1, 3] }), split, SHAPE, CLASSES, 0)
-    const firstOf = (cls: number) => Array.from({ length: 400 }, (_, i) => i).filter((i) => split.labels[i] === cls).slice(0, 20)
+    const firstOf = (cls: number) =>
+      Array.from({ length: 400 }, (_, i) => i)
+        .filter((i) => split.labels[i] === cls)
+        .slice(0, 20)
     expect(Array.from(c.corrupted)).toEqual([...firstOf(1), ...firstOf(3)].sort((a, b) => a - b))
     for (const i of firstOf(1)) expect(c.labels[i]).toBe(3)
     for (const i of firstOf(3)) expect(c.labels[i]).toBe(1)

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { del } from '../../src/main/engine/methods/del'
-import { channelScores, localize, topFractionMask } from '../../src/main/engine/methods/localization'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import type { ModelGraph } from '../../src/main/engine/model/graph'
-import type { TensorSplit } from '../../src/main/engine/train/tensor-data'
+import { selectBackend } from '@main/engine/backend/select'
+import { del } from '@main/engine/methods/del'
+import { channelScores, localize, topFractionMask } from '@main/engine/methods/localization'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import type { ModelGraph } from '@main/engine/model/graph'
+import type { TensorSplit } from '@main/engine/train/tensor-data'
 import { toyMethodContext } from '../helpers/toy-task'
 
 beforeAll(async () => {
@@ -14,11 +14,33 @@ beforeAll(async () => {
 
 describe('DEL localization', () => {
   it('scores |θ ⊙ Σ∇(−CE)| per unit as in a hand computation', async () => {
-    const graph: ModelGraph = { arch: 'tiny', inputShape: [3], numClasses: 2, output: 'logits', nodes: [{ kind: 'input', name: 'input', shape: [3] }, { kind: 'dense', name: 'logits', input: 'input', units: 2, useBias: true, activation: 'linear' }] }
-    const W = [[0.5, -1], [2, 0.25], [-0.5, 1]]
+    const graph: ModelGraph = {
+      arch: 'tiny',
+      inputShape: [3],
+      numClasses: 2,
+      output: 'logits',
+      nodes: [
+        { kind: 'input', name: 'input', shape: [3] },
+        { kind: 'dense', name: 'logits', input: 'input', units: 2, useBias: true, activation: 'linear' }
+      ]
+    }
+    const W = [
+      [0.5, -1],
+      [2, 0.25],
+      [-0.5, 1]
+    ]
     const b = [0.1, -0.2]
-    const model = new FunctionalModel(graph, new Map<string, tf.Variable>([['logits/kernel', tf.variable(tf.tensor2d(W))], ['logits/bias', tf.variable(tf.tensor1d(b))]]))
-    const xs = [[1, 0, 2], [0, 1, -1]]
+    const model = new FunctionalModel(
+      graph,
+      new Map<string, tf.Variable>([
+        ['logits/kernel', tf.variable(tf.tensor2d(W))],
+        ['logits/bias', tf.variable(tf.tensor1d(b))]
+      ])
+    )
+    const xs = [
+      [1, 0, 2],
+      [0, 1, -1]
+    ]
     const ys = [1, 0]
     const data: TensorSplit = { x: tf.tensor2d(xs), y: tf.tensor1d(ys, 'int32'), labels: Int32Array.from(ys), count: 2 }
     // By hand: d(−mean CE)/dlogits = (onehot − softmax)/B; dW = xᵀ·that; db = Σ rows.
@@ -54,7 +76,10 @@ describe('DEL localization', () => {
   it('selects exactly ⌊α·N⌋ elements, deterministically on ties', () => {
     const scores = [Float32Array.from([3, 1, 1, 1]), Float32Array.from([1, 1, 2])]
     const masks = topFractionMask(scores, 0.5)
-    expect(masks.map((m) => Array.from(m))).toEqual([[1, 1, 0, 0], [0, 0, 1]])
+    expect(masks.map((m) => Array.from(m))).toEqual([
+      [1, 1, 0, 0],
+      [0, 0, 1]
+    ])
     const many = [Float32Array.from({ length: 1000 }, (_, i) => i % 7)]
     expect(topFractionMask(many, 0.3)[0]!.reduce((a, b) => a + b, 0)).toBe(300)
   })

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import { runCustomEpoch } from '../../src/main/engine/train/custom-epoch'
-import { DivergenceError } from '../../src/main/engine/train/divergence'
-import { meanCrossEntropy } from '../../src/main/engine/train/loss'
-import { trainClassifier } from '../../src/main/engine/train/loop'
-import { createOptimizer } from '../../src/main/engine/train/optimizers'
-import type { TensorSplit } from '../../src/main/engine/train/tensor-data'
-import { createRng } from '../../src/main/engine/util/random'
+import { selectBackend } from '@main/engine/backend/select'
+import { buildArchitecture } from '@main/engine/model/architectures'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { runCustomEpoch } from '@main/engine/train/custom-epoch'
+import { DivergenceError } from '@main/engine/train/divergence'
+import { meanCrossEntropy } from '@main/engine/train/loss'
+import { trainClassifier } from '@main/engine/train/loop'
+import { createOptimizer } from '@main/engine/train/optimizers'
+import type { TensorSplit } from '@main/engine/train/tensor-data'
+import { createRng } from '@main/engine/util/random'
 
 // 64 samples at batch 2: 32 steps an epoch, so bad steps fall inside, at the edge of and after the read-back windows.
 const SAMPLES = 64
@@ -18,13 +18,24 @@ const BATCH = 2
 function noise(seed: number): TensorSplit {
   const rng = createRng(seed)
   const labels = Int32Array.from({ length: SAMPLES }, (_, i) => i % 3)
-  return { x: tf.tensor2d(Float32Array.from({ length: SAMPLES * 6 }, () => rng() - 0.5), [SAMPLES, 6]), y: tf.tensor1d(labels, 'int32'), labels, count: SAMPLES }
+  return {
+    x: tf.tensor2d(
+      Float32Array.from({ length: SAMPLES * 6 }, () => rng() - 0.5),
+      [SAMPLES, 6]
+    ),
+    y: tf.tensor1d(labels, 'int32'),
+    labels,
+    count: SAMPLES
+  }
 }
 
 const all = Int32Array.from({ length: SAMPLES }, (_, i) => i)
 
 /** Identity forward; its gradient is infinite, so the loss stays finite while the weights it updates do not. */
-const infiniteGradient = tf.customGrad((...inputs) => ({ value: tf.clone(inputs[0] as tf.Tensor), gradFunc: (dy: tf.Tensor) => tf.mul(dy, Number.POSITIVE_INFINITY) }))
+const infiniteGradient = tf.customGrad((...inputs) => ({
+  value: tf.clone(inputs[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.mul(dy, Number.POSITIVE_INFINITY)
+}))
 
 async function divergence(run: () => Promise<unknown>): Promise<DivergenceError> {
   const err = await run().then(
@@ -106,7 +117,16 @@ describe('a diverging loop stops at the first bad step', () => {
   it('training whose first update overflows the weights is stopped at step 1, though its loss was finite', async () => {
     const data = noise(8)
     const model = FunctionalModel.initialize(buildArchitecture('mlp', [6], 3), 3)
-    const err = await divergence(() => trainClassifier(model, data, { indices: all, epochs: 1, batchSize: BATCH, optimizer: 'sgd', learningRate: Number.POSITIVE_INFINITY, seed: 5 }))
+    const err = await divergence(() =>
+      trainClassifier(model, data, {
+        indices: all,
+        epochs: 1,
+        batchSize: BATCH,
+        optimizer: 'sgd',
+        learningRate: Number.POSITIVE_INFINITY,
+        seed: 5
+      })
+    )
     expect(err.step).toBe(1)
     expect(err.message).toBe('Training diverged: the weights hold NaN or infinity after step 1')
     model.dispose()

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events'
 import { describe, expect, it } from 'vitest'
-import { EngineHost, EngineJobError, type EngineChannel } from '../../src/main/engine-host/host'
-import { EnginePool } from '../../src/main/engine-host/pool'
-import type { Job, ToEngine } from '../../src/main/engine/protocol'
-import { JobTaskSchema } from '../../src/shared/task-spec'
+import { EngineHost, EngineJobError, type EngineChannel } from '@main/engine-host/host'
+import { EnginePool } from '@main/engine-host/pool'
+import type { Job, ToEngine } from '@main/engine/protocol'
+import { JobTaskSchema } from '@shared/task-spec'
 
 /** A fake engine process: the test decides what it answers and when it dies. */
 function fakeEngine(behaviour: (msg: ToEngine, reply: (m: unknown) => void, exit: (code: number) => void) => void) {
@@ -25,7 +25,12 @@ function fakeEngine(behaviour: (msg: ToEngine, reply: (m: unknown) => void, exit
 }
 
 // The fake engines never read the task: any valid one will do.
-const spec = JobTaskSchema.parse({ dataset: { id: 'fashion-mnist' }, model: { arch: 'mlp' }, train: { epochs: 1, learningRate: 0.1 }, task: { kind: 'class', classes: [0] } })
+const spec = JobTaskSchema.parse({
+  dataset: { id: 'fashion-mnist' },
+  model: { arch: 'mlp' },
+  train: { epochs: 1, learningRate: 0.1 },
+  task: { kind: 'class', classes: [0] }
+})
 const job: Job = { kind: 'train-original', resourcesDir: '/r', spec, seed: 0, outDir: '/o' }
 
 describe('engine host', () => {

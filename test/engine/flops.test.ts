@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
-import { forwardFlopsPerSample, trainingFlopsPerSample } from '../../src/main/engine/model/flops'
+import { buildArchitecture } from '@main/engine/model/architectures'
+import { forwardFlopsPerSample, trainingFlopsPerSample } from '@main/engine/model/flops'
 
 describe('FLOPs per sample, counted from the architecture', () => {
   it('count every multiply-add of the dense layers of the mlp', () => {

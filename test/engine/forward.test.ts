@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { perSampleLosses } from '../../src/main/engine/eval/accuracy'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
+import { selectBackend } from '@main/engine/backend/select'
+import { perSampleLosses } from '@main/engine/eval/accuracy'
+import { buildArchitecture } from '@main/engine/model/architectures'
+import { FunctionalModel } from '@main/engine/model/functional-model'
 
 beforeAll(async () => {
   await selectBackend()

@@ -1,6 +1,6 @@
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { encodeIdx, parseIdx } from '../../src/main/engine/data/idx'
+import { encodeIdx, parseIdx } from '@main/engine/data/idx'
 
 describe('IDX loader', () => {
   const data = Uint8Array.from({ length: 2 * 3 * 4 }, (_, i) => i * 7)
@@ -22,7 +22,9 @@ describe('IDX loader', () => {
     const floatType = good.slice()
     floatType[2] = 0x0d
     expect(() => parseIdx(floatType, 'y.idx')).toThrow(/y\.idx: data type 0xd/)
-    expect(() => parseIdx(good.subarray(0, good.length - 3), 'z.idx')).toThrow(/z\.idx: the header announces 24 values but the file holds 21/)
+    expect(() => parseIdx(good.subarray(0, good.length - 3), 'z.idx')).toThrow(
+      /z\.idx: the header announces 24 values but the file holds 21/
+    )
     expect(() => parseIdx(new Uint8Array([0, 0]))).toThrow(/too short/)
   })
 })

@@ -1,10 +1,10 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { defineMethod, parseMethodParams } from '../../src/main/engine/methods/define'
-import { METHODS, runMethod } from '../../src/main/engine/methods/registry'
-import { ssd } from '../../src/main/engine/methods/ssd'
-import { formatNumber, formatPercent, METHOD_CATALOG, METHOD_IDS, type MethodId } from '../../src/shared/methods'
-import { parseTaskSpec } from '../../src/shared/task-spec'
+import { selectBackend } from '@main/engine/backend/select'
+import { defineMethod, parseMethodParams } from '@main/engine/methods/define'
+import { METHODS, runMethod } from '@main/engine/methods/registry'
+import { ssd } from '@main/engine/methods/ssd'
+import { formatNumber, formatPercent, METHOD_CATALOG, METHOD_IDS, type MethodId } from '@shared/methods'
+import { parseTaskSpec } from '@shared/task-spec'
 import { toyMethodContext, weightValues } from '../helpers/toy-task'
 
 const defaults = (id: MethodId): Record<string, unknown> => METHOD_CATALOG[id].params.parse({})
@@ -41,7 +41,10 @@ describe('method descriptions', () => {
 
   it.each(METHOD_IDS)('%s: mentions no number that is not read from a default', (id) => {
     const description = METHOD_CATALOG[id].description
-    const accounted = new Set([...(MENTIONS[id] ?? []).flatMap((m) => numbersIn(m.pattern.exec(description)?.[1] ?? '')), ...(FORMULA_CONSTANTS[id] ?? [])])
+    const accounted = new Set([
+      ...(MENTIONS[id] ?? []).flatMap((m) => numbersIn(m.pattern.exec(description)?.[1] ?? '')),
+      ...(FORMULA_CONSTANTS[id] ?? [])
+    ])
     expect(numbersIn(description).filter((n) => !accounted.has(n))).toEqual([])
   })
 
@@ -92,7 +95,9 @@ describe('defineMethod and runMethod', () => {
   it('refuses a bad setting with an error naming the method and the setting', async () => {
     const ctx = await toyMethodContext('del')
     cleanups.push(ctx.dispose)
-    await expect(runMethod('del', { budget: 2 }, ctx)).rejects.toThrow(/DEL \(Deletion by Example Localization\) \(method "del"\) has an invalid setting: budget: /)
+    await expect(runMethod('del', { budget: 2 }, ctx)).rejects.toThrow(
+      /DEL \(Deletion by Example Localization\) \(method "del"\) has an invalid setting: budget: /
+    )
     await expect(runMethod('ssd', { alhpa: 2 }, ctx)).rejects.toThrow(/method "ssd".*alhpa/)
   })
 
@@ -101,7 +106,10 @@ describe('defineMethod and runMethod', () => {
     cleanups.push(ctx.dispose)
     const viaRegistry = await runMethod('ssd', { alpha: 2 }, ctx)
     const direct = await ssd(ctx)
-    cleanups.push(() => viaRegistry.model.dispose(), () => direct.model.dispose())
+    cleanups.push(
+      () => viaRegistry.model.dispose(),
+      () => direct.model.dispose()
+    )
     expect(weightValues(viaRegistry.model)).toEqual(weightValues(direct.model))
     let seen: unknown = null
     const probe = defineMethod('ssd', async (c) => {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { codeFishers, FISHER_FLOOR, perturbation } from '../../src/main/engine/methods/mnemonic'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import type { ModelGraph } from '../../src/main/engine/model/graph'
-import { generateCodes, mixCodes } from '../../src/main/engine/train/mnemonic-codes'
+import { selectBackend } from '@main/engine/backend/select'
+import { codeFishers, FISHER_FLOOR, perturbation } from '@main/engine/methods/mnemonic'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import type { ModelGraph } from '@main/engine/model/graph'
+import { generateCodes, mixCodes } from '@main/engine/train/mnemonic-codes'
 
 beforeAll(async () => {
   await selectBackend()
@@ -17,7 +17,10 @@ describe('Mnemonic codes', () => {
     expect(Array.from(a.values).every((v) => v >= 0 && v < 1)).toBe(true)
     const codes = tf.tensor(a.values, [3, 2, 2, 1])
     const x = tf.fill([400, 2, 2, 1], 5)
-    const y = tf.tensor1d(Array.from({ length: 400 }, (_, i) => i % 3), 'int32')
+    const y = tf.tensor1d(
+      Array.from({ length: 400 }, (_, i) => i % 3),
+      'int32'
+    )
     const mixed = mixCodes(x, y, codes, 0.5, 1, 0).arraySync() as number[][][][]
     const replaced = mixed.filter((s) => s[0]![0]![0] !== 5)
     expect(replaced.length).toBeGreaterThan(150)
@@ -28,11 +31,33 @@ describe('Mnemonic codes', () => {
   })
 
   it('Fisher ratio and per-tensor scale match a hand computation on a one-layer model', () => {
-    const graph: ModelGraph = { arch: 'tiny', inputShape: [2], numClasses: 3, output: 'logits', nodes: [{ kind: 'input', name: 'input', shape: [2] }, { kind: 'dense', name: 'logits', input: 'input', units: 3, useBias: true, activation: 'linear' }] }
-    const W = [[0.2, -0.4, 0.1], [0.5, 0.3, -0.2]]
+    const graph: ModelGraph = {
+      arch: 'tiny',
+      inputShape: [2],
+      numClasses: 3,
+      output: 'logits',
+      nodes: [
+        { kind: 'input', name: 'input', shape: [2] },
+        { kind: 'dense', name: 'logits', input: 'input', units: 3, useBias: true, activation: 'linear' }
+      ]
+    }
+    const W = [
+      [0.2, -0.4, 0.1],
+      [0.5, 0.3, -0.2]
+    ]
     const b = [0, 0.1, -0.1]
-    const model = new FunctionalModel(graph, new Map<string, tf.Variable>([['logits/kernel', tf.variable(tf.tensor2d(W))], ['logits/bias', tf.variable(tf.tensor1d(b))]]))
-    const codeValues = [[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]]
+    const model = new FunctionalModel(
+      graph,
+      new Map<string, tf.Variable>([
+        ['logits/kernel', tf.variable(tf.tensor2d(W))],
+        ['logits/bias', tf.variable(tf.tensor1d(b))]
+      ])
+    )
+    const codeValues = [
+      [0.9, 0.1],
+      [0.2, 0.8],
+      [0.5, 0.5]
+    ]
     const codes = { values: Float32Array.from(codeValues.flat()), inputShape: [2], classes: 3, tMix: 0.1 }
     // By hand: for code c, dCE/dz = softmax(z) − onehot(c); dW = x ⊗ dz; db = dz.
     const grads = codeValues.map((x, c) => {

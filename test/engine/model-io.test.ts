@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import { fromLayersModel } from '../../src/main/engine/model/layers-format'
-import { loadModel, saveModel } from '../../src/main/engine/model/model-files'
+import { selectBackend } from '@main/engine/backend/select'
+import { buildArchitecture } from '@main/engine/model/architectures'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { fromLayersModel } from '@main/engine/model/layers-format'
+import { loadModel, saveModel } from '@main/engine/model/model-files'
 import { makeTempDir } from '../helpers/tmp'
 
 const tmp = makeTempDir('model-io')
@@ -28,31 +28,38 @@ function perturbStatistics(model: FunctionalModel): void {
 }
 
 describe('model save and load (TF.js LayersModel format)', () => {
-  it.each(['mlp', 'cnn-small', 'resnet-mini'] as const)('%s: the same predictions after a round trip, and tf.loadLayersModel reads the files', async (arch) => {
-    const model = FunctionalModel.initialize(buildArchitecture(arch, [28, 28, 1], 10), 1)
-    perturbStatistics(model)
-    const x = randomBatch([28, 28, 1])
-    const dir = join(tmp.dir, arch)
-    const saved = await saveModel(model, dir)
-    const { model: back, sha256 } = await loadModel(dir)
-    expect(sha256).toBe(saved.sha256)
-    expect(back.parameterCount()).toBe(model.parameterCount())
-    const before = model.forward(x)
-    const after = back.forward(x)
-    expect(tf.max(tf.abs(tf.sub(before, after))).dataSync()[0]).toBeLessThan(1e-5)
+  it.each(['mlp', 'cnn-small', 'resnet-mini'] as const)(
+    '%s: the same predictions after a round trip, and tf.loadLayersModel reads the files',
+    async (arch) => {
+      const model = FunctionalModel.initialize(buildArchitecture(arch, [28, 28, 1], 10), 1)
+      perturbStatistics(model)
+      const x = randomBatch([28, 28, 1])
+      const dir = join(tmp.dir, arch)
+      const saved = await saveModel(model, dir)
+      const { model: back, sha256 } = await loadModel(dir)
+      expect(sha256).toBe(saved.sha256)
+      expect(back.parameterCount()).toBe(model.parameterCount())
+      const before = model.forward(x)
+      const after = back.forward(x)
+      expect(tf.max(tf.abs(tf.sub(before, after))).dataSync()[0]).toBeLessThan(1e-5)
 
-    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))
-    const weights = readFileSync(join(dir, 'weights.bin'))
-    const lm = await tf.loadLayersModel({
-      load: async () => ({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) })
-    })
-    const viaLayers = lm.predict(x) as tf.Tensor
-    expect(tf.max(tf.abs(tf.sub(before, viaLayers))).dataSync()[0]).toBeLessThan(1e-4)
-    tf.dispose([x, before, after, viaLayers])
-    lm.dispose()
-    model.dispose()
-    back.dispose()
-  })
+      const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'))
+      const weights = readFileSync(join(dir, 'weights.bin'))
+      const lm = await tf.loadLayersModel({
+        load: async () => ({
+          modelTopology: json.modelTopology,
+          weightSpecs: json.weightsManifest[0].weights,
+          weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength)
+        })
+      })
+      const viaLayers = lm.predict(x) as tf.Tensor
+      expect(tf.max(tf.abs(tf.sub(before, viaLayers))).dataSync()[0]).toBeLessThan(1e-4)
+      tf.dispose([x, before, after, viaLayers])
+      lm.dispose()
+      model.dispose()
+      back.dispose()
+    }
+  )
 
   it('imports a model built and saved with tfjs-layers itself, softmax head included', async () => {
     const lm = tf.sequential({
@@ -67,10 +74,15 @@ describe('model save and load (TF.js LayersModel format)', () => {
     })
     const dir = join(tmp.dir, 'keras-made')
     let artifacts: tf.io.ModelArtifacts | undefined
-    await lm.save(tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } })))
+    await lm.save(
+      tf.io.withSaveHandler(async (a) => ((artifacts = a), { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }))
+    )
     const { mkdirSync, writeFileSync } = await import('node:fs')
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: artifacts!.weightSpecs }] }))
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: artifacts!.modelTopology, weightsManifest: [{ paths: ['w.bin'], weights: artifacts!.weightSpecs }] })
+    )
     writeFileSync(join(dir, 'w.bin'), new Uint8Array(artifacts!.weightData as ArrayBuffer))
     const { model } = await loadModel(dir)
     const x = tf.randomUniform([4, 8, 8, 1], 0, 1, 'float32', 2)
@@ -88,7 +100,10 @@ describe('model save and load (TF.js LayersModel format)', () => {
     const dir = join(tmp.dir, 'escape')
     const { mkdirSync, writeFileSync } = await import('node:fs')
     mkdirSync(dir, { recursive: true })
-    writeFileSync(join(dir, 'model.json'), JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] }))
+    writeFileSync(
+      join(dir, 'model.json'),
+      JSON.stringify({ modelTopology: {}, weightsManifest: [{ paths: ['../../etc/passwd'], weights: [] }] })
+    )
     await expect(loadModel(dir)).rejects.toThrow(/points outside the model folder/)
   })
 
@@ -104,7 +119,10 @@ describe('model save and load (TF.js LayersModel format)', () => {
 describe('classifiers that end in a softmax', () => {
   it('are read as logits (softmax of the engine output = the model prediction), and saved with the softmax back on', async () => {
     const lm = tf.sequential({
-      layers: [tf.layers.flatten({ inputShape: [28, 28, 1] }), tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })]
+      layers: [
+        tf.layers.flatten({ inputShape: [28, 28, 1] }),
+        tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })
+      ]
     })
     const x = randomBatch([28, 28, 1])
     const expected = lm.predict(x) as tf.Tensor

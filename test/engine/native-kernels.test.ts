@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { NATIVE_KERNEL_NAMES } from '../../src/main/engine/backend/native-kernels'
-import { loadOneDnn, type OneDnnAddon } from '../../src/main/engine/backend/onednn-addon'
-import { selectBackend } from '../../src/main/engine/backend/select'
+import { NATIVE_KERNEL_NAMES } from '@main/engine/backend/native-kernels'
+import { loadOneDnn, type OneDnnAddon } from '@main/engine/backend/onednn-addon'
+import { selectBackend } from '@main/engine/backend/select'
 import { skipNative } from '../helpers/native-backend'
 import { randomTensor as random, relError } from '../helpers/seeded'
 

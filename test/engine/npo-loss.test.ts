@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { npoLoss, redirectLoss } from '../../src/main/engine/methods/npo-loss'
+import { selectBackend } from '@main/engine/backend/select'
+import { npoLoss, redirectLoss } from '@main/engine/methods/npo-loss'
 
 beforeAll(async () => {
   await selectBackend()

@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { parameterImportance, SQUARED_LOSS_GRADIENT } from '../../src/main/engine/methods/importance'
-import { lastLayerWeightNames, cfK, euK } from '../../src/main/engine/methods/last-layers'
-import { localize, topFractionMask } from '../../src/main/engine/methods/localization'
-import { salun } from '../../src/main/engine/methods/salun'
-import { ssd } from '../../src/main/engine/methods/ssd'
-import { badTeacher } from '../../src/main/engine/methods/bad-teacher'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import { gatherBatch } from '../../src/main/engine/train/tensor-data'
-import { hashSeed } from '../../src/main/engine/util/random'
-import { isTrainableWeight } from '../../src/main/engine/model/graph'
-import { distillationKl } from '../../src/main/engine/train/loss'
+import { selectBackend } from '@main/engine/backend/select'
+import { parameterImportance, SQUARED_LOSS_GRADIENT } from '@main/engine/methods/importance'
+import { lastLayerWeightNames, cfK, euK } from '@main/engine/methods/last-layers'
+import { localize, topFractionMask } from '@main/engine/methods/localization'
+import { salun } from '@main/engine/methods/salun'
+import { ssd } from '@main/engine/methods/ssd'
+import { badTeacher } from '@main/engine/methods/bad-teacher'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { gatherBatch } from '@main/engine/train/tensor-data'
+import { hashSeed } from '@main/engine/util/random'
+import { isTrainableWeight } from '@main/engine/model/graph'
+import { distillationKl } from '@main/engine/train/loss'
 import { toyMethodContext, weightValues } from '../helpers/toy-task'
 
 beforeAll(async () => {
@@ -29,8 +29,14 @@ async function context(method: string, params: Record<string, unknown> = {}) {
 
 describe('distillation KL', () => {
   it('matches Σ p_t·log(p_t/p_s) at temperature T, averaged over the batch', () => {
-    const t = [[1, 0, -1], [0.5, 0.5, 2]]
-    const s = [[0, 0, 0], [2, -1, 0]]
+    const t = [
+      [1, 0, -1],
+      [0.5, 0.5, 2]
+    ]
+    const s = [
+      [0, 0, 0],
+      [2, -1, 0]
+    ]
     const softmax = (z: number[], T: number) => {
       const e = z.map((v) => Math.exp(v / T))
       const sum = e.reduce((a, b) => a + b, 0)
@@ -112,7 +118,10 @@ describe('SalUn', () => {
 
 describe('CF-k and EU-k', () => {
   it('move only the last k layers; EU-k starts them from fresh values', async () => {
-    for (const [method, run] of [['cf-k', cfK], ['eu-k', euK]] as const) {
+    for (const [method, run] of [
+      ['cf-k', cfK],
+      ['eu-k', euK]
+    ] as const) {
       const ctx = await context(method, { layers: 1, epochs: 1 })
       const outcome = await run(ctx)
       cleanups.push(() => outcome.model.dispose())

@@ -1,13 +1,13 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { makeForgetSplit } from '../../src/main/engine/data/splits'
-import { accuracy } from '../../src/main/engine/eval/accuracy'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import { trainClassifier } from '../../src/main/engine/train/loop'
-import type { TensorSplit } from '../../src/main/engine/train/tensor-data'
-import { createRng } from '../../src/main/engine/util/random'
+import { selectBackend } from '@main/engine/backend/select'
+import { makeForgetSplit } from '@main/engine/data/splits'
+import { accuracy } from '@main/engine/eval/accuracy'
+import { buildArchitecture } from '@main/engine/model/architectures'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { trainClassifier } from '@main/engine/train/loop'
+import type { TensorSplit } from '@main/engine/train/tensor-data'
+import { createRng } from '@main/engine/util/random'
 
 /** Four separable blobs in 8 dimensions: a task an MLP must learn in a few epochs. */
 function blobs(n: number, seed: number): TensorSplit {
@@ -29,7 +29,14 @@ describe('training', () => {
     const run = async () => {
       const model = FunctionalModel.initialize(buildArchitecture('mlp', [8], 4), 5)
       const before = tf.memory().numTensors
-      const result = await trainClassifier(model, data, { indices: all, epochs: 3, batchSize: 32, optimizer: 'sgd', learningRate: 0.05, seed: 9 })
+      const result = await trainClassifier(model, data, {
+        indices: all,
+        epochs: 3,
+        batchSize: 32,
+        optimizer: 'sgd',
+        learningRate: 0.05,
+        seed: 9
+      })
       expect(tf.memory().numTensors).toBe(before)
       const acc = await accuracy(model, data)
       const weights = Array.from(model.weights.get('logits/kernel')!.dataSync())
@@ -49,7 +56,14 @@ describe('training', () => {
     const images = tf.tidy(() => tf.reshape(tf.concat([data.x, data.x, data.x, data.x, data.x, data.x, data.x, data.x], 1), [128, 8, 8, 1]))
     const split: TensorSplit = { ...data, x: images }
     const model = FunctionalModel.initialize(graph, 0)
-    await trainClassifier(model, split, { indices: Int32Array.from({ length: 128 }, (_, i) => i), epochs: 4, batchSize: 32, optimizer: 'adam', learningRate: 0.01, seed: 1 })
+    await trainClassifier(model, split, {
+      indices: Int32Array.from({ length: 128 }, (_, i) => i),
+      epochs: 4,
+      batchSize: 32,
+      optimizer: 'adam',
+      learningRate: 0.01,
+      seed: 1
+    })
     expect(Array.from(model.weights.get('bn1/moving_mean')!.dataSync()).some((v) => Math.abs(v) > 1e-3)).toBe(true)
     expect(await accuracy(model, split)).toBeGreaterThan(0.9)
     model.dispose()
@@ -60,7 +74,14 @@ describe('training', () => {
     const data = blobs(64, 3)
     const model = FunctionalModel.initialize(buildArchitecture('mlp', [8], 4), 0)
     await expect(
-      trainClassifier(model, data, { indices: Int32Array.from({ length: 64 }, (_, i) => i), epochs: 5, batchSize: 16, optimizer: 'sgd', learningRate: 1e6, seed: 0 })
+      trainClassifier(model, data, {
+        indices: Int32Array.from({ length: 64 }, (_, i) => i),
+        epochs: 5,
+        batchSize: 16,
+        optimizer: 'sgd',
+        learningRate: 1e6,
+        seed: 0
+      })
     ).rejects.toThrow(/Training diverged: the loss is (NaN|Infinity) at step \d+/)
     model.dispose()
   })

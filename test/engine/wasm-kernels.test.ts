@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
+import { selectBackend } from '@main/engine/backend/select'
 import { randomArray, relError } from '../helpers/seeded'
 
 interface Case {
@@ -13,7 +13,13 @@ interface Case {
 
 function convGrads(c: Case): { dx: Float32Array; dw: Float32Array } {
   return tf.tidy(() => {
-    const x = tf.tensor4d(randomArray(c.x.reduce((a, b) => a * b), 1), c.x)
+    const x = tf.tensor4d(
+      randomArray(
+        c.x.reduce((a, b) => a * b),
+        1
+      ),
+      c.x
+    )
     const w = tf.tensor4d(randomArray(c.k * c.k * c.x[3] * c.cout, 2), [c.k, c.k, c.x[3], c.cout])
     const f = (xx: tf.Tensor, ww: tf.Tensor) => {
       const y = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad)
@@ -81,7 +87,24 @@ describe('wasm matmul with transposes', () => {
       const a = [...batch, ...(ta ? [13, 7] : [7, 13])]
       const b = [...batch, ...(tb ? [5, 13] : [13, 5])]
       const { cpu, wasm, leaked } = await onBothBackends(() =>
-        tf.matMul(tf.tensor(randomArray(a.reduce((p, q) => p * q), 7), a), tf.tensor(randomArray(b.reduce((p, q) => p * q), 8), b), ta, tb)
+        tf.matMul(
+          tf.tensor(
+            randomArray(
+              a.reduce((p, q) => p * q),
+              7
+            ),
+            a
+          ),
+          tf.tensor(
+            randomArray(
+              b.reduce((p, q) => p * q),
+              8
+            ),
+            b
+          ),
+          ta,
+          tb
+        )
       )
       expect(wasm.length).toBe(batch.length ? 3 * 7 * 5 : 7 * 5)
       expect(relError(wasm, cpu)).toBeLessThan(1e-5)
@@ -96,7 +119,17 @@ describe('heap kernels on wasm (max-pool gradient, channel sums and means)', () 
   })
 
   // Quantised inputs make ties in a window common, as ReLU's zeros do: the gradient must go to the same one.
-  const quantised = (shape: number[], seed: number) => tf.tensor(Float32Array.from(randomArray(shape.reduce((p, q) => p * q), seed), (v) => Math.max(0, Math.round(v * 3))), shape)
+  const quantised = (shape: number[], seed: number) =>
+    tf.tensor(
+      Float32Array.from(
+        randomArray(
+          shape.reduce((p, q) => p * q),
+          seed
+        ),
+        (v) => Math.max(0, Math.round(v * 3))
+      ),
+      shape
+    )
 
   it.each([
     { shape: [3, 8, 8, 5], size: 2, stride: 2, pad: 'valid' as const },
@@ -127,7 +160,19 @@ describe('heap kernels on wasm (max-pool gradient, channel sums and means)', () 
     { shape: [4, 5, 6], axis: [0, 1, 2], keepDims: false }
   ])('sums and means match the cpu backend within 1e-6 (%o)', async (c) => {
     for (const op of [tf.sum, tf.mean]) {
-      const { cpu, wasm, leaked } = await onBothBackends(() => op(tf.tensor(randomArray(c.shape.reduce((p, q) => p * q), 13), c.shape), c.axis, c.keepDims))
+      const { cpu, wasm, leaked } = await onBothBackends(() =>
+        op(
+          tf.tensor(
+            randomArray(
+              c.shape.reduce((p, q) => p * q),
+              13
+            ),
+            c.shape
+          ),
+          c.axis,
+          c.keepDims
+        )
+      )
       expect(wasm.length).toBe(cpu.length)
       expect(relError(wasm, cpu)).toBeLessThan(1e-6)
       expect(leaked).toBe(0)
@@ -136,11 +181,34 @@ describe('heap kernels on wasm (max-pool gradient, channel sums and means)', () 
 
   it.each([
     { shape: [10, 4, 3], indices: [9, 0, 0, 4], axis: 0, dtype: 'float32' as const },
-    { shape: [7], indices: [[6, 1], [2, 2]], axis: 0, dtype: 'int32' as const },
+    {
+      shape: [7],
+      indices: [
+        [6, 1],
+        [2, 2]
+      ],
+      axis: 0,
+      dtype: 'int32' as const
+    },
     { shape: [5, 6], indices: [3, 1], axis: 1, dtype: 'float32' as const }
   ])('gathers rows as the cpu backend does, repeats and other axes included (%o)', async (c) => {
     const { cpu, wasm, leaked } = await onBothBackends(() =>
-      tf.gather(tf.tensor(Float32Array.from(randomArray(c.shape.reduce((p, q) => p * q), 14), (v) => Math.round(v * 100)), c.shape).cast(c.dtype), tf.tensor(c.indices, undefined, 'int32'), c.axis)
+      tf.gather(
+        tf
+          .tensor(
+            Float32Array.from(
+              randomArray(
+                c.shape.reduce((p, q) => p * q),
+                14
+              ),
+              (v) => Math.round(v * 100)
+            ),
+            c.shape
+          )
+          .cast(c.dtype),
+        tf.tensor(c.indices, undefined, 'int32'),
+        c.axis
+      )
     )
     expect(Array.from(wasm)).toEqual(Array.from(cpu))
     expect(leaked).toBe(0)

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { selectBackend } from '../../src/main/engine/backend/select'
-import { buildMasks, sampleMaskBits } from '../../src/main/engine/methods/rem/masks'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import { narrowModel, widenModel } from '../../src/main/engine/model/widen'
+import { selectBackend } from '@main/engine/backend/select'
+import { buildMasks, sampleMaskBits } from '@main/engine/methods/rem/masks'
+import { buildArchitecture } from '@main/engine/model/architectures'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { narrowModel, widenModel } from '@main/engine/model/widen'
 
 beforeAll(async () => {
   await selectBackend()
@@ -13,27 +13,31 @@ beforeAll(async () => {
 const maxDiff = (a: tf.Tensor, b: tf.Tensor) => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]!
 
 describe('REM widening', () => {
-  it.each(['mlp', 'cnn-small', 'resnet-mini'] as const)('%s: with the new channels masked off, the widened model computes what the original did', (arch) => {
-    const original = FunctionalModel.initialize(buildArchitecture(arch, [12, 12, 1], 4), 2)
-    // Non-trivial BN statistics, so a slip in BN widening would show.
-    for (const [name, w] of original.weights) if (name.endsWith('moving_mean')) w.assign(tf.randomUniform(w.shape, -0.3, 0.3, 'float32', 5))
-    const widened = widenModel(original, 0.5, 7)
-    expect(widened.model.parameterCount()).toBeGreaterThan(2 * original.parameterCount())
-    for (const pt of widened.maskPoints) expect(pt.extra).toBe(pt.original)
-    const x = tf.randomUniform([6, 12, 12, 1], 0, 1, 'float32', 3)
-    const ids = [0, 1, 2, 3, 4, 5]
-    const drop = buildMasks(widened.maskPoints, ids, 'drop', { p: 0.2, seed: 0 })
-    expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: drop }))).toBeLessThan(1e-5)
-    // With the new channels on, the output does change: they are real capacity.
-    const on = buildMasks(widened.maskPoints, ids, 'mask', { p: 1, seed: 0 })
-    expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: on }))).toBeGreaterThan(1e-3)
-    // Dropping the new channels gives back the original architecture and function exactly.
-    const narrowed = narrowModel(widened)
-    expect(narrowed.parameterCount()).toBe(original.parameterCount())
-    expect(maxDiff(original.forward(x), narrowed.forward(x))).toBeLessThan(1e-6)
-    tf.dispose([x, ...Object.values(drop), ...Object.values(on)])
-    for (const m of [original, widened.model, narrowed]) m.dispose()
-  })
+  it.each(['mlp', 'cnn-small', 'resnet-mini'] as const)(
+    '%s: with the new channels masked off, the widened model computes what the original did',
+    (arch) => {
+      const original = FunctionalModel.initialize(buildArchitecture(arch, [12, 12, 1], 4), 2)
+      // Non-trivial BN statistics, so a slip in BN widening would show.
+      for (const [name, w] of original.weights)
+        if (name.endsWith('moving_mean')) w.assign(tf.randomUniform(w.shape, -0.3, 0.3, 'float32', 5))
+      const widened = widenModel(original, 0.5, 7)
+      expect(widened.model.parameterCount()).toBeGreaterThan(2 * original.parameterCount())
+      for (const pt of widened.maskPoints) expect(pt.extra).toBe(pt.original)
+      const x = tf.randomUniform([6, 12, 12, 1], 0, 1, 'float32', 3)
+      const ids = [0, 1, 2, 3, 4, 5]
+      const drop = buildMasks(widened.maskPoints, ids, 'drop', { p: 0.2, seed: 0 })
+      expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: drop }))).toBeLessThan(1e-5)
+      // With the new channels on, the output does change: they are real capacity.
+      const on = buildMasks(widened.maskPoints, ids, 'mask', { p: 1, seed: 0 })
+      expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: on }))).toBeGreaterThan(1e-3)
+      // Dropping the new channels gives back the original architecture and function exactly.
+      const narrowed = narrowModel(widened)
+      expect(narrowed.parameterCount()).toBe(original.parameterCount())
+      expect(maxDiff(original.forward(x), narrowed.forward(x))).toBeLessThan(1e-6)
+      tf.dispose([x, ...Object.values(drop), ...Object.values(on)])
+      for (const m of [original, widened.model, narrowed]) m.dispose()
+    }
+  )
 
   it('widens a model built elsewhere (tfjs-layers, residual Add, softmax head) with the same guarantee', async () => {
     const input = tf.input({ shape: [8, 8, 1] })
@@ -44,7 +48,7 @@ describe('REM widening', () => {
     const pooled = tf.layers.globalAveragePooling2d({}).apply(tf.layers.activation({ activation: 'relu' }).apply(sum)) as tf.SymbolicTensor
     const out = tf.layers.dense({ units: 3, activation: 'softmax' }).apply(pooled) as tf.SymbolicTensor
     const lm = tf.model({ inputs: input, outputs: out })
-    const { fromLayersModel } = await import('../../src/main/engine/model/layers-format')
+    const { fromLayersModel } = await import('@main/engine/model/layers-format')
     const imported = fromLayersModel(lm)
     const widened = widenModel(imported, 0.5, 1)
     const x = tf.randomUniform([3, 8, 8, 1], 0, 1, 'float32', 9)

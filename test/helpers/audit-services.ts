@@ -1,5 +1,5 @@
 import { afterAll, expect } from 'vitest'
-import { createNodeServices } from '../../src/main/cli/node-services'
+import { createNodeServices } from '@main/cli/node-services'
 import { makeTempDir } from './tmp'
 
 /** Real services on a temp data folder for one test file, cleaned up after it. */

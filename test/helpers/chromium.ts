@@ -11,7 +11,9 @@ const ROOT = join(__dirname, '..', '..')
  * folder renamed into place, so a run killed mid-unpack never leaves a half-written browser behind.
  */
 async function bundledChromium(): Promise<string> {
-  const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8')) as { version: string }
+  const { version } = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json'), 'utf8')) as {
+    version: string
+  }
   const dir = join(ROOT, 'node_modules', '.cache', 'unlearning-audit', `chromium-${version}`)
   const binary = join(dir, 'chromium')
   if (existsSync(binary)) return binary
@@ -46,6 +48,13 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run'
+    ]
   })
 }

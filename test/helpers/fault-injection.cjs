@@ -35,7 +35,12 @@ if (kind === 'disk-full-on-save' && script.endsWith('engine/process/entry.ts')) 
   fsp.writeFile = async function writeUntilFull(file, data, ...rest) {
     if (String(file).endsWith('weights.bin') && ++saves >= n) {
       await writeFile(file, data.subarray(0, Math.floor(data.length / 2)))
-      throw Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), { code: 'ENOSPC', errno: -28, syscall: 'write', path: String(file) })
+      throw Object.assign(new Error(`ENOSPC: no space left on device, write '${file}'`), {
+        code: 'ENOSPC',
+        errno: -28,
+        syscall: 'write',
+        path: String(file)
+      })
     }
     return writeFile.call(this, file, data, ...rest)
   }

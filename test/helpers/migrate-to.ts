@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3'
 import { join } from 'node:path'
-import { openDatabase } from '../../src/main/store/database'
-import { LATEST_VERSION, MIGRATIONS, type Migration } from '../../src/main/store/migrations'
+import { openDatabase } from '@main/store/database'
+import { LATEST_VERSION, MIGRATIONS, type Migration } from '@main/store/migrations'
 
 /** The real migrations up to and including `version` (0: none, an empty database). */
 export function migrationsUpTo(version: number): Migration[] {
-  if (!Number.isInteger(version) || version < 0 || version > LATEST_VERSION) throw new Error(`There is no schema version ${version} (the migrations go from 1 to ${LATEST_VERSION})`)
+  if (!Number.isInteger(version) || version < 0 || version > LATEST_VERSION)
+    throw new Error(`There is no schema version ${version} (the migrations go from 1 to ${LATEST_VERSION})`)
   return MIGRATIONS.filter((m) => m.version <= version)
 }
 

@@ -1,5 +1,5 @@
-import type { BackendName } from '../../src/main/engine/backend/select'
-import { loadOneDnn } from '../../src/main/engine/backend/onednn-addon'
+import type { BackendName } from '@main/engine/backend/select'
+import { loadOneDnn } from '@main/engine/backend/onednn-addon'
 
 /** True where the oneDNN addon is built and loads. */
 export const nativeAvailable = typeof loadOneDnn() !== 'string'

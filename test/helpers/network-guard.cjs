@@ -25,7 +25,8 @@ record({ event: 'loaded' })
 
 const connect = net.Socket.prototype.connect
 net.Socket.prototype.connect = function guardedConnect(...args) {
-  const options = typeof args[0] === 'object' && args[0] !== null ? (Array.isArray(args[0]) ? args[0][0] : args[0]) : { port: args[0], host: args[1] }
+  const options =
+    typeof args[0] === 'object' && args[0] !== null ? (Array.isArray(args[0]) ? args[0][0] : args[0]) : { port: args[0], host: args[1] }
   // A path is a Unix socket or a named pipe: local by definition.
   if (options.path === undefined) {
     record({ event: 'connect', host: String(options.host ?? 'localhost'), port: options.port })

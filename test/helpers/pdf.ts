@@ -54,7 +54,13 @@ const WORD_GAP = 0.15
 function textLines(items: TextItem[]): { lines: string[]; textRight: number } {
   const pieces = items
     .filter((i) => i.str.trim() !== '')
-    .map((i) => ({ text: i.str, x: i.transform[4] as number, y: i.transform[5] as number, size: Math.hypot(i.transform[2] as number, i.transform[3] as number), width: i.width }))
+    .map((i) => ({
+      text: i.str,
+      x: i.transform[4] as number,
+      y: i.transform[5] as number,
+      size: Math.hypot(i.transform[2] as number, i.transform[3] as number),
+      width: i.width
+    }))
     .sort((a, b) => b.y - a.y || a.x - b.x)
   const rows: Array<typeof pieces> = []
   for (const piece of pieces) {

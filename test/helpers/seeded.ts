@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { createRng } from '../../src/main/engine/util/random'
+import { createRng } from '@main/engine/util/random'
 
 /** n values uniform in [-1, 1), the same for the same seed. */
 export function randomArray(n: number, seed: number): Float32Array {
@@ -9,7 +9,13 @@ export function randomArray(n: number, seed: number): Float32Array {
 
 /** A tensor of `shape` filled by randomArray. */
 export function randomTensor(shape: number[], seed: number): tf.Tensor {
-  return tf.tensor(randomArray(shape.reduce((a, b) => a * b, 1), seed), shape)
+  return tf.tensor(
+    randomArray(
+      shape.reduce((a, b) => a * b, 1),
+      seed
+    ),
+    shape
+  )
 }
 
 /** ‖a − b‖ / ‖b‖: the error of a against the reference b, relative to b's size. */

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { forwardEvents } from '../../src/main/api/events'
-import { createApiHandlers } from '../../src/main/api/handlers'
-import { createRouter } from '../../src/main/api/router'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { startLoopbackServer } from '../../src/main/transport/loopback-server'
+import { forwardEvents } from '@main/api/events'
+import { createApiHandlers } from '@main/api/handlers'
+import { createRouter } from '@main/api/router'
+import { createNodeServices } from '@main/cli/node-services'
+import { startLoopbackServer } from '@main/transport/loopback-server'
 
 const ROOT = join(__dirname, '..', '..')
 

@@ -6,7 +6,10 @@ export function tinySweep(name: string) {
     model: { arch: 'mlp' },
     train: { epochs: 2, batchSize: 64, learningRate: 0.05 },
     task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 40, discoveryRate: 0.5 },
-    methods: [{ id: 'finetune', params: { epochs: 1 } }, { id: 'retrain', params: { epochs: 1 } }],
+    methods: [
+      { id: 'finetune', params: { epochs: 1 } },
+      { id: 'retrain', params: { epochs: 1 } }
+    ],
     seeds: [0],
     sweep: { corruption: ['poison', 'interclass-swap'], discoveryRate: [0.5, 1] }
   }

@@ -1,19 +1,22 @@
 import * as tf from '@tensorflow/tfjs'
-import { makeForgetSplit } from '../../src/main/engine/data/splits'
-import { accuracy } from '../../src/main/engine/eval/accuracy'
-import type { MethodContext } from '../../src/main/engine/methods/context'
-import { buildArchitecture } from '../../src/main/engine/model/architectures'
-import { FunctionalModel } from '../../src/main/engine/model/functional-model'
-import { trainClassifier } from '../../src/main/engine/train/loop'
-import type { TensorSplit } from '../../src/main/engine/train/tensor-data'
-import { createRng } from '../../src/main/engine/util/random'
-import { parseTaskSpec } from '../../src/shared/task-spec'
+import { makeForgetSplit } from '@main/engine/data/splits'
+import { accuracy } from '@main/engine/eval/accuracy'
+import type { MethodContext } from '@main/engine/methods/context'
+import { buildArchitecture } from '@main/engine/model/architectures'
+import { FunctionalModel } from '@main/engine/model/functional-model'
+import { trainClassifier } from '@main/engine/train/loop'
+import type { TensorSplit } from '@main/engine/train/tensor-data'
+import { createRng } from '@main/engine/util/random'
+import { parseTaskSpec } from '@shared/task-spec'
 
 /**
  * A seeded 4-class toy problem (8 features, the class's feature raised) with an mlp trained on
  * it, and a method context forgetting a random 10 %: fast enough for exact, per-element checks.
  */
-export async function toyMethodContext(method: string, params: Record<string, unknown> = {}): Promise<MethodContext & { dispose: () => void }> {
+export async function toyMethodContext(
+  method: string,
+  params: Record<string, unknown> = {}
+): Promise<MethodContext & { dispose: () => void }> {
   const rng = createRng(1)
   const sample = (n: number): TensorSplit => {
     const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
@@ -25,9 +28,23 @@ export async function toyMethodContext(method: string, params: Record<string, un
   const heldOut = sample(100)
   const labels = train.labels
   const original = FunctionalModel.initialize(buildArchitecture('mlp', [8], 4), 0)
-  await trainClassifier(original, train, { indices: Int32Array.from({ length: n }, (_, i) => i), epochs: 3, batchSize: 32, optimizer: 'sgd', learningRate: 0.05, seed: 0 })
+  await trainClassifier(original, train, {
+    indices: Int32Array.from({ length: n }, (_, i) => i),
+    epochs: 3,
+    batchSize: 32,
+    optimizer: 'sgd',
+    learningRate: 0.05,
+    seed: 0
+  })
   const task = { kind: 'random', fraction: 0.1 } as const
-  const spec = parseTaskSpec({ name: 't', dataset: { id: 'toy' }, model: { arch: 'mlp' }, train: { epochs: 1, batchSize: 32, learningRate: 0.05 }, task, methods: [{ id: method, params }] })
+  const spec = parseTaskSpec({
+    name: 't',
+    dataset: { id: 'toy' },
+    model: { arch: 'mlp' },
+    train: { epochs: 1, batchSize: 32, learningRate: 0.05 },
+    task,
+    methods: [{ id: method, params }]
+  })
   return {
     original,
     train,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { drillDown } from '../../src/main/audit/drill-down'
+import { drillDown } from '@main/audit/drill-down'
 import { useAuditServices } from '../helpers/audit-services'
 
 const services = useAuditServices('views')
@@ -54,8 +54,14 @@ describe('data behind the comparison views', () => {
     // The drill-down's counts are the run's stored metrics, recounted sample by sample.
     expect(drill.discovered.healed / drill.discovered.total).toBeCloseTo(finetune.metrics.healedDiscovered as number, 10)
     expect(drill.undiscovered.healed / drill.undiscovered.total).toBeCloseTo(finetune.metrics.healedUndiscovered as number, 10)
-    expect(drill.discovered.followsCorrupted / drill.discovered.total).toBeCloseTo(finetune.metrics.followsCorruptedDiscovered as number, 10)
-    expect(drill.undiscovered.followsCorrupted / drill.undiscovered.total).toBeCloseTo(finetune.metrics.followsCorruptedUndiscovered as number, 10)
+    expect(drill.discovered.followsCorrupted / drill.discovered.total).toBeCloseTo(
+      finetune.metrics.followsCorruptedDiscovered as number,
+      10
+    )
+    expect(drill.undiscovered.followsCorrupted / drill.undiscovered.total).toBeCloseTo(
+      finetune.metrics.followsCorruptedUndiscovered as number,
+      10
+    )
     for (const group of [drill.discovered, drill.undiscovered]) {
       expect(group.samples.length).toBe(Math.min(10, group.total))
       const follows = group.samples.map((s) => s.followsCorrupted)

@@ -51,7 +51,15 @@ describe('corrupted-data tasks end to end', () => {
     const runs = services.store.runs.list(taskId)
     expect(runs.map((r) => r.status)).toEqual(['done', 'done'])
     const m = runs[1]!.metrics as Record<string, number>
-    for (const k of ['healedTrain', 'healedDiscovered', 'healedUndiscovered', 'healedTest', 'utility', 'utilityTimesHealed', 'paramsChanged']) {
+    for (const k of [
+      'healedTrain',
+      'healedDiscovered',
+      'healedUndiscovered',
+      'healedTest',
+      'utility',
+      'utilityTimesHealed',
+      'paramsChanged'
+    ]) {
       expect(m[k], k).toBeGreaterThanOrEqual(0)
       expect(m[k], k).toBeLessThanOrEqual(1)
     }

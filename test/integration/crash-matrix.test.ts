@@ -2,9 +2,9 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { verifyStore } from '../../src/main/audit/verify'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { AuditStore } from '../../src/main/store/audit-store'
+import { verifyStore } from '@main/audit/verify'
+import { createNodeServices } from '@main/cli/node-services'
+import { AuditStore } from '@main/store/audit-store'
 import { runAuditCli } from '../helpers/run-cli'
 import { makeTempDir } from '../helpers/tmp'
 
@@ -47,7 +47,10 @@ function snapshot(db: string): { rows: Row[]; integrity: string } {
          FROM runs r LEFT JOIN models m ON m.id = r.output_model_id ORDER BY r.position`
       )
       .all() as Array<Omit<Row, 'metrics'> & { metrics: string }>
-    return { rows: rows.map((r) => ({ ...r, metrics: JSON.parse(r.metrics) as Record<string, unknown> })), integrity: conn.pragma('integrity_check', { simple: true }) as string }
+    return {
+      rows: rows.map((r) => ({ ...r, metrics: JSON.parse(r.metrics) as Record<string, unknown> })),
+      integrity: conn.pragma('integrity_check', { simple: true }) as string
+    }
   } finally {
     conn.close()
   }
@@ -80,39 +83,52 @@ async function resumeAndCheck(db: string, before: Row[]) {
 }
 
 describe('crashes of the main process and a full disk', () => {
-  it.each([1, 3])('the main process killed inside the write that ends run %i: the write is rolled back, the run is interrupted, and the same command resumes', async (n) => {
-    const db = join(tmp.dir, `killed-${n}.db`)
-    const crashed = await runAuditCli([specFile, '--db', db, '--jobs', '1'], { NODE_OPTIONS: `--require ${FAULTS}`, FAULT: `kill-main-in-write:${n}` })
-    expect(crashed.signal).toBe('SIGKILL')
+  it.each([1, 3])(
+    'the main process killed inside the write that ends run %i: the write is rolled back, the run is interrupted, and the same command resumes',
+    async (n) => {
+      const db = join(tmp.dir, `killed-${n}.db`)
+      const crashed = await runAuditCli([specFile, '--db', db, '--jobs', '1'], {
+        NODE_OPTIONS: `--require ${FAULTS}`,
+        FAULT: `kill-main-in-write:${n}`
+      })
+      expect(crashed.signal).toBe('SIGKILL')
 
-    const { rows, integrity } = snapshot(db)
-    expect(integrity).toBe('ok')
-    expect(rows.slice(0, n - 1).map((r) => r.status)).toEqual(Array(n - 1).fill('done'))
-    // Nothing of the transaction it died in was kept: the run is still running, with no metrics and no model.
-    expect(rows[n - 1]).toMatchObject({ status: 'running', ended_at: null, model: null, metrics: {} })
-    expect(rows.slice(n).map((r) => r.status)).toEqual(Array(4 - n).fill('queued'))
+      const { rows, integrity } = snapshot(db)
+      expect(integrity).toBe('ok')
+      expect(rows.slice(0, n - 1).map((r) => r.status)).toEqual(Array(n - 1).fill('done'))
+      // Nothing of the transaction it died in was kept: the run is still running, with no metrics and no model.
+      expect(rows[n - 1]).toMatchObject({ status: 'running', ended_at: null, model: null, metrics: {} })
+      expect(rows.slice(n).map((r) => r.status)).toEqual(Array(4 - n).fill('queued'))
 
-    // The next process to open the store marks the cut-off run interrupted, never lost.
-    const store = new AuditStore(db)
-    expect(store.runs.markInterrupted()).toBe(1)
-    const interrupted = snapshot(db).rows[n - 1]!
-    store.close()
-    expect(interrupted).toMatchObject({ status: 'interrupted', error: 'The process running it stopped before it finished' })
+      // The next process to open the store marks the cut-off run interrupted, never lost.
+      const store = new AuditStore(db)
+      expect(store.runs.markInterrupted()).toBe(1)
+      const interrupted = snapshot(db).rows[n - 1]!
+      store.close()
+      expect(interrupted).toMatchObject({ status: 'interrupted', error: 'The process running it stopped before it finished' })
 
-    await resumeAndCheck(db, rows)
-  }, 240_000)
+      await resumeAndCheck(db, rows)
+    },
+    240_000
+  )
 
   it('a disk that fills while a model is saved: no half-written model is kept or referenced, the run is interrupted, the audit pauses, and a resume finishes it', async () => {
     const db = join(tmp.dir, 'full.db')
     // The original saves; the first unlearned model finds the disk full.
-    const full = await runAuditCli([specFile, '--db', db, '--jobs', '1'], { NODE_OPTIONS: `--require ${FAULTS}`, FAULT: 'disk-full-on-save:2' })
+    const full = await runAuditCli([specFile, '--db', db, '--jobs', '1'], {
+      NODE_OPTIONS: `--require ${FAULTS}`,
+      FAULT: 'disk-full-on-save:2'
+    })
     expect(full.code).toBe(1)
     expect(full.stderr).toMatch(/3 of 4 runs did not finish/)
 
     const { rows, integrity } = snapshot(db)
     expect(integrity).toBe('ok')
     expect(rows.map((r) => r.status)).toEqual(['done', 'interrupted', 'queued', 'queued'])
-    expect(rows[1]).toMatchObject({ model: null, error: expect.stringMatching(/^ENOSPC: no space left on device.*; resume the audit to run it again$/) })
+    expect(rows[1]).toMatchObject({
+      model: null,
+      error: expect.stringMatching(/^ENOSPC: no space left on device.*; resume the audit to run it again$/)
+    })
     expect(existsSync(join(tmp.dir, 'models', rows[1]!.id, 'model'))).toBe(false)
     expect(partialFiles(tmp.dir)).toEqual([])
 

@@ -1,11 +1,11 @@
 import { cpSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { hashDataset } from '../../src/main/audit/dataset-hash'
-import { requireDataset } from '../../src/main/engine/data/catalog'
-import { loadDataset } from '../../src/main/engine/data/dataset'
-import { importDataset } from '../../src/main/library/datasets/import-dataset'
-import { deleteDataset } from '../../src/main/library/library'
+import { hashDataset } from '@main/audit/dataset-hash'
+import { requireDataset } from '@main/engine/data/catalog'
+import { loadDataset } from '@main/engine/data/dataset'
+import { importDataset } from '@main/library/datasets/import-dataset'
+import { deleteDataset } from '@main/library/library'
 import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 import { runAuditCli } from '../helpers/run-cli'
 import { encodeNpy } from '../helpers/npy'
@@ -44,7 +44,11 @@ describe('dataset import', () => {
     const d = result.dataset
     expect(d.classNames).toEqual(['diagonal', 'horizontal', 'vertical'])
     expect(d.inputShape).toEqual([12, 12, 1])
-    expect(result.perClass).toEqual([{ train: 32, test: 8 }, { train: 32, test: 8 }, { train: 32, test: 8 }])
+    expect(result.perClass).toEqual([
+      { train: 32, test: 8 },
+      { train: 32, test: 8 },
+      { train: 32, test: 8 }
+    ])
     expect([d.trainSize, d.testSize]).toEqual([96, 24])
     expect(result.skipped).toEqual([])
     expect(result.samples.filter((s) => s.label === 2)).toHaveLength(2)

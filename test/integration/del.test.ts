@@ -17,6 +17,11 @@ describe('DEL on random forgetting', () => {
     expect(gap('del')).toBeLessThan(gap('original'))
     expect(Math.abs(m.del!.testAccuracy! - m.original!.testAccuracy!)).toBeLessThanOrEqual(0.03)
     expect(m.del!.resetFraction).toBeCloseTo(0.3, 2)
-    expect(runs.find((r) => r.method === 'del')!.params).toMatchObject({ localization: 'del', budget: 0.3, epochs: 15, learningRate: 0.015 })
+    expect(runs.find((r) => r.method === 'del')!.params).toMatchObject({
+      localization: 'del',
+      budget: 0.3,
+      epochs: 15,
+      learningRate: 0.015
+    })
   }, 300_000)
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { verifyStore } from '../../src/main/audit/verify'
+import { verifyStore } from '@main/audit/verify'
 import { useAuditServices } from '../helpers/audit-services'
 import { withRawDatabase } from '../helpers/raw-database'
 
@@ -41,33 +41,46 @@ describe('engine faults', () => {
     ['evaluating', 0],
     ['unlearning', 1],
     ['evaluating', 1]
-  ] as const)('an engine killed mid-%s (run %i) leaves that run interrupted and the audit paused; a resume on a fresh engine finishes it', async (phase, killed) => {
-    const { taskId, done } = await services.audits.start({ ...spec(`crash ${phase} ${killed}`), model: { arch: 'mlp' }, train: { epochs: 2, learningRate: 0.05 }, methods: ['finetune', 'ssd'] })
-    const ids = services.store.runs.list(taskId).map((r) => r.id)
-    const off = services.audits.on({
-      progress: (p) => {
-        if (p.runId === ids[killed] && p.phase === phase) {
-          off()
-          services.engine.dispose()
+  ] as const)(
+    'an engine killed mid-%s (run %i) leaves that run interrupted and the audit paused; a resume on a fresh engine finishes it',
+    async (phase, killed) => {
+      const { taskId, done } = await services.audits.start({
+        ...spec(`crash ${phase} ${killed}`),
+        model: { arch: 'mlp' },
+        train: { epochs: 2, learningRate: 0.05 },
+        methods: ['finetune', 'ssd']
+      })
+      const ids = services.store.runs.list(taskId).map((r) => r.id)
+      const off = services.audits.on({
+        progress: (p) => {
+          if (p.runId === ids[killed] && p.phase === phase) {
+            off()
+            services.engine.dispose()
+          }
         }
-      }
-    })
-    await done
-    const after = services.store.runs.list(taskId)
-    expect(after[killed]).toMatchObject({ status: 'interrupted', outputModelSha256: null, error: expect.stringMatching(/^The engine process exited unexpectedly .*; resume the audit to run it again$/) })
-    expect(after.slice(0, killed).map((r) => r.status)).toEqual(Array(killed).fill('done'))
-    expect(after.slice(killed + 1).map((r) => r.status)).toEqual(Array(after.length - killed - 1).fill('queued'))
-    expect(withRawDatabase(services.paths.dbFile, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok')
+      })
+      await done
+      const after = services.store.runs.list(taskId)
+      expect(after[killed]).toMatchObject({
+        status: 'interrupted',
+        outputModelSha256: null,
+        error: expect.stringMatching(/^The engine process exited unexpectedly .*; resume the audit to run it again$/)
+      })
+      expect(after.slice(0, killed).map((r) => r.status)).toEqual(Array(killed).fill('done'))
+      expect(after.slice(killed + 1).map((r) => r.status)).toEqual(Array(after.length - killed - 1).fill('queued'))
+      expect(withRawDatabase(services.paths.dbFile, (db) => db.pragma('integrity_check', { simple: true }))).toBe('ok')
 
-    const resumed = services.audits.resume(taskId)
-    expect(resumed.pending).toBe(after.length - killed)
-    await resumed.done
-    const final = services.store.runs.list(taskId)
-    expect(final.map((r) => r.status)).toEqual(['done', 'done', 'done'])
-    // What had finished before the crash is exactly as it was.
-    for (const r of after.slice(0, killed)) expect(final.find((f) => f.id === r.id)).toEqual(r)
-    expect((await verifyStore(services.store, services.paths)).findings).toEqual([])
-  }, 240_000)
+      const resumed = services.audits.resume(taskId)
+      expect(resumed.pending).toBe(after.length - killed)
+      await resumed.done
+      const final = services.store.runs.list(taskId)
+      expect(final.map((r) => r.status)).toEqual(['done', 'done', 'done'])
+      // What had finished before the crash is exactly as it was.
+      for (const r of after.slice(0, killed)) expect(final.find((f) => f.id === r.id)).toEqual(r)
+      expect((await verifyStore(services.store, services.paths)).findings).toEqual([])
+    },
+    240_000
+  )
 
   it('a method that diverges or collapses ends as failed with its reason and partial metrics, and the batch goes on', async () => {
     const { taskId, done } = await services.audits.start({
@@ -87,15 +100,25 @@ describe('engine faults', () => {
     expect(original!.status).toBe('done')
     expect(diverged).toMatchObject({ status: 'failed', outputModelSha256: null })
     // The run names the step that first went bad, and records it as a metric.
-    const [, step] = /^Training diverged: (?:the loss is (?:NaN|-?Infinity) at|the weights hold NaN or infinity after) step (\d+)$/.exec(diverged!.error ?? '') ?? []
+    const [, step] =
+      /^Training diverged: (?:the loss is (?:NaN|-?Infinity) at|the weights hold NaN or infinity after) step (\d+)$/.exec(
+        diverged!.error ?? ''
+      ) ?? []
     expect(step, diverged!.error ?? '').toBeDefined()
     expect(diverged!.metrics).toMatchObject({ seconds: expect.any(Number), divergedAtStep: Number(step) })
     expect(diverged!.steps).toBe(Number(step))
     // The original it started from is untouched: every model the store references still has its recorded hash.
     expect(diverged!.inputModelSha256).toBe(original!.outputModelSha256)
     expect((await verifyStore(services.store, services.paths)).findings).toEqual([])
-    expect(collapsed).toMatchObject({ status: 'failed', error: expect.stringMatching(/^Accuracy collapsed: retain accuracy 0\.\d+ is at the level of guessing/) })
-    expect(collapsed!.metrics).toMatchObject({ retainAccuracy: expect.any(Number), testAccuracy: expect.any(Number), dampenedFraction: expect.any(Number) })
+    expect(collapsed).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^Accuracy collapsed: retain accuracy 0\.\d+ is at the level of guessing/)
+    })
+    expect(collapsed!.metrics).toMatchObject({
+      retainAccuracy: expect.any(Number),
+      testAccuracy: expect.any(Number),
+      dampenedFraction: expect.any(Number)
+    })
     expect(fine!.status).toBe('done')
     expect(fine!.metrics).toHaveProperty('testAccuracy')
   }, 180_000)
@@ -140,7 +163,10 @@ describe('engine faults', () => {
       dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 100 },
       model: { arch: 'mlp' },
       train: { epochs: 2, learningRate: 0.05 },
-      methods: [{ id: 'finetune', params: { epochs: SLOW_EPOCHS } }, { id: 'finetune', params: { epochs: 1 } }]
+      methods: [
+        { id: 'finetune', params: { epochs: SLOW_EPOCHS } },
+        { id: 'finetune', params: { epochs: 1 } }
+      ]
     }
     const { taskId, done } = await services.audits.start(small)
     const [, slow] = services.store.runs.list(taskId)

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3'
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BACKEND_ORDER } from '../../src/main/engine/backend/select'
+import { BACKEND_ORDER } from '@main/engine/backend/select'
 import { expectedBackend } from '../helpers/native-backend'
 import { pageInk, pdfText } from '../helpers/pdf'
 import { runAuditCli } from '../helpers/run-cli'
@@ -59,18 +59,33 @@ describe('headless audit command', () => {
 
   it('writes the runs, metrics and models to the database', () => {
     const conn = new Database(db, { readonly: true })
-    const runs = conn.prepare(`SELECT method, status, backend, forget_count, retain_count, forget_sha256 FROM runs ORDER BY position`).all() as Array<Record<string, unknown>>
+    const runs = conn
+      .prepare(`SELECT method, status, backend, forget_count, retain_count, forget_sha256 FROM runs ORDER BY position`)
+      .all() as Array<Record<string, unknown>>
     expect(runs).toHaveLength(2)
     expect(runs.every((r) => r.status === 'done' && r.backend === expectedBackend())).toBe(true)
     expect(runs[0]).toMatchObject({ forget_count: 600, retain_count: 5400 })
     const names = (conn.prepare(`SELECT DISTINCT name FROM metrics`).all() as Array<{ name: string }>).map((m) => m.name)
-    expect(names).toEqual(expect.arrayContaining(['testAccuracy', 'retainAccuracy', 'forgetAccuracy', 'perClassTestAccuracy', 'miaEfficacy', 'miaAuc', 'seconds', 'paramsChanged']))
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'testAccuracy',
+        'retainAccuracy',
+        'forgetAccuracy',
+        'perClassTestAccuracy',
+        'miaEfficacy',
+        'miaAuc',
+        'seconds',
+        'paramsChanged'
+      ])
+    )
     const splits = conn.prepare(`SELECT kind, count, sha256 FROM splits`).all()
     expect(splits).toEqual([{ kind: 'forget', count: 600, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }])
     const models = conn.prepare(`SELECT path FROM models`).all() as Array<{ path: string }>
     expect(models).toHaveLength(2)
     for (const m of models) expect(existsSync(join(tmp.dir, m.path, 'model.json'))).toBe(true)
-    expect(conn.prepare(`SELECT sha256 FROM datasets WHERE id = 'fashion-mnist'`).get()).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) })
+    expect(conn.prepare(`SELECT sha256 FROM datasets WHERE id = 'fashion-mnist'`).get()).toMatchObject({
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/)
+    })
     conn.close()
   })
 
@@ -88,7 +103,17 @@ describe('headless audit command', () => {
 
   it('exits non-zero with a one-line reason on bad input', async () => {
     const bad = join(tmp.dir, 'bad.json')
-    writeFileSync(bad, JSON.stringify({ name: 'x', dataset: { id: 'fashion-mnist' }, model: { arch: 'cnn-small' }, train: { epochs: 1, learningRate: -2 }, task: { kind: 'random', fraction: 0.1 }, methods: ['finetune'] }))
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        name: 'x',
+        dataset: { id: 'fashion-mnist' },
+        model: { arch: 'cnn-small' },
+        train: { epochs: 1, learningRate: -2 },
+        task: { kind: 'random', fraction: 0.1 },
+        methods: ['finetune']
+      })
+    )
     const invalid = await runAuditCli([bad, '--db', join(tmp.dir, 'bad.db')])
     expect(invalid.code).toBe(2)
     expect(invalid.stderr.trim().split('\n')).toHaveLength(1)

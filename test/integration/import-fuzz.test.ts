@@ -2,10 +2,10 @@ import fc from 'fast-check'
 import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { importDataset } from '../../src/main/library/datasets/import-dataset'
-import { ImportError, MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_FILE_BYTES, openModelBundle } from '../../src/main/library/model-bundle'
-import { checkModelBundle } from '../../src/main/library/model-check'
-import { AuditStore } from '../../src/main/store/audit-store'
+import { importDataset } from '@main/library/datasets/import-dataset'
+import { ImportError, MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_FILE_BYTES, openModelBundle } from '@main/library/model-bundle'
+import { checkModelBundle } from '@main/library/model-check'
+import { AuditStore } from '@main/store/audit-store'
 import { makeTempDir } from '../helpers/tmp'
 
 const fixtures = join(__dirname, '..', 'fixtures')
@@ -27,7 +27,9 @@ function mutated(original: Uint8Array) {
     }),
     at.map((n) => original.slice(0, n)),
     fc.tuple(at, at).map(([a, b]) => Uint8Array.from([...original.subarray(0, Math.max(a, b)), ...original.subarray(Math.min(a, b))])),
-    fc.tuple(at, fc.uint8Array({ minLength: 1, maxLength: 64 })).map(([i, junk]) => Uint8Array.from([...original.subarray(0, i), ...junk, ...original.subarray(i)]))
+    fc
+      .tuple(at, fc.uint8Array({ minLength: 1, maxLength: 64 }))
+      .map(([i, junk]) => Uint8Array.from([...original.subarray(0, i), ...junk, ...original.subarray(i)]))
   )
 }
 
@@ -39,7 +41,10 @@ function mutatedJson(original: unknown) {
     paths.push(path)
   }
   walk(original, [])
-  const replacement = fc.oneof(fc.constantFrom(null, -1, 0, 1e12, 'x', '', [], {}, true, ['..', '/etc/passwd'], [-1, 3], [1e9, 1e9, 1e9]), fc.anything({ maxDepth: 1 }))
+  const replacement = fc.oneof(
+    fc.constantFrom(null, -1, 0, 1e12, 'x', '', [], {}, true, ['..', '/etc/passwd'], [-1, 3], [1e9, 1e9, 1e9]),
+    fc.anything({ maxDepth: 1 })
+  )
   return fc.tuple(fc.constantFrom(...paths), replacement).map(([path, value]) => {
     const copy = structuredClone(original) as Record<string, unknown>
     if (path.length === 0) return value
@@ -76,13 +81,22 @@ describe('importers under damaged files', () => {
   }
 
   it('a model.json damaged byte by byte, or its weights: a clear refusal or a model, never a crash', () => {
-    fc.assert(fc.property(mutated(jsonBytes), (json) => checkModel(json, weights)), { numRuns: 300, seed: 1 })
-    fc.assert(fc.property(mutated(weights), (bin) => checkModel(jsonBytes, bin)), { numRuns: 100, seed: 2 })
+    fc.assert(
+      fc.property(mutated(jsonBytes), (json) => checkModel(json, weights)),
+      { numRuns: 300, seed: 1 }
+    )
+    fc.assert(
+      fc.property(mutated(weights), (bin) => checkModel(jsonBytes, bin)),
+      { numRuns: 100, seed: 2 }
+    )
   })
 
   it('a model.json damaged as JSON (wrong types, missing parts, hostile paths)', () => {
     const parsed = JSON.parse(new TextDecoder().decode(jsonBytes)) as unknown
-    fc.assert(fc.property(mutatedJson(parsed), (json) => checkModel(new TextEncoder().encode(JSON.stringify(json) ?? 'null'), weights)), { numRuns: 300, seed: 3 })
+    fc.assert(
+      fc.property(mutatedJson(parsed), (json) => checkModel(new TextEncoder().encode(JSON.stringify(json) ?? 'null'), weights)),
+      { numRuns: 300, seed: 3 }
+    )
   })
 
   it('refuses an oversized model.json or weights file before reading it', () => {
@@ -92,7 +106,9 @@ describe('importers under damaged files', () => {
     // Sparse files: the size is what is checked, so nothing this large is ever written or read.
     writeFileSync(join(work, weightsName), '')
     truncateSync(join(work, weightsName), MAX_WEIGHTS_FILE_BYTES + 1)
-    expect(() => checkModelBundle(openModelBundle([work]))).toThrow(`the weights file "${weightsName}" is 1024 MiB, more than the 1024 MiB a model file may have here`)
+    expect(() => checkModelBundle(openModelBundle([work]))).toThrow(
+      `the weights file "${weightsName}" is 1024 MiB, more than the 1024 MiB a model file may have here`
+    )
     truncateSync(join(work, 'model.json'), MAX_MODEL_JSON_BYTES + 1024 ** 2)
     expect(() => openModelBundle([work])).toThrow('model.json is 33 MiB, more than the 32 MiB a model file may have here')
   })

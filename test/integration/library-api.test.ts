@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { createApiHandlers } from '../../src/main/api/handlers'
-import { createRouter } from '../../src/main/api/router'
+import { createApiHandlers } from '@main/api/handlers'
+import { createRouter } from '@main/api/router'
 import { useAuditServices } from '../helpers/audit-services'
 
 const services = useAuditServices('library-api')
@@ -24,7 +24,9 @@ describe('the library over the API contract', () => {
     expect(absolute).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     const notBase64 = await call('uploads:write', { uploadId, path: 'a.bin', base64: 'not base64!', append: false })
     expect(notBase64).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/base64/) } })
-    expect(await call('uploads:write', { uploadId: '00000000-0000-4000-8000-000000000000', path: 'a.bin', base64: 'AAAA', append: false })).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/No upload/) } })
+    expect(
+      await call('uploads:write', { uploadId: '00000000-0000-4000-8000-000000000000', path: 'a.bin', base64: 'AAAA', append: false })
+    ).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/No upload/) } })
     await value('uploads:discard', { uploadId })
   })
 
@@ -38,7 +40,11 @@ describe('the library over the API contract', () => {
       await value('uploads:write', { uploadId, path: `valid/${name}`, base64: bytes.subarray(0, half).toString('base64'), append: false })
       await value('uploads:write', { uploadId, path: `valid/${name}`, base64: bytes.subarray(half).toString('base64'), append: true })
     }
-    const imported = await value<{ model: { sha256: string; testAccuracy: number } }>('models:import', { uploadId, datasetId: 'fashion-mnist', name: 'chunked' })
+    const imported = await value<{ model: { sha256: string; testAccuracy: number } }>('models:import', {
+      uploadId,
+      datasetId: 'fashion-mnist',
+      name: 'chunked'
+    })
     expect(imported.model.testAccuracy).toBeGreaterThanOrEqual(0)
     // The upload is gone once its model is in the library.
     expect(readdirSync(join(services.paths.dataDir, 'uploads'))).toEqual([])
@@ -51,6 +57,9 @@ describe('the library over the API contract', () => {
     expect(deleted.deletedAt).toBeGreaterThan(0)
     expect(existsSync(join(services.paths.dataDir, deleted.path))).toBe(false)
     expect((await value<{ models: unknown[] }>('library:list', {})).models).toEqual([])
-    expect(await call('datasets:delete', { id: 'fashion-mnist' })).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/built in/) } })
+    expect(await call('datasets:delete', { id: 'fashion-mnist' })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', message: expect.stringMatching(/built in/) }
+    })
   })
 })

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { verifyStore } from '../../src/main/audit/verify'
-import { exportModel } from '../../src/main/library/model-export'
-import { importModel } from '../../src/main/library/model-library'
+import { verifyStore } from '@main/audit/verify'
+import { exportModel } from '@main/library/model-export'
+import { importModel } from '@main/library/model-library'
 import { useAuditServices } from '../helpers/audit-services'
 import { makeTempDir } from '../helpers/tmp'
 
@@ -52,7 +52,12 @@ describe('Mnemonic codes for a model trained elsewhere', () => {
     expect(trained.status, trained.error ?? '').toBe('done')
     const folder = join(scratch.dir, 'no-codes')
     exportModel(services.store, services.paths.dataDir, trained.outputModelSha256!, folder)
-    const deps = { store: services.store, engine: services.engine, dataDir: services.paths.dataDir, resourcesDir: services.paths.resourcesDir }
+    const deps = {
+      store: services.store,
+      engine: services.engine,
+      dataDir: services.paths.dataDir,
+      resourcesDir: services.paths.resourcesDir
+    }
     const imported = (await importModel(deps, [folder], { datasetId: 'fashion-mnist', name: 'no codes' })).model
     expect(imported.codesSha256).toBeNull()
 
@@ -61,7 +66,9 @@ describe('Mnemonic codes for a model trained elsewhere', () => {
     // matmul summed in another order); 3e-1 is past it (retain unchanged).
     const given = { ...spec({ epochs: 5 }, { lambda1: 3e-1 }), model: { sha256: imported.sha256 } }
     // Without codes to learn, the method is refused, saying how to add them.
-    await expect(services.audits.start(given)).rejects.toThrow(/this model has none: set train\.mnemonicCodes to fine-tune it with codes first/)
+    await expect(services.audits.start(given)).rejects.toThrow(
+      /this model has none: set train\.mnemonicCodes to fine-tune it with codes first/
+    )
 
     const { taskId, done } = await services.audits.start({ ...given, train: { ...given.train, mnemonicCodes: { tMix: 0.1 } } })
     await done
@@ -88,6 +95,8 @@ describe('Mnemonic codes for a model trained elsewhere', () => {
     codes.values[0] = 1 - codes.values[0]
     writeFileSync(codesFile, JSON.stringify(codes))
     const findings = (await verifyStore(services.store, services.paths)).findings
-    expect(findings).toEqual([{ subject: `model ${tuned.sha256}`, problem: expect.stringMatching(/its Mnemonic codes hash to [0-9a-f]{64}, not the recorded/) }])
+    expect(findings).toEqual([
+      { subject: `model ${tuned.sha256}`, problem: expect.stringMatching(/its Mnemonic codes hash to [0-9a-f]{64}, not the recorded/) }
+    ])
   }, 400_000)
 })

@@ -3,11 +3,11 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 import { zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
-import { loadBuiltinDataset } from '../../src/main/engine/data/dataset'
-import { createNodeServices } from '../../src/main/cli/node-services'
-import { loadModel } from '../../src/main/engine/model/model-files'
-import { exportModel } from '../../src/main/library/model-export'
-import { importModel } from '../../src/main/library/model-library'
+import { loadBuiltinDataset } from '@main/engine/data/dataset'
+import { createNodeServices } from '@main/cli/node-services'
+import { loadModel } from '@main/engine/model/model-files'
+import { exportModel } from '@main/library/model-export'
+import { importModel } from '@main/library/model-library'
 import { saveLayersModel } from '../helpers/layers-model'
 import { useAuditServices } from '../helpers/audit-services'
 import { runAuditCli } from '../helpers/run-cli'
@@ -64,7 +64,14 @@ describe('model import', () => {
     const before = readFileSync(join(valid, 'group1-shard1of1.bin'))
     const first = await importFrom([valid])
     expect(first.alreadyImported).toBe(false)
-    expect(first.model).toMatchObject({ source: 'imported', name: 'valid', datasetId: 'fashion-mnist', numClasses: 10, inputShape: [28, 28, 1], bytes: 27240 + readFileSync(join(valid, 'model.json')).length })
+    expect(first.model).toMatchObject({
+      source: 'imported',
+      name: 'valid',
+      datasetId: 'fashion-mnist',
+      numClasses: 10,
+      inputShape: [28, 28, 1],
+      bytes: 27240 + readFileSync(join(valid, 'model.json')).length
+    })
     expect(first.model.sha256).toMatch(/^[0-9a-f]{64}$/)
     // An untrained model guesses: the import says so.
     expect(first.model.testAccuracy).toBeLessThan(0.2)
@@ -160,7 +167,11 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
     expect(exported.files.map((f) => f.name)).toEqual(['model.json', 'weights.bin'])
     const other = createNodeServices({ dataDir: join(scratch.dir, 'other-library') })
     try {
-      const again = await importModel({ store: other.store, engine: other.engine, dataDir: other.paths.dataDir, resourcesDir: other.paths.resourcesDir }, [exported.dir], { datasetId: 'fashion-mnist' })
+      const again = await importModel(
+        { store: other.store, engine: other.engine, dataDir: other.paths.dataDir, resourcesDir: other.paths.resourcesDir },
+        [exported.dir],
+        { datasetId: 'fashion-mnist' }
+      )
       expect(again).toMatchObject({ alreadyImported: false, model: { sha256: rem!.outputModelSha256, testAccuracy: expect.any(Number) } })
       const a = await loadModel(join(services.paths.dataDir, services.store.models.find(rem!.outputModelSha256!)!.path))
       const b = await loadModel(join(other.paths.dataDir, again.model.path))
@@ -175,7 +186,9 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
     }
 
     // A corrupted task needs an original trained on its corruption: refused with a given model.
-    await expect(services.audits.start({ ...task.spec, task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 50, discoveryRate: 1 } })).rejects.toThrow(/corrupted tasks train their own original/)
+    await expect(
+      services.audits.start({ ...task.spec, task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 50, discoveryRate: 1 } })
+    ).rejects.toThrow(/corrupted tasks train their own original/)
   }, 300_000)
 
   it('exports a model trained with Mnemonic codes with its codes sidecar, and imports the codes with it', async () => {
@@ -203,7 +216,9 @@ describe('an audit that starts from a model built with tfjs-layers', () => {
       for (const f of exported.files) writeFileSync(join(tampered, f.name), readFileSync(join(exported.dir, f.name)))
       const codes = JSON.parse(readFileSync(join(tampered, 'mnemonic-codes.json'), 'utf8'))
       writeFileSync(join(tampered, 'mnemonic-codes.json'), JSON.stringify({ ...codes, classes: 3 }))
-      await expect(importModel(otherDeps, [tampered], { datasetId: 'fashion-mnist' })).rejects.toThrow(/mnemonic-codes\.json: codes for 3 classes, but the dataset has 10/)
+      await expect(importModel(otherDeps, [tampered], { datasetId: 'fashion-mnist' })).rejects.toThrow(
+        /mnemonic-codes\.json: codes for 3 classes, but the dataset has 10/
+      )
       expect(other.store.models.listLibrary()).toEqual([])
 
       const imported = await importModel(otherDeps, [exported.dir], { datasetId: 'fashion-mnist' })

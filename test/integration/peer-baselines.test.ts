@@ -12,7 +12,12 @@ const base = {
 describe('SCRUB, Bad Teacher, SalUn, CF-k, EU-k and SSD on Fashion-MNIST', () => {
   it('on random forgetting, each lowers forget accuracy from the memorised original while test accuracy stays within 5 points', async () => {
     const methods = ['scrub', 'salun', 'cf-k', 'eu-k']
-    const { metrics: m } = await runAuditExpectingDone(services, { ...base, name: 'peers, random', task: { kind: 'random', fraction: 0.1 }, methods })
+    const { metrics: m } = await runAuditExpectingDone(services, {
+      ...base,
+      name: 'peers, random',
+      task: { kind: 'random', fraction: 0.1 },
+      methods
+    })
     for (const id of methods) {
       expect(m[id]!.forgetAccuracy, id).toBeLessThan(m.original!.forgetAccuracy!)
       expect(Math.abs(m[id]!.testAccuracy! - m.original!.testAccuracy!), id).toBeLessThanOrEqual(0.05)
@@ -32,6 +37,7 @@ describe('SCRUB, Bad Teacher, SalUn, CF-k, EU-k and SSD on Fashion-MNIST', () =>
     })
     expect(m.ssd!.forgetAccuracy).toBeLessThanOrEqual(0.1)
     expect(m['bad-teacher']!.forgetAccuracy).toBeLessThan(0.8 * m.original!.forgetAccuracy!)
-    for (const id of ['ssd', 'bad-teacher']) expect(Math.abs(m[id]!.retainAccuracy! - m.original!.retainAccuracy!), id).toBeLessThanOrEqual(0.05)
+    for (const id of ['ssd', 'bad-teacher'])
+      expect(Math.abs(m[id]!.retainAccuracy! - m.original!.retainAccuracy!), id).toBeLessThanOrEqual(0.05)
   }, 600_000)
 })

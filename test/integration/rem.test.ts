@@ -16,7 +16,11 @@ async function audit(spec: Record<string, unknown>) {
 
 describe('REM on corrupted data', () => {
   it('poison at discovery 0.5: attack success ≤ 0.2 with utility within 3 points of the original; the model keeps its architecture', async () => {
-    const m = await audit({ name: 'rem poison', task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 150, discoveryRate: 0.5 }, methods: ['rem'] })
+    const m = await audit({
+      name: 'rem poison',
+      task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 150, discoveryRate: 0.5 },
+      methods: ['rem']
+    })
     expect(m.original!.attackSuccessRate).toBeGreaterThanOrEqual(0.9)
     expect(m.rem!.attackSuccessRate).toBeLessThanOrEqual(0.2)
     expect(Math.abs(m.rem!.utility - m.original!.utility)).toBeLessThanOrEqual(0.03)
@@ -49,7 +53,11 @@ describe('REM on corrupted data', () => {
   }, 400_000)
 
   it('the baselines beside REM: NPO and gradient ascent stop once D_f is forgotten; Potion dampens few parameters', async () => {
-    const m = await audit({ name: 'baselines', task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 150, discoveryRate: 0.5 }, methods: ['npo', 'gradient-ascent', 'potion'] })
+    const m = await audit({
+      name: 'baselines',
+      task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 150, discoveryRate: 0.5 },
+      methods: ['npo', 'gradient-ascent', 'potion']
+    })
     for (const id of ['npo', 'gradient-ascent']) {
       expect(m[id]!.forgetAccuracy, id).toBeLessThanOrEqual(0.2)
       expect(m[id]!.bestEpoch, id).toBeGreaterThan(0)

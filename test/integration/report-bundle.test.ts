@@ -3,14 +3,14 @@ import { createHash } from 'node:crypto'
 import { join } from 'node:path'
 import { unzipSync, zipSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
-import { exportReport } from '../../src/main/api/handlers'
-import { exportBundle } from '../../src/main/audit/bundle/export-bundle'
-import { importBundle } from '../../src/main/audit/bundle/import-bundle'
-import { verifyStore } from '../../src/main/audit/verify'
-import { contentHash, reportManifest } from '../../src/main/reports/manifest'
-import { leaderboardRows } from '../../src/shared/charts/leaderboard'
-import { ALL_METRICS } from '../../src/shared/metrics/groups'
-import { writeVerdict } from '../../src/shared/verdict'
+import { exportReport } from '@main/api/handlers'
+import { exportBundle } from '@main/audit/bundle/export-bundle'
+import { importBundle } from '@main/audit/bundle/import-bundle'
+import { verifyStore } from '@main/audit/verify'
+import { contentHash, reportManifest } from '@main/reports/manifest'
+import { leaderboardRows } from '@shared/charts/leaderboard'
+import { ALL_METRICS } from '@shared/metrics/groups'
+import { writeVerdict } from '@shared/verdict'
 import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 import { pageInk, pdfText, readPdf } from '../helpers/pdf'
 import { tinySweep } from '../helpers/tiny-sweep'
@@ -39,7 +39,8 @@ describe('the audit report and the bundle', () => {
     expect(text).toContain(contentHash(reportManifest(services.store.tasks.get(taskId)!, runs, services.store.splits.list(taskId))))
     for (const split of services.store.splits.list(taskId)) expect(text).toContain(split.sha256)
     for (const run of runs) expect(text).toContain(run.outputModelSha256!)
-    for (const label of ['Test accuracy', 'Attack success', 'Utility × Healed', 'Gap to retrain', 'retrain (ref.)', 'original (ref.)']) expect(text).toContain(label)
+    for (const label of ['Test accuracy', 'Attack success', 'Utility × Healed', 'Gap to retrain', 'retrain (ref.)', 'original (ref.)'])
+      expect(text).toContain(label)
     expect(text).toMatch(/Contents Task \d+ Models \d+ Methods and settings \d+ Results \d+/)
     // The contents are also the PDF's bookmarks.
     const raw = readFileSync(pdf).toString('latin1')
@@ -63,7 +64,8 @@ describe('the audit report and the bundle', () => {
     services.store.settings.write({ pageSize: 'Letter' })
     const letter = join(services.paths.dataDir, 'letter.pdf')
     await exportReport(services, taskId, letter)
-    for (const page of (await readPdf(letter)).pages) expect([page.width, page.height]).toEqual([expect.closeTo(612, 1), expect.closeTo(792, 1)])
+    for (const page of (await readPdf(letter)).pages)
+      expect([page.width, page.height]).toEqual([expect.closeTo(612, 1), expect.closeTo(792, 1)])
   }, 300_000)
 
   it('exports a bundle that another copy imports, read-only, with the same leaderboard and hashes that verify', async () => {
@@ -72,7 +74,9 @@ describe('the audit report and the bundle', () => {
     const runs = services.store.runs.list(taskId)
     expect(written.models).toBe(new Set(runs.flatMap((r) => [r.inputModelSha256, r.outputModelSha256]).filter(Boolean)).size)
     const entries = unzipSync(new Uint8Array(readFileSync(file)))
-    expect(Object.keys(entries)).toEqual(expect.arrayContaining(['bundle.json', 'audit.json', 'report.pdf', 'spec.json', 'metrics.json', 'metrics.csv', 'manifest.json']))
+    expect(Object.keys(entries)).toEqual(
+      expect.arrayContaining(['bundle.json', 'audit.json', 'report.pdf', 'spec.json', 'metrics.json', 'metrics.csv', 'manifest.json'])
+    )
     expect(new TextDecoder().decode(entries['metrics.csv']!).split('\n')).toHaveLength(runs.length + 2)
 
     const imported = await importBundle({ store: copy.store, ...copy.paths }, file)
@@ -94,7 +98,9 @@ describe('the audit report and the bundle', () => {
     expect(await importBundle({ store: copy.store, ...copy.paths }, file)).toMatchObject({ alreadyImported: true })
     const copyReport = join(copy.paths.dataDir, 'copy.pdf')
     await exportReport(copy, taskId, copyReport)
-    expect(oneLine(await pdfText(copyReport))).toContain(`Imported from a bundle made by Unlearning Audit ${copy.appVersion} (bundle sha256 ${written.sha256})`)
+    expect(oneLine(await pdfText(copyReport))).toContain(
+      `Imported from a bundle made by Unlearning Audit ${copy.appVersion} (bundle sha256 ${written.sha256})`
+    )
 
     // A metric changed inside audit.json is caught by its file hash…
     const audit = JSON.parse(new TextDecoder().decode(entries['audit.json']!)) as { runs: Array<{ metrics: Record<string, number> }> }
@@ -104,15 +110,31 @@ describe('the audit report and the bundle', () => {
     writeFileSync(tampered, zipSync({ ...entries, 'audit.json': changed }))
     await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow('audit.json in the bundle was changed')
     // …and, with bundle.json rewritten to match, by the content hash.
-    const manifest = JSON.parse(new TextDecoder().decode(entries['bundle.json']!)) as { files: Array<{ path: string; sha256: string; bytes: number }> }
-    for (const f of manifest.files) if (f.path === 'audit.json') Object.assign(f, { sha256: createHash('sha256').update(changed).digest('hex'), bytes: changed.length })
-    writeFileSync(tampered, zipSync({ ...entries, 'audit.json': changed, 'bundle.json': new TextEncoder().encode(JSON.stringify(manifest)) }))
-    await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow(/the audit in the bundle does not match its manifest/)
+    const manifest = JSON.parse(new TextDecoder().decode(entries['bundle.json']!)) as {
+      files: Array<{ path: string; sha256: string; bytes: number }>
+    }
+    for (const f of manifest.files)
+      if (f.path === 'audit.json') Object.assign(f, { sha256: createHash('sha256').update(changed).digest('hex'), bytes: changed.length })
+    writeFileSync(
+      tampered,
+      zipSync({ ...entries, 'audit.json': changed, 'bundle.json': new TextEncoder().encode(JSON.stringify(manifest)) })
+    )
+    await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow(
+      /the audit in the bundle does not match its manifest/
+    )
     // A model's file swapped for another model's is caught too, and nothing is stored.
-    const [first, second] = [...new Set(Object.keys(entries).filter((n) => n.startsWith('models/')).map((n) => n.split('/')[1]!))]
+    const [first, second] = [
+      ...new Set(
+        Object.keys(entries)
+          .filter((n) => n.startsWith('models/'))
+          .map((n) => n.split('/')[1]!)
+      )
+    ]
     const swapped = { ...entries, [`models/${first}/weights.bin`]: entries[`models/${second}/weights.bin`]! }
     writeFileSync(tampered, zipSync(swapped))
-    await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow(`models/${first}/weights.bin in the bundle was changed`)
+    await expect(importBundle({ store: copy.store, ...copy.paths }, tampered)).rejects.toThrow(
+      `models/${first}/weights.bin in the bundle was changed`
+    )
     expect(copy.store.tasks.list()).toHaveLength(1)
   }, 120_000)
 })

@@ -25,7 +25,9 @@ function readRuns(db: string): { runs: Row[]; accuracy: Map<string, number | nul
   try {
     const runs = conn.prepare(`SELECT method, cell_key, seed, status, started_at FROM runs ORDER BY position`).all() as Row[]
     const metrics = conn
-      .prepare(`SELECT r.method, r.cell_key, r.seed, m.name, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name IN ('forgetAccuracy', 'testAccuracy', 'healedTrain')`)
+      .prepare(
+        `SELECT r.method, r.cell_key, r.seed, m.name, m.value FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name IN ('forgetAccuracy', 'testAccuracy', 'healedTrain')`
+      )
       .all() as Array<{ method: string; cell_key: string; seed: number; name: string; value: number | null }>
     return { runs, accuracy: new Map(metrics.map((m) => [`${m.method}|${m.cell_key}|${m.seed}|${m.name}`, m.value])) }
   } finally {
@@ -44,11 +46,22 @@ describe('sweeps', () => {
     expect(reference.code, reference.stderr).toBe(0)
     const ref = readRuns(join(tmp.dir, 'reference.db'))
     expect(ref.runs).toHaveLength(12)
-    expect(new Set(ref.runs.map((r) => r.cell_key))).toEqual(new Set(['corruption=poison,discoveryRate=0.5', 'corruption=poison,discoveryRate=1', 'corruption=interclass-swap,discoveryRate=0.5', 'corruption=interclass-swap,discoveryRate=1']))
+    expect(new Set(ref.runs.map((r) => r.cell_key))).toEqual(
+      new Set([
+        'corruption=poison,discoveryRate=0.5',
+        'corruption=poison,discoveryRate=1',
+        'corruption=interclass-swap,discoveryRate=0.5',
+        'corruption=interclass-swap,discoveryRate=1'
+      ])
+    )
 
     // One original per corruption recipe: the second discovery rate of each reuses (only measures) it.
     const refDb = new Database(join(tmp.dir, 'reference.db'), { readonly: true })
-    const reused = refDb.prepare(`SELECT r.cell_key FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name = 'reusedModel' AND r.method = 'original' ORDER BY r.position`).all()
+    const reused = refDb
+      .prepare(
+        `SELECT r.cell_key FROM metrics m JOIN runs r ON r.id = m.run_id WHERE m.name = 'reusedModel' AND r.method = 'original' ORDER BY r.position`
+      )
+      .all()
     refDb.close()
     expect(reused).toEqual([{ cell_key: 'corruption=poison,discoveryRate=1' }, { cell_key: 'corruption=interclass-swap,discoveryRate=1' }])
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { acceptedTaskKinds, METHOD_IDS, type MethodId } from '../../src/shared/methods'
+import { acceptedTaskKinds, METHOD_IDS, type MethodId } from '@shared/methods'
 import { useAuditServices } from '../helpers/audit-services'
 
 const services = useAuditServices('task-kinds')
@@ -33,19 +33,23 @@ const TASKS = {
 } as const
 
 describe('every method on every task kind it accepts', () => {
-  it.each(Object.keys(TASKS) as Array<keyof typeof TASKS>)('%s task: every accepted method finishes', async (kind) => {
-    const methods = METHOD_IDS.filter((id) => acceptedTaskKinds(id).includes(kind)).map((id) => ({ id, params: QUICK[id] }))
-    const { taskId, done } = await services.audits.start({
-      name: `kinds ${kind}`,
-      dataset: { id: 'fashion-mnist', trainLimit: 1000, testLimit: 200 },
-      model: { arch: 'mlp' },
-      train: { epochs: 3, batchSize: 64, learningRate: 0.05, mnemonicCodes: { tMix: 0.1 } },
-      task: TASKS[kind],
-      methods
-    })
-    await done
-    const runs = services.store.runs.list(taskId)
-    expect(runs).toHaveLength(methods.length + 1)
-    for (const r of runs) expect(`${r.method}: ${r.status} ${r.error ?? ''}`).toBe(`${r.method}: done `)
-  }, 600_000)
+  it.each(Object.keys(TASKS) as Array<keyof typeof TASKS>)(
+    '%s task: every accepted method finishes',
+    async (kind) => {
+      const methods = METHOD_IDS.filter((id) => acceptedTaskKinds(id).includes(kind)).map((id) => ({ id, params: QUICK[id] }))
+      const { taskId, done } = await services.audits.start({
+        name: `kinds ${kind}`,
+        dataset: { id: 'fashion-mnist', trainLimit: 1000, testLimit: 200 },
+        model: { arch: 'mlp' },
+        train: { epochs: 3, batchSize: 64, learningRate: 0.05, mnemonicCodes: { tMix: 0.1 } },
+        task: TASKS[kind],
+        methods
+      })
+      await done
+      const runs = services.store.runs.list(taskId)
+      expect(runs).toHaveLength(methods.length + 1)
+      for (const r of runs) expect(`${r.method}: ${r.status} ${r.error ?? ''}`).toBe(`${r.method}: done `)
+    },
+    600_000
+  )
 })

@@ -1,9 +1,9 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { exportReport } from '../../src/main/api/handlers'
-import { verifyStore } from '../../src/main/audit/verify'
-import { importDataset } from '../../src/main/library/datasets/import-dataset'
+import { exportReport } from '@main/api/handlers'
+import { verifyStore } from '@main/audit/verify'
+import { importDataset } from '@main/library/datasets/import-dataset'
 import { runAuditExpectingDone, useAuditServices } from '../helpers/audit-services'
 import { pdfText } from '../helpers/pdf'
 import { withRawDatabase } from '../helpers/raw-database'
@@ -24,7 +24,9 @@ describe('the audit log and verify', () => {
   it('chains every change, verifies a clean store, and names exactly the run whose metric was tampered with', async () => {
     const { taskId, runs } = await runAuditExpectingDone(services, spec)
     await exportReport({ ...services, appVersion: 'test' }, taskId, join(services.paths.dataDir, 'r.pdf'))
-    const imported = await importDataset({ store: services.store, dataDir: services.paths.dataDir }, [join(__dirname, '..', 'fixtures', 'datasets', 'strokes')])
+    const imported = await importDataset({ store: services.store, dataDir: services.paths.dataDir }, [
+      join(__dirname, '..', 'fixtures', 'datasets', 'strokes')
+    ])
 
     const kinds = services.store.auditLog.entries().map((e) => e.kind)
     expect(kinds.filter((k) => k === 'finished')).toHaveLength(3)
@@ -49,9 +51,16 @@ describe('the audit log and verify', () => {
     expect(reportText).toMatch(new RegExp(`Content hash\\s+${printed}`))
 
     const finetune = runs.find((r) => r.method === 'finetune')!
-    withRawDatabase(services.paths.dbFile, (db) => db.prepare(`UPDATE metrics SET value = value + 0.01 WHERE run_id = ? AND name = 'testAccuracy'`).run(finetune.id))
+    withRawDatabase(services.paths.dbFile, (db) =>
+      db.prepare(`UPDATE metrics SET value = value + 0.01 WHERE run_id = ? AND name = 'testAccuracy'`).run(finetune.id)
+    )
     const tampered = await verifyStore(services.store, services.paths)
-    expect(tampered.findings).toEqual([{ subject: expect.stringContaining(`run ${finetune.id} (finetune, seed 0`), problem: 'its metrics differ from the ones logged when it finished' }])
+    expect(tampered.findings).toEqual([
+      {
+        subject: expect.stringContaining(`run ${finetune.id} (finetune, seed 0`),
+        problem: 'its metrics differ from the ones logged when it finished'
+      }
+    ])
 
     const cli = await runAuditCli(['verify', services.paths.dbFile])
     expect(cli.code).toBe(3)
@@ -60,10 +69,15 @@ describe('the audit log and verify', () => {
 
     // Lists, charts and reports read each run's metrics snapshot: one edited apart from its rows is found too.
     const other = runs.find((r) => r.method !== 'finetune' && r.status === 'done')!
-    withRawDatabase(services.paths.dbFile, (db) => db.prepare(`UPDATE runs SET metrics_json = json_set(metrics_json, '$.testAccuracy', 0.5) WHERE id = ?`).run(other.id))
+    withRawDatabase(services.paths.dbFile, (db) =>
+      db.prepare(`UPDATE runs SET metrics_json = json_set(metrics_json, '$.testAccuracy', 0.5) WHERE id = ?`).run(other.id)
+    )
     expect(services.store.runs.list(taskId).find((r) => r.id === other.id)!.metrics.testAccuracy).toBe(0.5)
     const snapshot = await verifyStore(services.store, services.paths)
-    expect(snapshot.findings).toContainEqual({ subject: expect.stringContaining(`run ${other.id} (${other.method}`), problem: 'the metrics the app lists for it differ from its stored metric rows' })
+    expect(snapshot.findings).toContainEqual({
+      subject: expect.stringContaining(`run ${other.id} (${other.method}`),
+      problem: 'the metrics the app lists for it differ from its stored metric rows'
+    })
     expect(snapshot.findings).toHaveLength(2)
 
     // Files changed behind the store's back are found too.

@@ -1,25 +1,32 @@
 import { describe, expect, it } from 'vitest'
-import type { RunRecord } from '../../src/shared/api/contract'
-import { costQualityOption } from '../../src/shared/charts/cost-quality'
-import { bestMethods, leaderboardRows } from '../../src/shared/charts/leaderboard'
-import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '../../src/shared/charts/task-space'
-import { methodComparisonOption, summarizeByMethod } from '../../src/shared/charts/method-comparison'
-import { redirectionOption } from '../../src/shared/charts/redirection'
-import { resetLayersOption } from '../../src/shared/charts/reset-layers'
+import type { RunRecord } from '@shared/api/contract'
+import { costQualityOption } from '@shared/charts/cost-quality'
+import { bestMethods, leaderboardRows } from '@shared/charts/leaderboard'
+import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '@shared/charts/task-space'
+import { methodComparisonOption, summarizeByMethod } from '@shared/charts/method-comparison'
+import { redirectionOption } from '@shared/charts/redirection'
+import { resetLayersOption } from '@shared/charts/reset-layers'
 import { runRecord } from '../helpers/run-record'
 
-const run = (method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done') => runRecord(method, seed, metrics, { status })
+const run = (method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done') =>
+  runRecord(method, seed, metrics, { status })
 
 describe('shared chart builders', () => {
   it('average finished runs over seeds and ignore failed ones', () => {
-    const runs = [run('rem', 0, { testAccuracy: 0.8 }), run('rem', 1, { testAccuracy: 0.6 }), run('rem', 2, { testAccuracy: 0.1 }, 'failed')]
+    const runs = [
+      run('rem', 0, { testAccuracy: 0.8 }),
+      run('rem', 1, { testAccuracy: 0.6 }),
+      run('rem', 2, { testAccuracy: 0.1 }, 'failed')
+    ]
     expect(summarizeByMethod(runs)[0]).toMatchObject({ method: 'rem', seeds: 2, means: { testAccuracy: 0.7 } })
     const option = methodComparisonOption(runs) as { series: Array<{ name: string; data: Array<number | null> }> }
     expect(option.series.find((s) => s.name === 'Test accuracy')!.data).toEqual([0.7])
   })
 
   it("draw REM's redirection by round and mark the kept round", () => {
-    const option = redirectionOption(run('rem', 0, { remForgetAccuracyDrop: [1, 0.1, 0], remForgetAccuracyMask: [1, 0.5, 0.7], remBestRound: 2 })) as { xAxis: { data: string[] }; series: Array<{ data: number[]; markLine?: unknown }> }
+    const option = redirectionOption(
+      run('rem', 0, { remForgetAccuracyDrop: [1, 0.1, 0], remForgetAccuracyMask: [1, 0.5, 0.7], remBestRound: 2 })
+    ) as { xAxis: { data: string[] }; series: Array<{ data: number[]; markLine?: unknown }> }
     expect(option.xAxis.data).toEqual(['0', '1', '2'])
     expect(option.series.map((s) => s.data)).toEqual([
       [1, 0.1, 0],
@@ -30,7 +37,10 @@ describe('shared chart builders', () => {
   })
 
   it("draw DEL's resets per layer", () => {
-    const option = resetLayersOption(run('del', 0, { 'resetElements.dense1': 120, 'resetElements.logits': 3, testAccuracy: 0.8 })) as { xAxis: { data: string[] }; series: Array<{ data: number[] }> }
+    const option = resetLayersOption(run('del', 0, { 'resetElements.dense1': 120, 'resetElements.logits': 3, testAccuracy: 0.8 })) as {
+      xAxis: { data: string[] }
+      series: Array<{ data: number[] }>
+    }
     expect(option.xAxis.data).toEqual(['dense1', 'logits'])
     expect(option.series[0]!.data).toEqual([120, 3])
     expect(resetLayersOption(run('rem', 0, { testAccuracy: 0.8 }))).toBeNull()
@@ -73,7 +83,10 @@ describe('task-space views', () => {
     expect(grid.cells.get('finetune')!.has('poison|0.5')).toBe(false)
     expect([grid.min, grid.max]).toEqual([0.2, 0.9])
     expect(taskSpaceMethods(runs)).toEqual(['rem', 'finetune', 'retrain'])
-    const option = taskSpaceHeatmapOption(grid, 'rem', 'Utility × Healed') as { visualMap: { min: number; max: number }; series: Array<{ data: unknown[][] }> }
+    const option = taskSpaceHeatmapOption(grid, 'rem', 'Utility × Healed') as {
+      visualMap: { min: number; max: number }
+      series: Array<{ data: unknown[][] }>
+    }
     expect(option.visualMap).toMatchObject({ min: 0.2, max: 0.9 })
     expect(option.series[0]!.data).toContainEqual([0, 0, 0.7])
   })

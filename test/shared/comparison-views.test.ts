@@ -1,13 +1,19 @@
 import { describe, expect, it } from 'vitest'
-import type { RunRecord } from '../../src/shared/api/contract'
-import { discoveryCurves, discoveryLinesOption } from '../../src/shared/charts/discovery-lines'
-import { confusionOption, confusionRates, perClassBarsOption, referenceRuns } from '../../src/shared/charts/per-class'
-import { paretoFront, tradeOffOption, tradeOffPoints } from '../../src/shared/charts/trade-off'
-import { confusionCounts } from '../../src/shared/metrics/definitions'
-import { type FilteredTask, filterChoices, NO_FILTER, runMatches, taskMatches } from '../../src/shared/run-filter'
+import type { RunRecord } from '@shared/api/contract'
+import { discoveryCurves, discoveryLinesOption } from '@shared/charts/discovery-lines'
+import { confusionOption, confusionRates, perClassBarsOption, referenceRuns } from '@shared/charts/per-class'
+import { paretoFront, tradeOffOption, tradeOffPoints } from '@shared/charts/trade-off'
+import { confusionCounts } from '@shared/metrics/definitions'
+import { type FilteredTask, filterChoices, NO_FILTER, runMatches, taskMatches } from '@shared/run-filter'
 import { runRecord } from '../helpers/run-record'
 
-const run = (method: string, seed: number, metrics: RunRecord['metrics'], cell: Record<string, unknown> | null = null, status: RunRecord['status'] = 'done') => runRecord(method, seed, metrics, { cell, status })
+const run = (
+  method: string,
+  seed: number,
+  metrics: RunRecord['metrics'],
+  cell: Record<string, unknown> | null = null,
+  status: RunRecord['status'] = 'done'
+) => runRecord(method, seed, metrics, { cell, status })
 const baseTask = { kind: 'corrupted' as const, corruption: 'poison', discoveryRate: 0.5 }
 
 describe('lines over the discovery rate', () => {
@@ -34,7 +40,9 @@ describe('lines over the discovery rate', () => {
   })
 
   it('draw a band as the lowest seed plus the spread stacked on it, REM first', () => {
-    const option = discoveryLinesOption(runs, baseTask, 'poison', 'healedTrain', 'Healed') as { series: Array<{ name: string; stack?: string; data: number[][] }> }
+    const option = discoveryLinesOption(runs, baseTask, 'poison', 'healedTrain', 'Healed') as {
+      series: Array<{ name: string; stack?: string; data: number[][] }>
+    }
     expect(option.series.map((s) => s.name)).toEqual(['rem', 'rem', 'rem', 'finetune', 'finetune', 'finetune'])
     const [mean, low, spread] = option.series
     expect(mean!.data[0]).toEqual([0.1, 0.7])
@@ -63,9 +71,18 @@ describe('trade-off scatter', () => {
   })
 
   it('measure forgetting as healed (train) on corrupted tasks and as 1 − forget accuracy otherwise', () => {
-    expect(tradeOffPoints([run('rem', 0, { healedTrain: 0.7, utility: 0.8, forgetAccuracy: 0.9 })])[0]).toMatchObject({ forgetting: 0.7, utility: 0.8 })
-    expect(tradeOffPoints([run('ssd', 0, { forgetAccuracy: 0.25, testAccuracy: 0.8 })])[0]).toMatchObject({ forgetting: 0.75, utility: 0.8 })
-    const option = tradeOffOption([run('ssd', 0, { forgetAccuracy: 0.25, testAccuracy: 0.8 }), run('finetune', 0, { forgetAccuracy: 0.5, testAccuracy: 0.9 })]) as { series: Array<{ name: string; data: unknown[] }> }
+    expect(tradeOffPoints([run('rem', 0, { healedTrain: 0.7, utility: 0.8, forgetAccuracy: 0.9 })])[0]).toMatchObject({
+      forgetting: 0.7,
+      utility: 0.8
+    })
+    expect(tradeOffPoints([run('ssd', 0, { forgetAccuracy: 0.25, testAccuracy: 0.8 })])[0]).toMatchObject({
+      forgetting: 0.75,
+      utility: 0.8
+    })
+    const option = tradeOffOption([
+      run('ssd', 0, { forgetAccuracy: 0.25, testAccuracy: 0.8 }),
+      run('finetune', 0, { forgetAccuracy: 0.5, testAccuracy: 0.9 })
+    ]) as { series: Array<{ name: string; data: unknown[] }> }
     expect(option.series.map((s) => s.name)).toEqual(['ssd', 'finetune', 'Pareto front'])
     expect(option.series[2]!.data).toEqual([
       [0.5, 0.9],
@@ -106,7 +123,11 @@ describe('per-class bars and the confusion matrix', () => {
 
 describe('shared filters', () => {
   const task: FilteredTask = { spec: { dataset: { id: 'fashion-mnist' }, model: { arch: 'mlp' }, task: baseTask } }
-  const runs = [run('original', 0, {}, { corruption: 'poison' }), run('rem', 1, {}, { corruption: 'random-swap' }), run('ssd', 0, {}, { corruption: 'poison' })]
+  const runs = [
+    run('original', 0, {}, { corruption: 'poison' }),
+    run('rem', 1, {}, { corruption: 'random-swap' }),
+    run('ssd', 0, {}, { corruption: 'poison' })
+  ]
 
   it('narrow runs by corruption (cell first), method and seed, and keep the references under a method filter', () => {
     const pick = (f: Partial<typeof NO_FILTER>) => runs.filter((r) => runMatches(r, task, { ...NO_FILTER, ...f })).map((r) => r.method)
@@ -120,6 +141,13 @@ describe('shared filters', () => {
   it('narrow audits by dataset, model and task kind, and offer only values that occur', () => {
     expect(taskMatches(task, { ...NO_FILTER, taskKind: 'corrupted', dataset: 'fashion-mnist' })).toBe(true)
     expect(taskMatches(task, { ...NO_FILTER, taskKind: 'class' })).toBe(false)
-    expect(filterChoices([task], runs, baseTask)).toEqual({ datasets: ['fashion-mnist'], models: ['mlp'], taskKinds: ['corrupted'], corruptions: ['poison', 'random-swap'], methods: ['original', 'rem', 'ssd'], seeds: [0, 1] })
+    expect(filterChoices([task], runs, baseTask)).toEqual({
+      datasets: ['fashion-mnist'],
+      models: ['mlp'],
+      taskKinds: ['corrupted'],
+      corruptions: ['poison', 'random-swap'],
+      methods: ['original', 'rem', 'ssd'],
+      seeds: [0, 1]
+    })
   })
 })

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { CONTRACT, EVENTS } from '../../src/shared/api/contract'
-import { EVENT_CHANNELS, INVOKE_CHANNELS } from '../../src/shared/api/channels'
-import { createRouter } from '../../src/main/api/router'
-import type { ApiHandlers } from '../../src/main/api/handlers'
-import { SpecError } from '../../src/shared/task-spec'
+import { CONTRACT, EVENTS } from '@shared/api/contract'
+import { EVENT_CHANNELS, INVOKE_CHANNELS } from '@shared/api/channels'
+import { createRouter } from '@main/api/router'
+import type { ApiHandlers } from '@main/api/handlers'
+import { SpecError } from '@shared/task-spec'
 
 describe('API contract', () => {
   it('the preload allowlist is exactly the contract', () => {
@@ -28,7 +28,10 @@ describe('API contract', () => {
   it('refuses unknown channels and invalid input before any handler runs', async () => {
     calls.length = 0
     expect(await dispatch('fs:readFile', { path: '/etc/passwd' })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
-    expect(await dispatch('audits:cancel', { taskId: 5 })).toMatchObject({ ok: false, error: { code: 'VALIDATION', message: expect.stringMatching(/^taskId: /) } })
+    expect(await dispatch('audits:cancel', { taskId: 5 })).toMatchObject({
+      ok: false,
+      error: { code: 'VALIDATION', message: expect.stringMatching(/^taskId: /) }
+    })
     expect(await dispatch('audits:cancel', { taskId: 'x', extra: true })).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     expect(await dispatch('audits:cancel', null)).toMatchObject({ ok: false, error: { code: 'VALIDATION' } })
     expect(calls).toEqual([])
@@ -37,16 +40,32 @@ describe('API contract', () => {
   it('routes valid calls and turns thrown errors into typed envelopes', async () => {
     expect(await dispatch('audits:cancel', { taskId: 'x' })).toEqual({ ok: true, value: { cancelled: true } })
     // A spec that fits the contract's shape reaches the handler, whose SpecError comes back as a validation error.
-    const spec = { name: 'n', dataset: { id: 'd' }, model: { arch: 'mlp' }, train: { epochs: 1, learningRate: 0.1 }, task: { kind: 'class', classes: [0] }, methods: ['finetune'] }
-    expect(await dispatch('audits:start', { spec })).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'train.epochs: too small' } })
+    const spec = {
+      name: 'n',
+      dataset: { id: 'd' },
+      model: { arch: 'mlp' },
+      train: { epochs: 1, learningRate: 0.1 },
+      task: { kind: 'class', classes: [0] },
+      methods: ['finetune']
+    }
+    expect(await dispatch('audits:start', { spec })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION', message: 'train.epochs: too small' }
+    })
     // One that does not is refused by the router, its fields named as in the spec itself.
-    expect(await dispatch('audits:start', { spec: { ...spec, seeds: [-1] } })).toEqual({ ok: false, error: { code: 'VALIDATION', message: 'seeds[0]: Too small: expected number to be >=0' } })
+    expect(await dispatch('audits:start', { spec: { ...spec, seeds: [-1] } })).toEqual({
+      ok: false,
+      error: { code: 'VALIDATION', message: 'seeds[0]: Too small: expected number to be >=0' }
+    })
     expect(await dispatch('audits:list', {})).toEqual({ ok: false, error: { code: 'INTERNAL', message: 'disk on fire' } })
   })
 
   it('in tests, a result that does not fit the contract is an internal error naming the field', async () => {
     const broken = createRouter({ ...handlers, 'settings:get': async () => ({ auditorName: 7 }) } as unknown as ApiHandlers)
     const reply = await broken('settings:get', {})
-    expect(reply).toMatchObject({ ok: false, error: { code: 'INTERNAL', message: expect.stringMatching(/^the result of settings:get does not fit the contract: .*auditorName/) } })
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { code: 'INTERNAL', message: expect.stringMatching(/^the result of settings:get does not fit the contract: .*auditorName/) }
+    })
   })
 })

@@ -9,7 +9,7 @@ import {
   miaEfficacy,
   perClassAccuracy,
   tugOfWar
-} from '../../src/shared/metrics/definitions'
+} from '@shared/metrics/definitions'
 
 describe('metric definitions on hand-built cases', () => {
   it('accuracy, on a subset and on an empty one', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ALL_METRICS } from '../../src/shared/metrics/groups'
-import { METRIC_NAMES } from '../../src/shared/metrics/names'
-import { MetricValues } from '../../src/shared/metrics/value'
+import { ALL_METRICS } from '@shared/metrics/groups'
+import { METRIC_NAMES } from '@shared/metrics/names'
+import { MetricValues } from '@shared/metrics/value'
 
 describe('metric names', () => {
   it('declare every metric the views and the report describe', () => {

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { METHOD_CATALOG } from '../../src/shared/methods'
-import { methodTableMarkdown, settingDefaults } from '../../src/shared/method-table'
+import { METHOD_CATALOG } from '@shared/methods'
+import { methodTableMarkdown, settingDefaults } from '@shared/method-table'
 import { withMethodTable } from '../../scripts/readme-methods'
 
 describe('method documentation', () => {

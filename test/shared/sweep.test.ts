@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { cellSpec, expandCells, originalRecipe, plannedRunCount } from '../../src/shared/sweep'
-import { parseTaskSpec } from '../../src/shared/task-spec'
+import { cellSpec, expandCells, originalRecipe, plannedRunCount } from '@shared/sweep'
+import { parseTaskSpec } from '@shared/task-spec'
 
 const base = {
   name: 'grid',
@@ -40,7 +40,11 @@ describe('sweep expansion', () => {
   })
 
   it('expands swept method settings into one method run per combination, each validated', () => {
-    const spec = parseTaskSpec({ ...base, methods: ['finetune', 'rem'], sweep: { params: { finetune: { epochs: [1, 3], learningRate: [0.01, 0.1] } } } })
+    const spec = parseTaskSpec({
+      ...base,
+      methods: ['finetune', 'rem'],
+      sweep: { params: { finetune: { epochs: [1, 3], learningRate: [0.01, 0.1] } } }
+    })
     expect(spec.methods.map((m) => [m.id, m.params.epochs, m.params.learningRate])).toEqual([
       ['finetune', 1, 0.01],
       ['finetune', 1, 0.1],

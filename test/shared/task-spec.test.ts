@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { acceptedTaskKinds, METHOD_IDS, requiresMnemonicCodes } from '../../src/shared/methods'
-import { checkSpecAgainstDataset, parseTaskSpec } from '../../src/shared/task-spec'
+import { acceptedTaskKinds, METHOD_IDS, requiresMnemonicCodes } from '@shared/methods'
+import { checkSpecAgainstDataset, parseTaskSpec } from '@shared/task-spec'
 
 const quickstart = JSON.parse(readFileSync('examples/quickstart.json', 'utf8'))
 const fmnist = { numClasses: 10, trainSize: 60000, testSize: 10000 }
@@ -44,15 +44,18 @@ describe('task spec validation', () => {
     corrupted: { kind: 'corrupted', corruption: 'poison', corruptedCount: 100, discoveryRate: 0.5 }
   } as const
 
-  it.each(METHOD_IDS.flatMap((id) => (['random', 'class', 'corrupted'] as const).map((kind) => [id, kind] as const)))('%s on a %s task: accepted, or refused at validation', (id, kind) => {
-    const spec = withChange((s) => {
-      s.task = TASKS[kind]
-      s.methods = [id]
-      s.train.mnemonicCodes = { tMix: 0.1 }
-    })
-    if (acceptedTaskKinds(id).includes(kind)) expect(parseTaskSpec(spec).methods[0]!.id).toBe(id)
-    else expect(() => parseTaskSpec(spec)).toThrow(new RegExp(`^methods\\[0\\]: .* only handles tasks of kind .*not "${kind}"`))
-  })
+  it.each(METHOD_IDS.flatMap((id) => (['random', 'class', 'corrupted'] as const).map((kind) => [id, kind] as const)))(
+    '%s on a %s task: accepted, or refused at validation',
+    (id, kind) => {
+      const spec = withChange((s) => {
+        s.task = TASKS[kind]
+        s.methods = [id]
+        s.train.mnemonicCodes = { tMix: 0.1 }
+      })
+      if (acceptedTaskKinds(id).includes(kind)) expect(parseTaskSpec(spec).methods[0]!.id).toBe(id)
+      else expect(() => parseTaskSpec(spec)).toThrow(new RegExp(`^methods\\[0\\]: .* only handles tasks of kind .*not "${kind}"`))
+    }
+  )
 
   it('refuses methods that need mnemonic codes when the original is trained without them', () => {
     const needing = METHOD_IDS.filter(requiresMnemonicCodes)
@@ -65,10 +68,26 @@ describe('task spec validation', () => {
   })
 
   it('exposes every REM setting and its ablations as parameters, with the paper defaults', () => {
-    const spec = parseTaskSpec(withChange((s) => (s.methods = ['rem', { id: 'rem', params: { redirection: false, continuedRemoval: false, flush: 'gradient-ascent' } }])))
-    expect(spec.methods[0]!.params).toMatchObject({ capacity: 0.5, pMem: 0.2, beta: 1, rounds: 10, removalThreshold: 'auto', maxFlushEpochs: 100, redirection: true, continuedRemoval: true, flush: 'npo' })
+    const spec = parseTaskSpec(
+      withChange(
+        (s) => (s.methods = ['rem', { id: 'rem', params: { redirection: false, continuedRemoval: false, flush: 'gradient-ascent' } }])
+      )
+    )
+    expect(spec.methods[0]!.params).toMatchObject({
+      capacity: 0.5,
+      pMem: 0.2,
+      beta: 1,
+      rounds: 10,
+      removalThreshold: 'auto',
+      maxFlushEpochs: 100,
+      redirection: true,
+      continuedRemoval: true,
+      flush: 'npo'
+    })
     expect(spec.methods[1]!.params).toMatchObject({ redirection: false, continuedRemoval: false, flush: 'gradient-ascent' })
-    expect(() => parseTaskSpec(withChange((s) => (s.methods = [{ id: 'rem', params: { capacity: 1.5 } }])))).toThrow(/^methods\[0\]\.params\.capacity: /)
+    expect(() => parseTaskSpec(withChange((s) => (s.methods = [{ id: 'rem', params: { capacity: 1.5 } }])))).toThrow(
+      /^methods\[0\]\.params\.capacity: /
+    )
   })
 
   it('checks class indices and subset sizes against the dataset', () => {

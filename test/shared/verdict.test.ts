@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import type { RunRecord } from '../../src/shared/api/contract'
-import { writeVerdict } from '../../src/shared/verdict'
+import type { RunRecord } from '@shared/api/contract'
+import { writeVerdict } from '@shared/verdict'
 import { runRecord } from '../helpers/run-record'
 
-const run = (method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done') => runRecord(method, seed, metrics, { status })
+const run = (method: string, seed: number, metrics: RunRecord['metrics'], status: RunRecord['status'] = 'done') =>
+  runRecord(method, seed, metrics, { status })
 const poison = { kind: 'corrupted', corruption: 'poison', corruptedCount: 50, discoveryRate: 0.5 }
 
 describe('the verdict', () => {
@@ -21,9 +22,16 @@ describe('the verdict', () => {
   })
 
   it('says "reduced" when the trigger only halved, and counts the runs that did not finish', () => {
-    const runs = [run('original', 0, { attackSuccessRate: 0.8, utility: 0.9, utilityTimesHealed: 0.1 }), run('finetune', 0, { attackSuccessRate: 0.35, utility: 0.92, utilityTimesHealed: 0.4 }), run('rem', 0, {}, 'failed'), run('retrain', 0, {}, 'cancelled')]
+    const runs = [
+      run('original', 0, { attackSuccessRate: 0.8, utility: 0.9, utilityTimesHealed: 0.1 }),
+      run('finetune', 0, { attackSuccessRate: 0.35, utility: 0.92, utilityTimesHealed: 0.4 }),
+      run('rem', 0, {}, 'failed'),
+      run('retrain', 0, {}, 'cancelled')
+    ]
     const text = writeVerdict(runs, poison)
-    expect(text).toMatch(/^Finetune on retain reduced the poison trigger \(Attack success 0\.80 → 0\.35\) with no loss of utility \(\+2\.0 points\); no retrain run to compare with\./)
+    expect(text).toMatch(
+      /^Finetune on retain reduced the poison trigger \(Attack success 0\.80 → 0\.35\) with no loss of utility \(\+2\.0 points\); no retrain run to compare with\./
+    )
     expect(text).toMatch(/2 of 4 runs failed or were stopped; they are listed in the appendix\.$/)
   })
 
@@ -35,12 +43,16 @@ describe('the verdict', () => {
       run('ssd', 0, { forgetAccuracy: 0.4, testAccuracy: 0.89, tow: 0.5 }),
       run('scrub', 0, { forgetAccuracy: 0.03, testAccuracy: 0.87, tow: 0.9 })
     ]
-    expect(writeVerdict(runs, task)).toMatch(/^SCRUB forgot, like retraining, the forgotten class \(Forget accuracy 0\.95 → 0\.03\) at 3\.0 points of test accuracy; retraining without the forget set reached 0\.00\./)
+    expect(writeVerdict(runs, task)).toMatch(
+      /^SCRUB forgot, like retraining, the forgotten class \(Forget accuracy 0\.95 → 0\.03\) at 3\.0 points of test accuracy; retraining without the forget set reached 0\.00\./
+    )
     runs[3] = run('scrub', 0, { forgetAccuracy: 0.3, testAccuracy: 0.87, tow: 0.9 })
     expect(writeVerdict(runs, task)).toMatch(/^SCRUB did not forget, as retraining does, the forgotten class/)
   })
 
   it('has nothing to conclude when no method finished', () => {
-    expect(writeVerdict([run('original', 0, { testAccuracy: 0.9 }), run('rem', 0, {}, 'failed')], poison)).toBe('No unlearning method finished, so there is nothing to conclude. 1 of 2 runs failed or were stopped; they are listed in the appendix.')
+    expect(writeVerdict([run('original', 0, { testAccuracy: 0.9 }), run('rem', 0, {}, 'failed')], poison)).toBe(
+      'No unlearning method finished, so there is nothing to conclude. 1 of 2 runs failed or were stopped; they are listed in the appendix.'
+    )
   })
 })

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
-import { LATEST_VERSION } from '../../src/main/store/migrations'
+import { LATEST_VERSION } from '@main/store/migrations'
 import { createDatabaseAt, migrationsUpTo } from '../helpers/migrate-to'
 import { makeTempDir } from '../helpers/tmp'
 
@@ -19,7 +19,9 @@ const T0 = 1_717_171_717_000
 
 /** Every row of a table, ordered by its first columns, optionally only some columns. */
 function rows(db: Database.Database, table: string, columns?: string[]): Row[] {
-  const all = (db.prepare(`SELECT * FROM ${table}`).all() as Row[]).map((r) => (columns ? Object.fromEntries(columns.map((c) => [c, r[c]])) : r))
+  const all = (db.prepare(`SELECT * FROM ${table}`).all() as Row[]).map((r) =>
+    columns ? Object.fromEntries(columns.map((c) => [c, r[c]])) : r
+  )
   return all.sort((a, b) => JSON.stringify(Object.values(a)).localeCompare(JSON.stringify(Object.values(b))))
 }
 
@@ -28,7 +30,9 @@ function columnsOf(db: Database.Database, table: string): string[] {
 }
 
 function tableNames(db: Database.Database): string[] {
-  return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((t) => t.name)
+  return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map(
+    (t) => t.name
+  )
 }
 
 /** Every table's rows with its columns, to compare after a step (new columns left out). */
@@ -51,16 +55,31 @@ const indices = (...values: number[]) => Buffer.from(Int32Array.from(values).buf
 
 /** An audit as version 1 stored it: the built-in dataset, a task, an original and a finetuned model, three runs and their metrics. */
 function seedV1(db: Database.Database): void {
-  db.prepare(`INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run('fashion-mnist', 'Fashion-MNIST', 'builtin', hex('a'), 10, '[28,28,1]', T0)
+  db.prepare(`INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+    'fashion-mnist',
+    'Fashion-MNIST',
+    'builtin',
+    hex('a'),
+    10,
+    '[28,28,1]',
+    T0
+  )
   db.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`).run(
     'task-1',
     'poison audit',
-    JSON.stringify({ name: 'poison audit', dataset: { id: 'fashion-mnist', trainLimit: 600 }, model: { arch: 'mlp' }, task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 40 } }),
+    JSON.stringify({
+      name: 'poison audit',
+      dataset: { id: 'fashion-mnist', trainLimit: 600 },
+      model: { arch: 'mlp' },
+      task: { kind: 'corrupted', corruption: 'poison', corruptedCount: 40 }
+    }),
     hex('b'),
     'fashion-mnist',
     T0 + 1
   )
-  const model = db.prepare(`INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at) VALUES (?, ?, 'mlp', ?, ?, 101770, 'fashion-mnist', ?)`)
+  const model = db.prepare(
+    `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at) VALUES (?, ?, 'mlp', ?, ?, 101770, 'fashion-mnist', ?)`
+  )
   model.run('model-original', hex('c'), `models/${hex('c')}`, 407_352, T0 + 2)
   model.run('model-finetuned', hex('d'), `models/${hex('d')}`, 407_352, T0 + 3)
   const run = db.prepare(
@@ -68,8 +87,42 @@ function seedV1(db: Database.Database): void {
      VALUES (?, 'task-1', ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?)`
   )
   run.run('run-original', 'original', '{}', 'done', 'wasm', null, 'model-original', null, null, null, 20, null, 0, T0 + 4, T0 + 5, T0 + 9)
-  run.run('run-finetune', 'finetune', '{"epochs":1}', 'done', 'wasm', 'model-original', 'model-finetuned', 20, 580, hex('e'), 10, null, 1, T0 + 4, T0 + 10, T0 + 12)
-  run.run('run-retrain', 'retrain', '{"epochs":1}', 'failed', 'wasm', null, null, 20, 580, hex('e'), null, 'Out of memory', 2, T0 + 4, T0 + 13, T0 + 14)
+  run.run(
+    'run-finetune',
+    'finetune',
+    '{"epochs":1}',
+    'done',
+    'wasm',
+    'model-original',
+    'model-finetuned',
+    20,
+    580,
+    hex('e'),
+    10,
+    null,
+    1,
+    T0 + 4,
+    T0 + 10,
+    T0 + 12
+  )
+  run.run(
+    'run-retrain',
+    'retrain',
+    '{"epochs":1}',
+    'failed',
+    'wasm',
+    null,
+    null,
+    20,
+    580,
+    hex('e'),
+    null,
+    'Out of memory',
+    2,
+    T0 + 4,
+    T0 + 13,
+    T0 + 14
+  )
   const metric = db.prepare(`INSERT INTO metrics (run_id, name, value) VALUES (?, ?, ?)`)
   metric.run('run-original', 'testAccuracy', 0.8125)
   metric.run('run-original', 'seconds', 3.25)
@@ -84,7 +137,9 @@ function seedV1(db: Database.Database): void {
 function seedAt(db: Database.Database, version: number): void {
   seedV1(db)
   if (version >= 2) {
-    db.prepare(`INSERT INTO metrics (run_id, name, value, value_json) VALUES ('run-finetune', 'perClassAccuracy', NULL, '[0.5,0.25]')`).run()
+    db.prepare(
+      `INSERT INTO metrics (run_id, name, value, value_json) VALUES ('run-finetune', 'perClassAccuracy', NULL, '[0.5,0.25]')`
+    ).run()
     const split = db.prepare(`INSERT INTO splits (task_id, seed, kind, count, sha256, indices) VALUES ('task-1', ?, ?, ?, ?, ?)`)
     split.run(0, 'forget', 3, hex('1'), indices(3, 17, 42))
     split.run(0, 'corrupted', 4, hex('2'), indices(3, 17, 42, 599))
@@ -92,8 +147,12 @@ function seedAt(db: Database.Database, version: number): void {
   }
   if (version >= 3) {
     db.prepare(`INSERT INTO model_cache (key, model_id, created_at) VALUES (?, 'model-original', ?)`).run(hex('7'), T0 + 30)
-    db.prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at, cell_key, cell_json) VALUES ('run-cell', 'task-1', 'finetune', '{}', 0, 'queued', 3, ?, 'corruption=swap', '{"corruption":"swap"}')`).run(T0 + 31)
-    db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES ('task-1', 'corruption=swap', 0, 'forget', 1, ?, ?)`).run(hex('4'), indices(11))
+    db.prepare(
+      `INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at, cell_key, cell_json) VALUES ('run-cell', 'task-1', 'finetune', '{}', 0, 'queued', 3, ?, 'corruption=swap', '{"corruption":"swap"}')`
+    ).run(T0 + 31)
+    db.prepare(
+      `INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES ('task-1', 'corruption=swap', 0, 'forget', 1, ?, ?)`
+    ).run(hex('4'), indices(11))
   }
   if (version >= 4) {
     db.prepare(
@@ -112,11 +171,9 @@ function seedAt(db: Database.Database, version: number): void {
   }
   if (version >= 7) {
     db.prepare(`INSERT INTO settings (key, value_json) VALUES ('pageSize', '"Letter"')`).run()
-    db.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES ('task-imported', 'from a bundle', '{}', ?, 'fashion-mnist', ?, ?)`).run(
-      hex('e'),
-      T0 + 70,
-      JSON.stringify({ bundleSha256: hex('c'), contentHash: hex('d'), appVersion: '0.1.0', importedAt: T0 + 70 })
-    )
+    db.prepare(
+      `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES ('task-imported', 'from a bundle', '{}', ?, 'fashion-mnist', ?, ?)`
+    ).run(hex('e'), T0 + 70, JSON.stringify({ bundleSha256: hex('c'), contentHash: hex('d'), appVersion: '0.1.0', importedAt: T0 + 70 }))
   }
   if (version >= 8) db.prepare(`UPDATE models SET codes_sha256 = ? WHERE id = 'model-imported'`).run(hex('f'))
   if (version >= 9) db.prepare(`UPDATE runs SET metrics_json = '{"seconds":3.25,"testAccuracy":0.8125}' WHERE id = 'run-original'`).run()
@@ -156,7 +213,9 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     expect(tableNames(m.db)).toEqual([])
     const db = m.migrateTo(1)
     expect(tableNames(db)).toEqual(['datasets', 'metrics', 'models', 'runs', 'tasks'])
-    const indexes = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`).all() as Array<{ name: string }>).map((i) => i.name)
+    const indexes = (
+      db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name`).all() as Array<{ name: string }>
+    ).map((i) => i.name)
     expect(indexes).toEqual(['runs_by_status', 'runs_by_task'])
     seedV1(db)
     expect(rows(db, 'runs', ['id', 'status', 'input_model_id', 'output_model_id'])).toEqual([
@@ -164,12 +223,20 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
       { id: 'run-original', status: 'done', input_model_id: null, output_model_id: 'model-original' },
       { id: 'run-retrain', status: 'failed', input_model_id: null, output_model_id: null }
     ])
-    expect(db.prepare(`SELECT value FROM metrics WHERE run_id = 'run-finetune' AND name = 'testAccuracy'`).get()).toEqual({ value: 0.1 + 0.2 })
+    expect(db.prepare(`SELECT value FROM metrics WHERE run_id = 'run-finetune' AND name = 'testAccuracy'`).get()).toEqual({
+      value: 0.1 + 0.2
+    })
     // STRICT: no silent coercion; CHECK: only known statuses and sources; foreign keys are on.
     expect(() => db.prepare(`UPDATE datasets SET num_classes = 'ten'`).run()).toThrow(/cannot store TEXT value in INTEGER column/)
     expect(() => db.prepare(`UPDATE runs SET status = 'paused' WHERE id = 'run-retrain'`).run()).toThrow(/CHECK constraint failed/)
     expect(() => db.prepare(`UPDATE datasets SET source = 'downloaded'`).run()).toThrow(/CHECK constraint failed/)
-    expect(() => db.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES ('t2', 't2', '{}', 's', 'no-such-dataset', 0)`).run()).toThrow(/FOREIGN KEY constraint failed/)
+    expect(() =>
+      db
+        .prepare(
+          `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES ('t2', 't2', '{}', 's', 'no-such-dataset', 0)`
+        )
+        .run()
+    ).toThrow(/FOREIGN KEY constraint failed/)
     // Deleting a task takes its runs and their metrics with it; models stay.
     db.prepare(`DELETE FROM tasks WHERE id = 'task-1'`).run()
     expect([rows(db, 'runs').length, rows(db, 'metrics').length, rows(db, 'models').length]).toEqual([0, 0, 2])
@@ -188,8 +255,12 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     expect(rows(db, 'splits')).toEqual([])
 
     const perClass = [0.9, null, 1 / 3]
-    db.prepare(`INSERT INTO metrics (run_id, name, value, value_json) VALUES ('run-original', 'perClassAccuracy', NULL, ?)`).run(JSON.stringify(perClass))
-    expect(JSON.parse((db.prepare(`SELECT value_json FROM metrics WHERE name = 'perClassAccuracy'`).get() as { value_json: string }).value_json)).toEqual(perClass)
+    db.prepare(`INSERT INTO metrics (run_id, name, value, value_json) VALUES ('run-original', 'perClassAccuracy', NULL, ?)`).run(
+      JSON.stringify(perClass)
+    )
+    expect(
+      JSON.parse((db.prepare(`SELECT value_json FROM metrics WHERE name = 'perClassAccuracy'`).get() as { value_json: string }).value_json)
+    ).toEqual(perClass)
     const split = db.prepare(`INSERT INTO splits (task_id, seed, kind, count, sha256, indices) VALUES ('task-1', ?, ?, ?, ?, ?)`)
     split.run(0, 'forget', 3, hex('f'), indices(3, 17, 42))
     expect((db.prepare(`SELECT indices FROM splits`).get() as { indices: Buffer }).indices.equals(indices(3, 17, 42))).toBe(true)
@@ -211,25 +282,37 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     ])
     expect(tableNames(db)).not.toContain('splits_by_cell')
     expect(columnsOf(db, 'splits')).toEqual(['task_id', 'cell_key', 'seed', 'kind', 'count', 'sha256', 'indices'])
-    const moved = db.prepare(`SELECT cell_key, seed, kind, count, sha256, indices FROM splits ORDER BY seed, kind`).all() as Array<Row & { indices: Buffer }>
+    const moved = db.prepare(`SELECT cell_key, seed, kind, count, sha256, indices FROM splits ORDER BY seed, kind`).all() as Array<
+      Row & { indices: Buffer }
+    >
     expect(moved.map(({ indices: _, ...r }) => r)).toEqual([
       { cell_key: '', seed: 0, kind: 'corrupted', count: 4, sha256: hex('2') },
       { cell_key: '', seed: 0, kind: 'forget', count: 3, sha256: hex('1') },
       { cell_key: '', seed: 1, kind: 'forget', count: 2, sha256: hex('3') }
     ])
-    expect(moved.map((r) => Array.from(new Int32Array(r.indices.buffer, r.indices.byteOffset, r.indices.byteLength / 4)))).toEqual([[3, 17, 42, 599], [3, 17, 42], [8, 9]])
+    expect(moved.map((r) => Array.from(new Int32Array(r.indices.buffer, r.indices.byteOffset, r.indices.byteLength / 4)))).toEqual([
+      [3, 17, 42, 599],
+      [3, 17, 42],
+      [8, 9]
+    ])
 
     // Cells of a sweep each keep their own lists for the same seed and kind.
-    const cellSplit = db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES ('task-1', ?, 0, 'forget', 1, ?, ?)`)
+    const cellSplit = db.prepare(
+      `INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES ('task-1', ?, 0, 'forget', 1, ?, ?)`
+    )
     cellSplit.run('corruption=poison', hex('4'), indices(7))
     expect(() => cellSplit.run('', hex('4'), indices(7))).toThrow(/UNIQUE constraint failed/)
     // New runs land in the cell '' unless given one.
-    db.prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at) VALUES ('run-new', 'task-1', 'finetune', '{}', 1, 'queued', 3, ?)`).run(T0 + 20)
+    db.prepare(
+      `INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at) VALUES ('run-new', 'task-1', 'finetune', '{}', 1, 'queued', 3, ?)`
+    ).run(T0 + 20)
     expect(db.prepare(`SELECT cell_key, cell_json FROM runs WHERE id = 'run-new'`).get()).toEqual({ cell_key: '', cell_json: null })
 
     expect(rows(db, 'model_cache')).toEqual([])
     db.prepare(`INSERT INTO model_cache (key, model_id, created_at) VALUES (?, 'model-original', ?)`).run(hex('5'), T0 + 21)
-    expect(() => db.prepare(`INSERT INTO model_cache (key, model_id, created_at) VALUES (?, 'no-such-model', 0)`).run(hex('6'))).toThrow(/FOREIGN KEY constraint failed/)
+    expect(() => db.prepare(`INSERT INTO model_cache (key, model_id, created_at) VALUES (?, 'no-such-model', 0)`).run(hex('6'))).toThrow(
+      /FOREIGN KEY constraint failed/
+    )
     // The rebuilt table still belongs to its task.
     db.prepare(`DELETE FROM model_cache`).run()
     db.prepare(`DELETE FROM tasks WHERE id = 'task-1'`).run()
@@ -248,7 +331,12 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
       `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy) VALUES (?, ?, 'imported', ?, 27232, 6808, 'fashion-mnist', ?, ?, 'my cnn', '[28,28,1]', 10, 0.71)`
     )
     put.run('model-imported', hex('8'), `models/imported/${hex('8')}`, T0 + 31, 'imported')
-    expect(db.prepare(`SELECT source, name, num_classes, test_accuracy FROM models WHERE id = 'model-imported'`).get()).toEqual({ source: 'imported', name: 'my cnn', num_classes: 10, test_accuracy: 0.71 })
+    expect(db.prepare(`SELECT source, name, num_classes, test_accuracy FROM models WHERE id = 'model-imported'`).get()).toEqual({
+      source: 'imported',
+      name: 'my cnn',
+      num_classes: 10,
+      test_accuracy: 0.71
+    })
     expect(() => put.run('model-other', hex('9'), 'models/x', T0 + 32, 'downloaded')).toThrow(/CHECK constraint failed/)
     m.close()
   })
@@ -256,8 +344,19 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
   it('5 (dataset library): datasets and models stored before it have no files to describe and are not deleted', () => {
     const { m, db, before } = step(4)
     expectRowsKept(before, db)
-    expect(rows(db, 'datasets', ['id', 'path', 'bytes', 'train_size', 'test_size', 'class_names_json', 'description_json', 'deleted_at'])).toEqual([
-      { id: 'fashion-mnist', path: null, bytes: null, train_size: null, test_size: null, class_names_json: null, description_json: null, deleted_at: null }
+    expect(
+      rows(db, 'datasets', ['id', 'path', 'bytes', 'train_size', 'test_size', 'class_names_json', 'description_json', 'deleted_at'])
+    ).toEqual([
+      {
+        id: 'fashion-mnist',
+        path: null,
+        bytes: null,
+        train_size: null,
+        test_size: null,
+        class_names_json: null,
+        description_json: null,
+        deleted_at: null
+      }
     ])
     expect(rows(db, 'models', ['id', 'deleted_at'])).toEqual([
       { id: 'model-finetuned', deleted_at: null },
@@ -268,10 +367,16 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     db.prepare(
       `INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at, path, bytes, train_size, test_size, class_names_json, description_json) VALUES ('strokes', 'strokes', 'imported', ?, 3, '[12,12,1]', ?, 'datasets/strokes', 14112, 96, 24, ?, ?)`
     ).run(hex('9'), T0 + 41, JSON.stringify(classNames), JSON.stringify({ preprocessing: { size: [12, 12], color: 'grey' }, skipped: [] }))
-    expect(JSON.parse((db.prepare(`SELECT class_names_json FROM datasets WHERE id = 'strokes'`).get() as { class_names_json: string }).class_names_json)).toEqual(classNames)
+    expect(
+      JSON.parse(
+        (db.prepare(`SELECT class_names_json FROM datasets WHERE id = 'strokes'`).get() as { class_names_json: string }).class_names_json
+      )
+    ).toEqual(classNames)
     // A deletion stamps the row: the runs that used the model still find it.
     db.prepare(`UPDATE models SET deleted_at = ? WHERE id = 'model-original'`).run(T0 + 42)
-    expect(db.prepare(`SELECT COUNT(*) AS n FROM runs r JOIN models mo ON mo.id = r.output_model_id WHERE mo.deleted_at IS NOT NULL`).get()).toEqual({ n: 1 })
+    expect(
+      db.prepare(`SELECT COUNT(*) AS n FROM runs r JOIN models mo ON mo.id = r.output_model_id WHERE mo.deleted_at IS NOT NULL`).get()
+    ).toEqual({ n: 1 })
     m.close()
   })
 
@@ -302,8 +407,12 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     put.run('auditorName', JSON.stringify('Ana Šimić'))
     expect(() => put.run('auditorName', JSON.stringify('someone else'))).toThrow(/UNIQUE constraint failed/)
     const origin = { bundleSha256: hex('c'), contentHash: hex('d'), appVersion: '0.1.0', importedAt: T0 + 61 }
-    db.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES ('task-imported', 'from a bundle', '{}', ?, 'fashion-mnist', ?, ?)`).run(hex('e'), T0 + 62, JSON.stringify(origin))
-    expect(JSON.parse((db.prepare(`SELECT origin_json FROM tasks WHERE id = 'task-imported'`).get() as { origin_json: string }).origin_json)).toEqual(origin)
+    db.prepare(
+      `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES ('task-imported', 'from a bundle', '{}', ?, 'fashion-mnist', ?, ?)`
+    ).run(hex('e'), T0 + 62, JSON.stringify(origin))
+    expect(
+      JSON.parse((db.prepare(`SELECT origin_json FROM tasks WHERE id = 'task-imported'`).get() as { origin_json: string }).origin_json)
+    ).toEqual(origin)
     // The log's triggers survive the step.
     expect(() => db.prepare(`DELETE FROM audit_log`).run()).toThrow(/the audit log is append-only/)
     m.close()
@@ -319,7 +428,9 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     ])
     db.prepare(`UPDATE models SET codes_sha256 = ? WHERE id = 'model-original'`).run(hex('f'))
     expect(db.prepare(`SELECT codes_sha256 FROM models WHERE id = 'model-original'`).get()).toEqual({ codes_sha256: hex('f') })
-    expect(() => db.prepare(`UPDATE models SET codes_sha256 = X'00ff' WHERE id = 'model-original'`).run()).toThrow(/cannot store BLOB value in TEXT column/)
+    expect(() => db.prepare(`UPDATE models SET codes_sha256 = X'00ff' WHERE id = 'model-original'`).run()).toThrow(
+      /cannot store BLOB value in TEXT column/
+    )
     m.close()
   })
 
@@ -329,7 +440,10 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     // Keys in name order, reals at full precision, JSON values as JSON (store-level checks are in migrations.test.ts).
     expect(rows(db, 'runs', ['id', 'metrics_json'])).toEqual([
       { id: 'run-cell', metrics_json: null },
-      { id: 'run-finetune', metrics_json: JSON.stringify({ forgetAccuracy: null, perClassAccuracy: [0.5, 0.25], testAccuracy: 0.1 + 0.2 }) },
+      {
+        id: 'run-finetune',
+        metrics_json: JSON.stringify({ forgetAccuracy: null, perClassAccuracy: [0.5, 0.25], testAccuracy: 0.1 + 0.2 })
+      },
       { id: 'run-original', metrics_json: '{"seconds":3.25,"testAccuracy":0.8125}' },
       { id: 'run-retrain', metrics_json: null }
     ])
@@ -358,8 +472,16 @@ describe('each migration keeps the rows before it and fills what it adds', () =>
     expect(schema(db)).toEqual(schema(fresh))
     closeFresh()
     expectRowsKept(before, db)
-    expect(db.prepare(`SELECT source, codes_sha256, deleted_at FROM models WHERE id = 'model-original'`).get()).toEqual({ source: 'trained', codes_sha256: null, deleted_at: null })
-    expect(db.prepare(`SELECT cell_key, metrics_json, backend_skipped_json FROM runs WHERE id = 'run-original'`).get()).toEqual({ cell_key: '', metrics_json: '{"seconds":3.25,"testAccuracy":0.8125}', backend_skipped_json: null })
+    expect(db.prepare(`SELECT source, codes_sha256, deleted_at FROM models WHERE id = 'model-original'`).get()).toEqual({
+      source: 'trained',
+      codes_sha256: null,
+      deleted_at: null
+    })
+    expect(db.prepare(`SELECT cell_key, metrics_json, backend_skipped_json FROM runs WHERE id = 'run-original'`).get()).toEqual({
+      cell_key: '',
+      metrics_json: '{"seconds":3.25,"testAccuracy":0.8125}',
+      backend_skipped_json: null
+    })
     m.close()
   })
 })

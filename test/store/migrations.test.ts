@@ -2,10 +2,10 @@ import Database from 'better-sqlite3'
 import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { openDatabase, StoreError } from '../../src/main/store/database'
-import { LATEST_VERSION, MIGRATIONS, type Migration } from '../../src/main/store/migrations'
-import { AuditStore } from '../../src/main/store/audit-store'
-import { metricsSha256 } from '../../src/main/store/audit-log'
+import { openDatabase, StoreError } from '@main/store/database'
+import { LATEST_VERSION, MIGRATIONS, type Migration } from '@main/store/migrations'
+import { AuditStore } from '@main/store/audit-store'
+import { metricsSha256 } from '@main/store/audit-log'
 import { makeTempDir } from '../helpers/tmp'
 import { withRawDatabase } from '../helpers/raw-database'
 
@@ -17,7 +17,9 @@ describe('store migrations', () => {
     const db = openDatabase(join(tmp.dir, 'new.db'))
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION)
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
-    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map((t) => t.name)
+    const tables = (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as Array<{ name: string }>).map(
+      (t) => t.name
+    )
     expect(tables).toEqual(expect.arrayContaining(['datasets', 'metrics', 'models', 'runs', 'tasks']))
     db.close()
   })
@@ -25,7 +27,11 @@ describe('store migrations', () => {
   it('migrates an older database in order, keeps its rows, and backs it up first', () => {
     const file = join(tmp.dir, 'old.db')
     const v1: Migration = { version: 1, name: 'one', up: (db) => db.exec('CREATE TABLE items (id INTEGER PRIMARY KEY, label TEXT) STRICT') }
-    const v2: Migration = { version: 2, name: 'two', up: (db) => db.exec(`ALTER TABLE items ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'`) }
+    const v2: Migration = {
+      version: 2,
+      name: 'two',
+      up: (db) => db.exec(`ALTER TABLE items ADD COLUMN colour TEXT NOT NULL DEFAULT 'red'`)
+    }
     const first = openDatabase(file, [v1])
     first.prepare(`INSERT INTO items (label) VALUES ('kept')`).run()
     first.close()
@@ -39,7 +45,11 @@ describe('store migrations', () => {
   it('rolls back a migration that fails, leaving the version unchanged', () => {
     const file = join(tmp.dir, 'failing.db')
     const ok: Migration = { version: 1, name: 'ok', up: (db) => db.exec('CREATE TABLE a (x INTEGER) STRICT') }
-    const broken: Migration = { version: 2, name: 'broken', up: (db) => db.exec('CREATE TABLE b (x INTEGER) STRICT; SELECT * FROM missing_table') }
+    const broken: Migration = {
+      version: 2,
+      name: 'broken',
+      up: (db) => db.exec('CREATE TABLE b (x INTEGER) STRICT; SELECT * FROM missing_table')
+    }
     openDatabase(file, [ok]).close()
     expect(() => openDatabase(file, [ok, broken])).toThrow(/missing_table/)
     const db = new Database(file)
@@ -65,10 +75,17 @@ describe('store migrations', () => {
 
   it('fills in the metrics snapshot of runs stored before it existed, digit for digit', () => {
     const file = join(tmp.dir, 'v8.db')
-    const v8 = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 8))
-    v8.prepare(`INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES ('d', 'd', 'builtin', 'x', 2, '[1]', 0)`).run()
+    const v8 = openDatabase(
+      file,
+      MIGRATIONS.filter((m) => m.version <= 8)
+    )
+    v8.prepare(
+      `INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES ('d', 'd', 'builtin', 'x', 2, '[1]', 0)`
+    ).run()
     v8.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES ('t', 't', '{}', 's', 'd', 0)`).run()
-    const putRun = v8.prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at) VALUES (?, 't', ?, '{}', 0, ?, ?, 0)`)
+    const putRun = v8.prepare(
+      `INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at) VALUES (?, 't', ?, '{}', 0, ?, ?, 0)`
+    )
     putRun.run('a', 'original', 'done', 0)
     putRun.run('b', 'finetune', 'queued', 1)
     const putMetric = v8.prepare(`INSERT INTO metrics (run_id, name, value, value_json) VALUES ('a', ?, ?, ?)`)
@@ -92,10 +109,17 @@ describe('store migrations', () => {
 
   it('gives runs stored before migration 10 no skipped backends, and records them for runs that finish after it', () => {
     const file = join(tmp.dir, 'v9.db')
-    const v9 = openDatabase(file, MIGRATIONS.filter((m) => m.version <= 9))
-    v9.prepare(`INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES ('d', 'd', 'builtin', 'x', 2, '[1]', 0)`).run()
+    const v9 = openDatabase(
+      file,
+      MIGRATIONS.filter((m) => m.version <= 9)
+    )
+    v9.prepare(
+      `INSERT INTO datasets (id, name, source, sha256, num_classes, input_shape_json, created_at) VALUES ('d', 'd', 'builtin', 'x', 2, '[1]', 0)`
+    ).run()
     v9.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES ('t', 't', '{}', 's', 'd', 0)`).run()
-    const putRun = v9.prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, position, created_at) VALUES (?, 't', ?, '{}', 0, ?, ?, ?, 0)`)
+    const putRun = v9.prepare(
+      `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, position, created_at) VALUES (?, 't', ?, '{}', 0, ?, ?, ?, 0)`
+    )
     putRun.run('old', 'original', 'done', 'wasm', 0)
     putRun.run('new', 'finetune', 'queued', null, 1)
     v9.close()

@@ -1,5 +1,5 @@
-import type { EventChannel } from '../../shared/api/channels'
-import { type AuditChange, EVENTS, type EventPayload, type RunRecord, type TaskSummary } from '../../shared/api/contract'
+import type { EventChannel } from '@shared/api/channels'
+import { type AuditChange, EVENTS, type EventPayload, type RunRecord, type TaskSummary } from '@shared/api/contract'
 import type { Services } from '../services'
 import { CHECK_OUTPUTS, outputProblem } from './output-check'
 

@@ -1,8 +1,16 @@
 import { join } from 'node:path'
-import { ApiError, type ApiInput, type ApiOutput } from '../../shared/api/contract'
-import type { InvokeChannel } from '../../shared/api/channels'
-import { METHOD_CATALOG, METHOD_GROUPS, METHOD_IDS, acceptedTaskKinds, designedFor, methodGroup, requiresMnemonicCodes } from '../../shared/methods'
-import { ARCHITECTURE_IDS } from '../../shared/task-spec'
+import { ApiError, type ApiInput, type ApiOutput } from '@shared/api/contract'
+import type { InvokeChannel } from '@shared/api/channels'
+import {
+  METHOD_CATALOG,
+  METHOD_GROUPS,
+  METHOD_IDS,
+  acceptedTaskKinds,
+  designedFor,
+  methodGroup,
+  requiresMnemonicCodes
+} from '@shared/methods'
+import { ARCHITECTURE_IDS } from '@shared/task-spec'
 import { writeReportPdf } from '../reports/audit-report'
 import { BUNDLE_SUFFIX } from '../audit/bundle/format'
 import { exportBundle } from '../audit/bundle/export-bundle'
@@ -47,7 +55,13 @@ export function createApiHandlers(s: Services): ApiHandlers {
       }
     },
     'catalog:get': async () => ({
-      datasets: listDatasetLibrary(s.store).map((d) => ({ id: d.id, name: d.name, classNames: d.classNames, trainSize: d.trainSize, testSize: d.testSize })),
+      datasets: listDatasetLibrary(s.store).map((d) => ({
+        id: d.id,
+        name: d.name,
+        classNames: d.classNames,
+        trainSize: d.trainSize,
+        testSize: d.testSize
+      })),
       architectures: [...ARCHITECTURE_IDS],
       methodGroups: Object.entries(METHOD_GROUPS).map(([id, label]) => ({ id, label })),
       methods: METHOD_IDS.map((id) => ({
@@ -99,7 +113,8 @@ export function createApiHandlers(s: Services): ApiHandlers {
     'bundles:export': async ({ taskId, includeModels }) => {
       if (!s.store.tasks.get(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
       // A run in flight would be exported half-done; its status changes when it ends.
-      if (s.store.runs.list(taskId).some((r) => r.status === 'running')) throw new ApiError('CONFLICT', 'A run of this audit is still running; export the bundle once it has finished or been paused')
+      if (s.store.runs.list(taskId).some((r) => r.status === 'running'))
+        throw new ApiError('CONFLICT', 'A run of this audit is still running; export the bundle once it has finished or been paused')
       const written = await exportBundle(s, taskId, { file: bundlePathFor(s.paths.dataDir, taskId), includeModels })
       return { path: written.path, sha256: written.sha256, bytes: written.bytes }
     },

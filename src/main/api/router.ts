@@ -1,8 +1,8 @@
 import { z } from 'zod'
-import { ApiError, CONTRACT, type Envelope, type ErrorCode } from '../../shared/api/contract'
-import { INVOKE_CHANNELS, type InvokeChannel } from '../../shared/api/channels'
-import { describeZodError } from '../../shared/zod-errors'
-import { SpecError } from '../../shared/task-spec'
+import { ApiError, CONTRACT, type Envelope, type ErrorCode } from '@shared/api/contract'
+import { INVOKE_CHANNELS, type InvokeChannel } from '@shared/api/channels'
+import { describeZodError } from '@shared/zod-errors'
+import { SpecError } from '@shared/task-spec'
 import { ImportError } from '../library/model-bundle'
 import type { ApiHandlers } from './handlers'
 import { CHECK_OUTPUTS, outputProblem } from './output-check'
@@ -33,7 +33,8 @@ function describeInputError(error: z.ZodError): string {
  */
 export function createRouter(handlers: ApiHandlers) {
   return async function dispatch(channel: unknown, raw: unknown): Promise<Envelope<unknown>> {
-    if (!isInvokeChannel(channel)) return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown API channel ${JSON.stringify(channel)?.slice(0, 100)}` } }
+    if (!isInvokeChannel(channel))
+      return { ok: false, error: { code: 'NOT_FOUND', message: `Unknown API channel ${JSON.stringify(channel)?.slice(0, 100)}` } }
     const parsed = CONTRACT[channel].input.safeParse(raw)
     if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: describeInputError(parsed.error) } }
     try {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { METHOD_CATALOG, requiresMnemonicCodes } from '../../shared/methods'
-import { SpecError, type TaskSpec } from '../../shared/task-spec'
+import { METHOD_CATALOG, requiresMnemonicCodes } from '@shared/methods'
+import { SpecError, type TaskSpec } from '@shared/task-spec'
 import { type DatasetLocation, locateDataset } from '../engine/data/catalog'
 import type { EnginePool } from '../engine-host/pool'
 import { ImportError, openModelBundle } from '../library/model-bundle'
@@ -47,7 +47,8 @@ export async function resolveModelPath(deps: AuditInputDeps, rawSpec: unknown, o
 /** The task's dataset, built in or imported (and not deleted from the library). */
 export function datasetOf(deps: Pick<AuditInputDeps, 'paths'>, spec: TaskSpec): DatasetLocation {
   const location = locateDataset(deps.paths, spec.dataset.id)
-  if (!location) throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"; import it first, or use one of the built-in datasets`)
+  if (!location)
+    throw new SpecError(`dataset.id: unknown dataset "${spec.dataset.id}"; import it first, or use one of the built-in datasets`)
   return location
 }
 
@@ -59,10 +60,14 @@ export function datasetOf(deps: Pick<AuditInputDeps, 'paths'>, spec: TaskSpec): 
 export function givenOriginal(deps: Pick<AuditInputDeps, 'store' | 'paths'>, spec: TaskSpec): GivenOriginal | null {
   if (!('sha256' in spec.model)) return null
   // A corruption is built into how the original is trained; a model trained elsewhere never saw ours.
-  if (spec.task.kind === 'corrupted') throw new SpecError('task.kind: corrupted tasks train their own original on the corrupted data; with a given model, forget random samples or classes')
+  if (spec.task.kind === 'corrupted')
+    throw new SpecError(
+      'task.kind: corrupted tasks train their own original on the corrupted data; with a given model, forget random samples or classes'
+    )
   const model = deps.store.models.find(spec.model.sha256)
   if (!model) throw new SpecError(`model.sha256: no model ${spec.model.sha256.slice(0, 12)}… in the library; import it first`)
-  if (model.datasetId !== spec.dataset.id) throw new SpecError(`model.sha256: the model was imported for ${model.datasetId}, but the task uses ${spec.dataset.id}`)
+  if (model.datasetId !== spec.dataset.id)
+    throw new SpecError(`model.sha256: the model was imported for ${model.datasetId}, but the task uses ${spec.dataset.id}`)
   const dir = resolve(deps.paths.dataDir, model.path)
   if (!existsSync(dir)) throw new SpecError(`model.sha256: the files of model ${spec.model.sha256.slice(0, 12)}… are missing from ${dir}`)
   const hasCodes = model.codesSha256 !== null

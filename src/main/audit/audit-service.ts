@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { AuditChange, ProgressEvent } from '../../shared/api/contract'
-import { cellSpec, expandCells, plannedRunCount } from '../../shared/sweep'
-import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '../../shared/task-spec'
+import type { AuditChange, ProgressEvent } from '@shared/api/contract'
+import { cellSpec, expandCells, plannedRunCount } from '@shared/sweep'
+import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '@shared/task-spec'
 import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
 import type { JobResult } from '../engine/protocol'
@@ -76,17 +76,40 @@ export class AuditService {
     const location = datasetOf(this.inputs, spec)
     const info = location.info
     const given = givenOriginal(this.inputs, spec)
-    for (const cell of expandCells(spec)) checkSpecAgainstDataset(cellSpec(spec, cell), { numClasses: info.classNames.length, trainSize: info.trainSize, testSize: info.testSize })
+    for (const cell of expandCells(spec))
+      checkSpecAgainstDataset(cellSpec(spec, cell), {
+        numClasses: info.classNames.length,
+        trainSize: info.trainSize,
+        testSize: info.testSize
+      })
     const total = plannedRunCount(spec)
     if (total > MAX_RUNS) throw new SpecError(`sweep: ${total} runs planned, more than the ${MAX_RUNS} one audit may hold; shorten a list`)
     const sha = await hashDataset(location)
     const plan = planAudit(spec, { datasetSha256: sha, givenModelMeasured: given?.use === 'measure' })
     const runIds = new Map<PlannedStep, string>()
     const taskId = this.store.transaction(() => {
-      if (!location.imported) this.store.datasets.upsert({ id: info.id, name: info.name, source: 'builtin', sha256: sha, numClasses: info.classNames.length, inputShape: info.inputShape })
+      if (!location.imported)
+        this.store.datasets.upsert({
+          id: info.id,
+          name: info.name,
+          source: 'builtin',
+          sha256: sha,
+          numClasses: info.classNames.length,
+          inputShape: info.inputShape
+        })
       const id = this.store.tasks.create({ name: spec.name, spec, specSha256: specSha256(spec), datasetId: info.id })
       plan.steps.forEach(({ group, step }, position) => {
-        runIds.set(step, this.store.runs.create({ taskId: id, method: step.method, params: step.params, seed: group.seed, position, ...(spec.sweep ? { cell: group.cell } : {}) }))
+        runIds.set(
+          step,
+          this.store.runs.create({
+            taskId: id,
+            method: step.method,
+            params: step.params,
+            seed: group.seed,
+            position,
+            ...(spec.sweep ? { cell: group.cell } : {})
+          })
+        )
       })
       return id
     })
@@ -116,11 +139,22 @@ export class AuditService {
     if (task.origin) throw new SpecError(`The audit ${taskId} was imported from a bundle: it is shown here, never run`)
     if (this.control.isActive(taskId)) throw new SpecError(`The audit ${taskId} is already running`)
     const spec = task.spec
-    const plan = planAudit(spec, { datasetSha256: task.datasetSha256, givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure' })
+    const plan = planAudit(spec, {
+      datasetSha256: task.datasetSha256,
+      givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure'
+    })
     const stored = this.store.runs.list(taskId)
     // The rows were created from this same plan, in this order: a mismatch means the database was altered.
-    const fits = stored.length === plan.steps.length && stored.every((r, i) => r.method === plan.steps[i]!.step.method && r.seed === plan.steps[i]!.group.seed && r.cellKey === plan.steps[i]!.group.cell.key)
-    if (!fits) throw new Error(`The runs stored for audit ${taskId} do not match its spec (${stored.length} rows, ${plan.steps.length} planned); it cannot be resumed`)
+    const fits =
+      stored.length === plan.steps.length &&
+      stored.every(
+        (r, i) =>
+          r.method === plan.steps[i]!.step.method && r.seed === plan.steps[i]!.group.seed && r.cellKey === plan.steps[i]!.group.cell.key
+      )
+    if (!fits)
+      throw new Error(
+        `The runs stored for audit ${taskId} do not match its spec (${stored.length} rows, ${plan.steps.length} planned); it cannot be resumed`
+      )
     const runIds = new Map(plan.steps.map(({ step }, i) => [step, stored[i]!.id]))
     this.control.releaseRuns(runIds.values())
     const pending = stored.filter((r) => r.status === 'queued' || r.status === 'interrupted').length
@@ -133,7 +167,9 @@ export class AuditService {
    */
   async findResumable(rawSpec: unknown): Promise<string | null> {
     const sha = specSha256(parseTaskSpec(await resolveModelPath(this.inputs, rawSpec, { importIfNew: false })))
-    const task = this.store.tasks.list().find((t) => t.specSha256 === sha && !t.origin && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
+    const task = this.store.tasks
+      .list()
+      .find((t) => t.specSha256 === sha && !t.origin && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
     return task?.id ?? null
   }
 
@@ -198,7 +234,12 @@ export class AuditService {
           if (!signal.aborted && !this.control.isHeld(originalId)) {
             const cancelled = this.store.runs.statusOf(originalId) === 'cancelled'
             const which = `The original model of seed ${group.seed}${group.cell.key ? ` (${group.cell.key})` : ''}`
-            this.recorder.endedQueued(taskId, cancelled ? 'cancelled' : 'failed', cancelled ? `${which} was cancelled` : `${which} could not be trained`, { seed: group.seed, cellKey: group.cell.key })
+            this.recorder.endedQueued(
+              taskId,
+              cancelled ? 'cancelled' : 'failed',
+              cancelled ? `${which} was cancelled` : `${which} could not be trained`,
+              { seed: group.seed, cellKey: group.cell.key }
+            )
           }
           return
         }
@@ -249,7 +290,16 @@ export class AuditService {
       result = await this.engine.run(job, {
         signal: run.signal,
         onProgress: (p) =>
-          this.emit('progress', { taskId, runId, method: step.method, seed: group.seed, phase: p.phase, fraction: p.fraction, auditFraction: auditFraction(p.fraction), detail: p.detail })
+          this.emit('progress', {
+            taskId,
+            runId,
+            method: step.method,
+            seed: group.seed,
+            phase: p.phase,
+            fraction: p.fraction,
+            auditFraction: auditFraction(p.fraction),
+            detail: p.detail
+          })
       })
     } catch (err) {
       const engine = { backend: this.engine.info?.backend ?? null, backendSkipped: this.engine.info?.backendSkipped ?? null }
@@ -270,6 +320,9 @@ export class AuditService {
     } finally {
       run.end()
     }
-    return this.recorder.completed(taskId, { runId, cellKey: group.cell.key, seed: group.seed }, result, { key: step.cacheKey, trained: job.kind !== 'evaluate' })
+    return this.recorder.completed(taskId, { runId, cellKey: group.cell.key, seed: group.seed }, result, {
+      key: step.cacheKey,
+      trained: job.kind !== 'evaluate'
+    })
   }
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { canonicalJson } from '../../shared/canonical-json'
+import { canonicalJson } from '@shared/canonical-json'
 
 export { canonicalJson }
 

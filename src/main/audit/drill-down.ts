@@ -1,5 +1,5 @@
-import { ApiError } from '../../shared/api/contract'
-import { parseTaskSpec, type ForgetTask } from '../../shared/task-spec'
+import { ApiError } from '@shared/api/contract'
+import { parseTaskSpec, type ForgetTask } from '@shared/task-spec'
 import { corruptTrainingSet } from '../engine/data/corruption'
 import { sha256OfIndices } from '../engine/data/splits'
 import type { AuditStore } from '../store/audit-store'
@@ -43,7 +43,11 @@ export async function drillDown(store: AuditStore, roots: DatasetRoots, runId: s
   const run = summary ? store.runs.list(summary.id).find((r) => r.id === runId) : undefined
   if (!summary || !run) throw new ApiError('NOT_FOUND', `No run with id ${runId}`)
   const predictions = run.metrics.corruptedPredictions
-  if (!Array.isArray(predictions)) throw new ApiError('NOT_FOUND', `Run ${runId} has no per-sample predictions (it is not a finished run of a corrupted task, or predates them)`)
+  if (!Array.isArray(predictions))
+    throw new ApiError(
+      'NOT_FOUND',
+      `Run ${runId} has no per-sample predictions (it is not a finished run of a corrupted task, or predates them)`
+    )
   const spec = parseTaskSpec(summary.spec)
   const task = { ...spec.task, ...(run.cell ?? {}) } as ForgetTask
   if (task.kind !== 'corrupted') throw new ApiError('VALIDATION', 'The drill-down is for corrupted tasks')
@@ -54,13 +58,25 @@ export async function drillDown(store: AuditStore, roots: DatasetRoots, runId: s
   const splits = store.splits.list(summary.id).filter((s) => s.seed === run.seed && s.cellKey === run.cellKey)
   const storedCorrupted = splits.find((s) => s.kind === 'corrupted')
   const forget = splits.find((s) => s.kind === 'forget')
-  if (!storedCorrupted || !forget || storedCorrupted.sha256 !== sha256OfIndices(corrupted.corrupted) || predictions.length !== corrupted.corrupted.length) {
+  if (
+    !storedCorrupted ||
+    !forget ||
+    storedCorrupted.sha256 !== sha256OfIndices(corrupted.corrupted) ||
+    predictions.length !== corrupted.corrupted.length
+  ) {
     throw new ApiError('CONFLICT', 'The corrupted samples no longer match the ones this run was measured on (the dataset files changed?)')
   }
   const discovered = new Set(forget.indices)
   const all = Array.from(corrupted.corrupted, (index, k) => {
     const predicted = predictions[k] ?? -1
-    return { index, discovered: discovered.has(index), cleanLabel: train.labels[index]!, corruptedLabel: corrupted.labels[index]!, predicted, followsCorrupted: predicted === corrupted.labels[index] }
+    return {
+      index,
+      discovered: discovered.has(index),
+      cleanLabel: train.labels[index]!,
+      corruptedLabel: corrupted.labels[index]!,
+      predicted,
+      followsCorrupted: predicted === corrupted.labels[index]
+    }
   })
   const group = (isDiscovered: boolean): DrillDownGroup => {
     const members = all.filter((s) => s.discovered === isDiscovered)

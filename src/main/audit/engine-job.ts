@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { cellJobTask } from '../../shared/sweep'
-import type { TaskSpec } from '../../shared/task-spec'
+import { cellJobTask } from '@shared/sweep'
+import type { TaskSpec } from '@shared/task-spec'
 import type { Job } from '../engine/protocol'
 import type { GivenOriginal } from './audit-inputs'
 import { ORIGINAL, type PlanGroup, type PlannedStep } from './plan'
@@ -25,9 +25,17 @@ export interface JobInputs {
  * (from scratch, or a given model fine-tuned with codes), or run a method from the original.
  */
 export function engineJob(i: JobInputs): Job {
-  const base = { resourcesDir: i.paths.resourcesDir, dataDir: i.paths.dataDir, spec: cellJobTask(i.spec, i.group.cell), seed: i.group.seed, outDir: i.outDir }
-  if (i.existingDir && existsSync(i.existingDir)) return { ...base, kind: 'evaluate', modelDir: resolve(i.existingDir), originalDir: i.original?.dir ?? null }
-  if (i.step.method === ORIGINAL) return { ...base, kind: 'train-original', ...(i.given?.use === 'fine-tune' ? { startDir: i.given.dir } : {}) }
+  const base = {
+    resourcesDir: i.paths.resourcesDir,
+    dataDir: i.paths.dataDir,
+    spec: cellJobTask(i.spec, i.group.cell),
+    seed: i.group.seed,
+    outDir: i.outDir
+  }
+  if (i.existingDir && existsSync(i.existingDir))
+    return { ...base, kind: 'evaluate', modelDir: resolve(i.existingDir), originalDir: i.original?.dir ?? null }
+  if (i.step.method === ORIGINAL)
+    return { ...base, kind: 'train-original', ...(i.given?.use === 'fine-tune' ? { startDir: i.given.dir } : {}) }
   if (!i.original) throw new Error(`${i.step.method} has no original model to start from`)
   return { ...base, kind: 'unlearn', method: { id: i.step.method, params: i.step.params }, originalDir: i.original.dir }
 }

@@ -1,4 +1,4 @@
-import { architectureOf, type TaskSpec } from '../../shared/task-spec'
+import { architectureOf, type TaskSpec } from '@shared/task-spec'
 import type { AuditStore } from '../store/audit-store'
 import type { AuditPlan, PlannedStep } from './plan'
 
@@ -18,7 +18,8 @@ export interface AuditEstimate {
 
 // A run's work: training samples times passes over them (methods without an epoch count make one).
 const EVALUATE = 'evaluate'
-const passes = (params: Record<string, unknown>, trainEpochs: number): number => (typeof params.epochs === 'number' ? params.epochs : trainEpochs)
+const passes = (params: Record<string, unknown>, trainEpochs: number): number =>
+  typeof params.epochs === 'number' ? params.epochs : trainEpochs
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b)
@@ -84,5 +85,13 @@ export function estimateAudit(store: AuditStore, spec: TaskSpec, plan: AuditPlan
     for (const m of group.methods) price(m, trainCount * passes(m.params, spec.train.epochs))
   }
   const parallel = Math.max(1, Math.min(jobs, plan.chains.length))
-  return { runs: plan.steps.length, reusedModels, seconds, wallSeconds: seconds / parallel, jobs, measuredRuns, unmeasured: [...unmeasured] }
+  return {
+    runs: plan.steps.length,
+    reusedModels,
+    seconds,
+    wallSeconds: seconds / parallel,
+    jobs,
+    measuredRuns,
+    unmeasured: [...unmeasured]
+  }
 }

@@ -1,5 +1,5 @@
-import { cellSpec, expandCells, originalRecipe, type SweepCell } from '../../shared/sweep'
-import type { MethodRun, TaskSpec } from '../../shared/task-spec'
+import { cellSpec, expandCells, originalRecipe, type SweepCell } from '@shared/sweep'
+import type { MethodRun, TaskSpec } from '@shared/task-spec'
 import { canonicalJson, contentKey } from './content-key'
 
 /** The method name a task's runs record for the model every method starts from. */
@@ -46,7 +46,11 @@ export function planAudit(spec: TaskSpec, opts: PlanOptions): AuditPlan {
     const concrete = cellSpec(spec, cell)
     for (const seed of spec.seeds) {
       const recipe = originalRecipe(spec, cell.task, seed)
-      const original: PlannedStep = { method: ORIGINAL, params: { ...spec.train }, cacheKey: opts.givenModelMeasured ? null : contentKey('original', opts.datasetSha256, recipe) }
+      const original: PlannedStep = {
+        method: ORIGINAL,
+        params: { ...spec.train },
+        cacheKey: opts.givenModelMeasured ? null : contentKey('original', opts.datasetSha256, recipe)
+      }
       // Retrain is deterministic given its recipe, its task and its settings: it is cached too.
       const methods = concrete.methods.map((m) => ({
         method: m.id,

@@ -1,11 +1,22 @@
-import type { RunRecord } from '../../shared/api/contract'
-import { scalarMetric } from '../../shared/metrics/definitions'
+import type { RunRecord } from '@shared/api/contract'
+import { scalarMetric } from '@shared/metrics/definitions'
 
 /** An audit's results as JSON: the CLI's `--json` file and a bundle's metrics.json. */
 export function toResultJson(task: { id: string; specSha256: string; spec: unknown }, runs: RunRecord[]) {
   return {
     task: { id: task.id, specSha256: task.specSha256, ...(task.spec as Record<string, unknown>) },
-    runs: runs.map((r) => ({ method: r.method, params: r.params, seed: r.seed, status: r.status, backend: r.backend, backendSkipped: r.backendSkipped, error: r.error, steps: r.steps, metrics: r.metrics, modelSha256: r.outputModelSha256 }))
+    runs: runs.map((r) => ({
+      method: r.method,
+      params: r.params,
+      seed: r.seed,
+      status: r.status,
+      backend: r.backend,
+      backendSkipped: r.backendSkipped,
+      error: r.error,
+      steps: r.steps,
+      metrics: r.metrics,
+      modelSha256: r.outputModelSha256
+    }))
   }
 }
 
@@ -15,6 +26,15 @@ const csvField = (v: string): string => (/[",\n]/.test(v) ? `"${v.replaceAll('"'
 export function toResultCsv(runs: RunRecord[]): string {
   const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics).filter((k) => scalarMetric(r.metrics, k) !== null)))].sort()
   const head = ['run_id', 'method', 'seed', 'cell', 'status', 'steps', 'output_model_sha256', ...metrics]
-  const rows = runs.map((r) => [r.id, r.method, String(r.seed), r.cellKey, r.status, r.steps == null ? '' : String(r.steps), r.outputModelSha256 ?? '', ...metrics.map((k) => String(scalarMetric(r.metrics, k) ?? ''))])
+  const rows = runs.map((r) => [
+    r.id,
+    r.method,
+    String(r.seed),
+    r.cellKey,
+    r.status,
+    r.steps == null ? '' : String(r.steps),
+    r.outputModelSha256 ?? '',
+    ...metrics.map((k) => String(scalarMetric(r.metrics, k) ?? ''))
+  ])
   return [head, ...rows].map((row) => row.map(csvField).join(',')).join('\n') + '\n'
 }

@@ -1,5 +1,5 @@
-import type { RunRecord } from '../../shared/api/contract'
-import { deltaToRetrain, gapToRetrain, tugOfWar } from '../../shared/metrics/definitions'
+import type { RunRecord } from '@shared/api/contract'
+import { deltaToRetrain, gapToRetrain, tugOfWar } from '@shared/metrics/definitions'
 import type { AuditStore } from '../store/audit-store'
 
 // Metrics that describe the run rather than the model; a delta of them means nothing.
@@ -19,7 +19,11 @@ export function compareWithRetrain(store: AuditStore, finished: RunRecord): stri
   for (const run of compared) {
     const u = run.metrics as Record<string, number | null>
     const r = retrain.metrics as Record<string, number | null>
-    const accuracies = (m: Record<string, number | null>) => ({ forgetAccuracy: m.forgetAccuracy ?? null, retainAccuracy: m.retainAccuracy ?? null, testAccuracy: m.testAccuracy ?? null })
+    const accuracies = (m: Record<string, number | null>) => ({
+      forgetAccuracy: m.forgetAccuracy ?? null,
+      retainAccuracy: m.retainAccuracy ?? null,
+      testAccuracy: m.testAccuracy ?? null
+    })
     store.runs.putMetrics(run.id, {
       tow: tugOfWar(accuracies(u), accuracies(r)),
       gapToRetrain: gapToRetrain(u, r),

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path'
-import type { AuditChange, RunStatus } from '../../shared/api/contract'
+import type { AuditChange, RunStatus } from '@shared/api/contract'
 import { codesFileSha256 } from '../engine/model-folder'
 import type { JobResult } from '../engine/protocol'
 import type { AuditStore } from '../store/audit-store'
@@ -40,7 +40,13 @@ export class RunRecorder {
   }
 
   /** A run that ended without a result: failed, cancelled, or interrupted by its surroundings. */
-  ended(taskId: string, runId: string, status: Extract<RunStatus, 'failed' | 'cancelled' | 'interrupted'>, error: string, engine: EngineFacts | null = null): void {
+  ended(
+    taskId: string,
+    runId: string,
+    status: Extract<RunStatus, 'failed' | 'cancelled' | 'interrupted'>,
+    error: string,
+    engine: EngineFacts | null = null
+  ): void {
     this.store.runs.finish(runId, { status, error, ...(engine ?? {}) })
     this.announce({ taskId, runId, status })
   }
@@ -55,11 +61,30 @@ export class RunRecorder {
    * (the method diverged or collapsed) or the model, cached under `cacheKey` when it was trained
    * (not merely measured). Returns the model, or null when the run failed.
    */
-  completed(taskId: string, run: { runId: string; cellKey: string; seed: number }, result: JobResult, cache: { key: string | null; trained: boolean }): RecordedModel | null {
+  completed(
+    taskId: string,
+    run: { runId: string; cellKey: string; seed: number },
+    result: JobResult,
+    cache: { key: string | null; trained: boolean }
+  ): RecordedModel | null {
     const { split } = result
-    this.store.splits.put({ taskId, cellKey: run.cellKey, seed: run.seed, kind: 'forget', sha256: split.forgetSha256, indices: split.forgetIndices })
+    this.store.splits.put({
+      taskId,
+      cellKey: run.cellKey,
+      seed: run.seed,
+      kind: 'forget',
+      sha256: split.forgetSha256,
+      indices: split.forgetIndices
+    })
     if (split.corruptedIndices && split.corruptedSha256) {
-      this.store.splits.put({ taskId, cellKey: run.cellKey, seed: run.seed, kind: 'corrupted', sha256: split.corruptedSha256, indices: split.corruptedIndices })
+      this.store.splits.put({
+        taskId,
+        cellKey: run.cellKey,
+        seed: run.seed,
+        kind: 'corrupted',
+        sha256: split.corruptedSha256,
+        indices: split.corruptedIndices
+      })
     }
     const recorded = {
       backend: result.backend,

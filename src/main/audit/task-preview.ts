@@ -1,4 +1,4 @@
-import { parseTaskSpec, SpecError } from '../../shared/task-spec'
+import { parseTaskSpec, SpecError } from '@shared/task-spec'
 import { corruptTrainingSet } from '../engine/data/corruption'
 import { type DatasetRoots, locateDataset } from '../engine/data/catalog'
 import { type Dataset, displayBytes, loadDataset } from '../engine/data/dataset'
@@ -39,7 +39,11 @@ export function sampleBytes(dataset: Dataset, images: Float32Array, i: number): 
  * A few samples of the task as the model will see them, beside the clean originals: the
  * corrupted ones for corrupted tasks, the forgotten ones otherwise. The same generator as the engine.
  */
-export async function previewTask(roots: DatasetRoots, rawSpec: unknown, count: number): Promise<{ inputShape: number[]; classNames: string[]; samples: PreviewSample[] }> {
+export async function previewTask(
+  roots: DatasetRoots,
+  rawSpec: unknown,
+  count: number
+): Promise<{ inputShape: number[]; classNames: string[]; samples: PreviewSample[] }> {
   const spec = parseTaskSpec(rawSpec)
   const { info } = specDataset(roots, spec.dataset.id)
   const dataset = await datasetFor(roots, info.id, spec.dataset.trainLimit)

@@ -33,7 +33,8 @@ function loggedRuns(entries: LogEntry[]): Map<string, { metricsSha256: string; s
   for (const e of entries) {
     // An audit imported from a bundle logs each run's hashes as it arrived.
     if (e.kind === 'imported' && Array.isArray(e.payload.runs)) {
-      for (const r of e.payload.runs as Array<{ id: string; status: string; outputModelSha256: string | null; metricsSha256: string }>) runs.set(r.id, { metricsSha256: r.metricsSha256, status: r.status, outputModelSha256: r.outputModelSha256 })
+      for (const r of e.payload.runs as Array<{ id: string; status: string; outputModelSha256: string | null; metricsSha256: string }>)
+        runs.set(r.id, { metricsSha256: r.metricsSha256, status: r.status, outputModelSha256: r.outputModelSha256 })
       continue
     }
     if (e.kind !== 'finished' && e.kind !== 'measured') continue
@@ -41,7 +42,9 @@ function loggedRuns(entries: LogEntry[]): Map<string, { metricsSha256: string; s
     runs.set(e.subject, {
       ...previous,
       metricsSha256: String(e.payload.metricsSha256),
-      ...(e.kind === 'finished' ? { status: String(e.payload.status), outputModelSha256: (e.payload.outputModelSha256 as string | null) ?? null } : {})
+      ...(e.kind === 'finished'
+        ? { status: String(e.payload.status), outputModelSha256: (e.payload.outputModelSha256 as string | null) ?? null }
+        : {})
     })
   }
   return runs
@@ -71,11 +74,18 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
         continue
       }
       runsChecked++
-      if (metricsSha256(store.runs.metrics(run.id)) !== entry.metricsSha256) findings.push({ subject: label, problem: `its metrics differ from the ones logged when it ${task.origin ? 'was imported' : 'finished'}` })
+      if (metricsSha256(store.runs.metrics(run.id)) !== entry.metricsSha256)
+        findings.push({
+          subject: label,
+          problem: `its metrics differ from the ones logged when it ${task.origin ? 'was imported' : 'finished'}`
+        })
       // The run list, charts and reports read the snapshot, so it must match the logged hash too.
-      else if (metricsSha256(run.metrics) !== entry.metricsSha256) findings.push({ subject: label, problem: 'the metrics the app lists for it differ from its stored metric rows' })
-      if (entry.status && entry.status !== run.status) findings.push({ subject: label, problem: `its status is ${run.status}, but it was logged as ${entry.status}` })
-      if (entry.outputModelSha256 !== undefined && entry.outputModelSha256 !== run.outputModelSha256) findings.push({ subject: label, problem: 'its output model differs from the logged one' })
+      else if (metricsSha256(run.metrics) !== entry.metricsSha256)
+        findings.push({ subject: label, problem: 'the metrics the app lists for it differ from its stored metric rows' })
+      if (entry.status && entry.status !== run.status)
+        findings.push({ subject: label, problem: `its status is ${run.status}, but it was logged as ${entry.status}` })
+      if (entry.outputModelSha256 !== undefined && entry.outputModelSha256 !== run.outputModelSha256)
+        findings.push({ subject: label, problem: 'its output model differs from the logged one' })
     }
   }
   let modelsChecked = 0
@@ -98,7 +108,13 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
     if (sha !== model.sha256) findings.push({ subject: `model ${model.sha256}`, problem: `its files hash to ${sha}` })
     if (model.codesSha256) {
       const codes = codesFileSha256(dir)
-      if (codes !== model.codesSha256) findings.push({ subject: `model ${model.sha256}`, problem: codes ? `its Mnemonic codes hash to ${codes}, not the recorded ${model.codesSha256}` : 'its Mnemonic codes file is missing' })
+      if (codes !== model.codesSha256)
+        findings.push({
+          subject: `model ${model.sha256}`,
+          problem: codes
+            ? `its Mnemonic codes hash to ${codes}, not the recorded ${model.codesSha256}`
+            : 'its Mnemonic codes file is missing'
+        })
     }
   }
   let datasetsChecked = 0
@@ -110,7 +126,8 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
     }
     datasetsChecked++
     const sha = await hashDataset(location)
-    if (sha !== dataset.sha256) findings.push({ subject: `dataset ${dataset.id}`, problem: `its files hash to ${sha}, not the ${dataset.sha256} recorded at import` })
+    if (sha !== dataset.sha256)
+      findings.push({ subject: `dataset ${dataset.id}`, problem: `its files hash to ${sha}, not the ${dataset.sha256} recorded at import` })
   }
   return { entries: entries.length, audits, runsChecked, modelsChecked, datasetsChecked, runsBeforeLog, findings }
 }

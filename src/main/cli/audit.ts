@@ -2,12 +2,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { DatasetImportOptions, type RunRecord } from '../../shared/api/contract'
-import { describeZodError } from '../../shared/zod-errors'
+import { DatasetImportOptions, type RunRecord } from '@shared/api/contract'
+import { describeZodError } from '@shared/zod-errors'
 import { importDataset } from '../library/datasets/import-dataset'
-import { COMPARED_METRICS } from '../../shared/charts/method-comparison'
-import { SpecError } from '../../shared/task-spec'
-import { scalarMetric } from '../../shared/metrics/definitions'
+import { COMPARED_METRICS } from '@shared/charts/method-comparison'
+import { SpecError } from '@shared/task-spec'
+import { scalarMetric } from '@shared/metrics/definitions'
 import { exportReport } from '../api/handlers'
 import { toResultJson } from '../audit/result-json'
 import { verifyStore } from '../audit/verify'
@@ -17,11 +17,12 @@ import { EXPORT_MANIFEST, exportModel } from '../library/model-export'
 import { importModel } from '../library/model-library'
 import { nativeHint } from '../engine-host/native-hint'
 import { createNodeServices } from './node-services'
-import { formatDuration } from '../../shared/format'
+import { formatDuration } from '@shared/format'
 import { TerminalProgress } from './progress-bar'
 import { exportBundleCommand, importBundleCommand, reportCommand, settingsCommand } from './report-commands'
 
-const USAGE = 'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
+const USAGE =
+  'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -45,23 +46,39 @@ function readSpec(file: string): unknown {
 
 function printTable(runs: RunRecord[]): void {
   const head = ['method', 'seed', 'status', ...COMPARED_METRICS.map((m) => m.key), 'seconds']
-  const rows = runs.map((r) => [r.method, String(r.seed), r.status, ...COMPARED_METRICS.map((m) => scalarMetric(r.metrics, m.key)?.toFixed(4) ?? '-'), scalarMetric(r.metrics, 'seconds')?.toFixed(1) ?? '-'])
+  const rows = runs.map((r) => [
+    r.method,
+    String(r.seed),
+    r.status,
+    ...COMPARED_METRICS.map((m) => scalarMetric(r.metrics, m.key)?.toFixed(4) ?? '-'),
+    scalarMetric(r.metrics, 'seconds')?.toFixed(1) ?? '-'
+  ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
   for (const row of [head, ...rows]) process.stdout.write(row.map((c, i) => c.padEnd(widths[i]!)).join('  ') + '\n')
 }
 
 /** `import-model`: the same checks and messages as a drop on the window; prints what was stored. */
-async function importModelCommand(services: ReturnType<typeof createNodeServices>, paths: string[], values: { dataset?: string | undefined; name?: string | undefined }): Promise<void> {
+async function importModelCommand(
+  services: ReturnType<typeof createNodeServices>,
+  paths: string[],
+  values: { dataset?: string | undefined; name?: string | undefined }
+): Promise<void> {
   if (paths.length === 0) fail(USAGE)
   try {
     const result = await importModel(
       { store: services.store, engine: services.engine, dataDir: services.paths.dataDir, resourcesDir: services.paths.resourcesDir },
       paths,
-      { datasetId: values.dataset ?? 'fashion-mnist', ...(values.name ? { name: values.name } : {}), onStep: (step) => process.stderr.write(`import: ${step}…\n`) }
+      {
+        datasetId: values.dataset ?? 'fashion-mnist',
+        ...(values.name ? { name: values.name } : {}),
+        onStep: (step) => process.stderr.write(`import: ${step}…\n`)
+      }
     )
     const m = result.model
     const accuracy = m.testAccuracy === null ? 'not measured' : `${(100 * m.testAccuracy).toFixed(2)} %`
-    process.stdout.write(`${result.alreadyImported ? 'already in the library' : 'imported'}: ${m.name}\n  sha256 ${m.sha256}\n  ${m.parameterCount} parameters, ${m.bytes} bytes, dataset ${m.datasetId}\n  test accuracy ${accuracy}\n`)
+    process.stdout.write(
+      `${result.alreadyImported ? 'already in the library' : 'imported'}: ${m.name}\n  sha256 ${m.sha256}\n  ${m.parameterCount} parameters, ${m.bytes} bytes, dataset ${m.datasetId}\n  test accuracy ${accuracy}\n`
+    )
     if (result.warning) process.stderr.write(`warning: ${result.warning}\n`)
   } catch (err) {
     services.dispose()
@@ -87,17 +104,25 @@ async function importDatasetCommand(services: ReturnType<typeof createNodeServic
   if (!parsed.success) fail(`import-dataset: ${describeZodError(parsed.error)}`)
   try {
     let lastStep = ''
-    const result = await importDataset({ store: services.store, dataDir: services.paths.dataDir }, paths.map((p) => resolve(p)), {
-      ...parsed.data,
-      onProgress: (step) => {
-        if (step !== lastStep) process.stderr.write(`import: ${step}…\n`)
-        lastStep = step
+    const result = await importDataset(
+      { store: services.store, dataDir: services.paths.dataDir },
+      paths.map((p) => resolve(p)),
+      {
+        ...parsed.data,
+        onProgress: (step) => {
+          if (step !== lastStep) process.stderr.write(`import: ${step}…\n`)
+          lastStep = step
+        }
       }
-    })
+    )
     const d = result.dataset
-    process.stdout.write(`${result.alreadyImported ? 'already in the library' : 'imported'}: ${d.name}\n  id ${d.id} (name it in a task as "dataset": { "id": "${d.id}" })\n  sha256 ${d.sha256}\n`)
+    process.stdout.write(
+      `${result.alreadyImported ? 'already in the library' : 'imported'}: ${d.name}\n  id ${d.id} (name it in a task as "dataset": { "id": "${d.id}" })\n  sha256 ${d.sha256}\n`
+    )
     process.stdout.write(`  input ${d.inputShape.join('×')}, ${d.trainSize} train and ${d.testSize} test images, ${d.bytes ?? 0} bytes\n`)
-    d.classNames.forEach((c, i) => process.stdout.write(`  class ${i} ${c}: ${result.perClass[i]?.train ?? 0} train, ${result.perClass[i]?.test ?? 0} test\n`))
+    d.classNames.forEach((c, i) =>
+      process.stdout.write(`  class ${i} ${c}: ${result.perClass[i]?.train ?? 0} train, ${result.perClass[i]?.test ?? 0} test\n`)
+    )
     if (result.skipped.length) {
       process.stderr.write(`skipped ${result.skipped.length} unreadable file(s), recorded with the dataset:\n`)
       for (const u of result.skipped) process.stderr.write(`  ${u.path}: ${u.reason}\n`)
@@ -151,7 +176,12 @@ async function announceEngine(services: ReturnType<typeof createNodeServices>): 
 }
 
 async function main(): Promise<void> {
-  const options = { db: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, jobs: { type: 'string' }, threads: { type: 'string' },
+  const options = {
+    db: { type: 'string' },
+    report: { type: 'string' },
+    json: { type: 'string' },
+    jobs: { type: 'string' },
+    threads: { type: 'string' },
     dataset: { type: 'string' },
     name: { type: 'string' },
     size: { type: 'string' },
@@ -182,7 +212,8 @@ async function main(): Promise<void> {
   const open = () => {
     try {
       // Without a window to keep responsive, every core runs a job unless told otherwise.
-      const jobs = args.values.jobs === undefined ? (process.env.UNLEARN_JOBS ? undefined : availableParallelism()) : Number(args.values.jobs)
+      const jobs =
+        args.values.jobs === undefined ? (process.env.UNLEARN_JOBS ? undefined : availableParallelism()) : Number(args.values.jobs)
       return createNodeServices({ dataDir: dirname(dbFile), dbFile, ...(jobs === undefined ? {} : { jobs }) })
     } catch (err) {
       fail((err as Error).message)
@@ -218,7 +249,8 @@ async function main(): Promise<void> {
   if (!specFile || extra.length) fail(USAGE)
   const raw = readSpec(specFile)
   const services = open()
-  if (services.interruptedAtStart) process.stderr.write(`audit: ${services.interruptedAtStart} run(s) from an earlier process were cut off; marked interrupted\n`)
+  if (services.interruptedAtStart)
+    process.stderr.write(`audit: ${services.interruptedAtStart} run(s) from an earlier process were cut off; marked interrupted\n`)
 
   const bar = new TerminalProgress(process.stderr)
   services.audits.on({
@@ -239,7 +271,9 @@ async function main(): Promise<void> {
       process.stderr.write(`audit: resuming audit ${resumable} in ${dbFile}: ${resumed.pending} run(s) still to do\n`)
       started = { taskId: resumable, done: resumed.done }
     } else {
-      const time = estimate!.measuredRuns ? `; about ${formatDuration(estimate!.wallSeconds)} at this machine's speeds with ${estimate!.jobs} job(s)` : ''
+      const time = estimate!.measuredRuns
+        ? `; about ${formatDuration(estimate!.wallSeconds)} at this machine's speeds with ${estimate!.jobs} job(s)`
+        : ''
       const unmeasured = estimate!.unmeasured.length ? ` (not counted, never run here: ${estimate!.unmeasured.join(', ')})` : ''
       process.stderr.write(`audit: ${estimate!.runs} run(s)${time}${unmeasured}\n`)
       started = await services.audits.start(raw)
@@ -265,7 +299,11 @@ async function main(): Promise<void> {
   process.stdout.write(`database: ${dbFile} (audit ${started.taskId})\n`)
   services.dispose()
   const notDone = runs.filter((r) => r.status !== 'done')
-  if (notDone.length) fail(`${notDone.length} of ${runs.length} runs did not finish: ${notDone.map((r) => `${r.method}/seed ${r.seed} ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ')}`, 1)
+  if (notDone.length)
+    fail(
+      `${notDone.length} of ${runs.length} runs did not finish: ${notDone.map((r) => `${r.method}/seed ${r.seed} ${r.status}${r.error ? ` (${r.error})` : ''}`).join('; ')}`,
+      1
+    )
 }
 
 main().catch((err: Error) => fail(err.message, 1))

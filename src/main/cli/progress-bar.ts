@@ -1,5 +1,5 @@
-import type { ProgressEvent } from '../../shared/api/contract'
-import { formatDuration } from '../../shared/format'
+import type { ProgressEvent } from '@shared/api/contract'
+import { formatDuration } from '@shared/format'
 
 /** Whole-audit progress on one terminal line: a bar, the share done, each job in flight, and an ETA. */
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
-import { ReportSettings } from '../../shared/api/contract'
-import { describeZodError } from '../../shared/zod-errors'
+import { ReportSettings } from '@shared/api/contract'
+import { describeZodError } from '@shared/zod-errors'
 import { exportReport } from '../api/handlers'
 import { exportBundle } from '../audit/bundle/export-bundle'
 import { importBundle } from '../audit/bundle/import-bundle'
@@ -13,7 +13,10 @@ type Fail = (message: string, code?: number) => never
 /** An audit named by its id or by the start of it, as the CLI prints them. */
 function findTask(services: Services, idOrPrefix: string, fail: Fail) {
   const matches = services.store.tasks.list().filter((t) => t.id === idOrPrefix || t.id.startsWith(idOrPrefix))
-  if (matches.length !== 1) fail(matches.length ? `${matches.length} audits start with ${idOrPrefix}; give more of the id` : `no audit ${idOrPrefix} in this database`)
+  if (matches.length !== 1)
+    fail(
+      matches.length ? `${matches.length} audits start with ${idOrPrefix}; give more of the id` : `no audit ${idOrPrefix} in this database`
+    )
   return matches[0]!
 }
 
@@ -42,14 +45,20 @@ export async function importBundleCommand(services: Services, args: string[], fa
   try {
     const result = await importBundle({ store: services.store, ...services.paths }, resolve(file))
     const t = result.task
-    process.stdout.write(`${result.alreadyImported ? 'already here' : 'imported'}: audit "${t.name}" (${t.id}), ${Object.values(t.counts).reduce((a, b) => a + b, 0)} runs, ${result.modelsIncluded} model(s) with files\n  content hash ${t.origin?.contentHash ?? ''}\n`)
+    process.stdout.write(
+      `${result.alreadyImported ? 'already here' : 'imported'}: audit "${t.name}" (${t.id}), ${Object.values(t.counts).reduce((a, b) => a + b, 0)} runs, ${result.modelsIncluded} model(s) with files\n  content hash ${t.origin?.contentHash ?? ''}\n`
+    )
   } catch (err) {
     fail(err instanceof ImportError ? `cannot import: ${err.message}` : (err as Error).message, err instanceof ImportError ? 2 : 1)
   }
 }
 
 /** `settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter]`: sets and prints the report settings. */
-export function settingsCommand(services: Services, values: { auditor?: string | undefined; organisation?: string | undefined; 'page-size'?: string | undefined }, fail: Fail): void {
+export function settingsCommand(
+  services: Services,
+  values: { auditor?: string | undefined; organisation?: string | undefined; 'page-size'?: string | undefined },
+  fail: Fail
+): void {
   const changes = {
     ...(values.auditor !== undefined ? { auditorName: values.auditor } : {}),
     ...(values.organisation !== undefined ? { organisation: values.organisation } : {}),
@@ -58,5 +67,7 @@ export function settingsCommand(services: Services, values: { auditor?: string |
   const parsed = ReportSettings.partial().strict().safeParse(changes)
   if (!parsed.success) fail(`invalid settings: ${describeZodError(parsed.error)}`)
   const s = services.store.settings.write(parsed.data)
-  process.stdout.write(`auditor: ${s.auditorName || '(not set)'}\norganisation: ${s.organisation || '(not set)'}\npage size: ${s.pageSize}\n`)
+  process.stdout.write(
+    `auditor: ${s.auditorName || '(not set)'}\norganisation: ${s.organisation || '(not set)'}\npage size: ${s.pageSize}\n`
+  )
 }

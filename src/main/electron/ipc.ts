@@ -1,5 +1,5 @@
 import { ipcMain, type IpcMainInvokeEvent, type WebContents } from 'electron'
-import { EVENT_BUS, INVOKE_CHANNELS } from '../../shared/api/channels'
+import { EVENT_BUS, INVOKE_CHANNELS } from '@shared/api/channels'
 import type { Dispatch } from '../api/router'
 
 /**

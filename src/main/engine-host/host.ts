@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { describeZodError } from '../../shared/zod-errors'
+import { describeZodError } from '@shared/zod-errors'
 import { type FromEngine, FromEngineSchema, type Job, type JobResult, type Phase, type ToEngine } from '../engine/protocol'
 
 /** One engine process as seen from main: Electron's utilityProcess or a Node child process. */

@@ -12,7 +12,9 @@ export function nodeEngineSpawner(appRoot: string): SpawnEngine {
   const tsx = pathToFileURL(createRequire(join(appRoot, 'package.json')).resolve('tsx')).href
   const entry = join(appRoot, 'src', 'main', 'engine', 'process', 'entry.ts')
   return () => {
-    const child = fork(entry, [], { execArgv: ['--import', tsx], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    // tsx takes the path aliases from the app's tsconfig, whatever folder the command was started in.
+    const env = { ...process.env, TSX_TSCONFIG_PATH: join(appRoot, 'tsconfig.json') }
+    const child = fork(entry, [], { execArgv: ['--import', tsx], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     return {
       send: (m) => {
         if (child.connected) child.send(m)

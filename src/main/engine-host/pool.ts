@@ -21,7 +21,8 @@ export class EnginePool {
     readonly size: number = defaultJobCount(),
     private readonly hostOptions: ConstructorParameters<typeof EngineHost>[1] = {}
   ) {
-    if (!Number.isInteger(size) || size < 1) throw new Error(`The number of parallel jobs must be a whole number of at least 1 (got ${size})`)
+    if (!Number.isInteger(size) || size < 1)
+      throw new Error(`The number of parallel jobs must be a whole number of at least 1 (got ${size})`)
   }
 
   /** The backend of the first engine that started; all run the same code. */

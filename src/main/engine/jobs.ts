@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { architectureOf, checkSpecAgainstDataset, type JobTask } from '../../shared/task-spec'
+import { architectureOf, checkSpecAgainstDataset, type JobTask } from '@shared/task-spec'
 import { selectBackend } from './backend/select'
 import type { DatasetRoots } from './data/catalog'
 import { loadDataset, type Dataset } from './data/dataset'
@@ -90,8 +90,10 @@ interface Produced {
 /** A model from files (imported, or an earlier run) must read this dataset's images and name its classes. */
 function assertFitsDataset(model: FunctionalModel, info: LoadedData['dataset']['info'], what: string): void {
   const got = model.graph.inputShape
-  if (got.join(',') !== info.inputShape.join(',')) throw new Error(`${what} takes inputs of shape [${got.join(', ')}], but ${info.name} images are [${info.inputShape.join(', ')}]`)
-  if (model.graph.numClasses !== info.classNames.length) throw new Error(`${what} outputs ${model.graph.numClasses} classes, but ${info.name} has ${info.classNames.length}`)
+  if (got.join(',') !== info.inputShape.join(','))
+    throw new Error(`${what} takes inputs of shape [${got.join(', ')}], but ${info.name} images are [${info.inputShape.join(', ')}]`)
+  if (model.graph.numClasses !== info.classNames.length)
+    throw new Error(`${what} outputs ${model.graph.numClasses} classes, but ${info.name} has ${info.classNames.length}`)
 }
 
 /** The model's accuracy on the test split; for random examples of some classes, on those classes only. */
@@ -105,7 +107,10 @@ function heldOutAccuracy(model: FunctionalModel, test: TensorSplit, task: JobTas
 function initialModel(spec: JobTask, info: LoadedData['dataset']['info'], seed: number): FunctionalModel {
   const arch = architectureOf(spec.model)
   if (!arch) throw new Error('This audit starts from a given model; there is no original to train')
-  return FunctionalModel.initialize(buildArchitecture(arch as ArchitectureId, info.inputShape, info.classNames.length), hashSeed(seed, 'original'))
+  return FunctionalModel.initialize(
+    buildArchitecture(arch as ArchitectureId, info.inputShape, info.classNames.length),
+    hashSeed(seed, 'original')
+  )
 }
 
 /** A given model that is trained further (to learn Mnemonic codes); it must read this dataset. */
@@ -121,9 +126,18 @@ async function givenModelToFineTune(dir: string, info: LoadedData['dataset']['in
 }
 
 /** Trains the original or runs the unlearning method: the model the job is about. */
-async function produceModel(job: Job, spec: JobTask, data: LoadedData, train: TensorSplit, split: TaskData['split'], ctx: JobContext): Promise<Produced> {
+async function produceModel(
+  job: Job,
+  spec: JobTask,
+  data: LoadedData,
+  train: TensorSplit,
+  split: TaskData['split'],
+  ctx: JobContext
+): Promise<Produced> {
   if (job.kind === 'train-original') {
-    const model = job.startDir ? await givenModelToFineTune(job.startDir, data.dataset.info) : initialModel(spec, data.dataset.info, job.seed)
+    const model = job.startDir
+      ? await givenModelToFineTune(job.startDir, data.dataset.info)
+      : initialModel(spec, data.dataset.info, job.seed)
     const graph = model.graph
     const mnemonic = spec.train.mnemonicCodes
     const codes = mnemonic ? generateCodes(graph.numClasses, graph.inputShape, mnemonic.tMix, job.seed) : null
@@ -135,7 +149,8 @@ async function produceModel(job: Job, spec: JobTask, data: LoadedData, train: Te
         indices: Int32Array.from({ length: train.count }, (_, i) => i),
         seed: hashSeed(job.seed, 'original-order'),
         cancel: ctx.cancel,
-        onProgress: (s) => ctx.progress('training', (WORK_SHARE * s.step) / s.totalSteps, `epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`)
+        onProgress: (s) =>
+          ctx.progress('training', (WORK_SHARE * s.step) / s.totalSteps, `epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`)
       })
       return { model, reused: null, original: null, codes, steps: result.steps, extraMetrics: {} }
     } catch (err) {
@@ -154,7 +169,14 @@ async function produceModel(job: Job, spec: JobTask, data: LoadedData, train: Te
       throw err
     }
     const original = job.originalDir ? (await loadModel(job.originalDir)).model : null
-    return { model: loaded.model, reused: { dir: job.modelDir, sha256: loaded.sha256 }, original, codes: await loadCodes(job.modelDir), steps: 0, extraMetrics: { reusedModel: 1 } }
+    return {
+      model: loaded.model,
+      reused: { dir: job.modelDir, sha256: loaded.sha256 },
+      original,
+      codes: await loadCodes(job.modelDir),
+      steps: 0,
+      extraMetrics: { reusedModel: 1 }
+    }
   }
   const original = (await loadModel(job.originalDir)).model
   const codes = await loadCodes(job.originalDir)
@@ -214,23 +236,47 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     // What is known of a diverged run: its cost up to the failure.
     const seconds = elapsed()
     const steps = err.step ?? 0
-    return { ...runFacts(seconds, steps), failure: err.message, model: null, metrics: { seconds, ...(err.step === null ? {} : { divergedAtStep: err.step }) } }
+    return {
+      ...runFacts(seconds, steps),
+      failure: err.message,
+      model: null,
+      metrics: { seconds, ...(err.step === null ? {} : { divergedAtStep: err.step }) }
+    }
   }
   const { model, reused, original, codes, steps, extraMetrics } = produced
   const seconds = elapsed()
   try {
     const broken = await nonFiniteWeights(model)
     if (broken.length > 0) {
-      return { ...runFacts(seconds, steps), failure: `The model has non-finite weights (${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', …' : ''})`, model: null, metrics: { ...extraMetrics, seconds } }
+      return {
+        ...runFacts(seconds, steps),
+        failure: `The model has non-finite weights (${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', …' : ''})`,
+        model: null,
+        metrics: { ...extraMetrics, seconds }
+      }
     }
     ctx.progress('evaluating', WORK_SHARE, 'measuring accuracy')
-    const evaluation = { task: spec.task, taskData, train, test: data.test, numClasses: info.classNames.length, inputShape: info.inputShape, seed: job.seed }
+    const evaluation = {
+      task: spec.task,
+      taskData,
+      train,
+      test: data.test,
+      numClasses: info.classNames.length,
+      inputShape: info.inputShape,
+      seed: job.seed
+    }
     const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), ...extraMetrics, seconds }
     // Only unlearning runs are judged for collapse: a weak original is the auditor's setting, not a failure.
     const collapsed = job.kind === 'unlearn' ? collapseReason(metrics, info.classNames.length) : null
     if (collapsed) return { ...runFacts(seconds, steps), failure: collapsed, model: null, metrics }
     const modelInfo = { parameterCount: model.parameterCount(), arch: model.graph.arch }
-    if (reused) return { ...runFacts(seconds, steps), failure: null, metrics, model: { ...modelInfo, dir: reused.dir, sha256: reused.sha256, bytes: directoryBytes(reused.dir) } }
+    if (reused)
+      return {
+        ...runFacts(seconds, steps),
+        failure: null,
+        metrics,
+        model: { ...modelInfo, dir: reused.dir, sha256: reused.sha256, bytes: directoryBytes(reused.dir) }
+      }
     ctx.progress('saving', 0.98, 'writing the model files')
     const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed, mnemonicCodes: codes !== null })
     // Codes stay with every model derived from a code-trained one, so it can be forgotten from again.

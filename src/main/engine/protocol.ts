@@ -1,7 +1,7 @@
 import { z } from 'zod'
-import { MetricValues } from '../../shared/metrics/value'
-import { PHASES } from '../../shared/api/contract'
-import { JobTaskSchema, MethodRunSchema } from '../../shared/task-spec'
+import { MetricValues } from '@shared/metrics/value'
+import { PHASES } from '@shared/api/contract'
+import { JobTaskSchema, MethodRunSchema } from '@shared/task-spec'
 
 /**
  * Messages between the main process and the engine process. Both sides validate what they
@@ -58,7 +58,9 @@ export const JobResultSchema = z.object({
   model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }).nullable(),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
   /** The engine process after the job, its tensors freed: for soak tests and leak hunting. */
-  engineMemory: z.object({ rssBytes: z.number(), heapUsedBytes: z.number(), numTensors: z.number().int(), tensorBytes: z.number() }).optional(),
+  engineMemory: z
+    .object({ rssBytes: z.number(), heapUsedBytes: z.number(), numTensors: z.number().int(), tensorBytes: z.number() })
+    .optional(),
   split: z.object({
     forgetCount: z.number(),
     retainCount: z.number(),
@@ -70,7 +72,7 @@ export const JobResultSchema = z.object({
 })
 export type JobResult = z.infer<typeof JobResultSchema>
 
-export { PHASES, type Phase } from '../../shared/api/contract'
+export { PHASES, type Phase } from '@shared/api/contract'
 
 export const ToEngineSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('run'), id: z.string(), job: JobSchema }),
@@ -83,6 +85,12 @@ export const FromEngineSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), id: z.string(), phase: z.enum(PHASES), fraction: z.number().min(0).max(1), detail: z.string() }),
   z.object({ type: z.literal('done'), id: z.string(), result: JobResultSchema }),
   // `interrupted`: the job was stopped by its surroundings (the disk is full), not by its own method.
-  z.object({ type: z.literal('failed'), id: z.string(), error: z.string(), cancelled: z.boolean(), interrupted: z.boolean().default(false) })
+  z.object({
+    type: z.literal('failed'),
+    id: z.string(),
+    error: z.string(),
+    cancelled: z.boolean(),
+    interrupted: z.boolean().default(false)
+  })
 ])
 export type FromEngine = z.infer<typeof FromEngineSchema>

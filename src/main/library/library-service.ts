@@ -1,4 +1,4 @@
-import type { BundleImport, DatasetImport, DatasetImportOptions, LibraryProgress, ModelImport } from '../../shared/api/contract'
+import type { BundleImport, DatasetImport, DatasetImportOptions, LibraryProgress, ModelImport } from '@shared/api/contract'
 import { importBundle } from '../audit/bundle/import-bundle'
 import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs'
 import { isAbsolute, relative, resolve } from 'node:path'
-import type { DatasetSummary, ModelSummary } from '../../shared/api/contract'
-import { BUILTIN_DATASETS, findBuiltinDataset } from '../../shared/datasets'
+import type { DatasetSummary, ModelSummary } from '@shared/api/contract'
+import { BUILTIN_DATASETS, findBuiltinDataset } from '@shared/datasets'
 import type { AuditStore } from '../store/audit-store'
 import { ImportError } from './model-bundle'
 
@@ -42,7 +42,8 @@ export function listDatasetLibrary(store: AuditStore): DatasetSummary[] {
 function removeUnder(dataDir: string, path: string): void {
   const target = resolve(dataDir, path)
   const rel = relative(dataDir, target)
-  if (!rel || rel.startsWith('..') || isAbsolute(rel)) throw new ImportError(`Refusing to delete ${target}: it is not inside the data folder`)
+  if (!rel || rel.startsWith('..') || isAbsolute(rel))
+    throw new ImportError(`Refusing to delete ${target}: it is not inside the data folder`)
   rmSync(target, { recursive: true, force: true })
 }
 
@@ -53,7 +54,8 @@ function removeUnder(dataDir: string, path: string): void {
 export function deleteModel(deps: { store: AuditStore; dataDir: string }, sha256: string): ModelSummary {
   const model = deps.store.models.find(sha256)
   if (!model || model.deletedAt) throw new ImportError(`No model ${sha256.slice(0, 12)}… in the library`)
-  if (model.source !== 'imported') throw new ImportError('Only imported models can be deleted from the library; models trained by audits belong to their runs')
+  if (model.source !== 'imported')
+    throw new ImportError('Only imported models can be deleted from the library; models trained by audits belong to their runs')
   removeUnder(deps.dataDir, model.path)
   deps.store.models.markDeleted(sha256)
   return deps.store.models.find(sha256)!

@@ -44,7 +44,8 @@ function checkCapped(bytes: Uint8Array, cap: number, what: string): Uint8Array {
 /** A manifest path as a clean relative path; refuses absolute paths and any `..` out of the folder. */
 export function safeRelativePath(path: string, where: string): string {
   const unified = path.replace(/\\/g, '/')
-  if (isAbsolute(path) || unified.startsWith('/') || /^[a-zA-Z]:/.test(unified)) throw new ImportError(`${where}: the weights path "${path}" is absolute; paths must stay inside the model folder`)
+  if (isAbsolute(path) || unified.startsWith('/') || /^[a-zA-Z]:/.test(unified))
+    throw new ImportError(`${where}: the weights path "${path}" is absolute; paths must stay inside the model folder`)
   const normal = posix.normalize(unified)
   if (normal === '..' || normal.startsWith('../')) throw new ImportError(`${where}: the weights path "${path}" leaves the model folder`)
   return normal
@@ -55,7 +56,8 @@ function fromDirectory(dir: string): ModelBundle {
   if (entries.length === 0) throw new ImportError(`The folder ${dir} is empty`)
   const jsons = entries.filter((f) => extname(f).toLowerCase() === '.json')
   const jsonName = entries.includes('model.json') ? 'model.json' : jsons.length === 1 ? jsons[0]! : null
-  if (!jsonName) throw new ImportError(`${dir} has no model.json${jsons.length > 1 ? ` (and several .json files: ${jsons.join(', ')})` : ''}`)
+  if (!jsonName)
+    throw new ImportError(`${dir} has no model.json${jsons.length > 1 ? ` (and several .json files: ${jsons.join(', ')})` : ''}`)
   const root = realpathSync(dir)
   return {
     origin: dir,
@@ -73,7 +75,8 @@ function fromDirectory(dir: string): ModelBundle {
       // A link could point anywhere on the machine; only real files inside the folder are read.
       if (info.isSymbolicLink()) throw new ImportError(`${jsonName}: the weights file "${path}" is a symbolic link; links are refused`)
       if (!info.isFile()) throw new ImportError(`${jsonName}: the weights path "${path}" is not a file`)
-      if (!realpathSync(file).startsWith(root + sep)) throw new ImportError(`${jsonName}: the weights file "${path}" resolves outside the model folder`)
+      if (!realpathSync(file).startsWith(root + sep))
+        throw new ImportError(`${jsonName}: the weights file "${path}" resolves outside the model folder`)
       return readCapped(file, MAX_WEIGHTS_FILE_BYTES, `the weights file "${path}"`)
     },
     readBeside(name) {
@@ -95,7 +98,8 @@ function fromFiles(files: string[]): ModelBundle {
       const rel = safeRelativePath(path, basename(json))
       const file = byName.get(rel)
       if (!file) throw new ImportError(`${basename(json)}: the weights file "${path}" was not among the files dropped`)
-      if (lstatSync(file).isSymbolicLink()) throw new ImportError(`${basename(json)}: the weights file "${path}" is a symbolic link; links are refused`)
+      if (lstatSync(file).isSymbolicLink())
+        throw new ImportError(`${basename(json)}: the weights file "${path}" is a symbolic link; links are refused`)
       return readCapped(file, MAX_WEIGHTS_FILE_BYTES, `the weights file "${path}"`)
     },
     readBeside(name) {
@@ -114,7 +118,8 @@ function fromZip(file: string): ModelBundle {
   }
   const names = Object.keys(entries).filter((n) => !n.endsWith('/'))
   for (const n of names) safeRelativePath(n, basename(file))
-  if (names.includes(BUNDLE_MANIFEST)) throw new ImportError(`${basename(file)} is an audit bundle, not a model: import it as an audit bundle`)
+  if (names.includes(BUNDLE_MANIFEST))
+    throw new ImportError(`${basename(file)} is an audit bundle, not a model: import it as an audit bundle`)
   // model.json at the top, or in the one folder the archive wraps everything in.
   const json = names.filter((n) => posix.basename(n) === 'model.json').sort((a, b) => a.length - b.length)[0]
   if (!json) throw new ImportError(`${file} holds no model.json`)
@@ -151,6 +156,7 @@ export function openModelBundle(paths: string[]): ModelBundle {
     if (statSync(only).isDirectory()) return fromDirectory(only)
     if (extname(only).toLowerCase() === '.zip') return fromZip(only)
   }
-  if (absolute.some((p) => statSync(p).isDirectory())) throw new ImportError('Drop one model folder, one .zip, or the files of one model, not a mix')
+  if (absolute.some((p) => statSync(p).isDirectory()))
+    throw new ImportError('Drop one model folder, one .zip, or the files of one model, not a mix')
   return fromFiles(absolute)
 }

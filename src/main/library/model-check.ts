@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
-import { describeZodError } from '../../shared/zod-errors'
+import { describeZodError } from '@shared/zod-errors'
 import { SUPPORTED_LAYER_TYPES } from '../engine/model/supported-layers'
 import { ImportError, type ModelBundle } from './model-bundle'
 
@@ -14,7 +14,13 @@ import { ImportError, type ModelBundle } from './model-bundle'
 // ignored, and a part of the wrong shape is refused with its path before any of it is used.
 const ManifestEntry = z.object({
   name: z.string(),
-  shape: z.array(z.number().int().nonnegative().max(2 ** 31)),
+  shape: z.array(
+    z
+      .number()
+      .int()
+      .nonnegative()
+      .max(2 ** 31)
+  ),
   dtype: z.string(),
   quantization: z.object({ dtype: z.string().optional() }).passthrough().optional()
 })
@@ -51,7 +57,8 @@ function entryBytes(entry: ManifestEntry, where: string): number {
   const dtype = entry.quantization?.dtype ?? entry.dtype
   const per = BYTES_PER_ELEMENT[dtype]
   if (!per) throw new ImportError(`${where}: weight "${entry.name}" has dtype ${dtype}, which a classifier's weights cannot have`)
-  if (!Array.isArray(entry.shape) || entry.shape.some((d) => !Number.isInteger(d) || d < 0)) throw new ImportError(`${where}: weight "${entry.name}" has an invalid shape ${JSON.stringify(entry.shape)}`)
+  if (!Array.isArray(entry.shape) || entry.shape.some((d) => !Number.isInteger(d) || d < 0))
+    throw new ImportError(`${where}: weight "${entry.name}" has an invalid shape ${JSON.stringify(entry.shape)}`)
   return entry.shape.reduce((a, b) => a * b, 1) * per
 }
 
@@ -65,12 +72,17 @@ export function checkModelBundle(bundle: ModelBundle): CheckedModel {
   }
   if (!json || typeof json !== 'object') throw new ImportError(`${where} is not a TF.js model (not a JSON object)`)
   if (json.format === 'graph-model' || (json.modelTopology && typeof json.modelTopology === 'object' && 'node' in json.modelTopology)) {
-    throw new ImportError(`${where} is a TF.js GraphModel; only LayersModels (tfjs-layers, or Keras converted with tensorflowjs_converter) can be unlearned`)
+    throw new ImportError(
+      `${where} is a TF.js GraphModel; only LayersModels (tfjs-layers, or Keras converted with tensorflowjs_converter) can be unlearned`
+    )
   }
-  if (!json.modelTopology || typeof json.modelTopology !== 'object') throw new ImportError(`${where} has no modelTopology: it is not a TF.js LayersModel`)
-  if (!Array.isArray(json.weightsManifest) || json.weightsManifest.length === 0) throw new ImportError(`${where} has no weightsManifest: the model comes without weights`)
+  if (!json.modelTopology || typeof json.modelTopology !== 'object')
+    throw new ImportError(`${where} has no modelTopology: it is not a TF.js LayersModel`)
+  if (!Array.isArray(json.weightsManifest) || json.weightsManifest.length === 0)
+    throw new ImportError(`${where} has no weightsManifest: the model comes without weights`)
   const manifest = WeightsManifest.safeParse(json.weightsManifest)
-  if (!manifest.success) throw new ImportError(`${where}: the weightsManifest is malformed: ${describeZodError(manifest.error, 'weightsManifest')}`)
+  if (!manifest.success)
+    throw new ImportError(`${where}: the weightsManifest is malformed: ${describeZodError(manifest.error, 'weightsManifest')}`)
 
   const layers = layersOf(json.modelTopology as Record<string, unknown>, where)
   if (layers.length === 0) throw new ImportError(`${where}: the model has no layers`)
@@ -78,7 +90,9 @@ export function checkModelBundle(bundle: ModelBundle): CheckedModel {
     const type = String(layer.class_name)
     const name = typeof layer.config?.name === 'string' ? layer.config.name : `#${i}`
     if (!(SUPPORTED_LAYER_TYPES as readonly string[]).includes(type)) {
-      throw new ImportError(`${where}: layer "${name}" has type ${type}, which is not supported (supported: ${SUPPORTED_LAYER_TYPES.slice(1).join(', ')})`)
+      throw new ImportError(
+        `${where}: layer "${name}" has type ${type}, which is not supported (supported: ${SUPPORTED_LAYER_TYPES.slice(1).join(', ')})`
+      )
     }
   }
 
@@ -90,7 +104,9 @@ export function checkModelBundle(bundle: ModelBundle): CheckedModel {
     const expected = group.weights.reduce((n, e) => n + entryBytes(e, where), 0)
     const actual = files.reduce((n, f) => n + f.bytes.length, 0)
     if (expected !== actual) {
-      throw new ImportError(`${where}: weightsManifest[${g}] describes ${expected} bytes (${group.weights.length} weights) but ${group.paths.join(', ')} hold${files.length === 1 ? 's' : ''} ${actual} bytes`)
+      throw new ImportError(
+        `${where}: weightsManifest[${g}] describes ${expected} bytes (${group.weights.length} weights) but ${group.paths.join(', ')} hold${files.length === 1 ? 's' : ''} ${actual} bytes`
+      )
     }
     weightFiles.push(...files)
     weightCount += group.weights.length

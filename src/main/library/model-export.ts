@@ -11,7 +11,12 @@ export const EXPORT_MANIFEST = 'export-manifest.json'
  * tf.loadLayersModel reads: model.json and its weights as stored, the Mnemonic codes as a sidecar
  * when the model has them, and a manifest with every file's sha256.
  */
-export function exportModel(store: AuditStore, dataDir: string, sha256: string, dest: string): { dir: string; files: Array<{ name: string; sha256: string; bytes: number }> } {
+export function exportModel(
+  store: AuditStore,
+  dataDir: string,
+  sha256: string,
+  dest: string
+): { dir: string; files: Array<{ name: string; sha256: string; bytes: number }> } {
   const model = store.models.find(sha256)
   if (!model) throw new ImportError(`No model ${sha256.slice(0, 12)}… in the store`)
   const source = resolve(dataDir, model.path)
@@ -28,6 +33,23 @@ export function exportModel(store: AuditStore, dataDir: string, sha256: string, 
     copyFileSync(from, join(dest, name))
     return { name, sha256: createHash('sha256').update(readFileSync(from)).digest('hex'), bytes: statSync(from).size }
   })
-  writeFileSync(join(dest, EXPORT_MANIFEST), JSON.stringify({ model: { sha256: model.sha256, name: model.name, source: model.source, datasetId: model.datasetId, parameterCount: model.parameterCount }, files: listed, exportedAt: new Date().toISOString() }, null, 2))
+  writeFileSync(
+    join(dest, EXPORT_MANIFEST),
+    JSON.stringify(
+      {
+        model: {
+          sha256: model.sha256,
+          name: model.name,
+          source: model.source,
+          datasetId: model.datasetId,
+          parameterCount: model.parameterCount
+        },
+        files: listed,
+        exportedAt: new Date().toISOString()
+      },
+      null,
+      2
+    )
+  )
   return { dir: dest, files: listed }
 }

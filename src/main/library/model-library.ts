@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
-import type { ModelImport } from '../../shared/api/contract'
-import { JobTaskSchema, type JobTask } from '../../shared/task-spec'
+import type { ModelImport } from '@shared/api/contract'
+import { JobTaskSchema, type JobTask } from '@shared/task-spec'
 import { locateDataset } from '../engine/data/catalog'
 import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
@@ -43,8 +43,10 @@ function checkCodesSidecar(bytes: Uint8Array | null, inputShape: number[], numCl
     throw new ImportError(`${CODES_FILE} is not valid JSON: ${(err as Error).message}`)
   }
   const shape = Array.isArray(raw.inputShape) ? raw.inputShape.map(Number) : []
-  if (raw.classes !== numClasses) throw new ImportError(`${CODES_FILE}: codes for ${String(raw.classes)} classes, but the dataset has ${numClasses}`)
-  if (shape.join('x') !== inputShape.join('x')) throw new ImportError(`${CODES_FILE}: codes of shape [${shape.join(', ')}], but the dataset's images are [${inputShape.join(', ')}]`)
+  if (raw.classes !== numClasses)
+    throw new ImportError(`${CODES_FILE}: codes for ${String(raw.classes)} classes, but the dataset has ${numClasses}`)
+  if (shape.join('x') !== inputShape.join('x'))
+    throw new ImportError(`${CODES_FILE}: codes of shape [${shape.join(', ')}], but the dataset's images are [${inputShape.join(', ')}]`)
   const size = numClasses * inputShape.reduce((a, b) => a * b, 1)
   if (!Array.isArray(raw.values) || raw.values.length !== size || !raw.values.every((v) => typeof v === 'number' && Number.isFinite(v))) {
     throw new ImportError(`${CODES_FILE}: expected ${size} finite code values`)
@@ -89,7 +91,16 @@ export async function importModel(
     }
     opts.onStep?.('measuring')
     const result = await deps.engine
-      .run({ kind: 'evaluate', resourcesDir: deps.resourcesDir, dataDir: deps.dataDir, spec: measurementSpec(dataset.id), seed: 0, modelDir: staging, originalDir: null, outDir: staging })
+      .run({
+        kind: 'evaluate',
+        resourcesDir: deps.resourcesDir,
+        dataDir: deps.dataDir,
+        spec: measurementSpec(dataset.id),
+        seed: 0,
+        modelDir: staging,
+        originalDir: null,
+        outDir: staging
+      })
       .catch((err: Error) => {
         throw err instanceof EngineJobError ? new ImportError(`${basename(bundle.origin)}: ${err.message}`) : err
       })
@@ -97,7 +108,15 @@ export async function importModel(
     const testAccuracy = typeof result.metrics.testAccuracy === 'number' ? result.metrics.testAccuracy : null
     if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true })
     renameSync(staging, finalDir)
-    if (!location.imported) deps.store.datasets.upsert({ id: dataset.id, name: dataset.name, source: 'builtin', sha256: result.dataset.sha256, numClasses: dataset.classNames.length, inputShape: dataset.inputShape })
+    if (!location.imported)
+      deps.store.datasets.upsert({
+        id: dataset.id,
+        name: dataset.name,
+        source: 'builtin',
+        sha256: result.dataset.sha256,
+        numClasses: dataset.classNames.length,
+        inputShape: dataset.inputShape
+      })
     const model = deps.store.models.addImported({
       sha256: checked.sha256,
       name: opts.name ?? (basename(bundle.origin).replace(/\.(zip|json)$/i, '') || 'imported model'),

@@ -31,7 +31,10 @@ export class UploadArea {
   write(uploadId: string, path: string, bytes: Uint8Array, append: boolean): number {
     const used = this.sizes.get(uploadId)
     if (used === undefined) throw new ImportError(`No upload ${uploadId} in progress`)
-    if (used + bytes.length > MAX_UPLOAD_BYTES) throw new ImportError(`The files are larger than ${MAX_UPLOAD_BYTES / 1024 ** 3} GB; import them from the command line (npm run audit -- import-dataset)`)
+    if (used + bytes.length > MAX_UPLOAD_BYTES)
+      throw new ImportError(
+        `The files are larger than ${MAX_UPLOAD_BYTES / 1024 ** 3} GB; import them from the command line (npm run audit -- import-dataset)`
+      )
     const file = join(this.root, uploadId, safeRelativePath(path, 'upload'))
     mkdirSync(dirname(file), { recursive: true })
     if (append) appendFileSync(file, bytes)

@@ -36,11 +36,25 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
   return {
     pageSize: PAGE_SIZES[input.settings.pageSize],
     pageMargins: [40, 50, 40, 50],
-    info: { title: `Unlearning audit: ${task.name}`, author: input.settings.auditorName || undefined, creator: `Unlearning Audit ${input.appVersion}` },
+    info: {
+      title: `Unlearning audit: ${task.name}`,
+      author: input.settings.auditorName || undefined,
+      creator: `Unlearning Audit ${input.appVersion}`
+    },
     defaultStyle: { font: 'DejaVu', fontSize: 9 },
-    styles: { h1: { fontSize: 18, bold: true }, h2: { fontSize: 13, bold: true }, mono: { fontSize: 7 }, small: { fontSize: 7, color: '#555' } },
+    styles: {
+      h1: { fontSize: 18, bold: true },
+      h2: { fontSize: 13, bold: true },
+      mono: { fontSize: 7 },
+      small: { fontSize: 7, color: '#555' }
+    },
     pageBreakBefore: keepHeadingsWithContent,
-    footer: (page: number, pages: number) => ({ text: `${task.name} · content hash ${shortHash}… · page ${page} of ${pages}`, alignment: 'center', style: 'small', margin: [40, 20, 40, 0] }),
+    footer: (page: number, pages: number) => ({
+      text: `${task.name} · content hash ${shortHash}… · page ${page} of ${pages}`,
+      alignment: 'center',
+      style: 'small',
+      margin: [40, 20, 40, 0]
+    }),
     content: [
       ...coverPage(input),
       ...taskSection(input),

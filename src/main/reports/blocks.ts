@@ -31,7 +31,14 @@ export function table(header: string[], rows: unknown[][], widths: Array<number 
 
 export function keyValueTable(rows: Array<[string, string]>): Block {
   return {
-    table: { widths: [140, '*'], dontBreakRows: true, body: rows.map(([k, v]) => [{ text: k, bold: true }, { text: v, style: 'mono' }]) },
+    table: {
+      widths: [140, '*'],
+      dontBreakRows: true,
+      body: rows.map(([k, v]) => [
+        { text: k, bold: true },
+        { text: v, style: 'mono' }
+      ])
+    },
     layout: 'lightHorizontalLines'
   }
 }

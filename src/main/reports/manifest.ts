@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
-import type { RunRecord, TaskSummary } from '../../shared/api/contract'
-import { canonicalJson } from '../../shared/canonical-json'
+import type { RunRecord, TaskSummary } from '@shared/api/contract'
+import { canonicalJson } from '@shared/canonical-json'
 import { metricsSha256 } from '../store/audit-log'
 
 /** Every hash a report's numbers rest on: the spec, the dataset, the index lists, and each run's model and metrics. */
@@ -12,13 +12,24 @@ export interface ReportManifest {
   runs: Array<{ id: string; method: string; seed: number; status: string; outputModelSha256: string | null; metricsSha256: string }>
 }
 
-export function reportManifest(task: TaskSummary, runs: RunRecord[], splits: Array<{ cellKey?: string; seed: number; kind: string; sha256: string }>): ReportManifest {
+export function reportManifest(
+  task: TaskSummary,
+  runs: RunRecord[],
+  splits: Array<{ cellKey?: string; seed: number; kind: string; sha256: string }>
+): ReportManifest {
   return {
     taskId: task.id,
     specSha256: task.specSha256,
     datasetSha256: task.datasetSha256,
     splits: splits.map((s) => ({ cellKey: s.cellKey ?? '', seed: s.seed, kind: s.kind, sha256: s.sha256 })),
-    runs: runs.map((r) => ({ id: r.id, method: r.method, seed: r.seed, status: r.status, outputModelSha256: r.outputModelSha256, metricsSha256: metricsSha256(r.metrics) }))
+    runs: runs.map((r) => ({
+      id: r.id,
+      method: r.method,
+      seed: r.seed,
+      status: r.status,
+      outputModelSha256: r.outputModelSha256,
+      metricsSha256: metricsSha256(r.metrics)
+    }))
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { cpus, platform, arch, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { DatasetSummary, ReportSettings, RunRecord, TaskSummary } from '../../shared/api/contract'
+import type { DatasetSummary, ReportSettings, RunRecord, TaskSummary } from '@shared/api/contract'
 import { datasetSummary } from '../library/library'
 import { layerSummary } from '../library/model-check'
 import { MODEL_JSON } from '../engine/model-folder'
@@ -48,13 +48,23 @@ function modelLayers(dataDir: string, path: string): string | null {
   }
 }
 
-export function gatherReportInput(s: { store: AuditStore; paths: { dataDir: string }; appVersion: string }, task: TaskSummary, generatedAt = new Date()): ReportInput {
+export function gatherReportInput(
+  s: { store: AuditStore; paths: { dataDir: string }; appVersion: string },
+  task: TaskSummary,
+  generatedAt = new Date()
+): ReportInput {
   const runs = s.store.runs.list(task.id)
   const used = new Set(runs.flatMap((r) => [r.inputModelSha256, r.outputModelSha256]).filter((m): m is string => m !== null))
   const models = s.store.models
     .listAll()
     .filter((m) => used.has(m.sha256))
-    .map((m) => ({ sha256: m.sha256, arch: m.arch, parameterCount: m.parameterCount, bytes: m.bytes, layers: m.deletedAt ? null : modelLayers(s.paths.dataDir, m.path) }))
+    .map((m) => ({
+      sha256: m.sha256,
+      arch: m.arch,
+      parameterCount: m.parameterCount,
+      bytes: m.bytes,
+      layers: m.deletedAt ? null : modelLayers(s.paths.dataDir, m.path)
+    }))
   return {
     task,
     runs,

@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { createHash } from 'node:crypto'
-import { canonicalJson } from '../../shared/canonical-json'
+import { canonicalJson } from '@shared/canonical-json'
 
 export type LogKind = 'created' | 'started' | 'finished' | 'measured' | 'exported' | 'imported' | 'deleted'
 
@@ -19,7 +19,11 @@ export const GENESIS = '0'.repeat(64)
 
 /** An entry's hash covers the previous hash and every field of the entry, in canonical JSON. */
 export function entryHash(prevHash: string, e: { seq: number; at: number; kind: string; subject: string; payload: unknown }): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson({ seq: e.seq, at: e.at, kind: e.kind, subject: e.subject, payload: e.payload })).digest('hex')
+  return createHash('sha256')
+    .update(prevHash)
+    .update('\n')
+    .update(canonicalJson({ seq: e.seq, at: e.at, kind: e.kind, subject: e.subject, payload: e.payload }))
+    .digest('hex')
 }
 
 /** sha256 of a run's metrics as the store returns them, so a logged hash can be recomputed from the rows. */

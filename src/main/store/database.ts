@@ -38,7 +38,9 @@ function migrate(db: Database.Database, file: string, migrations: Migration[]): 
   const current = db.pragma('user_version', { simple: true }) as number
   const latest = migrations.at(-1)?.version ?? 0
   if (current > latest) {
-    throw new StoreError(`${file} was written by a newer version of Unlearning Audit (schema ${current}, this app knows ${latest}); it was left untouched`)
+    throw new StoreError(
+      `${file} was written by a newer version of Unlearning Audit (schema ${current}, this app knows ${latest}); it was left untouched`
+    )
   }
   const pending = migrations.filter((m) => m.version > current)
   if (pending.length === 0) return

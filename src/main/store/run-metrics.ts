@@ -1,12 +1,16 @@
 import type { Database } from 'better-sqlite3'
 
-import type { MetricValue } from '../../shared/metrics/value'
+import type { MetricValue } from '@shared/metrics/value'
 
 export type { MetricValue }
 
 /** A run's metrics as stored: scalars from `value`, arrays and objects parsed from JSON, by name. */
 export function readRunMetrics(db: Database, runId: string): Record<string, MetricValue> {
-  const rows = db.prepare(`SELECT name, value, value_json FROM metrics WHERE run_id = ? ORDER BY name`).all(runId) as Array<{ name: string; value: number | null; value_json: string | null }>
+  const rows = db.prepare(`SELECT name, value, value_json FROM metrics WHERE run_id = ? ORDER BY name`).all(runId) as Array<{
+    name: string
+    value: number | null
+    value_json: string | null
+  }>
   return Object.fromEntries(rows.map((m) => [m.name, m.value_json == null ? m.value : (JSON.parse(m.value_json) as MetricValue)]))
 }
 

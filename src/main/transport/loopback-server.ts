@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
-import type { EventChannel } from '../../shared/api/channels'
+import type { EventChannel } from '@shared/api/channels'
 import type { Dispatch } from '../api/router'
 import { serveStatic } from './static-files'
 

@@ -30,7 +30,11 @@ export function resolveRendererFile(root: string, pathname: string): { file: str
 }
 
 /** The headers every renderer file is served with, over either transport. */
-export const RENDERER_HEADERS = { 'content-security-policy': RENDERER_CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }
+export const RENDERER_HEADERS = {
+  'content-security-policy': RENDERER_CSP,
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store'
+}
 
 /** Serves the built renderer over the loopback server. */
 export function serveStatic(root: string, req: IncomingMessage, res: ServerResponse): void {

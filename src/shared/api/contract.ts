@@ -57,12 +57,17 @@ export const TaskSummary = z.object({
   /** Whether the audit is executing in this process right now. */
   active: z.boolean().default(false),
   /** Set when the audit was imported from another copy's bundle: it is shown, never run here. */
-  origin: z.object({ bundleSha256: z.string(), contentHash: z.string(), appVersion: z.string(), importedAt: z.number() }).nullable().default(null)
+  origin: z
+    .object({ bundleSha256: z.string(), contentHash: z.string(), appVersion: z.string(), importedAt: z.number() })
+    .nullable()
+    .default(null)
 })
 export type TaskSummary = z.infer<typeof TaskSummary>
 
 export const Catalog = z.object({
-  datasets: z.array(z.object({ id: z.string(), name: z.string(), classNames: z.array(z.string()), trainSize: z.number(), testSize: z.number() })),
+  datasets: z.array(
+    z.object({ id: z.string(), name: z.string(), classNames: z.array(z.string()), trainSize: z.number(), testSize: z.number() })
+  ),
   architectures: z.array(z.string()),
   methodGroups: z.array(z.object({ id: z.string(), label: z.string() })),
   methods: z.array(
@@ -83,7 +88,9 @@ export type Catalog = z.infer<typeof Catalog>
 export const TaskPreview = z.object({
   inputShape: z.array(z.number()),
   classNames: z.array(z.string()),
-  samples: z.array(z.object({ index: z.number(), label: z.number(), shownLabel: z.number(), clean: z.array(z.number()), shown: z.array(z.number()) }))
+  samples: z.array(
+    z.object({ index: z.number(), label: z.number(), shownLabel: z.number(), clean: z.array(z.number()), shown: z.array(z.number()) })
+  )
 })
 export type TaskPreview = z.infer<typeof TaskPreview>
 
@@ -114,7 +121,12 @@ const DrillDownGroup = z.object({
     })
   )
 })
-export const DrillDown = z.object({ inputShape: z.array(z.number()), classNames: z.array(z.string()), discovered: DrillDownGroup, undiscovered: DrillDownGroup })
+export const DrillDown = z.object({
+  inputShape: z.array(z.number()),
+  classNames: z.array(z.string()),
+  discovered: DrillDownGroup,
+  undiscovered: DrillDownGroup
+})
 export type DrillDown = z.infer<typeof DrillDown>
 
 export const ModelSummary = z.object({
@@ -281,12 +293,23 @@ export const CONTRACT = {
   'uploads:begin': { input: Empty, output: z.object({ uploadId: z.string() }) },
   'uploads:write': {
     input: z
-      .object({ uploadId: Id, path: z.string().min(1).max(1000), base64: z.string().max(UPLOAD_CHUNK_CHARS).regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 data'), append: z.boolean() })
+      .object({
+        uploadId: Id,
+        path: z.string().min(1).max(1000),
+        base64: z
+          .string()
+          .max(UPLOAD_CHUNK_CHARS)
+          .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'base64 data'),
+        append: z.boolean()
+      })
       .strict(),
     output: z.object({ bytes: z.number() })
   },
   'uploads:discard': { input: z.object({ uploadId: Id }).strict(), output: z.object({ discarded: z.boolean() }) },
-  'models:import': { input: z.object({ uploadId: Id, datasetId: z.string().min(1).max(100), name: z.string().trim().min(1).max(80).optional() }).strict(), output: ModelImport },
+  'models:import': {
+    input: z.object({ uploadId: Id, datasetId: z.string().min(1).max(100), name: z.string().trim().min(1).max(80).optional() }).strict(),
+    output: ModelImport
+  },
   'datasets:import': { input: z.object({ uploadId: Id, options: DatasetImportOptions }).strict(), output: DatasetImport },
   'models:delete': { input: z.object({ sha256: Sha256 }).strict(), output: ModelSummary },
   'datasets:delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), output: DatasetSummary },

@@ -17,7 +17,11 @@ export interface DiscoveryPoint {
 }
 
 /** Per corruption, per method, the points in ascending discovery rate. */
-export function discoveryCurves(runs: RunRecord[], baseTask: Record<string, unknown>, metric: string): Map<string, Map<string, DiscoveryPoint[]>> {
+export function discoveryCurves(
+  runs: RunRecord[],
+  baseTask: Record<string, unknown>,
+  metric: string
+): Map<string, Map<string, DiscoveryPoint[]>> {
   const values = new Map<string, Map<string, Map<number, number[]>>>()
   for (const run of runs) {
     const at = taskSpacePoint(run, baseTask)
@@ -37,7 +41,13 @@ export function discoveryCurves(runs: RunRecord[], baseTask: Record<string, unkn
     for (const [method, byRate] of byMethod) {
       const points = [...byRate]
         .sort(([a], [b]) => a - b)
-        .map(([rate, vs]) => ({ rate, mean: vs.reduce((a, b) => a + b, 0) / vs.length, min: Math.min(...vs), max: Math.max(...vs), n: vs.length }))
+        .map(([rate, vs]) => ({
+          rate,
+          mean: vs.reduce((a, b) => a + b, 0) / vs.length,
+          min: Math.min(...vs),
+          max: Math.max(...vs),
+          n: vs.length
+        }))
       lines.set(method, points)
     }
     curves.set(corruption, lines)
@@ -67,13 +77,38 @@ export function discoveryLinesOption(
     const color = methodColor(i)
     return [
       { name: method, type: 'line', color, data: points.map((p) => [p.rate, round(p.mean)]), symbolSize: 6, z: 3 },
-      { name: method, type: 'line', color, stack, silent: true, symbol: 'none', lineStyle: { opacity: 0 }, data: points.map((p) => [p.rate, round(p.min)]), tooltip: { show: false } },
-      { name: method, type: 'line', color, stack, silent: true, symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { opacity: 0.15 }, data: points.map((p) => [p.rate, round(p.max - p.min)]), tooltip: { show: false } }
+      {
+        name: method,
+        type: 'line',
+        color,
+        stack,
+        silent: true,
+        symbol: 'none',
+        lineStyle: { opacity: 0 },
+        data: points.map((p) => [p.rate, round(p.min)]),
+        tooltip: { show: false }
+      },
+      {
+        name: method,
+        type: 'line',
+        color,
+        stack,
+        silent: true,
+        symbol: 'none',
+        lineStyle: { opacity: 0 },
+        areaStyle: { opacity: 0.15 },
+        data: points.map((p) => [p.rate, round(p.max - p.min)]),
+        tooltip: { show: false }
+      }
     ]
   })
   return {
     animation: opts.animation ?? true,
-    title: { text: `${CORRUPTION_LABEL[corruption] ?? corruption}: ${metricLabel} (band: lowest to highest seed)`, left: 'center', textStyle: { fontSize: 13 } },
+    title: {
+      text: `${CORRUPTION_LABEL[corruption] ?? corruption}: ${metricLabel} (band: lowest to highest seed)`,
+      left: 'center',
+      textStyle: { fontSize: 13 }
+    },
     tooltip: { trigger: 'axis' },
     legend: { bottom: 0, data: order },
     grid: { left: 50, right: 20, top: 40, bottom: 60 },

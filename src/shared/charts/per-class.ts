@@ -7,7 +7,9 @@ import type { RunRecord } from '../api/contract'
 
 /** The run's references: the original and the retrain run of the same cell and seed, when there. */
 export function referenceRuns(run: RunRecord, runs: RunRecord[]): { original: RunRecord | null; retrain: RunRecord | null } {
-  const peer = (method: string) => runs.find((r) => r.method === method && r.status === 'done' && r.seed === run.seed && r.cellKey === run.cellKey && r.id !== run.id) ?? null
+  const peer = (method: string) =>
+    runs.find((r) => r.method === method && r.status === 'done' && r.seed === run.seed && r.cellKey === run.cellKey && r.id !== run.id) ??
+    null
   return { original: peer('original'), retrain: peer('retrain') }
 }
 
@@ -16,7 +18,12 @@ const perClass = (run: RunRecord | null): Array<number | null> | null => {
   return Array.isArray(v) ? v : null
 }
 
-export function perClassBarsOption(run: RunRecord, runs: RunRecord[], classNames: string[], opts: { animation?: boolean } = {}): Record<string, unknown> | null {
+export function perClassBarsOption(
+  run: RunRecord,
+  runs: RunRecord[],
+  classNames: string[],
+  opts: { animation?: boolean } = {}
+): Record<string, unknown> | null {
   if (perClass(run) === null) return null
   const { original, retrain } = referenceRuns(run, runs)
   const bars = [
@@ -56,9 +63,22 @@ export function confusionOption(run: RunRecord, classNames: string[], opts: { an
     title: { text: `Confusion on the test split: ${run.method}, seed ${run.seed}`, left: 'center', textStyle: { fontSize: 13 } },
     tooltip: { position: 'top' },
     grid: { left: 90, right: 20, top: 35, bottom: 90 },
-    xAxis: { type: 'category', name: 'predicted', nameLocation: 'middle', nameGap: 60, data: classNames, axisLabel: { rotate: 30, fontSize: 9 } },
+    xAxis: {
+      type: 'category',
+      name: 'predicted',
+      nameLocation: 'middle',
+      nameGap: 60,
+      data: classNames,
+      axisLabel: { rotate: 30, fontSize: 9 }
+    },
     yAxis: { type: 'category', name: 'true', data: classNames, inverse: true, axisLabel: { fontSize: 9 } },
     visualMap: { min: 0, max: 1, show: false, inRange: { color: ['#ffffff', '#08306b'] } },
-    series: [{ type: 'heatmap', data, label: { show: true, fontSize: 8, formatter: (p: { value: number[] }) => (p.value[2]! >= 0.01 ? p.value[2]!.toFixed(2) : '') } }]
+    series: [
+      {
+        type: 'heatmap',
+        data,
+        label: { show: true, fontSize: 8, formatter: (p: { value: number[] }) => (p.value[2]! >= 0.01 ? p.value[2]!.toFixed(2) : '') }
+      }
+    ]
   }
 }

@@ -22,7 +22,9 @@ export function redirectionOption(run: RunRecord, opts: { animation?: boolean } 
         name: 'original channels (drop)',
         type: 'line',
         data: drop,
-        ...(best != null ? { markLine: { symbol: 'none', data: [{ xAxis: String(best), name: 'kept' }], label: { formatter: 'kept' } } } : {})
+        ...(best != null
+          ? { markLine: { symbol: 'none', data: [{ xAxis: String(best), name: 'kept' }], label: { formatter: 'kept' } } }
+          : {})
       },
       { name: 'with dedicated channels (mask)', type: 'line', data: mask }
     ]

@@ -5,7 +5,11 @@ export function runTask(run: RunRecord, baseTask: Record<string, unknown>): Reco
   return { ...baseTask, ...(run.cell ?? {}) }
 }
 
-export const CORRUPTION_LABEL: Record<string, string> = { poison: 'poison (high)', 'interclass-swap': 'inter-class swap', 'random-swap': 'random swap (low)' }
+export const CORRUPTION_LABEL: Record<string, string> = {
+  poison: 'poison (high)',
+  'interclass-swap': 'inter-class swap',
+  'random-swap': 'random swap (low)'
+}
 
 /** Methods with finished runs, REM first, the original model left out. */
 export function comparedMethods(runs: RunRecord[]): string[] {

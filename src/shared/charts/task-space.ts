@@ -24,7 +24,9 @@ export function meanAndSem(values: number[]): Stat | null {
 /** A finished run's coordinates in the task space: its sweep cell over the task it was planned from. */
 export function taskSpacePoint(run: RunRecord, baseTask: Record<string, unknown>): { corruption: string; discoveryRate: number } | null {
   const c = runTask(run, baseTask)
-  return typeof c.corruption === 'string' && typeof c.discoveryRate === 'number' ? { corruption: c.corruption, discoveryRate: c.discoveryRate } : null
+  return typeof c.corruption === 'string' && typeof c.discoveryRate === 'number'
+    ? { corruption: c.corruption, discoveryRate: c.discoveryRate }
+    : null
 }
 
 export const taskSpaceMethods = comparedMethods
@@ -66,13 +68,19 @@ export function taskSpaceGrid(runs: RunRecord[], baseTask: Record<string, unknow
   }
 }
 
-
-export function taskSpaceHeatmapOption(grid: TaskSpaceGrid, method: string, metricLabel: string, opts: { animation?: boolean } = {}): Record<string, unknown> {
+export function taskSpaceHeatmapOption(
+  grid: TaskSpaceGrid,
+  method: string,
+  metricLabel: string,
+  opts: { animation?: boolean } = {}
+): Record<string, unknown> {
   const byCell = grid.cells.get(method) ?? new Map<string, Stat>()
   const data = grid.corruptions.flatMap((c, y) =>
     grid.discoveryRates.map((d, x) => {
       const s = byCell.get(`${c}|${d}`)
-      return s ? { value: [x, y, Number(s.mean.toFixed(4))], label: `${s.mean.toFixed(2)}±${s.sem.toFixed(2)}` } : { value: [x, y, '-'], label: '' }
+      return s
+        ? { value: [x, y, Number(s.mean.toFixed(4))], label: `${s.mean.toFixed(2)}±${s.sem.toFixed(2)}` }
+        : { value: [x, y, '-'], label: '' }
     })
   )
   return {
@@ -82,7 +90,17 @@ export function taskSpaceHeatmapOption(grid: TaskSpaceGrid, method: string, metr
     grid: { left: 110, right: 20, top: 35, bottom: 55 },
     xAxis: { type: 'category', name: 'discovery rate', nameLocation: 'middle', nameGap: 25, data: grid.discoveryRates.map(String) },
     yAxis: { type: 'category', data: grid.corruptions.map((c) => CORRUPTION_LABEL[c] ?? c) },
-    visualMap: { min: grid.min, max: grid.max === grid.min ? grid.min + 1e-6 : grid.max, calculable: false, orient: 'horizontal', left: 'center', bottom: 0, itemHeight: 80, textStyle: { fontSize: 9 }, show: true },
+    visualMap: {
+      min: grid.min,
+      max: grid.max === grid.min ? grid.min + 1e-6 : grid.max,
+      calculable: false,
+      orient: 'horizontal',
+      left: 'center',
+      bottom: 0,
+      itemHeight: 80,
+      textStyle: { fontSize: 9 },
+      show: true
+    },
     series: [
       {
         type: 'heatmap',

@@ -24,7 +24,8 @@ export function tradeOffPoints(runs: RunRecord[]): TradeOffPoint[] {
   return runs.flatMap((r) => {
     if (r.status !== 'done') return []
     const m = r.metrics
-    const forgetting = typeof m.healedTrain === 'number' ? m.healedTrain : typeof m.forgetAccuracy === 'number' ? 1 - m.forgetAccuracy : null
+    const forgetting =
+      typeof m.healedTrain === 'number' ? m.healedTrain : typeof m.forgetAccuracy === 'number' ? 1 - m.forgetAccuracy : null
     const utility = typeof m.utility === 'number' ? m.utility : typeof m.testAccuracy === 'number' ? m.testAccuracy : null
     return forgetting === null || utility === null ? [] : [{ runId: r.id, method: r.method, seed: r.seed, forgetting, utility }]
   })
@@ -55,7 +56,11 @@ export function tradeOffOption(runs: RunRecord[], opts: { animation?: boolean } 
   const front = paretoFront(points)
   return {
     animation: opts.animation ?? true,
-    title: { text: `Trade-off: ${axes.forgetting} against ${axes.utility.toLowerCase()} (one point per run)`, left: 'center', textStyle: { fontSize: 13 } },
+    title: {
+      text: `Trade-off: ${axes.forgetting} against ${axes.utility.toLowerCase()} (one point per run)`,
+      left: 'center',
+      textStyle: { fontSize: 13 }
+    },
     tooltip: { trigger: 'item' },
     legend: { bottom: 0 },
     grid: { left: 55, right: 20, top: 40, bottom: 70 },
@@ -67,9 +72,19 @@ export function tradeOffOption(runs: RunRecord[], opts: { animation?: boolean } 
         type: 'scatter',
         color: methodColor(i),
         symbolSize: 9,
-        data: points.filter((p) => p.method === method).map((p) => ({ name: `${method} · seed ${p.seed}`, value: [round(p.forgetting), round(p.utility)] }))
+        data: points
+          .filter((p) => p.method === method)
+          .map((p) => ({ name: `${method} · seed ${p.seed}`, value: [round(p.forgetting), round(p.utility)] }))
       })),
-      { name: 'Pareto front', type: 'line', step: 'start', color: '#333', lineStyle: { type: 'dashed' }, symbol: 'none', data: front.map((p) => [round(p.forgetting), round(p.utility)]) }
+      {
+        name: 'Pareto front',
+        type: 'line',
+        step: 'start',
+        color: '#333',
+        lineStyle: { type: 'dashed' },
+        symbol: 'none',
+        data: front.map((p) => [round(p.forgetting), round(p.utility)])
+      }
     ]
   }
 }

@@ -91,10 +91,12 @@ export function miaEfficacy(retainScores: ArrayLike<number>, testScores: ArrayLi
 /** AUC of a loss-threshold attack: P(a forget loss is below a test loss), ties counting half. 0.5 = indistinguishable. */
 export function lossThresholdAuc(forgetLosses: ArrayLike<number>, testLosses: ArrayLike<number>): MaybeNumber {
   if (!forgetLosses.length || !testLosses.length) return null
-  const all = [...Array.from(forgetLosses, (v) => ({ v, f: true })), ...Array.from(testLosses, (v) => ({ v, f: false }))].sort((a, b) => a.v - b.v)
+  const all = [...Array.from(forgetLosses, (v) => ({ v, f: true })), ...Array.from(testLosses, (v) => ({ v, f: false }))].sort(
+    (a, b) => a.v - b.v
+  )
   // Mann-Whitney U with average ranks for ties; forget samples ranked low (small loss) mean members.
   let rankSumTest = 0
-  for (let k = 0; k < all.length; ) {
+  for (let k = 0; k < all.length;) {
     let j = k
     while (j + 1 < all.length && all[j + 1]!.v === all[k]!.v) j++
     const avgRank = (k + j) / 2 + 1
@@ -129,7 +131,9 @@ export const GAP_METRICS = ['forgetAccuracy', 'retainAccuracy', 'testAccuracy', 
 
 /** Mean absolute gap to the retrained model over forget, retain and test accuracy and MIA efficacy. */
 export function gapToRetrain(u: Record<string, unknown>, r: Record<string, unknown>): MaybeNumber {
-  const gaps = GAP_METRICS.map((k) => (typeof u[k] === 'number' && typeof r[k] === 'number' ? Math.abs((u[k] as number) - (r[k] as number)) : null))
+  const gaps = GAP_METRICS.map((k) =>
+    typeof u[k] === 'number' && typeof r[k] === 'number' ? Math.abs((u[k] as number) - (r[k] as number)) : null
+  )
   if (gaps.some((g) => g == null)) return null
   return (gaps as number[]).reduce((a, b) => a + b, 0) / gaps.length
 }

@@ -19,39 +19,111 @@ export const METRIC_GROUPS: MetricGroup[] = [
     label: 'Utility',
     metrics: [
       { key: 'testAccuracy', label: 'Test accuracy', definition: 'Share of the test split classified correctly.', higherIsBetter: true },
-      { key: 'retainAccuracy', label: 'Retain accuracy', definition: 'Share of the retain set (training samples not forgotten) classified with its training label.', higherIsBetter: true },
-      { key: 'utility', label: 'Utility', definition: 'REM: clean test accuracy; for an inter-class swap, on the classes not involved.', higherIsBetter: true }
+      {
+        key: 'retainAccuracy',
+        label: 'Retain accuracy',
+        definition: 'Share of the retain set (training samples not forgotten) classified with its training label.',
+        higherIsBetter: true
+      },
+      {
+        key: 'utility',
+        label: 'Utility',
+        definition: 'REM: clean test accuracy; for an inter-class swap, on the classes not involved.',
+        higherIsBetter: true
+      }
     ]
   },
   {
     id: 'forgetting',
     label: 'Forgetting',
     metrics: [
-      { key: 'forgetAccuracy', label: 'Forget accuracy', definition: 'Share of the forget set classified with its training label (the corrupted label for corrupted tasks).', higherIsBetter: null },
-      { key: 'healedTrain', label: 'Healed (train)', definition: 'REM: accuracy on all of D_c with clean labels (the trigger kept for poison).', higherIsBetter: true },
-      { key: 'healedDiscovered', label: 'Healed, discovered', definition: 'Healed (train) on the discovered part of D_c (D_f).', higherIsBetter: true },
+      {
+        key: 'forgetAccuracy',
+        label: 'Forget accuracy',
+        definition: 'Share of the forget set classified with its training label (the corrupted label for corrupted tasks).',
+        higherIsBetter: null
+      },
+      {
+        key: 'healedTrain',
+        label: 'Healed (train)',
+        definition: 'REM: accuracy on all of D_c with clean labels (the trigger kept for poison).',
+        higherIsBetter: true
+      },
+      {
+        key: 'healedDiscovered',
+        label: 'Healed, discovered',
+        definition: 'Healed (train) on the discovered part of D_c (D_f).',
+        higherIsBetter: true
+      },
       { key: 'healedUndiscovered', label: 'Healed, undiscovered', definition: 'Healed (train) on D_c without D_f.', higherIsBetter: true },
-      { key: 'followsCorruptedDiscovered', label: 'Still corrupted, discovered', definition: 'Share of the discovered corrupted samples (D_f) still predicted with their corrupted label.', higherIsBetter: false },
-      { key: 'followsCorruptedUndiscovered', label: 'Still corrupted, undiscovered', definition: 'Share of the undiscovered corrupted samples (D_c without D_f) still predicted with their corrupted label.', higherIsBetter: false },
-      { key: 'healedTest', label: 'Healed (test)', definition: 'Poison: triggered test images, clean labels; inter-class swap: test accuracy on the two classes; random swap: test accuracy.', higherIsBetter: true },
-      { key: 'attackSuccessRate', label: 'Attack success', definition: 'Poison: share of triggered test images outside the target class classified as the target.', higherIsBetter: false },
-      { key: 'utilityTimesHealed', label: 'Utility × Healed', definition: "REM's aggregate score: utility × healed (train), per run.", higherIsBetter: true }
+      {
+        key: 'followsCorruptedDiscovered',
+        label: 'Still corrupted, discovered',
+        definition: 'Share of the discovered corrupted samples (D_f) still predicted with their corrupted label.',
+        higherIsBetter: false
+      },
+      {
+        key: 'followsCorruptedUndiscovered',
+        label: 'Still corrupted, undiscovered',
+        definition: 'Share of the undiscovered corrupted samples (D_c without D_f) still predicted with their corrupted label.',
+        higherIsBetter: false
+      },
+      {
+        key: 'healedTest',
+        label: 'Healed (test)',
+        definition:
+          'Poison: triggered test images, clean labels; inter-class swap: test accuracy on the two classes; random swap: test accuracy.',
+        higherIsBetter: true
+      },
+      {
+        key: 'attackSuccessRate',
+        label: 'Attack success',
+        definition: 'Poison: share of triggered test images outside the target class classified as the target.',
+        higherIsBetter: false
+      },
+      {
+        key: 'utilityTimesHealed',
+        label: 'Utility × Healed',
+        definition: "REM's aggregate score: utility × healed (train), per run.",
+        higherIsBetter: true
+      }
     ]
   },
   {
     id: 'privacy',
     label: 'Privacy',
     metrics: [
-      { key: 'miaEfficacy', label: 'MIA efficacy', definition: 'SalUn: a threshold on true-label confidence fitted to separate retain (members) from test (non-members); the share of forget samples it calls non-members.', higherIsBetter: null },
-      { key: 'miaAuc', label: 'MIA AUC', definition: 'AUC of a loss-threshold attack separating the forget set from the test set (0.5 = indistinguishable).', higherIsBetter: null }
+      {
+        key: 'miaEfficacy',
+        label: 'MIA efficacy',
+        definition:
+          'SalUn: a threshold on true-label confidence fitted to separate retain (members) from test (non-members); the share of forget samples it calls non-members.',
+        higherIsBetter: null
+      },
+      {
+        key: 'miaAuc',
+        label: 'MIA AUC',
+        definition: 'AUC of a loss-threshold attack separating the forget set from the test set (0.5 = indistinguishable).',
+        higherIsBetter: null
+      }
     ]
   },
   {
     id: 'retrain',
     label: 'Against retraining',
     metrics: [
-      { key: 'tow', label: 'ToW', definition: 'Product over forget, retain and test of (1 − |acc_U − acc_R|); 1 means the same as retraining.', higherIsBetter: true },
-      { key: 'gapToRetrain', label: 'Gap to retrain', definition: 'Mean absolute gap to the retrained model over forget, retain and test accuracy and MIA efficacy.', higherIsBetter: false }
+      {
+        key: 'tow',
+        label: 'ToW',
+        definition: 'Product over forget, retain and test of (1 − |acc_U − acc_R|); 1 means the same as retraining.',
+        higherIsBetter: true
+      },
+      {
+        key: 'gapToRetrain',
+        label: 'Gap to retrain',
+        definition: 'Mean absolute gap to the retrained model over forget, retain and test accuracy and MIA efficacy.',
+        higherIsBetter: false
+      }
     ]
   },
   {
@@ -59,7 +131,12 @@ export const METRIC_GROUPS: MetricGroup[] = [
     label: 'Cost',
     metrics: [
       { key: 'seconds', label: 'Seconds', definition: 'Wall-clock time of the method itself, without evaluation.', higherIsBetter: false },
-      { key: 'paramsChanged', label: 'Params changed', definition: 'Fraction of parameter values that differ from the original model.', higherIsBetter: null }
+      {
+        key: 'paramsChanged',
+        label: 'Params changed',
+        definition: 'Fraction of parameter values that differ from the original model.',
+        higherIsBetter: null
+      }
     ]
   }
 ]

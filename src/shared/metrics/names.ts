@@ -57,4 +57,10 @@ export type MetricName = (typeof METRIC_NAMES)[number] | PerLayerMetric
 export type MethodMetric = (typeof METHOD_METRICS)[number] | PerLayerMetric
 
 /** Every name a metric may have: a new metric is declared here before anything may record it. */
-export const MetricNameSchema = z.union([z.enum(METRIC_NAMES), z.string().startsWith(PER_LAYER_PREFIX).min(PER_LAYER_PREFIX.length + 1)])
+export const MetricNameSchema = z.union([
+  z.enum(METRIC_NAMES),
+  z
+    .string()
+    .startsWith(PER_LAYER_PREFIX)
+    .min(PER_LAYER_PREFIX.length + 1)
+])

@@ -3,11 +3,11 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { canonicalJson } from '../../../shared/canonical-json'
-import { renderReportPdf } from '../../reports/audit-report'
-import { contentHash, reportManifest } from '../../reports/manifest'
-import { gatherReportInput } from '../../reports/report-input'
-import type { AuditStore } from '../../store/audit-store'
+import { canonicalJson } from '@shared/canonical-json'
+import { renderReportPdf } from '@main/reports/audit-report'
+import { contentHash, reportManifest } from '@main/reports/manifest'
+import { gatherReportInput } from '@main/reports/report-input'
+import type { AuditStore } from '@main/store/audit-store'
 import { toResultCsv, toResultJson } from '../result-json'
 import { BUNDLE_FILES, BUNDLE_FORMAT, BUNDLE_MANIFEST, type BundleAudit, type BundleManifest, MODELS_DIR } from './format'
 
@@ -40,7 +40,14 @@ export async function exportBundle(
   const audit: BundleAudit = {
     task: { ...task, active: false },
     runs: input.runs,
-    splits: s.store.splits.list(taskId).map((sp) => ({ cellKey: sp.cellKey, seed: sp.seed, kind: sp.kind as 'forget' | 'corrupted', count: sp.count, sha256: sp.sha256, indices: [...sp.indices] })),
+    splits: s.store.splits.list(taskId).map((sp) => ({
+      cellKey: sp.cellKey,
+      seed: sp.seed,
+      kind: sp.kind as 'forget' | 'corrupted',
+      count: sp.count,
+      sha256: sp.sha256,
+      indices: [...sp.indices]
+    })),
     dataset: input.dataset,
     models: models.map(({ path: _path, runs: _runs, deletedAt: _deleted, ...m }) => m)
   }
@@ -70,7 +77,9 @@ export async function exportBundle(
   }
   files[BUNDLE_MANIFEST] = new TextEncoder().encode(canonicalJson(bundleManifest))
   // Weights hardly compress, so they are stored; the JSON files shrink a lot.
-  const zip = zipSync(Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, [bytes, { level: name.startsWith(`${MODELS_DIR}/`) ? 0 : 6 }]])))
+  const zip = zipSync(
+    Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, [bytes, { level: name.startsWith(`${MODELS_DIR}/`) ? 0 : 6 }]]))
+  )
   await mkdir(dirname(opts.file), { recursive: true })
   const tmp = `${opts.file}.partial-${process.pid}`
   await writeFile(tmp, zip)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '../../../shared/api/contract'
+import { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
 
 /**
  * An audit bundle: one zip another copy of the app can import to show the same results. Its
@@ -12,7 +12,14 @@ export const BUNDLE_FORMAT = 'unlearning-audit-bundle'
 export const BUNDLE_SUFFIX = '.audit-bundle.zip'
 
 /** The files a bundle always holds, besides bundle.json; models go under models/<sha256>/. */
-export const BUNDLE_FILES = { audit: 'audit.json', report: 'report.pdf', spec: 'spec.json', metricsJson: 'metrics.json', metricsCsv: 'metrics.csv', manifest: 'manifest.json' } as const
+export const BUNDLE_FILES = {
+  audit: 'audit.json',
+  report: 'report.pdf',
+  spec: 'spec.json',
+  metricsJson: 'metrics.json',
+  metricsCsv: 'metrics.csv',
+  manifest: 'manifest.json'
+} as const
 export const MODELS_DIR = 'models'
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/)
@@ -31,9 +38,20 @@ export type BundleManifest = z.infer<typeof BundleManifest>
 export const BundleAudit = z.object({
   task: TaskSummary,
   runs: z.array(RunRecord),
-  splits: z.array(z.object({ cellKey: z.string(), seed: z.number().int(), kind: z.enum(['forget', 'corrupted']), count: z.number().int().nonnegative(), sha256: Sha256, indices: z.array(z.number().int().nonnegative()) })),
+  splits: z.array(
+    z.object({
+      cellKey: z.string(),
+      seed: z.number().int(),
+      kind: z.enum(['forget', 'corrupted']),
+      count: z.number().int().nonnegative(),
+      sha256: Sha256,
+      indices: z.array(z.number().int().nonnegative())
+    })
+  ),
   dataset: DatasetSummary.nullable(),
   // Bundles written before the store recorded codes have no codesSha256.
-  models: z.array(ModelSummary.omit({ path: true, runs: true, deletedAt: true }).extend({ codesSha256: z.string().nullable().default(null) }))
+  models: z.array(
+    ModelSummary.omit({ path: true, runs: true, deletedAt: true }).extend({ codesSha256: z.string().nullable().default(null) })
+  )
 })
 export type BundleAudit = z.infer<typeof BundleAudit>

@@ -4,17 +4,17 @@ import { createHash } from 'node:crypto'
 import { readFileSync, statSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, join, posix } from 'node:path'
-import type { BundleImport } from '../../../shared/api/contract'
-import { describeZodError } from '../../../shared/zod-errors'
-import { findBuiltinDataset } from '../../../shared/datasets'
-import { requireDataset } from '../../engine/data/catalog'
-import { sha256OfIndices } from '../../engine/data/splits'
+import type { BundleImport } from '@shared/api/contract'
+import { describeZodError } from '@shared/zod-errors'
+import { findBuiltinDataset } from '@shared/datasets'
+import { requireDataset } from '@main/engine/data/catalog'
+import { sha256OfIndices } from '@main/engine/data/splits'
 import { hashDataset } from '../dataset-hash'
-import { ImportError, openModelBundle, safeRelativePath } from '../../library/model-bundle'
-import { checkModelBundle } from '../../library/model-check'
-import { codesFileSha256 } from '../../engine/model-folder'
-import { contentHash, reportManifest } from '../../reports/manifest'
-import type { AuditStore } from '../../store/audit-store'
+import { ImportError, openModelBundle, safeRelativePath } from '@main/library/model-bundle'
+import { checkModelBundle } from '@main/library/model-check'
+import { codesFileSha256 } from '@main/engine/model-folder'
+import { contentHash, reportManifest } from '@main/reports/manifest'
+import type { AuditStore } from '@main/store/audit-store'
 import { BUNDLE_FILES, BUNDLE_MANIFEST, BundleAudit, BundleManifest, MODELS_DIR } from './format'
 
 // The zip is read whole; past this an archive is not a bundle this app wrote for one audit.
@@ -37,7 +37,8 @@ function parseJson<S extends z.ZodType>(bytes: Uint8Array | undefined, name: str
 
 /** The zip's files, each checked against the sha256 bundle.json lists for it. */
 function readEntries(file: string): { manifest: BundleManifest; entries: Record<string, Uint8Array>; bundleSha256: string } {
-  if (statSync(file).size > MAX_BUNDLE_BYTES) throw new ImportError(`${basename(file)} is larger than 2 GiB; an audit bundle is far smaller`)
+  if (statSync(file).size > MAX_BUNDLE_BYTES)
+    throw new ImportError(`${basename(file)} is larger than 2 GiB; an audit bundle is far smaller`)
   const zip = new Uint8Array(readFileSync(file))
   let entries: Record<string, Uint8Array>
   try {
@@ -51,7 +52,8 @@ function readEntries(file: string): { manifest: BundleManifest; entries: Record<
   for (const f of manifest.files) {
     const bytes = entries[f.path]
     if (!bytes) throw new ImportError(`the bundle lists ${f.path}, but the zip does not hold it`)
-    if (sha256(bytes) !== f.sha256) throw new ImportError(`${f.path} in the bundle was changed: its sha256 is not the one ${BUNDLE_MANIFEST} lists`)
+    if (sha256(bytes) !== f.sha256)
+      throw new ImportError(`${f.path} in the bundle was changed: its sha256 is not the one ${BUNDLE_MANIFEST} lists`)
   }
   const listed = new Set([BUNDLE_MANIFEST, ...manifest.files.map((f) => f.path)])
   const extra = Object.keys(entries).filter((n) => !n.endsWith('/') && !listed.has(n))
@@ -60,7 +62,11 @@ function readEntries(file: string): { manifest: BundleManifest; entries: Record<
 }
 
 /** Copies the models that came with the bundle into the library, each checked against its sha256 (and its codes'). */
-async function copyModels(entries: Record<string, Uint8Array>, dataDir: string, models: BundleAudit['models']): Promise<Map<string, string>> {
+async function copyModels(
+  entries: Record<string, Uint8Array>,
+  dataDir: string,
+  models: BundleAudit['models']
+): Promise<Map<string, string>> {
   const expectedCodes = new Map(models.map((m) => [m.sha256, m.codesSha256]))
   const byModel = new Map<string, Array<[string, Uint8Array]>>()
   for (const [name, bytes] of Object.entries(entries)) {
@@ -109,8 +115,19 @@ async function checkDataset(deps: ImportDeps, id: string, sha: string): Promise<
   const builtin = findBuiltinDataset(id)
   const known = deps.store.datasets.find(id)
   const here = known?.sha256 ?? (builtin ? await hashDataset(requireDataset(deps, id)) : null)
-  if (here !== null && here !== sha) throw new ImportError(`this copy has a different dataset under the id "${id}" (sha256 ${here.slice(0, 12)}…; the audit used ${sha.slice(0, 12)}…)`)
-  if (builtin && !known) deps.store.datasets.upsert({ id, name: builtin.name, source: 'builtin', sha256: sha, numClasses: builtin.classNames.length, inputShape: builtin.inputShape })
+  if (here !== null && here !== sha)
+    throw new ImportError(
+      `this copy has a different dataset under the id "${id}" (sha256 ${here.slice(0, 12)}…; the audit used ${sha.slice(0, 12)}…)`
+    )
+  if (builtin && !known)
+    deps.store.datasets.upsert({
+      id,
+      name: builtin.name,
+      source: 'builtin',
+      sha256: sha,
+      numClasses: builtin.classNames.length,
+      inputShape: builtin.inputShape
+    })
 }
 
 /**
@@ -122,19 +139,29 @@ export async function importBundle(deps: ImportDeps, file: string): Promise<Bund
   const { manifest, entries, bundleSha256 } = readEntries(file)
   const audit = parseJson(entries[BUNDLE_FILES.audit], BUNDLE_FILES.audit, BundleAudit)
   const recomputed = contentHash(reportManifest(audit.task, audit.runs, audit.splits))
-  if (recomputed !== manifest.contentHash) throw new ImportError(`the audit in the bundle does not match its manifest: its content hash is ${recomputed.slice(0, 16)}…, the bundle says ${manifest.contentHash.slice(0, 16)}…`)
+  if (recomputed !== manifest.contentHash)
+    throw new ImportError(
+      `the audit in the bundle does not match its manifest: its content hash is ${recomputed.slice(0, 16)}…, the bundle says ${manifest.contentHash.slice(0, 16)}…`
+    )
   for (const s of audit.splits) {
-    if (s.indices.length !== s.count || sha256OfIndices(Int32Array.from(s.indices)) !== s.sha256) throw new ImportError(`the ${s.kind} index list of seed ${s.seed}${s.cellKey ? ` (${s.cellKey})` : ''} does not match its sha256`)
+    if (s.indices.length !== s.count || sha256OfIndices(Int32Array.from(s.indices)) !== s.sha256)
+      throw new ImportError(`the ${s.kind} index list of seed ${s.seed}${s.cellKey ? ` (${s.cellKey})` : ''} does not match its sha256`)
   }
 
   const existing = deps.store.tasks.get(audit.task.id)
   if (existing) {
     const here = contentHash(reportManifest(existing, deps.store.runs.list(existing.id), deps.store.splits.list(existing.id)))
-    if (here !== recomputed) throw new ImportError(`an audit with id ${audit.task.id} is already here with different results (content hash ${here.slice(0, 16)}…); it is left as it is`)
+    if (here !== recomputed)
+      throw new ImportError(
+        `an audit with id ${audit.task.id} is already here with different results (content hash ${here.slice(0, 16)}…); it is left as it is`
+      )
     return { task: existing, alreadyImported: true, modelsIncluded: 0 }
   }
   await checkDataset(deps, audit.task.datasetId, audit.task.datasetSha256)
   const modelPaths = await copyModels(entries, deps.dataDir, audit.models)
-  deps.store.importedAudits.insert({ ...audit, origin: { bundleSha256, contentHash: recomputed, appVersion: manifest.appVersion, importedAt: Date.now() } }, modelPaths)
+  deps.store.importedAudits.insert(
+    { ...audit, origin: { bundleSha256, contentHash: recomputed, appVersion: manifest.appVersion, importedAt: Date.now() } },
+    modelPaths
+  )
   return { task: deps.store.tasks.get(audit.task.id)!, alreadyImported: false, modelsIncluded: modelPaths.size }
 }

@@ -30,9 +30,21 @@ const heapOf = (args: KernelArgs) => args.backend as unknown as HeapBackend
 function maxPoolGrad(args: KernelArgs): tf.TensorInfo | null {
   const backend = heapOf(args)
   const { dy, input } = args.inputs as { dy: tf.TensorInfo; input: tf.TensorInfo }
-  const a = args.attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
+  const a = args.attrs as unknown as {
+    filterSize: number | [number, number]
+    strides: number | [number, number]
+    pad: 'valid' | 'same' | number
+    dimRoundingMode?: 'floor' | 'round' | 'ceil'
+  }
   if (input.dtype !== 'float32' || dy.dtype !== 'float32') return null
-  const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode)
+  const info = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad,
+    a.dimRoundingMode
+  )
   const dxInfo = backend.makeOutput(input.shape as number[], 'float32')
   // Views are taken after the allocation above: a heap that grows detaches older views.
   const dx = backend.typedArrayFromHeap(dxInfo) as Float32Array
@@ -100,7 +112,8 @@ function gatherRows(args: KernelArgs): tf.TensorInfo | null {
   const backend = heapOf(args)
   const { x, indices } = args.inputs as { x: tf.TensorInfo; indices: tf.TensorInfo }
   const { axis, batchDims } = args.attrs as unknown as { axis: number; batchDims: number }
-  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0 || x.shape.length === 0) return null
+  if ((x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32' || (batchDims ?? 0) !== 0 || x.shape.length === 0)
+    return null
   if (tf.util.parseAxisParam(axis, x.shape)[0] !== 0) return null
   const rows = x.shape[0]!
   const rowSize = tf.util.sizeFromShape(x.shape.slice(1))

@@ -32,7 +32,15 @@ const offsetOf = (backend: WasmHeapBackend, t: tf.TensorInfo) => backend.dataIdM
 const floats = (...ts: tf.TensorInfo[]) => ts.every((t) => t.dtype === 'float32' && tf.util.sizeFromShape(t.shape) > 0)
 
 /** oneDNN derives each output size from the padding; a shape TF.js rounds otherwise goes to wasm. */
-function consistent(inSize: number, pad0: number, pad1: number, window: number, stride: number, dilation: number, outSize: number): boolean {
+function consistent(
+  inSize: number,
+  pad0: number,
+  pad1: number,
+  window: number,
+  stride: number,
+  dilation: number,
+  outSize: number
+): boolean {
   return Math.floor((inSize + pad0 + pad1 - ((window - 1) * dilation + 1)) / stride) + 1 === outSize
 }
 
@@ -42,9 +50,23 @@ function convDims(info: tf.backend_util.Conv2DInfo): Int32Array | null {
   if (!consistent(info.inHeight, p.top, p.bottom, info.filterHeight, info.strideHeight, info.dilationHeight, info.outHeight)) return null
   if (!consistent(info.inWidth, p.left, p.right, info.filterWidth, info.strideWidth, info.dilationWidth, info.outWidth)) return null
   return Int32Array.from([
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels,
-    info.filterHeight, info.filterWidth, info.outChannels, info.outHeight, info.outWidth,
-    info.strideHeight, info.strideWidth, p.top, p.left, p.bottom, p.right, info.dilationHeight, info.dilationWidth
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.filterHeight,
+    info.filterWidth,
+    info.outChannels,
+    info.outHeight,
+    info.outWidth,
+    info.strideHeight,
+    info.strideWidth,
+    p.top,
+    p.left,
+    p.bottom,
+    p.right,
+    info.dilationHeight,
+    info.dilationWidth
   ])
 }
 
@@ -54,12 +76,29 @@ function poolDims(info: tf.backend_util.Conv2DInfo, isMax: boolean): Int32Array 
   if (!consistent(info.inHeight, p.top, p.bottom, info.filterHeight, info.strideHeight, 1, info.outHeight)) return null
   if (!consistent(info.inWidth, p.left, p.right, info.filterWidth, info.strideWidth, 1, info.outWidth)) return null
   return Int32Array.from([
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, p.top, p.left, p.bottom, p.right, isMax ? 1 : 0
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    p.top,
+    p.left,
+    p.bottom,
+    p.right,
+    isMax ? 1 : 0
   ])
 }
 
-const conv2dInfo = (xShape: number[], filterShape: number[], a: { strides: Pair; pad: Pad; dilations?: Pair; dimRoundingMode?: 'floor' | 'round' | 'ceil'; dataFormat?: string }) =>
+const conv2dInfo = (
+  xShape: number[],
+  filterShape: number[],
+  a: { strides: Pair; pad: Pad; dilations?: Pair; dimRoundingMode?: 'floor' | 'round' | 'ceil'; dataFormat?: string }
+) =>
   tf.backend_util.computeConv2DInfo(
     xShape as [number, number, number, number],
     filterShape as [number, number, number, number],
@@ -104,13 +143,30 @@ function convKernel(
     const dims = convDims(info)
     if (!dims) return null
     const backend = backendOf(args)
-    return withOutput(backend, output({ ...shape, out: info.outShape }), (heap, out) => call()(heap, offsetOf(backend, first), offsetOf(backend, second), out, dims))
+    return withOutput(backend, output({ ...shape, out: info.outShape }), (heap, out) =>
+      call()(heap, offsetOf(backend, first), offsetOf(backend, second), out, dims)
+    )
   }
 }
 
-const conv2d = convKernel(['x', 'filter'], (t) => ({ input: t.x!.shape, filter: t.filter!.shape }), (s) => s.out, () => addon!.conv2d)
-const conv2dBackpropInput = convKernel(['dy', 'filter'], (t, a) => ({ input: a.inputShape!, filter: t.filter!.shape }), (s) => s.input, () => addon!.conv2dBackpropInput)
-const conv2dBackpropFilter = convKernel(['x', 'dy'], (t, a) => ({ input: t.x!.shape, filter: a.filterShape! }), (s) => s.filter, () => addon!.conv2dBackpropFilter)
+const conv2d = convKernel(
+  ['x', 'filter'],
+  (t) => ({ input: t.x!.shape, filter: t.filter!.shape }),
+  (s) => s.out,
+  () => addon!.conv2d
+)
+const conv2dBackpropInput = convKernel(
+  ['dy', 'filter'],
+  (t, a) => ({ input: a.inputShape!, filter: t.filter!.shape }),
+  (s) => s.input,
+  () => addon!.conv2dBackpropInput
+)
+const conv2dBackpropFilter = convKernel(
+  ['x', 'dy'],
+  (t, a) => ({ input: t.x!.shape, filter: a.filterShape! }),
+  (s) => s.filter,
+  () => addon!.conv2dBackpropFilter
+)
 
 function batchMatMul(args: KernelArgs): tf.TensorInfo | null {
   const { a, b } = args.inputs as { a: tf.TensorInfo; b: tf.TensorInfo }
@@ -128,12 +184,21 @@ function batchMatMul(args: KernelArgs): tf.TensorInfo | null {
   if (tf.util.sizeFromShape(batchShape) !== Math.max(batchA, batchB)) return null
   const dims = Int32Array.from([batchA, batchB, m, k, n, transposeA ? 1 : 0, transposeB ? 1 : 0])
   const backend = backendOf(args)
-  return withOutput(backend, [...batchShape, m, n], (heap, c) => addon!.batchMatMul(heap, offsetOf(backend, a), offsetOf(backend, b), c, dims))
+  return withOutput(backend, [...batchShape, m, n], (heap, c) =>
+    addon!.batchMatMul(heap, offsetOf(backend, a), offsetOf(backend, b), c, dims)
+  )
 }
 
 type PoolAttrs = { filterSize: Pair; strides: Pair; pad: Pad; dimRoundingMode?: 'floor' | 'round' | 'ceil' }
 const poolInfo = (xShape: number[], a: PoolAttrs) =>
-  tf.backend_util.computePool2DInfo(xShape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad as 'valid' | 'same' | number, a.dimRoundingMode)
+  tf.backend_util.computePool2DInfo(
+    xShape as [number, number, number, number],
+    a.filterSize,
+    a.strides,
+    1,
+    a.pad as 'valid' | 'same' | number,
+    a.dimRoundingMode
+  )
 
 function pool(isMax: boolean) {
   return (args: KernelArgs): tf.TensorInfo | null => {
@@ -159,7 +224,9 @@ function poolGrad(isMax: boolean) {
     const dims = poolDims(info, isMax)
     if (!dims) return null
     const backend = backendOf(args)
-    return withOutput(backend, input.shape, (heap, dx) => addon!.pool2dGrad(heap, offsetOf(backend, dy), offsetOf(backend, input), dx, dims))
+    return withOutput(backend, input.shape, (heap, dx) =>
+      addon!.pool2dGrad(heap, offsetOf(backend, dy), offsetOf(backend, input), dx, dims)
+    )
   }
 }
 
@@ -177,7 +244,16 @@ function batchNormTraining(args: KernelArgs): tf.TensorInfo[] {
   const channels = [x.shape.at(-1)!]
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(channels, 'float32'), backend.makeOutput(channels, 'float32')]
   const at = (t: tf.TensorInfo) => offsetOf(backend, t)
-  addon!.batchNormTraining(backend.wasm.HEAPU8.buffer as ArrayBuffer, at(x), at(gamma), at(beta), at(outs[0]!), at(outs[1]!), at(outs[2]!), normDims(x, epsilon))
+  addon!.batchNormTraining(
+    backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    at(x),
+    at(gamma),
+    at(beta),
+    at(outs[0]!),
+    at(outs[1]!),
+    at(outs[2]!),
+    normDims(x, epsilon)
+  )
   return outs
 }
 
@@ -190,7 +266,19 @@ function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(channels, 'float32'), backend.makeOutput(channels, 'float32')]
   const at = (t: tf.TensorInfo) => offsetOf(backend, t)
   const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer
-  addon!.batchNormTrainingGrad(heap, at(x), at(dy), at(gamma), at(beta), at(mean), at(variance), at(outs[0]!), at(outs[1]!), at(outs[2]!), normDims(x, epsilon))
+  addon!.batchNormTrainingGrad(
+    heap,
+    at(x),
+    at(dy),
+    at(gamma),
+    at(beta),
+    at(mean),
+    at(variance),
+    at(outs[0]!),
+    at(outs[1]!),
+    at(outs[2]!),
+    normDims(x, epsilon)
+  )
   return outs
 }
 
@@ -198,7 +286,9 @@ function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
 function reluGrad(args: KernelArgs): tf.TensorInfo {
   const { dy, x } = args.inputs as { dy: tf.TensorInfo; x: tf.TensorInfo }
   const backend = backendOf(args)
-  return withOutput(backend, x.shape, (heap, dx) => addon!.reluGrad(heap, offsetOf(backend, dy), offsetOf(backend, x), dx, Int32Array.of(tf.util.sizeFromShape(x.shape))))
+  return withOutput(backend, x.shape, (heap, dx) =>
+    addon!.reluGrad(heap, offsetOf(backend, dy), offsetOf(backend, x), dx, Int32Array.of(tf.util.sizeFromShape(x.shape)))
+  )
 }
 
 /** Kernels of our own (no TF.js kernel has these inputs and outputs), called by model/batch-norm.ts. */
@@ -237,7 +327,12 @@ export function installNativeKernels(oneDnn: OneDnnAddon): void {
     gradFunc: (dy, saved) => {
       const [x] = saved as [tf.Tensor]
       const g = dy as tf.Tensor
-      return { x: () => (nativeKernelsActive() && floats(x, g) ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }) as tf.Tensor) : tf.mul(g, tf.cast(tf.step(x), 'float32'))) }
+      return {
+        x: () =>
+          nativeKernelsActive() && floats(x, g)
+            ? (tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x }) as tf.Tensor)
+            : tf.mul(g, tf.cast(tf.step(x), 'float32'))
+      }
     }
   })
 }

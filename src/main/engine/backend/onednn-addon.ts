@@ -10,8 +10,29 @@ export interface OneDnnAddon {
   batchMatMul(heap: ArrayBuffer, a: number, b: number, c: number, dims: Int32Array): void
   pool2d(heap: ArrayBuffer, x: number, y: number, dims: Int32Array): void
   pool2dGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, dims: Int32Array): void
-  batchNormTraining(heap: ArrayBuffer, x: number, gamma: number, beta: number, y: number, mean: number, variance: number, dims: Int32Array): void
-  batchNormTrainingGrad(heap: ArrayBuffer, x: number, dy: number, gamma: number, beta: number, mean: number, variance: number, dx: number, dGamma: number, dBeta: number, dims: Int32Array): void
+  batchNormTraining(
+    heap: ArrayBuffer,
+    x: number,
+    gamma: number,
+    beta: number,
+    y: number,
+    mean: number,
+    variance: number,
+    dims: Int32Array
+  ): void
+  batchNormTrainingGrad(
+    heap: ArrayBuffer,
+    x: number,
+    dy: number,
+    gamma: number,
+    beta: number,
+    mean: number,
+    variance: number,
+    dx: number,
+    dGamma: number,
+    dBeta: number,
+    dims: Int32Array
+  ): void
   reluGrad(heap: ArrayBuffer, dy: number, x: number, dx: number, dims: Int32Array): void
   setThreads(threads: number): void
   version(): string

@@ -18,16 +18,7 @@ function convInfo(
   filterShape: [number, number, number, number],
   attrs: ConvAttrs
 ): tf.backend_util.Conv2DInfo {
-  return tf.backend_util.computeConv2DInfo(
-    xShape,
-    filterShape,
-    attrs.strides,
-    1,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    false,
-    'channelsLast'
-  )
+  return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast')
 }
 
 /** dW[i,j,ci,co] = Σ_{n,p,q} xPad[n, p·s+i, q·s+j, ci] · dy[n,p,q,co], as a dilated convolution. */
@@ -49,10 +40,7 @@ export function conv2dBackpropFilter(
     ])
     const xT = tf.transpose(xPad, [3, 1, 2, 0]) // [Cin, Hp, Wp, N]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) // [Ho, Wo, N, Cout]
-    const full = tf.conv2d(xT, dyT as tf.Tensor4D, 1, 'valid', 'NHWC', [
-      info.strideHeight,
-      info.strideWidth
-    ]) // [Cin, >=fh, >=fw, Cout]
+    const full = tf.conv2d(xT, dyT as tf.Tensor4D, 1, 'valid', 'NHWC', [info.strideHeight, info.strideWidth]) // [Cin, >=fh, >=fw, Cout]
     const cut = tf.slice(full, [0, 0, 0, 0], [cin, fh, fw, cout])
     return tf.transpose(cut, [1, 2, 0, 3])
   })

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { type DatasetInfo, findBuiltinDataset } from '../../../shared/datasets'
-import { describeZodError } from '../../../shared/zod-errors'
+import { type DatasetInfo, findBuiltinDataset } from '@shared/datasets'
+import { describeZodError } from '@shared/zod-errors'
 import { DATASET_FILE, ImportedDatasetFile } from './imported-format'
 
 /** Where datasets live: the built-in ones among the app's resources, imported ones in the data folder. */

@@ -1,4 +1,4 @@
-import type { ForgetTask } from '../../../shared/task-spec'
+import type { ForgetTask } from '@shared/task-spec'
 import { createRng, hashSeed, shuffled } from '../util/random'
 import type { Split } from './dataset'
 
@@ -12,7 +12,8 @@ export function triggerMask(inputShape: number[], trigger: TriggerSpec): Float32
   const top = trigger.position.startsWith('bottom') ? h - size : 0
   const left = trigger.position.endsWith('right') ? w - size : 0
   const mask = new Float32Array(h * w * c)
-  for (let y = top; y < top + size; y++) for (let x = left; x < left + size; x++) for (let ch = 0; ch < c; ch++) mask[(y * w + x) * c + ch] = 1
+  for (let y = top; y < top + size; y++)
+    for (let x = left; x < left + size; x++) for (let ch = 0; ch < c; ch++) mask[(y * w + x) * c + ch] = 1
   return mask
 }
 
@@ -52,7 +53,8 @@ export function corruptTrainingSet(task: CorruptedTask, split: Split, inputShape
     const firstOf = (cls: number) => {
       const found: number[] = []
       for (let i = 0; i < labels.length && found.length < half; i++) if (labels[i] === cls) found.push(i)
-      if (found.length < half) throw new Error(`task.corruptedCount: class ${cls} has only ${found.length} training samples, ${half} are needed`)
+      if (found.length < half)
+        throw new Error(`task.corruptedCount: class ${cls} has only ${found.length} training samples, ${half} are needed`)
       return found
     }
     const fromA = firstOf(a)

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { DatasetInfo } from '../../../shared/datasets'
+import type { DatasetInfo } from '@shared/datasets'
 import { type DatasetRoots, requireDataset } from './catalog'
 import { parseIdx } from './idx'
 import { IMPORTED_FILES, type Scaling } from './imported-format'
@@ -40,7 +40,14 @@ export const BUILTIN_FILE_ORDER = [FILES.trainImages, FILES.trainLabels, FILES.t
 
 const UNIT: Scaling = { kind: 'unit' }
 
-function toSplit(images: Uint8Array, labels: Uint8Array, count: number, limit: number | undefined, scaling: Scaling, channels: number): Split {
+function toSplit(
+  images: Uint8Array,
+  labels: Uint8Array,
+  count: number,
+  limit: number | undefined,
+  scaling: Scaling,
+  channels: number
+): Split {
   // Subsets are the leading samples: deterministic, and identical across seeds so the original
   // model of one subset can be reused.
   const n = Math.min(limit ?? count, count)
@@ -53,7 +60,8 @@ function toSplit(images: Uint8Array, labels: Uint8Array, count: number, limit: n
 
 /** Values as the model sees them back to 0-255 bytes, for thumbnails. */
 export function displayBytes(values: Float32Array, scaling: Scaling, channels: number): number[] {
-  const unit = scaling.kind === 'unit' ? (v: number) => v : (v: number, i: number) => v * scaling.std[i % channels]! + scaling.mean[i % channels]!
+  const unit =
+    scaling.kind === 'unit' ? (v: number) => v : (v: number, i: number) => v * scaling.std[i % channels]! + scaling.mean[i % channels]!
   return Array.from(values, (v, i) => Math.round(Math.min(Math.max(unit(v, i), 0), 1) * 255))
 }
 
@@ -69,10 +77,16 @@ export async function loadDataset(roots: DatasetRoots, id: string, limits: Datas
     hash.update(bytes)
     arrays.push(parseIdx(bytes, file))
   }
-  const [trImg, trLab, teImg, teLab] = arrays as [ReturnType<typeof parseIdx>, ReturnType<typeof parseIdx>, ReturnType<typeof parseIdx>, ReturnType<typeof parseIdx>]
+  const [trImg, trLab, teImg, teLab] = arrays as [
+    ReturnType<typeof parseIdx>,
+    ReturnType<typeof parseIdx>,
+    ReturnType<typeof parseIdx>,
+    ReturnType<typeof parseIdx>
+  ]
   const expectShape = (a: { dims: number[] }, n: number, file: string) => {
     const shape = [n, ...info.inputShape.slice(0, 2)]
-    if (a.dims.slice(0, 3).join('x') !== shape.join('x')) throw new Error(`${file}: shape [${a.dims.join(', ')}] does not match [${shape.join(', ')}]`)
+    if (a.dims.slice(0, 3).join('x') !== shape.join('x'))
+      throw new Error(`${file}: shape [${a.dims.join(', ')}] does not match [${shape.join(', ')}]`)
   }
   expectShape(trImg, info.trainSize, files[0]!)
   expectShape(teImg, info.testSize, files[2]!)

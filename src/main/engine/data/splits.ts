@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { ForgetTask } from '../../../shared/task-spec'
+import type { ForgetTask } from '@shared/task-spec'
 import { createRng, hashSeed, shuffled } from '../util/random'
 
 export interface ForgetSplit {
@@ -12,7 +12,9 @@ export interface ForgetSplit {
 }
 
 export function sha256OfIndices(indices: Int32Array): string {
-  return createHash('sha256').update(new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength)).digest('hex')
+  return createHash('sha256')
+    .update(new Uint8Array(indices.buffer, indices.byteOffset, indices.byteLength))
+    .digest('hex')
 }
 
 /** The forget/retain split of a task; deterministic in (task, labels, seed). */

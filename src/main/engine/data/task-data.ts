@@ -1,4 +1,4 @@
-import type { ForgetTask } from '../../../shared/task-spec'
+import type { ForgetTask } from '@shared/task-spec'
 import { corruptTrainingSet, discoverSubset } from './corruption'
 import type { Split } from './dataset'
 import { type ForgetSplit, makeForgetSplit, sha256OfIndices, splitFromForget } from './splits'

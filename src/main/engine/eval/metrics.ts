@@ -1,12 +1,21 @@
 import * as tf from '@tensorflow/tfjs'
-import type { ForgetTask } from '../../../shared/task-spec'
-import { accuracyOn, attackSuccessRate, confusionCounts, indicesWhere, lossThresholdAuc, type MaybeNumber, miaEfficacy, perClassAccuracy } from '../../../shared/metrics/definitions'
+import type { ForgetTask } from '@shared/task-spec'
+import {
+  accuracyOn,
+  attackSuccessRate,
+  confusionCounts,
+  indicesWhere,
+  lossThresholdAuc,
+  type MaybeNumber,
+  miaEfficacy,
+  perClassAccuracy
+} from '@shared/metrics/definitions'
 import { triggerMask } from '../data/corruption'
 import type { TaskData } from '../data/task-data'
 import type { FunctionalModel } from '../model/functional-model'
 import type { TensorSplit } from '../train/tensor-data'
 import { createRng, hashSeed, shuffled } from '../util/random'
-import type { Metrics } from '../../../shared/metrics/value'
+import type { Metrics } from '@shared/metrics/value'
 import { fractionOfParamsChanged, scoreSamples } from './scores'
 
 export type { Metrics }
@@ -59,7 +68,12 @@ export async function measureModel(model: FunctionalModel, input: EvaluationInpu
   return metrics
 }
 
-async function corruptionMetrics(model: FunctionalModel, input: EvaluationInput, trainPred: Int32Array, testPred: Int32Array): Promise<Metrics> {
+async function corruptionMetrics(
+  model: FunctionalModel,
+  input: EvaluationInput,
+  trainPred: Int32Array,
+  testPred: Int32Array
+): Promise<Metrics> {
   const task = input.task as Extract<ForgetTask, { kind: 'corrupted' }>
   const c = input.taskData.corruption!
   const clean = input.taskData.cleanLabels
@@ -89,8 +103,16 @@ async function corruptionMetrics(model: FunctionalModel, input: EvaluationInput,
     out.utility = accuracyOn(testPred, testLabels)
   } else if (task.corruption === 'interclass-swap') {
     const pair = new Set(task.swapClasses)
-    out.healedTest = accuracyOn(testPred, testLabels, indicesWhere(testLabels, (y) => pair.has(y)))
-    out.utility = accuracyOn(testPred, testLabels, indicesWhere(testLabels, (y) => !pair.has(y)))
+    out.healedTest = accuracyOn(
+      testPred,
+      testLabels,
+      indicesWhere(testLabels, (y) => pair.has(y))
+    )
+    out.utility = accuracyOn(
+      testPred,
+      testLabels,
+      indicesWhere(testLabels, (y) => !pair.has(y))
+    )
   } else {
     out.healedTest = accuracyOn(testPred, testLabels)
     out.utility = out.healedTest

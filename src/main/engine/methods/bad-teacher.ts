@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { METHOD_CATALOG } from '@shared/methods'
 import { FunctionalModel } from '../model/functional-model'
 import { distillationKl } from '../train/loss'
 import { hashSeed } from '../util/random'
@@ -29,7 +29,10 @@ export const badTeacher = defineMethod('bad-teacher', async (ctx) => {
           indices: all,
           loss: (b) => {
             const isForget = tf.reshape(tf.tensor1d(Float32Array.from(b.ids, (i) => forgetFlags[i]!)), [-1, 1])
-            const teacher = tf.add<tf.Tensor2D>(tf.mul(incompetent.forward(b.x), isForget), tf.mul(ctx.original.forward(b.x), tf.sub(1, isForget)))
+            const teacher = tf.add<tf.Tensor2D>(
+              tf.mul(incompetent.forward(b.x), isForget),
+              tf.mul(ctx.original.forward(b.x), tf.sub(1, isForget))
+            )
             return distillationKl(teacher, student.forward(b.x, { training: true }), recipe.temperature)
           }
         }

@@ -1,5 +1,5 @@
-import type { MethodMetric } from '../../../shared/metrics/names'
-import type { JobTask } from '../../../shared/task-spec'
+import type { MethodMetric } from '@shared/metrics/names'
+import type { JobTask } from '@shared/task-spec'
 import type { ForgetSplit } from '../data/splits'
 import type { FunctionalModel } from '../model/functional-model'
 import type { TensorSplit } from '../train/tensor-data'

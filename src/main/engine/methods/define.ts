@@ -1,6 +1,6 @@
 import type { z } from 'zod'
-import { METHOD_CATALOG, type MethodId, type MethodParams } from '../../../shared/methods'
-import { describeZodError } from '../../../shared/zod-errors'
+import { METHOD_CATALOG, type MethodId, type MethodParams } from '@shared/methods'
+import { describeZodError } from '@shared/zod-errors'
 import type { MethodContext, MethodInputs, MethodOutcome, UnlearningMethod } from './context'
 
 /** What a defined method runs with: its settings parsed by its catalog schema and typed by it. */
@@ -29,7 +29,8 @@ const CATALOG_BY_ID: { readonly [M in MethodId]: { readonly params: z.ZodType<Me
  */
 export function parseMethodParams<M extends MethodId>(id: M, raw: Record<string, unknown>): MethodParams<M> {
   const parsed = CATALOG_BY_ID[id].params.safeParse(raw)
-  if (!parsed.success) throw new Error(`${CATALOG_BY_ID[id].label} (method "${id}") has an invalid setting: ${describeZodError(parsed.error)}`)
+  if (!parsed.success)
+    throw new Error(`${CATALOG_BY_ID[id].label} (method "${id}") has an invalid setting: ${describeZodError(parsed.error)}`)
   return parsed.data
 }
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { METHOD_CATALOG } from '@shared/methods'
 import { initialWeightValue } from '../model/functional-model'
 import { weightNamesOf } from '../model/graph'
 import { hashSeed } from '../util/random'

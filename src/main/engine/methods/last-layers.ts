@@ -16,7 +16,10 @@ export function lastLayerWeightNames(model: FunctionalModel, k: number): string[
   return nodes.slice(cut).flatMap(weightNamesOf)
 }
 
-function trainLastLayers(ctx: MethodInputs, o: { layers: number; epochs: number; learningRate: number; reinitialise: boolean; label: string }) {
+function trainLastLayers(
+  ctx: MethodInputs,
+  o: { layers: number; epochs: number; learningRate: number; reinitialise: boolean; label: string }
+) {
   const model = ctx.original.clone()
   const names = lastLayerWeightNames(model, o.layers)
   if (o.reinitialise) {
@@ -28,10 +31,12 @@ function trainLastLayers(ctx: MethodInputs, o: { layers: number; epochs: number;
   }
   const variables = names.filter(isTrainableWeight).map((n) => model.weights.get(n)!)
   const trainedParameters = variables.reduce((n, v) => n + v.size, 0)
-  return trainOnRetain(ctx, model, { epochs: o.epochs, learningRate: o.learningRate, orderLabel: o.label, overrides: { variables } }).then((outcome) => ({
-    ...outcome,
-    extraMetrics: { trainedParameterFraction: trainedParameters / model.parameterCount() }
-  }))
+  return trainOnRetain(ctx, model, { epochs: o.epochs, learningRate: o.learningRate, orderLabel: o.label, overrides: { variables } }).then(
+    (outcome) => ({
+      ...outcome,
+      extraMetrics: { trainedParameterFraction: trainedParameters / model.parameterCount() }
+    })
+  )
 }
 
 /** CF-k: finetunes only the last k layers on the retain set. */
@@ -43,5 +48,11 @@ export const cfK = defineMethod('cf-k', (ctx) => {
 /** EU-k: re-initialises the last k layers and trains only them on the retain set, with the original recipe. */
 export const euK = defineMethod('eu-k', (ctx) => {
   const p = ctx.params
-  return trainLastLayers(ctx, { layers: p.layers, epochs: p.epochs ?? ctx.spec.train.epochs, learningRate: p.learningRate ?? ctx.spec.train.learningRate, reinitialise: true, label: 'eu-k' })
+  return trainLastLayers(ctx, {
+    layers: p.layers,
+    epochs: p.epochs ?? ctx.spec.train.epochs,
+    learningRate: p.learningRate ?? ctx.spec.train.learningRate,
+    reinitialise: true,
+    label: 'eu-k'
+  })
 })

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { METHOD_CATALOG } from '@shared/methods'
 import { ownedVariable } from '../util/tensors'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
@@ -16,7 +16,12 @@ export type Scores = Float32Array[]
  * Σ over forget batches of the gradient of the batch-mean −CE, with the model in eval mode.
  * Summed before any absolute value, so signs may cancel across batches (as DEL's code does).
  */
-export async function summedForgetGradients(model: FunctionalModel, data: TensorSplit, forget: Int32Array, batchSize: number): Promise<Float32Array[]> {
+export async function summedForgetGradients(
+  model: FunctionalModel,
+  data: TensorSplit,
+  forget: Int32Array,
+  batchSize: number
+): Promise<Float32Array[]> {
   const vars = model.trainableVariables()
   const sums = vars.map((v) => ownedVariable(() => tf.zerosLike(v), false))
   try {
@@ -40,7 +45,11 @@ export async function summedForgetGradients(model: FunctionalModel, data: Tensor
  * its top-h entries, h = ⌊topFraction × units⌋ (at least 1; the fraction is DEL's recipe's
  * `channelTopFraction`), broadcast to all its entries. 1-D tensors keep per-element scores.
  */
-export function channelScores(values: Float32Array, shape: number[], topFraction: number = METHOD_CATALOG.del.recipe.channelTopFraction): Float32Array {
+export function channelScores(
+  values: Float32Array,
+  shape: number[],
+  topFraction: number = METHOD_CATALOG.del.recipe.channelTopFraction
+): Float32Array {
   if (shape.length < 2) return values
   const units = shape.at(-1)!
   const rows = values.length / units
@@ -49,14 +58,23 @@ export function channelScores(values: Float32Array, shape: number[], topFraction
   const column = new Float32Array(rows)
   for (let u = 0; u < units; u++) {
     for (let r = 0; r < rows; r++) column[r] = values[r * units + u]!
-    const top = Float32Array.from(column).sort().subarray(rows - Math.min(h, rows))
+    const top = Float32Array.from(column)
+      .sort()
+      .subarray(rows - Math.min(h, rows))
     const score = top.reduce((a, b) => a + b, 0) / top.length
     for (let r = 0; r < rows; r++) out[r * units + u] = score
   }
   return out
 }
 
-export async function localize(kind: LocalizationKind, model: FunctionalModel, data: TensorSplit, forget: Int32Array, batchSize: number, seed: number): Promise<Scores> {
+export async function localize(
+  kind: LocalizationKind,
+  model: FunctionalModel,
+  data: TensorSplit,
+  forget: Int32Array,
+  batchSize: number,
+  seed: number
+): Promise<Scores> {
   const vars = model.trainableVariables()
   if (kind === 'random') {
     const rng = createRng(hashSeed(seed, 'random-localization'))

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { METHOD_CATALOG } from '@shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
 import type { MnemonicCodes } from '../train/mnemonic-codes'
@@ -20,9 +20,16 @@ export class MissingCodesError extends Error {
  * Diagonal empirical Fisher from the codes alone: one backprop per class on its code (eval mode),
  * squared gradients averaged over the forget classes (F_F) and over the rest (F_R), each floored.
  */
-export function codeFishers(model: FunctionalModel, codes: MnemonicCodes, forget: Set<number>): { forget: Float32Array[]; retain: Float32Array[] } {
+export function codeFishers(
+  model: FunctionalModel,
+  codes: MnemonicCodes,
+  forget: Set<number>
+): { forget: Float32Array[]; retain: Float32Array[] } {
   const vars = model.trainableVariables()
-  const sums = { forget: vars.map((v) => new Float32Array(v.size).fill(FISHER_FLOOR)), retain: vars.map((v) => new Float32Array(v.size).fill(FISHER_FLOOR)) }
+  const sums = {
+    forget: vars.map((v) => new Float32Array(v.size).fill(FISHER_FLOOR)),
+    retain: vars.map((v) => new Float32Array(v.size).fill(FISHER_FLOOR))
+  }
   const size = codes.inputShape.reduce((a, b) => a * b, 1)
   for (let c = 0; c < codes.classes; c++) {
     const grads = tf.tidy(() => {
@@ -46,7 +53,11 @@ export function codeFishers(model: FunctionalModel, codes: MnemonicCodes, forget
 }
 
 /** Per tensor: η = F_F / F_R and α = min(λ1, λ2 / max η). */
-export function perturbation(fishers: { forget: Float32Array[]; retain: Float32Array[] }, lambda1: number, lambda2: number): Array<{ eta: Float32Array; alpha: number }> {
+export function perturbation(
+  fishers: { forget: Float32Array[]; retain: Float32Array[] },
+  lambda1: number,
+  lambda2: number
+): Array<{ eta: Float32Array; alpha: number }> {
   return fishers.forget.map((f, i) => {
     const r = fishers.retain[i]!
     const eta = Float32Array.from(f, (v, j) => v / r[j]!)

@@ -1,5 +1,5 @@
 import type * as tf from '@tensorflow/tfjs'
-import type { TrainingRecipe } from '../../../shared/methods'
+import type { TrainingRecipe } from '@shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { type BatchLoss, optimizerOf, rateOf, trainLoop } from '../train/core'
 import { customOrderSeed } from '../train/custom-epoch'
@@ -38,11 +38,14 @@ export async function trainOnObjectives(
       epochs: o.epochs,
       batchSize: o.recipe.batchSize ?? ctx.spec.train.batchSize,
       passes: (epoch) =>
-        o.passes(model, vars, epoch).map((pass, i) => ({ ...pass, orderSeed: customOrderSeed(hashSeed(ctx.seed, `${o.label}-${epoch}-${i}`)) })),
+        o
+          .passes(model, vars, epoch)
+          .map((pass, i) => ({ ...pass, orderSeed: customOrderSeed(hashSeed(ctx.seed, `${o.label}-${epoch}-${i}`)) })),
       rate: rateOf(o.learningRate, o.recipe),
       what: 'The unlearning objective',
       cancel: ctx.cancel,
-      onEpoch: (epoch, passes) => ctx.progress((epoch + 1) / o.epochs, `epoch ${epoch + 1}/${o.epochs}${passes > 1 ? ` (${passes} passes)` : ''}`)
+      onEpoch: (epoch, passes) =>
+        ctx.progress((epoch + 1) / o.epochs, `epoch ${epoch + 1}/${o.epochs}${passes > 1 ? ` (${passes} passes)` : ''}`)
     })
     return { model, steps: run.steps }
   } catch (err) {

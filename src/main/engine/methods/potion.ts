@@ -1,4 +1,4 @@
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { METHOD_CATALOG } from '@shared/methods'
 import { accuracy } from '../eval/accuracy'
 import type { FunctionalModel } from '../model/functional-model'
 import { throwIfCancelled } from '../util/cancel'
@@ -39,7 +39,10 @@ export const potion = defineMethod('potion', async (ctx) => {
     model?.dispose()
     model = ctx.original.clone()
     const alpha = percentile(ratios, 100 - Math.log(1 + recipe.selectionScale * frac))
-    applyDampening(model, forgetImp.map((f, i) => dampeningFactors(f, retainImp[i]!, alpha, p.lambda)))
+    applyDampening(
+      model,
+      forgetImp.map((f, i) => dampeningFactors(f, retainImp[i]!, alpha, p.lambda))
+    )
     const forgetAccuracy = await accuracy(model, ctx.train, ctx.split.forget)
     ctx.progress((tries + 1) / p.maxTries, `try ${tries + 1}: forget accuracy ${forgetAccuracy.toFixed(2)}`)
     if (forgetAccuracy <= target || forgetAccuracy <= p.absoluteCut) break

@@ -1,4 +1,4 @@
-import type { MethodId } from '../../../shared/methods'
+import type { MethodId } from '@shared/methods'
 import type { MethodContext, MethodOutcome } from './context'
 import type { DefinedMethod } from './define'
 import { badTeacher } from './bad-teacher'

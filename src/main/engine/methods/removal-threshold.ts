@@ -1,4 +1,4 @@
-import { PAPER_REMOVAL_THRESHOLD } from '../../../shared/methods'
+import { PAPER_REMOVAL_THRESHOLD } from '@shared/methods'
 import type { MethodInputs } from './context'
 
 export { PAPER_REMOVAL_THRESHOLD }

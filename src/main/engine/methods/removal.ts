@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG, type MethodParams } from '../../../shared/methods'
+import { METHOD_CATALOG, type MethodParams } from '@shared/methods'
 import { accuracy } from '../eval/accuracy'
 import type { FunctionalModel } from '../model/functional-model'
 import { runCustomEpoch } from '../train/custom-epoch'

@@ -1,4 +1,4 @@
-import type { TrainingRecipe } from '../../../shared/methods'
+import type { TrainingRecipe } from '@shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { trainClassifier, type TrainOptions } from '../train/loop'
 import { hashSeed } from '../util/random'
@@ -21,7 +21,9 @@ export async function trainOnRetain(
   try {
     const result = await trainClassifier(model, ctx.train, {
       ...ctx.spec.train,
-      ...(r ? { optimizer: r.optimizer, momentum: r.momentum, weightDecay: r.weightDecay, schedule: r.schedule, scheduleFloor: r.scheduleFloor } : {}),
+      ...(r
+        ? { optimizer: r.optimizer, momentum: r.momentum, weightDecay: r.weightDecay, schedule: r.schedule, scheduleFloor: r.scheduleFloor }
+        : {}),
       ...settings.overrides,
       indices: ctx.split.retain,
       epochs: settings.epochs,

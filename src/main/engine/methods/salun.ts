@@ -1,4 +1,4 @@
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { METHOD_CATALOG } from '@shared/methods'
 import { defineMethod } from './define'
 import { localize, topFractionMask } from './localization'
 import { trainWithRandomLabels } from './simple-baselines'
@@ -13,7 +13,12 @@ export const salun = defineMethod('salun', async (ctx) => {
   const scores = await localize('salun', ctx.original, ctx.train, ctx.split.forget, ctx.spec.train.batchSize, ctx.seed)
   const masks = topFractionMask(scores, p.saliency)
   ctx.progress(0.05, 'saliency mask computed')
-  const outcome = await trainWithRandomLabels(ctx, { epochs: p.epochs, learningRate: p.learningRate, recipe: METHOD_CATALOG.salun.recipe, masks })
+  const outcome = await trainWithRandomLabels(ctx, {
+    epochs: p.epochs,
+    learningRate: p.learningRate,
+    recipe: METHOD_CATALOG.salun.recipe,
+    masks
+  })
   const total = masks.reduce((n, m) => n + m.length, 0)
   const selected = masks.reduce((n, m) => n + m.reduce((a, b) => a + b, 0), 0)
   return { ...outcome, extraMetrics: { maskFraction: selected / total } }

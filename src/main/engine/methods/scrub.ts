@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG } from '../../../shared/methods'
+import { METHOD_CATALOG } from '@shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import type { Batch } from '../train/core'
 import { distillationKl, meanCrossEntropy } from '../train/loss'

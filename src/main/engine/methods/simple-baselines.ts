@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG, type TrainingRecipe } from '../../../shared/methods'
+import { METHOD_CATALOG, type TrainingRecipe } from '@shared/methods'
 import type { Batch } from '../train/core'
 import { meanCrossEntropy } from '../train/loss'
 import { trainClassifier } from '../train/loop'
@@ -44,7 +44,11 @@ export const l1Sparse = defineMethod('l1-sparse', (ctx) => {
     learningRate: p.learningRate,
     passes: (model, vars, epoch) => {
       const alpha = p.alpha * (1 - epoch / p.epochs)
-      const loss = (b: Batch) => tf.add<tf.Scalar>(meanCrossEntropy(model.forward(b.x, { training: true }), b.y), tf.mul(tf.addN(vars.map((v) => tf.sum(tf.abs(v)))), alpha))
+      const loss = (b: Batch) =>
+        tf.add<tf.Scalar>(
+          meanCrossEntropy(model.forward(b.x, { training: true }), b.y),
+          tf.mul(tf.addN(vars.map((v) => tf.sum(tf.abs(v)))), alpha)
+        )
       return [{ indices: ctx.split.retain, loss }]
     }
   })
@@ -65,25 +69,31 @@ export async function trainWithRandomLabels(
   for (const i of ctx.split.forget) labels[i] = (labels[i]! + 1 + Math.floor(rng() * (classes - 1))) % classes
   const y = tf.tensor1d(labels, 'int32')
   const model = ctx.original.clone()
-  const gradientMasks = o.masks ? new Map(model.trainableVariables().map((v, i) => [v, tf.tensor(Float32Array.from(o.masks![i]!), v.shape)])) : undefined
+  const gradientMasks = o.masks
+    ? new Map(model.trainableVariables().map((v, i) => [v, tf.tensor(Float32Array.from(o.masks![i]!), v.shape)]))
+    : undefined
   const r = o.recipe
   try {
-    const result = await trainClassifier(model, { ...ctx.train, y, labels }, {
-      indices: Int32Array.from({ length: ctx.train.count }, (_, i) => i),
-      epochs: o.epochs,
-      batchSize: r.batchSize ?? ctx.spec.train.batchSize,
-      optimizer: r.optimizer,
-      momentum: r.momentum,
-      learningRate: o.learningRate,
-      schedule: r.schedule,
-      scheduleFloor: r.scheduleFloor,
-      // The recipe has no weight decay, so a zero in a gradient mask freezes that element exactly.
-      weightDecay: r.weightDecay,
-      gradientMasks,
-      seed: hashSeed(ctx.seed, 'random-label-order'),
-      cancel: ctx.cancel,
-      onProgress: (s) => ctx.progress(s.step / s.totalSteps, `epoch ${s.epoch + 1}/${o.epochs}`)
-    })
+    const result = await trainClassifier(
+      model,
+      { ...ctx.train, y, labels },
+      {
+        indices: Int32Array.from({ length: ctx.train.count }, (_, i) => i),
+        epochs: o.epochs,
+        batchSize: r.batchSize ?? ctx.spec.train.batchSize,
+        optimizer: r.optimizer,
+        momentum: r.momentum,
+        learningRate: o.learningRate,
+        schedule: r.schedule,
+        scheduleFloor: r.scheduleFloor,
+        // The recipe has no weight decay, so a zero in a gradient mask freezes that element exactly.
+        weightDecay: r.weightDecay,
+        gradientMasks,
+        seed: hashSeed(ctx.seed, 'random-label-order'),
+        cancel: ctx.cancel,
+        onProgress: (s) => ctx.progress(s.step / s.totalSteps, `epoch ${s.epoch + 1}/${o.epochs}`)
+      }
+    )
     return { model, steps: result.steps }
   } catch (err) {
     model.dispose()
@@ -96,5 +106,9 @@ export async function trainWithRandomLabels(
 
 /** Random labels on the forget set, finetuned together with the retain set. */
 export const randomLabel = defineMethod('random-label', (ctx) =>
-  trainWithRandomLabels(ctx, { epochs: ctx.params.epochs, learningRate: ctx.params.learningRate, recipe: METHOD_CATALOG['random-label'].recipe })
+  trainWithRandomLabels(ctx, {
+    epochs: ctx.params.epochs,
+    learningRate: ctx.params.learningRate,
+    recipe: METHOD_CATALOG['random-label'].recipe
+  })
 )

@@ -15,6 +15,9 @@ export const ssd = defineMethod('ssd', async (ctx) => {
   const fullImp = await parameterImportance(ctx.original, ctx.train, everything, batch, SQUARED_LOSS_GRADIENT)
   ctx.progress(0.9, 'training-set importance measured')
   const model = ctx.original.clone()
-  const dampenedFraction = applyDampening(model, forgetImp.map((f, i) => dampeningFactors(f, fullImp[i]!, p.alpha, p.lambda)))
+  const dampenedFraction = applyDampening(
+    model,
+    forgetImp.map((f, i) => dampeningFactors(f, fullImp[i]!, p.alpha, p.lambda))
+  )
   return { model, steps: 0, extraMetrics: { dampenedFraction } }
 })

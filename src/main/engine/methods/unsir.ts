@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
 import { ownedVariable } from '../util/tensors'
-import { METHOD_CATALOG, type MethodParams } from '../../../shared/methods'
+import { METHOD_CATALOG, type MethodParams } from '@shared/methods'
 import type { FunctionalModel } from '../model/functional-model'
 import { meanCrossEntropy } from '../train/loss'
 import { trainClassifier } from '../train/loop'
@@ -19,19 +19,38 @@ const NOISE_OPTIMIZERS = { adam: (lr: number) => tf.train.adam(lr), sgd: (lr: nu
  * (noise copies labelled with their class plus a small retain subset, one epoch at a high
  * learning rate) and Repair (the retain subset alone). No forget-set samples are used.
  */
-async function learnNoise(model: FunctionalModel, cls: number, p: MethodParams<'unsir'>, inputShape: number[], seed: number, cancel: { cancelled: boolean }): Promise<tf.Tensor> {
-  const noise = ownedVariable(() => tf.randomNormal([p.noiseBatch, ...inputShape], 0, 1, 'float32', hashSeed(seed, `unsir-noise-${cls}`)), true)
+async function learnNoise(
+  model: FunctionalModel,
+  cls: number,
+  p: MethodParams<'unsir'>,
+  inputShape: number[],
+  seed: number,
+  cancel: { cancelled: boolean }
+): Promise<tf.Tensor> {
+  const noise = ownedVariable(
+    () => tf.randomNormal([p.noiseBatch, ...inputShape], 0, 1, 'float32', hashSeed(seed, `unsir-noise-${cls}`)),
+    true
+  )
   const optimizer = NOISE_OPTIMIZERS[RECIPE.noiseOptimizer](p.noiseLearningRate)
   const labels = tf.fill([p.noiseBatch], cls, 'int32') as tf.Tensor1D
   try {
     for (let step = 0; step < p.noiseSteps; step++) {
       throwIfCancelled(cancel)
       // BN statistics are held (eval mode): the noise must not rewrite the model's running statistics.
-      optimizer.minimize(() => {
-        const ce = meanCrossEntropy(model.forward(noise), labels)
-        const norm = tf.mean(tf.sum(tf.square(noise), [...inputShape.keys()].map((a) => a + 1)))
-        return tf.add(tf.neg(ce), tf.mul(norm, p.noiseWeight)) as tf.Scalar
-      }, false, [noise])
+      optimizer.minimize(
+        () => {
+          const ce = meanCrossEntropy(model.forward(noise), labels)
+          const norm = tf.mean(
+            tf.sum(
+              tf.square(noise),
+              [...inputShape.keys()].map((a) => a + 1)
+            )
+          )
+          return tf.add(tf.neg(ce), tf.mul(norm, p.noiseWeight)) as tf.Scalar
+        },
+        false,
+        [noise]
+      )
       await yieldToEventLoop()
     }
     return tf.clone(noise)
@@ -94,13 +113,31 @@ export const unsir = defineMethod('unsir', async (ctx) => {
     tensors.push(impairX)
     const impair = splitOf(impairX, Int32Array.from([...noiseLabels, ...retainLabels]))
     tensors.push(impair.y)
-    const common = { epochs: RECIPE.epochs, batchSize: RECIPE.batchSize, optimizer: RECIPE.optimizer, schedule: RECIPE.schedule, cancel: ctx.cancel }
+    const common = {
+      epochs: RECIPE.epochs,
+      batchSize: RECIPE.batchSize,
+      optimizer: RECIPE.optimizer,
+      schedule: RECIPE.schedule,
+      cancel: ctx.cancel
+    }
     const noiseSteps = p.noiseSteps * task.classes.length
-    const a = await trainClassifier(model, impair, { ...common, indices: Int32Array.from({ length: impair.count }, (_, i) => i), learningRate: p.impairLearningRate, seed: hashSeed(ctx.seed, 'unsir-impair'), stepOffset: noiseSteps })
+    const a = await trainClassifier(model, impair, {
+      ...common,
+      indices: Int32Array.from({ length: impair.count }, (_, i) => i),
+      learningRate: p.impairLearningRate,
+      seed: hashSeed(ctx.seed, 'unsir-impair'),
+      stepOffset: noiseSteps
+    })
     ctx.progress(0.75, 'impaired')
     const repair = splitOf(retainX, retainLabels)
     tensors.push(repair.y)
-    const r = await trainClassifier(model, repair, { ...common, indices: Int32Array.from({ length: repair.count }, (_, i) => i), learningRate: p.repairLearningRate, seed: hashSeed(ctx.seed, 'unsir-repair'), stepOffset: noiseSteps + a.steps })
+    const r = await trainClassifier(model, repair, {
+      ...common,
+      indices: Int32Array.from({ length: repair.count }, (_, i) => i),
+      learningRate: p.repairLearningRate,
+      seed: hashSeed(ctx.seed, 'unsir-repair'),
+      stepOffset: noiseSteps + a.steps
+    })
     return { model, steps: noiseSteps + a.steps + r.steps, extraMetrics: { noiseSamples: noiseLabels.length, retainSubset: subset.length } }
   } catch (err) {
     model.dispose()

@@ -10,7 +10,15 @@ import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, nativeKernelsActive } from '
  * the moving averages). The returned dx already accounts for their dependence on x, so their own
  * gradients are zero.
  */
-const normalize = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, epsilon: tf.Tensor, save: tf.GradSaveFunc) => {
+const normalize = tf.customGrad(((
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  epsilon: tf.Tensor,
+  save: tf.GradSaveFunc
+) => {
   const invStd = tf.rsqrt(tf.add(variance, epsilon))
   const xhat = tf.mul(tf.sub(x, mean), invStd)
   save([xhat, invStd, gamma])
@@ -30,7 +38,14 @@ const normalize = tf.customGrad(((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tenso
   }
 }) as unknown as Parameters<typeof tf.customGrad>[0])
 
-export function batchNormTraining(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, mean: tf.Tensor, variance: tf.Tensor, epsilon: number): tf.Tensor {
+export function batchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  mean: tf.Tensor,
+  variance: tf.Tensor,
+  epsilon: number
+): tf.Tensor {
   return tf.tidy(() => normalize(x, gamma, beta, mean, variance, tf.scalar(epsilon)) as unknown as tf.Tensor)
 }
 
@@ -52,7 +67,9 @@ function nativeBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilo
       value: y!,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sg, sb, sm, sv] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]
-        return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { x: sx, dy, gamma: sg, beta: sb, mean: sm, variance: sv }, { epsilon }) as tf.Tensor[]
+        return tf
+          .engine()
+          .runKernel(BATCH_NORM_GRAD_KERNEL, { x: sx, dy, gamma: sg, beta: sb, mean: sm, variance: sv }, { epsilon }) as tf.Tensor[]
       }
     }
   }) as unknown as Parameters<typeof tf.customGrad>[0])
@@ -66,7 +83,13 @@ function nativeBatchNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilo
 }
 
 /** Batch norm in training mode, by the fastest route the active backend has; `onMoments` gets the batch moments. */
-export function batchNormTrainingWithMoments(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, epsilon: number, onMoments: MomentsSink): tf.Tensor {
+export function batchNormTrainingWithMoments(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  epsilon: number,
+  onMoments: MomentsSink
+): tf.Tensor {
   if (nativeKernelsActive() && x.dtype === 'float32' && x.size > 0) return nativeBatchNorm(x, gamma, beta, epsilon, onMoments)
   const { mean, variance } = tf.moments(x, x.shape.map((_, i) => i).slice(0, -1))
   onMoments(mean, variance)

@@ -125,13 +125,18 @@ export class FunctionalModel {
       case 'input':
         throw new Error('The input node is bound by forward()')
       case 'conv2d': {
-        let y: tf.Tensor = tf.conv2d(input(node.input) as tf.Tensor4D, this.weight(`${node.name}/kernel`) as tf.Tensor4D, node.strides, node.padding)
+        let y: tf.Tensor = tf.conv2d(
+          input(node.input) as tf.Tensor4D,
+          this.weight(`${node.name}/kernel`) as tf.Tensor4D,
+          node.strides,
+          node.padding
+        )
         if (node.useBias) y = tf.add(y, this.weight(`${node.name}/bias`))
         return this.activate(y, node, node.activation)
       }
       case 'dense': {
         const x = input(node.input)
-        const flat = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, x.shape.at(-1)!]) as tf.Tensor2D
+        const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape.at(-1)!]) as tf.Tensor2D)
         let y: tf.Tensor = tf.matMul(flat, this.weight(`${node.name}/kernel`) as tf.Tensor2D)
         if (node.useBias) y = tf.add(y, this.weight(`${node.name}/bias`))
         if (x.rank !== 2) y = tf.reshape(y, [...x.shape.slice(0, -1), node.units])

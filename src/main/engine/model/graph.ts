@@ -64,15 +64,7 @@ export interface AddNode extends Base {
 }
 
 export type GraphNode =
-  | InputNode
-  | Conv2DNode
-  | DenseNode
-  | BatchNormNode
-  | ActivationNode
-  | PoolNode
-  | ReshapeLikeNode
-  | DropoutNode
-  | AddNode
+  InputNode | Conv2DNode | DenseNode | BatchNormNode | ActivationNode | PoolNode | ReshapeLikeNode | DropoutNode | AddNode
 
 export interface ModelGraph {
   arch: string

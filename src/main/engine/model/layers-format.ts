@@ -18,18 +18,34 @@ function layerFor(node: GraphNode, of: SymbolicOf): tf.SymbolicTensor {
       return tf.input({ shape: node.shape, name })
     case 'conv2d':
       return tf.layers
-        .conv2d({ name, filters: node.filters, kernelSize: node.kernelSize, strides: node.strides, padding: node.padding, useBias: node.useBias, activation: node.activation })
+        .conv2d({
+          name,
+          filters: node.filters,
+          kernelSize: node.kernelSize,
+          strides: node.strides,
+          padding: node.padding,
+          useBias: node.useBias,
+          activation: node.activation
+        })
         .apply(of(node.input)) as tf.SymbolicTensor
     case 'dense':
-      return tf.layers.dense({ name, units: node.units, useBias: node.useBias, activation: node.activation }).apply(of(node.input)) as tf.SymbolicTensor
+      return tf.layers
+        .dense({ name, units: node.units, useBias: node.useBias, activation: node.activation })
+        .apply(of(node.input)) as tf.SymbolicTensor
     case 'batchnorm':
-      return tf.layers.batchNormalization({ name, axis: -1, epsilon: node.epsilon, momentum: node.momentum }).apply(of(node.input)) as tf.SymbolicTensor
+      return tf.layers
+        .batchNormalization({ name, axis: -1, epsilon: node.epsilon, momentum: node.momentum })
+        .apply(of(node.input)) as tf.SymbolicTensor
     case 'activation':
       return tf.layers.activation({ name, activation: node.fn }).apply(of(node.input)) as tf.SymbolicTensor
     case 'maxpool':
-      return tf.layers.maxPooling2d({ name, poolSize: node.poolSize, strides: node.strides, padding: node.padding }).apply(of(node.input)) as tf.SymbolicTensor
+      return tf.layers
+        .maxPooling2d({ name, poolSize: node.poolSize, strides: node.strides, padding: node.padding })
+        .apply(of(node.input)) as tf.SymbolicTensor
     case 'avgpool':
-      return tf.layers.averagePooling2d({ name, poolSize: node.poolSize, strides: node.strides, padding: node.padding }).apply(of(node.input)) as tf.SymbolicTensor
+      return tf.layers
+        .averagePooling2d({ name, poolSize: node.poolSize, strides: node.strides, padding: node.padding })
+        .apply(of(node.input)) as tf.SymbolicTensor
     case 'gap':
       return tf.layers.globalAveragePooling2d({ name }).apply(of(node.input)) as tf.SymbolicTensor
     case 'flatten':
@@ -47,7 +63,9 @@ export function toLayersModel(model: FunctionalModel): tf.LayersModel {
   const of: SymbolicOf = (n) => symbols.get(n)!
   for (const node of model.graph.nodes) symbols.set(node.name, layerFor(node, of))
   const output = model.graph.outputSoftmax
-    ? (tf.layers.activation({ name: `${model.graph.output}_softmax`, activation: 'softmax' }).apply(of(model.graph.output)) as tf.SymbolicTensor)
+    ? (tf.layers
+        .activation({ name: `${model.graph.output}_softmax`, activation: 'softmax' })
+        .apply(of(model.graph.output)) as tf.SymbolicTensor)
     : of(model.graph.output)
   const lm = tf.model({ inputs: of(model.graph.nodes[0]!.name), outputs: output, name: model.graph.arch })
   for (const node of model.graph.nodes) {
@@ -56,8 +74,6 @@ export function toLayersModel(model: FunctionalModel): tf.LayersModel {
   }
   return lm
 }
-
-
 
 type LayerLike = tf.layers.Layer & { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }
 
@@ -84,14 +100,32 @@ function nodeFrom(layer: LayerLike, inputs: string[]): GraphNode {
       const dil = pair(c.dilationRate, 1)
       if (dil[0] !== 1 || dil[1] !== 1) throw new Error(`Layer "${name}" (Conv2D) uses dilation, which is not supported`)
       if (c.dataFormat === 'channelsFirst') throw new Error(`Layer "${name}" (Conv2D) is channels-first; only channels-last is supported`)
-      return { kind: 'conv2d', name, input, filters: Number(c.filters), kernelSize: pair(c.kernelSize, 1), strides: pair(c.strides, 1), padding, useBias: c.useBias !== false, activation: activationOf(c.activation, name) }
+      return {
+        kind: 'conv2d',
+        name,
+        input,
+        filters: Number(c.filters),
+        kernelSize: pair(c.kernelSize, 1),
+        strides: pair(c.strides, 1),
+        padding,
+        useBias: c.useBias !== false,
+        activation: activationOf(c.activation, name)
+      }
     }
     case 'Dense':
-      return { kind: 'dense', name, input, units: Number(c.units), useBias: c.useBias !== false, activation: activationOf(c.activation, name) }
+      return {
+        kind: 'dense',
+        name,
+        input,
+        units: Number(c.units),
+        useBias: c.useBias !== false,
+        activation: activationOf(c.activation, name)
+      }
     case 'BatchNormalization': {
       if (c.center === false || c.scale === false) throw new Error(`Layer "${name}" (BatchNormalization) must have center and scale on`)
       const axis = Number(c.axis ?? -1)
-      if (axis !== -1 && axis !== 3 && axis !== 1) throw new Error(`Layer "${name}" normalises axis ${axis}; only the channel axis is supported`)
+      if (axis !== -1 && axis !== 3 && axis !== 1)
+        throw new Error(`Layer "${name}" normalises axis ${axis}; only the channel axis is supported`)
       return { kind: 'batchnorm', name, input, epsilon: Number(c.epsilon ?? 1e-3), momentum: Number(c.momentum ?? 0.99) }
     }
     case 'Activation':
@@ -104,7 +138,14 @@ function nodeFrom(layer: LayerLike, inputs: string[]): GraphNode {
     case 'MaxPooling2D':
     case 'AveragePooling2D': {
       const poolSize = pair(c.poolSize, 2)
-      return { kind: cls === 'MaxPooling2D' ? 'maxpool' : 'avgpool', name, input, poolSize, strides: c.strides == null ? poolSize : pair(c.strides, 1), padding }
+      return {
+        kind: cls === 'MaxPooling2D' ? 'maxpool' : 'avgpool',
+        name,
+        input,
+        poolSize,
+        strides: c.strides == null ? poolSize : pair(c.strides, 1),
+        padding
+      }
     }
     case 'GlobalAveragePooling2D':
       return { kind: 'gap', name, input }
@@ -148,7 +189,8 @@ export function fromLayersModel(lm: tf.LayersModel, arch = 'imported'): Function
   }
   const output = lm.outputs[0]!.sourceLayer.name
   const outShape = lm.outputs[0]!.shape
-  if (outShape.length !== 2 || outShape[1] == null) throw new Error(`The model output has shape [${outShape.join(', ')}]; a classifier outputs [batch, classes]`)
+  if (outShape.length !== 2 || outShape[1] == null)
+    throw new Error(`The model output has shape [${outShape.join(', ')}]; a classifier outputs [batch, classes]`)
   const graph: ModelGraph = { arch, ...withoutOutputSoftmax(nodes, output), inputShape, numClasses: outShape[1] }
   return new FunctionalModel(graph, weights)
 }
@@ -161,7 +203,8 @@ function withoutOutputSoftmax(nodes: GraphNode[], output: string): { nodes: Grap
   const last = nodes.find((n) => n.name === output)!
   const readers = nodes.filter((n) => nodeInputs(n).includes(output))
   if (readers.length > 0) return { nodes, output }
-  if (last.kind === 'activation' && last.fn === 'softmax') return { nodes: nodes.filter((n) => n !== last), output: last.input, outputSoftmax: true }
+  if (last.kind === 'activation' && last.fn === 'softmax')
+    return { nodes: nodes.filter((n) => n !== last), output: last.input, outputSoftmax: true }
   if ((last.kind === 'dense' || last.kind === 'conv2d') && last.activation === 'softmax') {
     return { nodes: nodes.map((n) => (n === last ? { ...last, activation: 'linear' as const } : n)), output, outputSoftmax: true }
   }

@@ -6,7 +6,6 @@ import { MODEL_JSON, WEIGHTS_BIN } from '../model-folder'
 import type { FunctionalModel } from './functional-model'
 import { fromLayersModel, toLayersModel } from './layers-format'
 
-
 export interface SavedModel {
   dir: string
   /** sha256 over model.json and the weights, as written. */
@@ -33,10 +32,12 @@ export async function saveModel(model: FunctionalModel, dir: string, metadata: R
   const lm = toLayersModel(model)
   let artifacts: tf.io.ModelArtifacts | undefined
   try {
-    await lm.save(tf.io.withSaveHandler(async (a) => {
-      artifacts = a
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
-    }))
+    await lm.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+      })
+    )
   } finally {
     lm.dispose()
   }
@@ -108,7 +109,11 @@ export async function loadModel(dir: string): Promise<{ model: FunctionalModel; 
   })
   try {
     const arch = typeof json.userDefinedMetadata?.arch === 'string' ? json.userDefinedMetadata.arch : 'imported'
-    return { model: fromLayersModel(lm, arch), sha256: sha256Of(new Uint8Array(jsonBytes), ...chunks), metadata: json.userDefinedMetadata ?? {} }
+    return {
+      model: fromLayersModel(lm, arch),
+      sha256: sha256Of(new Uint8Array(jsonBytes), ...chunks),
+      metadata: json.userDefinedMetadata ?? {}
+    }
   } finally {
     lm.dispose()
   }

@@ -31,11 +31,7 @@ function outputShape(node: GraphNode, of: (name: string) => number[]): number[] 
     case 'maxpool':
     case 'avgpool': {
       const [h, w, c] = expectRank(node, of(node.input), 3)
-      return [
-        poolOut(h, node.poolSize[0], node.strides[0], node.padding),
-        poolOut(w, node.poolSize[1], node.strides[1], node.padding),
-        c
-      ]
+      return [poolOut(h, node.poolSize[0], node.strides[0], node.padding), poolOut(w, node.poolSize[1], node.strides[1], node.padding), c]
     }
     case 'dense': {
       const s = of(node.input)

@@ -47,7 +47,8 @@ function planWidths(graph: ModelGraph, capacity: number): Map<string, Width> {
       extra = node.name === graph.output ? 0 : Math.max(1, Math.round((channels * (1 - capacity)) / capacity))
     } else if (node.kind === 'add') {
       const extras = new Set(inputs.map((w) => w.extra))
-      if (extras.size > 1) throw new Error(`Layer "${node.name}" adds branches that would get different numbers of new channels; this model cannot be widened`)
+      if (extras.size > 1)
+        throw new Error(`Layer "${node.name}" adds branches that would get different numbers of new channels; this model cannot be widened`)
       extra = inputs[0]!.extra
     } else if (node.kind === 'flatten') {
       const inShape = shapes.get(node.input)!
@@ -88,7 +89,8 @@ export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Wi
       const inWidth = widths.get(node.input)!
       const inNode = byName.get(node.input)!
       // A dense layer reading a flatten sees channels interleaved with positions (NHWC order).
-      const flat = inNode.kind === 'flatten' ? { original: widths.get(inNode.input)!.channels, extra: widths.get(inNode.input)!.extra } : null
+      const flat =
+        inNode.kind === 'flatten' ? { original: widths.get(inNode.input)!.channels, extra: widths.get(inNode.input)!.extra } : null
       const oldKernel = model.weights.get(`${node.name}/kernel`)!
       const oldShape = oldKernel.shape
       const cin = oldShape.at(-2)!
@@ -106,9 +108,15 @@ export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Wi
           const ni = widenedRow(i, flat)
           for (let o = 0; o < cout; o++) values[(r * newCin + ni) * newCout + o] = old[(r * cin + i) * cout + o]!
         }
-      weights.set(`${node.name}/kernel`, ownedVariable(() => tf.tensor(values, newShape), true))
+      weights.set(
+        `${node.name}/kernel`,
+        ownedVariable(() => tf.tensor(values, newShape), true)
+      )
       if (node.useBias) {
-        weights.set(`${node.name}/bias`, ownedVariable(() => tf.concat([model.weights.get(`${node.name}/bias`)!, tf.zeros([out.extra])]), true))
+        weights.set(
+          `${node.name}/bias`,
+          ownedVariable(() => tf.concat([model.weights.get(`${node.name}/bias`)!, tf.zeros([out.extra])]), true)
+        )
       }
     } else if (node.kind === 'batchnorm') {
       for (const name of weightNamesOf(node)) {
@@ -147,7 +155,9 @@ export function narrowModel(widened: Widened): FunctionalModel {
         const c = source.at(-1)!
         const spatial = cin / c
         const wideC = kernel.shape[0]! / spatial
-        sliced = tf.tidy(() => tf.reshape(tf.slice(tf.reshape(kernel, [spatial, wideC, kernel.shape[1]!]), [0, 0, 0], [spatial, c, cout]), [cin, cout]))
+        sliced = tf.tidy(() =>
+          tf.reshape(tf.slice(tf.reshape(kernel, [spatial, wideC, kernel.shape[1]!]), [0, 0, 0], [spatial, c, cout]), [cin, cout])
+        )
       } else {
         const begin = kernel.shape.map(() => 0)
         sliced = tf.slice(kernel, begin, [...kernel.shape.slice(0, -2), cin, cout])

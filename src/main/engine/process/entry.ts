@@ -57,7 +57,13 @@ async function execute(id: string, job: Parameters<typeof runJob>[0]): Promise<v
     send({ type: 'done', id, result: { ...result, engineMemory } })
   } catch (err) {
     const e = err as Error
-    send({ type: 'failed', id, error: e.message || String(err), cancelled: err instanceof CancelledError, interrupted: isEnvironmentFault(err) })
+    send({
+      type: 'failed',
+      id,
+      error: e.message || String(err),
+      cancelled: err instanceof CancelledError,
+      interrupted: isEnvironmentFault(err)
+    })
   } finally {
     cancelled.delete(id)
   }

@@ -172,4 +172,9 @@ export interface RecipeLike {
 export const optimizerOf = (r: RecipeLike): OptimizerConfig => ({ kind: r.optimizer, momentum: r.momentum, weightDecay: r.weightDecay })
 
 /** A recipe's schedule at base rate `base`. */
-export const rateOf = (base: number, r: RecipeLike): RateSchedule => ({ base, schedule: r.schedule, floor: r.scheduleFloor, per: r.schedulePer })
+export const rateOf = (base: number, r: RecipeLike): RateSchedule => ({
+  base,
+  schedule: r.schedule,
+  floor: r.scheduleFloor,
+  per: r.schedulePer
+})

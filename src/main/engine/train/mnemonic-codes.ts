@@ -13,7 +13,6 @@ export interface MnemonicCodes {
   tMix: number
 }
 
-
 export function generateCodes(classes: number, inputShape: number[], tMix: number, seed: number): MnemonicCodes {
   const rng = createRng(hashSeed(seed, 'mnemonic-codes'))
   const size = inputShape.reduce((a, b) => a * b, 1)
@@ -28,7 +27,10 @@ export function mixCodes(x: tf.Tensor, y: tf.Tensor1D, codes: tf.Tensor, tMix: n
   return tf.tidy(() => {
     const rng = createRng(hashSeed(seed, `mnemonic-mix-${step}`))
     const n = x.shape[0]!
-    const pick = tf.tensor(Float32Array.from({ length: n }, () => (rng() < tMix ? 1 : 0)), [n, ...Array(x.rank - 1).fill(1)])
+    const pick = tf.tensor(
+      Float32Array.from({ length: n }, () => (rng() < tMix ? 1 : 0)),
+      [n, ...Array(x.rank - 1).fill(1)]
+    )
     const replacement = tf.gather(codes, tf.cast(y, 'int32'))
     return tf.add(tf.mul(x, tf.sub(1, pick)), tf.mul(replacement, pick))
   })

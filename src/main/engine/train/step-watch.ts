@@ -40,7 +40,8 @@ export class StepWatch {
       values.forEach(([loss, weights], i) => {
         const step = queued[i]!.step
         if (!Number.isFinite(loss)) throw new DivergenceError(`${this.what} diverged: the loss is ${loss} at step ${step}`, step)
-        if (!Number.isFinite(weights)) throw new DivergenceError(`${this.what} diverged: the weights hold NaN or infinity after step ${step}`, step)
+        if (!Number.isFinite(weights))
+          throw new DivergenceError(`${this.what} diverged: the weights hold NaN or infinity after step ${step}`, step)
       })
       return values.map(([loss]) => loss)
     } finally {

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto'
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
-import type { DatasetImport } from '../../../shared/api/contract'
-import { createRng, hashSeed, shuffled } from '../../engine/util/random'
-import type { AuditStore } from '../../store/audit-store'
+import type { DatasetImport } from '@shared/api/contract'
+import { createRng, hashSeed, shuffled } from '@main/engine/util/random'
+import type { AuditStore } from '@main/store/audit-store'
 import { ImportError } from '../model-bundle'
-import { DATASET_FILE, IMPORTED_FILES, type ImportedDatasetFile, type Scaling } from '../../engine/data/imported-format'
+import { DATASET_FILE, IMPORTED_FILES, type ImportedDatasetFile, type Scaling } from '@main/engine/data/imported-format'
 import { type ColorMode, toPixels } from './image-decode'
 import { IdxWriter } from './idx-writer'
 import { openDatasetSource, type SourceItem } from './sources'
@@ -33,16 +33,25 @@ const SAMPLES_PER_CLASS = 2
 const YIELD_EVERY = 64
 const LISTED = 10
 
-const slug = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40) || 'dataset'
+const slug = (s: string) =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '')
+    .slice(0, 40) || 'dataset'
 
 /** Assigns samples without a given split to train or test: per class, a seeded share for testing. */
 function assignSplits(items: SourceItem[], numClasses: number, testFraction: number): { train: SourceItem[]; test: SourceItem[] } {
-  if (items.every((i) => i.split !== null)) return { train: items.filter((i) => i.split === 'train'), test: items.filter((i) => i.split === 'test') }
+  if (items.every((i) => i.split !== null))
+    return { train: items.filter((i) => i.split === 'train'), test: items.filter((i) => i.split === 'test') }
   const rng = createRng(hashSeed(0, 'dataset-split'))
   const train: SourceItem[] = []
   const test: SourceItem[] = []
   for (let c = 0; c < numClasses; c++) {
-    const members = shuffled(items.filter((i) => i.label === c), rng)
+    const members = shuffled(
+      items.filter((i) => i.label === c),
+      rng
+    )
     const held = members.length < 2 ? 0 : Math.min(members.length - 1, Math.max(1, Math.round(testFraction * members.length)))
     test.push(...members.slice(0, held))
     train.push(...members.slice(held))
@@ -57,7 +66,10 @@ async function sha256Of(files: string[]): Promise<string> {
 }
 
 const listed = (list: { path: string; reason: string }[]) =>
-  list.slice(0, LISTED).map((u) => `  ${u.path}: ${u.reason}`).join('\n') + (list.length > LISTED ? `\n  … and ${list.length - LISTED} more` : '')
+  list
+    .slice(0, LISTED)
+    .map((u) => `  ${u.path}: ${u.reason}`)
+    .join('\n') + (list.length > LISTED ? `\n  … and ${list.length - LISTED} more` : '')
 
 /**
  * Imports a dropped dataset into the data folder: every sample is decoded, resized and converted one
@@ -65,7 +77,11 @@ const listed = (list: { path: string; reason: string }[]) =>
  * Files that cannot be read stop the import with their list unless `skipUnreadable` is set; then
  * they are recorded with the dataset. Nothing reaches the store or the data folder on failure.
  */
-export async function importDataset(deps: { store: AuditStore; dataDir: string }, sources: string[], opts: DatasetImportOptions = {}): Promise<DatasetImport> {
+export async function importDataset(
+  deps: { store: AuditStore; dataDir: string },
+  sources: string[],
+  opts: DatasetImportOptions = {}
+): Promise<DatasetImport> {
   const progress = opts.onProgress ?? (() => undefined)
   progress('reading', 0)
   const source = openDatasetSource(sources)
@@ -145,7 +161,8 @@ export async function importDataset(deps: { store: AuditStore; dataDir: string }
     if (empty >= 0) throw new ImportError(`${basename(source.origin)}: class "${source.classNames[empty]}" has no readable training image`)
     const trainSize = perClass.reduce((n, c) => n + c.train, 0)
     const testSize = perClass.reduce((n, c) => n + c.test, 0)
-    if (testSize === 0) throw new ImportError(`${basename(source.origin)}: no image is left for testing; add a test split or more images per class`)
+    if (testSize === 0)
+      throw new ImportError(`${basename(source.origin)}: no image is left for testing; add a test split or more images per class`)
 
     progress('hashing', 0)
     const sha256 = await sha256Of(IMPORTED_FILES.map((f) => join(staging, f)))
@@ -170,7 +187,11 @@ export async function importDataset(deps: { store: AuditStore; dataDir: string }
       trainSize,
       testSize,
       preprocessing: { size: [height, width], color, scaling, valueScale: source.valueScale },
-      source: { kind: source.kind, name: basename(source.origin), split: source.items.every((i) => i.split !== null) ? 'given' : { testFraction } },
+      source: {
+        kind: source.kind,
+        name: basename(source.origin),
+        split: source.items.every((i) => i.split !== null) ? 'given' : { testFraction }
+      },
       skipped: unreadable,
       sha256
     }
@@ -187,4 +208,3 @@ export async function importDataset(deps: { store: AuditStore; dataDir: string }
     rmSync(staging, { recursive: true, force: true })
   }
 }
-

@@ -13,7 +13,8 @@ const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59] // \x93NUMPY
 
 /** Parses the `.npy` format (versions 1-3): a magic string, a Python-dict header, then the raw values. */
 export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) throw new ImportError(`${source}: not a NumPy .npy file (the magic string is missing)`)
+  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b))
+    throw new ImportError(`${source}: not a NumPy .npy file (the magic string is missing)`)
   const major = bytes[6]!
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true)
@@ -24,7 +25,11 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1]
   if (!descr || !fortran || shapeText === undefined) throw new ImportError(`${source}: the .npy header cannot be read`)
   if (fortran === 'True') throw new ImportError(`${source}: Fortran-ordered arrays are not supported; save it with np.ascontiguousarray`)
-  const shape = shapeText.split(',').map((s) => s.trim()).filter(Boolean).map(Number)
+  const shape = shapeText
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number)
   const count = shape.reduce((a, b) => a * b, 1)
   const start = headerStart + headerLength
   const body = bytes.slice(start) // a copy, so typed views are aligned

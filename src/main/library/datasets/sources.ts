@@ -1,6 +1,6 @@
 import { lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
-import { parseIdx } from '../../engine/data/idx'
+import { parseIdx } from '@main/engine/data/idx'
 import { ImportError } from '../model-bundle'
 import { decodeImage, type RgbaImage } from './image-decode'
 import { type NpyArray, parseNpy, parseNpz, valueAt } from './npy'
@@ -47,7 +47,8 @@ export function openDatasetSource(paths: string[]): DatasetSource {
   if (paths.length === 0) throw new ImportError('Nothing to import: no files were given')
   const files = paths.flatMap((p) => (lstatSync(p).isDirectory() ? [] : [p]))
   const dirs = paths.filter((p) => lstatSync(p).isDirectory())
-  if (dirs.length > 1 || (dirs.length === 1 && files.length > 0)) throw new ImportError('Drop one dataset at a time: one folder, or the files of one dataset')
+  if (dirs.length > 1 || (dirs.length === 1 && files.length > 0))
+    throw new ImportError('Drop one dataset at a time: one folder, or the files of one dataset')
   if (dirs.length === 1) {
     const dir = dirs[0]!
     const list = entries(dir)
@@ -74,7 +75,8 @@ function imageFolder(root: string, list: ReturnType<typeof entries>): DatasetSou
   const classNames = hasSplits
     ? [...new Set(classDirs(splitDirs.get('train')!.path).map((d) => d.name))].sort(byName)
     : dirs.map((d) => d.name)
-  if (classNames.length < 2) throw new ImportError(`${basename(root)}: ${classNames.length} class folder found; a classifier needs at least 2`)
+  if (classNames.length < 2)
+    throw new ImportError(`${basename(root)}: ${classNames.length} class folder found; a classifier needs at least 2`)
   const collect = (dir: string, label: number, split: SourceItem['split']) => {
     for (const e of entries(dir)) {
       if (e.kind === 'dir') collect(e.path, label, split)
@@ -126,7 +128,17 @@ function arrayFiles(paths: string[], origin: string): DatasetSource {
     pairs = pairUp(npy, (p) => parseNpy(new Uint8Array(readFileSync(p)), basename(p)))
   } else throw new ImportError('Drop one .npz archive, or .npy files, or IDX files: not a mix')
   const classesFile = paths.find((p) => /classes\.txt$/i.test(p))
-  return fromArrays(kind, origin, pairs, classesFile ? readFileSync(classesFile, 'utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean) : null)
+  return fromArrays(
+    kind,
+    origin,
+    pairs,
+    classesFile
+      ? readFileSync(classesFile, 'utf8')
+          .split(/\r?\n/)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : null
+  )
 }
 
 /** Matches image and label files by name: "images"/"x" against "labels"/"y", and "train" against "test"/"t10k". */
@@ -140,7 +152,9 @@ function pairUp(paths: string[], read: (p: string) => NpyArray): ArrayPair[] {
     const images = group.filter((p) => role(p) === 'images')
     const labels = group.filter((p) => role(p) === 'labels')
     if (images.length !== 1 || labels.length !== 1) {
-      throw new ImportError(`${group.map((p) => basename(p)).join(', ')}: expected one images file and one labels file${s ? ` for ${s}` : ''}`)
+      throw new ImportError(
+        `${group.map((p) => basename(p)).join(', ')}: expected one images file and one labels file${s ? ` for ${s}` : ''}`
+      )
     }
     pairs.push({ images: read(images[0]!), labels: read(labels[0]!), split: s })
   }
@@ -155,12 +169,17 @@ function pairFromNames(arrays: Map<string, NpyArray>, source: string): ArrayPair
     const testX = get('x_test', 'test_images', 'images_test')
     const testY = get('y_test', 'test_labels', 'labels_test')
     if (!testX !== !testY) throw new ImportError(`${source}: test images and test labels must come together`)
-    return [{ images: trainX, labels: trainY, split: testX ? 'train' : null }, ...(testX && testY ? [{ images: testX, labels: testY, split: 'test' as const }] : [])]
+    return [
+      { images: trainX, labels: trainY, split: testX ? 'train' : null },
+      ...(testX && testY ? [{ images: testX, labels: testY, split: 'test' as const }] : [])
+    ]
   }
   const x = get('x', 'images', 'data')
   const y = get('y', 'labels', 'targets')
   if (x && y) return [{ images: x, labels: y, split: null }]
-  throw new ImportError(`${source}: holds ${[...arrays.keys()].join(', ') || 'no arrays'}; expected x_train/y_train (and x_test/y_test), or x/y, or images/labels`)
+  throw new ImportError(
+    `${source}: holds ${[...arrays.keys()].join(', ') || 'no arrays'}; expected x_train/y_train (and x_test/y_test), or x/y, or images/labels`
+  )
 }
 
 function fromArrays(kind: DatasetSource['kind'], origin: string, pairs: ArrayPair[], names: string[] | null): DatasetSource {
@@ -187,7 +206,8 @@ function fromArrays(kind: DatasetSource['kind'], origin: string, pairs: ArrayPai
   const numClasses = Math.max(maxLabel + 1, names?.length ?? 0)
   if (numClasses < 2) throw new ImportError('the labels hold a single class; a classifier needs at least 2')
   const classNames = names ?? Array.from({ length: numClasses }, (_, i) => String(i))
-  if (classNames.length < numClasses) throw new ImportError(`classes.txt names ${classNames.length} classes but the labels go up to ${maxLabel}`)
+  if (classNames.length < numClasses)
+    throw new ImportError(`classes.txt names ${classNames.length} classes but the labels go up to ${maxLabel}`)
   return { kind, origin, classNames, items, rejected: [], valueScale }
 }
 

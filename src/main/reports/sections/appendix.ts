@@ -1,7 +1,7 @@
-import type { RunRecord } from '../../../shared/api/contract'
-import { scalarMetric } from '../../../shared/metrics/definitions'
-import { METRIC_GROUPS } from '../../../shared/metrics/groups'
-import { VERDICT_RULES } from '../../../shared/verdict'
+import type { RunRecord } from '@shared/api/contract'
+import { scalarMetric } from '@shared/metrics/definitions'
+import { METRIC_GROUPS } from '@shared/metrics/groups'
+import { VERDICT_RULES } from '@shared/verdict'
 import { type Block, cellLabel, fmt, keyValueTable, mono, sectionHeader, table } from '../blocks'
 import { contentHash, reportManifest } from '../manifest'
 import type { ReportInput } from '../report-input'
@@ -39,7 +39,10 @@ export function runsAppendix(runs: RunRecord[]): Block[] {
 }
 
 export function specAppendix(spec: Record<string, unknown>): Block[] {
-  return [sectionHeader('Appendix: task spec', { pageBreak: true }), { text: JSON.stringify(spec, null, 2), style: 'mono', preserveLeadingSpaces: true }]
+  return [
+    sectionHeader('Appendix: task spec', { pageBreak: true }),
+    { text: JSON.stringify(spec, null, 2), style: 'mono', preserveLeadingSpaces: true }
+  ]
 }
 
 /** The hashes the numbers rest on, the content hash over them, and how a second auditor checks them. */
@@ -63,7 +66,10 @@ export function manifestSection(input: ReportInput): Block[] {
     keyValueTable([
       ['Spec sha256', manifest.specSha256],
       ['Dataset sha256', manifest.datasetSha256],
-      ...manifest.splits.map((sp): [string, string] => [`${sp.kind} set, seed ${sp.seed}${sp.cellKey ? `, ${cellLabel(sp.cellKey)}` : ''}`, sp.sha256])
+      ...manifest.splits.map((sp): [string, string] => [
+        `${sp.kind} set, seed ${sp.seed}${sp.cellKey ? `, ${cellLabel(sp.cellKey)}` : ''}`,
+        sp.sha256
+      ])
     ]),
     table(
       ['Method', 'Seed', 'Status', 'Run id · output model sha256 · metrics sha256'],

@@ -1,4 +1,4 @@
-import { writeVerdict } from '../../../shared/verdict'
+import { writeVerdict } from '@shared/verdict'
 import type { Block } from '../blocks'
 import type { ReportInput } from '../report-input'
 
@@ -14,7 +14,13 @@ export function coverPage(input: ReportInput): Block[] {
     : null
   const rows: Array<[string, string]> = [
     ['Auditor', auditor],
-    ['Date', input.generatedAt.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')],
+    [
+      'Date',
+      input.generatedAt
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    ],
     ['App', `Unlearning Audit ${input.appVersion}`],
     ['Backend', backends],
     ...(skipped.length ? ([['Skipped', skipped.join('\n')]] as Array<[string, string]>) : []),
@@ -30,7 +36,20 @@ export function coverPage(input: ReportInput): Block[] {
     },
     ...(origin ? [{ text: origin, style: 'small', margin: [0, 4, 0, 0] }] : []),
     {
-      table: { widths: ['*'], body: [[{ stack: [{ text: 'Verdict', bold: true, margin: [0, 0, 0, 3] }, { text: writeVerdict(runs, task.spec.task as Record<string, unknown>) }], margin: [6, 6, 6, 6] }]] },
+      table: {
+        widths: ['*'],
+        body: [
+          [
+            {
+              stack: [
+                { text: 'Verdict', bold: true, margin: [0, 0, 0, 3] },
+                { text: writeVerdict(runs, task.spec.task as Record<string, unknown>) }
+              ],
+              margin: [6, 6, 6, 6]
+            }
+          ]
+        ]
+      },
       layout: { hLineColor: '#888', vLineColor: '#888', fillColor: '#f4f6fa' },
       margin: [0, 14, 0, 0]
     },

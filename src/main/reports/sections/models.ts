@@ -21,7 +21,16 @@ export function modelsSection(input: ReportInput): Block[] {
       [70, '*', 60, 40]
     ),
     note('A method that adds channels while it unlearns (REM) drops them again, so its output has the original architecture.'),
-    ...(inputs.length ? [table(['Models the methods started from', 'Parameters'], inputs.map((sha) => [mono(sha), params(sha)]), ['*', 60], { margin: [0, 6, 0, 0] })] : []),
+    ...(inputs.length
+      ? [
+          table(
+            ['Models the methods started from', 'Parameters'],
+            inputs.map((sha) => [mono(sha), params(sha)]),
+            ['*', 60],
+            { margin: [0, 6, 0, 0] }
+          )
+        ]
+      : []),
     table(
       ['Method', 'Seed', 'Cell', 'Output model sha256'],
       input.runs.map((r) => [r.method, String(r.seed), cellLabel(r.cellKey), mono(r.outputModelSha256 ?? `— (${r.status})`)]),

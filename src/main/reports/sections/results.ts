@@ -1,16 +1,16 @@
-import type { RunRecord } from '../../../shared/api/contract'
-import { costQualityOption } from '../../../shared/charts/cost-quality'
-import { discoveryLinesOption } from '../../../shared/charts/discovery-lines'
-import { bestMethods, leaderboardRows } from '../../../shared/charts/leaderboard'
-import { methodComparisonOption, summarizeByMethod } from '../../../shared/charts/method-comparison'
-import { confusionOption, perClassBarsOption } from '../../../shared/charts/per-class'
-import { redirectionOption } from '../../../shared/charts/redirection'
-import { resetLayersOption } from '../../../shared/charts/reset-layers'
-import { comparedMethods } from '../../../shared/charts/run-task'
-import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '../../../shared/charts/task-space'
-import { tradeOffOption } from '../../../shared/charts/trade-off'
-import { METRIC_GROUPS } from '../../../shared/metrics/groups'
-import { CORRUPTIONS } from '../../../shared/task-spec'
+import type { RunRecord } from '@shared/api/contract'
+import { costQualityOption } from '@shared/charts/cost-quality'
+import { discoveryLinesOption } from '@shared/charts/discovery-lines'
+import { bestMethods, leaderboardRows } from '@shared/charts/leaderboard'
+import { methodComparisonOption, summarizeByMethod } from '@shared/charts/method-comparison'
+import { confusionOption, perClassBarsOption } from '@shared/charts/per-class'
+import { redirectionOption } from '@shared/charts/redirection'
+import { resetLayersOption } from '@shared/charts/reset-layers'
+import { comparedMethods } from '@shared/charts/run-task'
+import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '@shared/charts/task-space'
+import { tradeOffOption } from '@shared/charts/trade-off'
+import { METRIC_GROUPS } from '@shared/metrics/groups'
+import { CORRUPTIONS } from '@shared/task-spec'
 import { type Block, cellLabel, chunk, note, sectionHeader, subHeader, table } from '../blocks'
 import { renderChartSvg } from '../svg-charts'
 
@@ -48,11 +48,24 @@ function leaderboard(runs: RunRecord[]): Block[] {
 function taskSpaceCharts(runs: RunRecord[], baseTask: Record<string, unknown>): Block[] {
   if (!runs.some((r) => r.cell !== null)) return []
   const grid = taskSpaceGrid(runs, baseTask, 'utilityTimesHealed')
-  const maps = grid ? taskSpaceMethods(runs).map((m) => ({ svg: renderChartSvg(taskSpaceHeatmapOption(grid, m, 'Utility × Healed', { animation: false }), 420, 260), width: 250, margin: [0, 6, 0, 0] })) : []
+  const maps = grid
+    ? taskSpaceMethods(runs).map((m) => ({
+        svg: renderChartSvg(taskSpaceHeatmapOption(grid, m, 'Utility × Healed', { animation: false }), 420, 260),
+        width: 250,
+        margin: [0, 6, 0, 0]
+      }))
+    : []
   return [
     sectionHeader('Task space'),
-    ...(maps.length ? [note('Utility × Healed over regularity × discovery rate: mean ± SEM over seeds, one colour scale for every method.'), ...chunk(maps, 2).map((pair) => ({ columns: pair }))] : []),
-    ...CORRUPTIONS.flatMap((c) => chart(discoveryLinesOption(runs, baseTask, c, 'healedTrain', 'Healed (train)', { animation: false }), 500, [640, 320]))
+    ...(maps.length
+      ? [
+          note('Utility × Healed over regularity × discovery rate: mean ± SEM over seeds, one colour scale for every method.'),
+          ...chunk(maps, 2).map((pair) => ({ columns: pair }))
+        ]
+      : []),
+    ...CORRUPTIONS.flatMap((c) =>
+      chart(discoveryLinesOption(runs, baseTask, c, 'healedTrain', 'Healed (train)', { animation: false }), 500, [640, 320])
+    )
   ]
 }
 
@@ -64,8 +77,14 @@ function corruptedSamples(runs: RunRecord[]): Block[] {
   const pct = (v: number | null | undefined) => (typeof v === 'number' ? `${(100 * v).toFixed(1)} %` : '—')
   return [
     sectionHeader('Corrupted samples, discovered and undiscovered'),
-    note('Mean over runs. "Still corrupted" = predicted with the corrupted label trained on; "healed" = predicted with the clean label. The app shows each sample.'),
-    table(['Method', 'Discovered: healed', 'Discovered: still corrupted', 'Undiscovered: healed', 'Undiscovered: still corrupted'], summary.map((s) => [s.method, ...keys.map((k) => pct(s.means[k]))]), [80, '*', '*', '*', '*'])
+    note(
+      'Mean over runs. "Still corrupted" = predicted with the corrupted label trained on; "healed" = predicted with the clean label. The app shows each sample.'
+    ),
+    table(
+      ['Method', 'Discovered: healed', 'Discovered: still corrupted', 'Undiscovered: healed', 'Undiscovered: still corrupted'],
+      summary.map((s) => [s.method, ...keys.map((k) => pct(s.means[k]))]),
+      [80, '*', '*', '*', '*']
+    )
   ]
 }
 
@@ -74,22 +93,36 @@ function classByClass(runs: RunRecord[], classNames: string[] | undefined): Bloc
   const method = comparedMethods(runs).find((m) => m !== 'retrain')
   const run = method ? runs.find((r) => r.method === method && r.status === 'done') : undefined
   if (!classNames || !run) return []
-  const charts = [perClassBarsOption(run, runs, classNames, { animation: false }), confusionOption(run, classNames, { animation: false })].flatMap((o) => chart(o, 460, [640, 380]))
+  const charts = [
+    perClassBarsOption(run, runs, classNames, { animation: false }),
+    confusionOption(run, classNames, { animation: false })
+  ].flatMap((o) => chart(o, 460, [640, 380]))
   if (!charts.length) return []
-  return [sectionHeader('Class by class'), note(`${run.method}, seed ${run.seed}${run.cellKey ? `, ${cellLabel(run.cellKey)}` : ''}; the app shows any other run the same way.`), ...charts]
+  return [
+    sectionHeader('Class by class'),
+    note(`${run.method}, seed ${run.seed}${run.cellKey ? `, ${cellLabel(run.cellKey)}` : ''}; the app shows any other run the same way.`),
+    ...charts
+  ]
 }
 
 /** What each method did inside the model, for its first finished run: REM's redirection, the layers a method reset. */
 function insideTheModel(runs: RunRecord[]): Block[] {
   const firsts = comparedMethods(runs).map((m) => runs.find((r) => r.method === m && r.status === 'done')!)
-  const charts = firsts.flatMap((r) => [...chart(r.method === 'rem' ? redirectionOption(r, { animation: false }) : null), ...chart(resetLayersOption(r, { animation: false }))])
-  return charts.length ? [sectionHeader('Inside the model'), note('The first finished run of each method; the app shows every run.'), ...charts] : []
+  const charts = firsts.flatMap((r) => [
+    ...chart(r.method === 'rem' ? redirectionOption(r, { animation: false }) : null),
+    ...chart(resetLayersOption(r, { animation: false }))
+  ])
+  return charts.length
+    ? [sectionHeader('Inside the model'), note('The first finished run of each method; the app shows every run.'), ...charts]
+    : []
 }
 
 export function resultsSection(runs: RunRecord[], baseTask: Record<string, unknown>, classNames: string[] | undefined): Block[] {
   return [
     sectionHeader('Results', { pageBreak: true }),
-    note('Leaderboard: mean ± SEM over every finished run (all cells and seeds). Original and retrain are reference rows and are never ranked; the best other method is bold where a metric has a direction (↑ higher is better, ↓ lower).'),
+    note(
+      'Leaderboard: mean ± SEM over every finished run (all cells and seeds). Original and retrain are reference rows and are never ranked; the best other method is bold where a metric has a direction (↑ higher is better, ↓ lower).'
+    ),
     ...leaderboard(runs),
     ...chart(methodComparisonOption(runs, { animation: false })),
     ...chart(costQualityOption(runs, { animation: false })),

@@ -1,14 +1,22 @@
-import type { DatasetSummary, RunRecord } from '../../../shared/api/contract'
-import { meanAndSem } from '../../../shared/charts/task-space'
-import { scalarMetric } from '../../../shared/metrics/definitions'
-import type { ForgetTask } from '../../../shared/task-spec'
+import type { DatasetSummary, RunRecord } from '@shared/api/contract'
+import { meanAndSem } from '@shared/charts/task-space'
+import { scalarMetric } from '@shared/metrics/definitions'
+import type { ForgetTask } from '@shared/task-spec'
 import { type Block, cellLabel, fmt, keyValueTable, mono, sectionHeader, table, wrappableJson } from '../blocks'
 import type { ReportInput } from '../report-input'
 
 /** How an imported dataset was brought to the model's input: size, colour, scaling, skipped files. */
 function describePreprocessing(d: DatasetSummary): string {
-  const p = d.preprocessing as { size?: number[]; color?: string; scaling?: { kind: string; mean?: number[]; std?: number[] }; valueScale?: string | null }
-  const scaling = p.scaling?.kind === 'standardize' ? `standardised with mean ${p.scaling.mean?.map((v) => v.toFixed(3)).join('/')} and std ${p.scaling.std?.map((v) => v.toFixed(3)).join('/')}` : 'scaled to [0, 1]'
+  const p = d.preprocessing as {
+    size?: number[]
+    color?: string
+    scaling?: { kind: string; mean?: number[]; std?: number[] }
+    valueScale?: string | null
+  }
+  const scaling =
+    p.scaling?.kind === 'standardize'
+      ? `standardised with mean ${p.scaling.mean?.map((v) => v.toFixed(3)).join('/')} and std ${p.scaling.std?.map((v) => v.toFixed(3)).join('/')}`
+      : 'scaled to [0, 1]'
   const skipped = d.skipped.length ? `; ${d.skipped.length} source files skipped as unreadable` : ''
   return `imported "${d.name}": resized to ${p.size?.join('×')}, ${p.color}, ${scaling}${p.valueScale ? `; ${p.valueScale}` : ''}${skipped}`
 }
@@ -17,7 +25,8 @@ function describeTask(spec: Record<string, unknown>, classNames: string[]): stri
   const task = spec.task as ForgetTask
   const name = (c: number) => `${c} (${classNames[c] ?? '?'})`
   if (task.kind === 'class') return `Forget every training sample of class ${task.classes.map(name).join(', ')}`
-  if (task.kind === 'random') return `Forget a random ${(task.fraction * 100).toFixed(1)} % of the training samples${task.classes ? ` of class ${task.classes.map(name).join(', ')}` : ''}`
+  if (task.kind === 'random')
+    return `Forget a random ${(task.fraction * 100).toFixed(1)} % of the training samples${task.classes ? ` of class ${task.classes.map(name).join(', ')}` : ''}`
   const discovery = `discovery rate ${task.discoveryRate} (|D_f| = ${Math.max(1, Math.round(task.discoveryRate * task.corruptedCount))} of |D_c| = ${task.corruptedCount})`
   if (task.corruption === 'poison') {
     const t = task.trigger
@@ -43,11 +52,16 @@ export function taskSection(input: ReportInput): Block[] {
     keyValueTable([
       ['Task id', task.id],
       ['Spec sha256', task.specSha256],
-      ['Dataset', `${dataset?.name ?? task.datasetId} (id ${task.datasetId}; train limit ${String(limits.trainLimit ?? 'all')}, test limit ${String(limits.testLimit ?? 'all')})`],
+      [
+        'Dataset',
+        `${dataset?.name ?? task.datasetId} (id ${task.datasetId}; train limit ${String(limits.trainLimit ?? 'all')}, test limit ${String(limits.testLimit ?? 'all')})`
+      ],
       ['Dataset sha256', task.datasetSha256],
       ['Classes', dataset ? dataset.classNames.map((c, i) => `${i} ${c}`).join(', ') : 'not in this copy'],
       ...(dataset?.preprocessing ? [['Dataset preprocessing', describePreprocessing(dataset)] as [string, string]] : []),
-      model.sha256 ? ['Original model', `given (imported), sha256 ${model.sha256}; measured, not trained`] : ['Original model', `trained here: ${String(model.arch)}, ${wrappableJson(spec.train)}`],
+      model.sha256
+        ? ['Original model', `given (imported), sha256 ${model.sha256}; measured, not trained`]
+        : ['Original model', `trained here: ${String(model.arch)}, ${wrappableJson(spec.train)}`],
       ['Forget definition', describeTask(spec, dataset?.classNames ?? [])],
       ...(sweep ? [['Sweep', sweep] as [string, string]] : []),
       ['Seeds', (spec.seeds as number[]).join(', ')]
@@ -67,7 +81,13 @@ function setsTable(input: ReportInput): Block[] {
   return [
     table(
       ['Cell', 'Seed', '|D_f|', 'Retain', 'Index lists (sha256)'],
-      originals.map((r) => [cellLabel(r.cellKey), String(r.seed), r.forgetCount == null ? '—' : String(r.forgetCount), r.retainCount == null ? '—' : String(r.retainCount), mono(lists(r.cellKey, r.seed))]),
+      originals.map((r) => [
+        cellLabel(r.cellKey),
+        String(r.seed),
+        r.forgetCount == null ? '—' : String(r.forgetCount),
+        r.retainCount == null ? '—' : String(r.retainCount),
+        mono(lists(r.cellKey, r.seed))
+      ]),
       [58, 24, 28, 34, '*'],
       { margin: [0, 8, 0, 0] }
     )
@@ -87,11 +107,21 @@ export function methodsSection(runs: RunRecord[]): Block[] {
     const first = runs.find((r) => `${r.method}:${JSON.stringify(r.params)}` === key)!
     const steps = meanAndSem(same.map((r) => r.steps).filter((v): v is number => v !== null))
     const seconds = meanAndSem(same.map((r) => scalarMetric(r.metrics, 'seconds')).filter((v): v is number => v !== null))
-    return [first.method, mono(settingsText(first.params)), steps ? fmt(steps.mean, 0) : '—', seconds ? `${fmt(seconds.mean, 1)} ± ${fmt(seconds.sem, 1)}` : '—', String(same.length)]
+    return [
+      first.method,
+      mono(settingsText(first.params)),
+      steps ? fmt(steps.mean, 0) : '—',
+      seconds ? `${fmt(seconds.mean, 1)} ± ${fmt(seconds.sem, 1)}` : '—',
+      String(same.length)
+    ]
   })
   return [
     sectionHeader('Methods and settings'),
     table(['Method', 'Settings (all, defaults included)', 'Steps', 'Seconds', 'Runs'], rows, [70, '*', 36, 56, 28], {}),
-    { text: 'Steps: optimiser steps of the method itself (mean over its finished runs); seconds: wall-clock time of the method, mean ± SEM, without evaluation.', style: 'small', margin: [0, 4, 0, 0] }
+    {
+      text: 'Steps: optimiser steps of the method itself (mean over its finished runs); seconds: wall-clock time of the method, mean ± SEM, without evaluation.',
+      style: 'small',
+      margin: [0, 4, 0, 0]
+    }
   ]
 }

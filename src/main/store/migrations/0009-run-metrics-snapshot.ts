@@ -8,7 +8,12 @@ import type { Database } from 'better-sqlite3'
  */
 export function up(db: Database): void {
   db.exec(`ALTER TABLE runs ADD COLUMN metrics_json TEXT;`)
-  const rows = db.prepare(`SELECT run_id, name, value, value_json FROM metrics ORDER BY run_id, name`).all() as Array<{ run_id: string; name: string; value: number | null; value_json: string | null }>
+  const rows = db.prepare(`SELECT run_id, name, value, value_json FROM metrics ORDER BY run_id, name`).all() as Array<{
+    run_id: string
+    name: string
+    value: number | null
+    value_json: string | null
+  }>
   const byRun = new Map<string, Record<string, unknown>>()
   for (const m of rows) {
     const bucket = byRun.get(m.run_id) ?? {}

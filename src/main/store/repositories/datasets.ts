@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { DatasetSummary } from '../../../shared/api/contract'
+import type { DatasetSummary } from '@shared/api/contract'
 import { appendLog } from '../audit-log'
 
 interface DatasetRow {
@@ -108,14 +108,18 @@ export class DatasetsRepository {
       )
       .all(...(only ? [only] : [])) as DatasetRow[]
     return rows.map((r) => {
-      const description = r.description_json ? (JSON.parse(r.description_json) as { preprocessing: Record<string, unknown>; skipped: { path: string; reason: string }[] }) : null
+      const description = r.description_json
+        ? (JSON.parse(r.description_json) as { preprocessing: Record<string, unknown>; skipped: { path: string; reason: string }[] })
+        : null
       return {
         id: r.id,
         name: r.name,
         source: r.source,
         sha256: r.sha256,
         // Built-in datasets store no class names: their classes are numbered.
-        classNames: r.class_names_json ? (JSON.parse(r.class_names_json) as string[]) : Array.from({ length: r.num_classes }, (_, i) => String(i)),
+        classNames: r.class_names_json
+          ? (JSON.parse(r.class_names_json) as string[])
+          : Array.from({ length: r.num_classes }, (_, i) => String(i)),
         inputShape: JSON.parse(r.input_shape_json) as number[],
         trainSize: r.train_size ?? 0,
         testSize: r.test_size ?? 0,

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '../../../shared/api/contract'
+import type { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
 import { appendLog, metricsSha256 } from '../audit-log'
 import { writeRunMetrics } from '../run-metrics'
 
@@ -53,9 +53,26 @@ export class ImportedAuditsRepository {
       )
       for (const m of a.models) {
         const datasetId = datasetExists.get(m.datasetId) ? m.datasetId : a.task.datasetId
-        putModel.run(m.sha256, m.sha256, m.arch, modelPaths.get(m.sha256) ?? '', m.bytes, m.parameterCount, datasetId, now, m.source, m.source === 'imported' ? m.name : null, m.inputShape ? JSON.stringify(m.inputShape) : null, m.numClasses, m.testAccuracy, m.codesSha256)
+        putModel.run(
+          m.sha256,
+          m.sha256,
+          m.arch,
+          modelPaths.get(m.sha256) ?? '',
+          m.bytes,
+          m.parameterCount,
+          datasetId,
+          now,
+          m.source,
+          m.source === 'imported' ? m.name : null,
+          m.inputShape ? JSON.stringify(m.inputShape) : null,
+          m.numClasses,
+          m.testAccuracy,
+          m.codesSha256
+        )
       }
-      db.prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(
+      db.prepare(
+        `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES (?, ?, ?, ?, ?, ?, ?)`
+      ).run(
         a.task.id,
         a.task.name,
         JSON.stringify(a.task.spec),
@@ -69,18 +86,46 @@ export class ImportedAuditsRepository {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       a.runs.forEach((r, position) => {
-        putRun.run(r.id, a.task.id, r.method, JSON.stringify(r.params), r.seed, r.status, r.backend, JSON.stringify(r.backendSkipped ?? []), r.inputModelSha256, r.outputModelSha256, r.forgetCount, r.retainCount, r.forgetSha256, r.steps, r.error, position, r.createdAt, r.startedAt, r.endedAt, r.cellKey, r.cell ? JSON.stringify(r.cell) : null)
+        putRun.run(
+          r.id,
+          a.task.id,
+          r.method,
+          JSON.stringify(r.params),
+          r.seed,
+          r.status,
+          r.backend,
+          JSON.stringify(r.backendSkipped ?? []),
+          r.inputModelSha256,
+          r.outputModelSha256,
+          r.forgetCount,
+          r.retainCount,
+          r.forgetSha256,
+          r.steps,
+          r.error,
+          position,
+          r.createdAt,
+          r.startedAt,
+          r.endedAt,
+          r.cellKey,
+          r.cell ? JSON.stringify(r.cell) : null
+        )
         writeRunMetrics(db, r.id, r.metrics)
       })
       const putSplit = db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      for (const s of a.splits) putSplit.run(a.task.id, s.cellKey, s.seed, s.kind, s.count, s.sha256, Buffer.from(Int32Array.from(s.indices).buffer))
+      for (const s of a.splits)
+        putSplit.run(a.task.id, s.cellKey, s.seed, s.kind, s.count, s.sha256, Buffer.from(Int32Array.from(s.indices).buffer))
       // The runs' hashes as imported: verify compares the stored metrics with these from now on.
       appendLog(db, 'imported', a.task.id, {
         what: 'audit',
         name: a.task.name,
         bundleSha256: a.origin.bundleSha256,
         contentHash: a.origin.contentHash,
-        runs: a.runs.map((r) => ({ id: r.id, status: r.status, outputModelSha256: r.outputModelSha256, metricsSha256: metricsSha256(r.metrics) }))
+        runs: a.runs.map((r) => ({
+          id: r.id,
+          status: r.status,
+          outputModelSha256: r.outputModelSha256,
+          metricsSha256: metricsSha256(r.metrics)
+        }))
       })
     })()
   }

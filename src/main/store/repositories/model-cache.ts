@@ -9,7 +9,8 @@ export class ModelCacheRepository {
 
   /** The model cached under a content key, if its files are still known. */
   find(key: string): { id: string; path: string } | null {
-    const row = this.db.prepare(`SELECT m.id, m.path FROM model_cache c JOIN models m ON m.id = c.model_id WHERE c.key = ?`).get(key) as { id: string; path: string } | undefined
+    const row = this.db.prepare(`SELECT m.id, m.path FROM model_cache c JOIN models m ON m.id = c.model_id WHERE c.key = ?`).get(key) as
+      { id: string; path: string } | undefined
     return row ?? null
   }
 

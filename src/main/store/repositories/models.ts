@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { ModelSummary } from '../../../shared/api/contract'
+import type { ModelSummary } from '@shared/api/contract'
 import { appendLog } from '../audit-log'
 
 interface ModelRow {
@@ -29,7 +29,15 @@ export class ModelsRepository {
   constructor(private readonly db: Database) {}
 
   /** Records a model a run trained; the same weights trained twice are one row. Returns its id. */
-  addTrained(m: { sha256: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string; codesSha256: string | null }): string {
+  addTrained(m: {
+    sha256: string
+    arch: string
+    path: string
+    bytes: number
+    parameterCount: number
+    datasetId: string
+    codesSha256: string | null
+  }): string {
     this.db
       .prepare(
         `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, codes_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -40,14 +48,40 @@ export class ModelsRepository {
   }
 
   /** Adds a model to the library, or brings back one deleted before, and logs the import. */
-  addImported(m: { sha256: string; name: string; arch: string; path: string; bytes: number; parameterCount: number; datasetId: string; inputShape: number[]; numClasses: number; testAccuracy: number | null; codesSha256: string | null }): ModelSummary {
+  addImported(m: {
+    sha256: string
+    name: string
+    arch: string
+    path: string
+    bytes: number
+    parameterCount: number
+    datasetId: string
+    inputShape: number[]
+    numClasses: number
+    testAccuracy: number | null
+    codesSha256: string | null
+  }): ModelSummary {
     this.db
       .prepare(
         `INSERT INTO models (id, sha256, arch, path, bytes, parameter_count, dataset_id, created_at, source, name, input_shape_json, num_classes, test_accuracy, codes_sha256)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'imported', ?, ?, ?, ?, ?)
          ON CONFLICT(id) DO UPDATE SET deleted_at = NULL, path = excluded.path, name = excluded.name, test_accuracy = excluded.test_accuracy, created_at = excluded.created_at, codes_sha256 = excluded.codes_sha256`
       )
-      .run(m.sha256, m.sha256, m.arch, m.path, m.bytes, m.parameterCount, m.datasetId, Date.now(), m.name, JSON.stringify(m.inputShape), m.numClasses, m.testAccuracy, m.codesSha256)
+      .run(
+        m.sha256,
+        m.sha256,
+        m.arch,
+        m.path,
+        m.bytes,
+        m.parameterCount,
+        m.datasetId,
+        Date.now(),
+        m.name,
+        JSON.stringify(m.inputShape),
+        m.numClasses,
+        m.testAccuracy,
+        m.codesSha256
+      )
     appendLog(this.db, 'imported', m.sha256, { what: 'model', name: m.name, datasetId: m.datasetId, testAccuracy: m.testAccuracy })
     return this.find(m.sha256)!
   }

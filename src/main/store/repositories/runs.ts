@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
-import type { RunRecord, RunStatus } from '../../../shared/api/contract'
+import type { RunRecord, RunStatus } from '@shared/api/contract'
 import { appendLog, metricsSha256 } from '../audit-log'
 import { type MetricValue, readRunMetrics, writeRunMetrics } from '../run-metrics'
 
@@ -68,8 +68,20 @@ export class RunsRepository {
   create(r: NewRun): string {
     const id = randomUUID()
     this.db
-      .prepare(`INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at, cell_key, cell_json) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`)
-      .run(id, r.taskId, r.method, JSON.stringify(r.params), r.seed, r.position, Date.now(), r.cell?.key ?? '', r.cell ? JSON.stringify(r.cell.coords) : null)
+      .prepare(
+        `INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at, cell_key, cell_json) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`
+      )
+      .run(
+        id,
+        r.taskId,
+        r.method,
+        JSON.stringify(r.params),
+        r.seed,
+        r.position,
+        Date.now(),
+        r.cell?.key ?? '',
+        r.cell ? JSON.stringify(r.cell.coords) : null
+      )
     return id
   }
 
@@ -91,7 +103,19 @@ export class RunsRepository {
           `UPDATE runs SET status = ?, backend = COALESCE(?, backend), backend_skipped_json = COALESCE(?, backend_skipped_json), error = ?, steps = ?,
              forget_count = ?, retain_count = ?, forget_sha256 = ?, output_model_id = ?, ended_at = ? WHERE id = ?`
         )
-        .run(o.status, o.backend ?? null, o.backendSkipped ? JSON.stringify(o.backendSkipped) : null, o.error ?? null, o.steps ?? null, o.forgetCount ?? null, o.retainCount ?? null, o.forgetSha256 ?? null, o.outputModelId ?? null, Date.now(), runId)
+        .run(
+          o.status,
+          o.backend ?? null,
+          o.backendSkipped ? JSON.stringify(o.backendSkipped) : null,
+          o.error ?? null,
+          o.steps ?? null,
+          o.forgetCount ?? null,
+          o.retainCount ?? null,
+          o.forgetSha256 ?? null,
+          o.outputModelId ?? null,
+          Date.now(),
+          runId
+        )
       const metrics = writeRunMetrics(this.db, runId, o.metrics ?? {})
       appendLog(this.db, 'finished', runId, {
         status: o.status,
@@ -128,7 +152,9 @@ export class RunsRepository {
 
   /** Puts a run that was stopped by a pause back in the queue, as if it had never started. */
   requeue(runId: string): void {
-    this.db.prepare(`UPDATE runs SET status = 'queued', started_at = NULL, owner_pid = NULL, input_model_id = NULL, error = NULL WHERE id = ?`).run(runId)
+    this.db
+      .prepare(`UPDATE runs SET status = 'queued', started_at = NULL, owner_pid = NULL, input_model_id = NULL, error = NULL WHERE id = ?`)
+      .run(runId)
   }
 
   /**
@@ -136,9 +162,14 @@ export class RunsRepository {
    * by a crash or a kill. They become `interrupted`, never silently lost. Returns how many there were.
    */
   markInterrupted(): number {
-    const rows = this.db.prepare(`SELECT id, owner_pid FROM runs WHERE status = 'running'`).all() as Array<{ id: string; owner_pid: number | null }>
+    const rows = this.db.prepare(`SELECT id, owner_pid FROM runs WHERE status = 'running'`).all() as Array<{
+      id: string
+      owner_pid: number | null
+    }>
     const dead = rows.filter((r) => r.owner_pid == null || r.owner_pid === process.pid || !isAlive(r.owner_pid))
-    const mark = this.db.prepare(`UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'The process running it stopped before it finished' WHERE id = ?`)
+    const mark = this.db.prepare(
+      `UPDATE runs SET status = 'interrupted', ended_at = ?, error = 'The process running it stopped before it finished' WHERE id = ?`
+    )
     this.db.transaction(() => dead.forEach((r) => mark.run(Date.now(), r.id)))()
     return dead.length
   }
@@ -155,13 +186,18 @@ export class RunsRepository {
 
   /** The output model of a finished run, for runs that start from it after a resume. */
   outputModelOf(runId: string): { id: string; path: string } | null {
-    const row = this.db.prepare(`SELECT m.id, m.path FROM runs r JOIN models m ON m.id = r.output_model_id WHERE r.id = ? AND r.status = 'done'`).get(runId) as { id: string; path: string } | undefined
+    const row = this.db
+      .prepare(`SELECT m.id, m.path FROM runs r JOIN models m ON m.id = r.output_model_id WHERE r.id = ? AND r.status = 'done'`)
+      .get(runId) as { id: string; path: string } | undefined
     return row ?? null
   }
 
   /** The runs of one audit in planned order; or only those of one cell and seed. */
   list(taskId: string, only?: { cellKey: string; seed: number }): RunRecord[] {
-    return this.read(`r.task_id = ?${only ? ' AND r.cell_key = ? AND r.seed = ?' : ''}`, only ? [taskId, only.cellKey, only.seed] : [taskId])
+    return this.read(
+      `r.task_id = ?${only ? ' AND r.cell_key = ? AND r.seed = ?' : ''}`,
+      only ? [taskId, only.cellKey, only.seed] : [taskId]
+    )
   }
 
   /** One run, read alone. */

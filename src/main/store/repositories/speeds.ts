@@ -31,7 +31,15 @@ export class SpeedsRepository {
          WHERE r.status = 'done' AND s.value IS NOT NULL AND r.forget_count IS NOT NULL
          ORDER BY r.ended_at DESC LIMIT ?`
       )
-      .all(limit) as Array<{ method: string; params_json: string; arch: string | null; train_epochs: number; train_count: number; seconds: number; reused: number | null }>
+      .all(limit) as Array<{
+      method: string
+      params_json: string
+      arch: string | null
+      train_epochs: number
+      train_count: number
+      seconds: number
+      reused: number | null
+    }>
     return rows.map((r) => ({
       method: r.method,
       params: JSON.parse(r.params_json) as Record<string, unknown>,

@@ -1,8 +1,8 @@
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
-import type { TaskSummary } from '../../../shared/api/contract'
-import { ResolvedTaskSpecSchema, type TaskSpec } from '../../../shared/task-spec'
-import { describeZodError } from '../../../shared/zod-errors'
+import type { TaskSummary } from '@shared/api/contract'
+import { ResolvedTaskSpecSchema, type TaskSpec } from '@shared/task-spec'
+import { describeZodError } from '@shared/zod-errors'
 import { appendLog } from '../audit-log'
 
 /** The audits (tasks): their specs, the dataset they ran on, and how many of their runs are in each status. */
@@ -17,7 +17,12 @@ export class TasksRepository {
         .prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
         .run(id, t.name, JSON.stringify(t.spec), t.specSha256, t.datasetId, Date.now())
       const dataset = this.db.prepare(`SELECT sha256 FROM datasets WHERE id = ?`).get(t.datasetId) as { sha256: string } | undefined
-      appendLog(this.db, 'created', id, { name: t.name, specSha256: t.specSha256, datasetId: t.datasetId, datasetSha256: dataset?.sha256 ?? null })
+      appendLog(this.db, 'created', id, {
+        name: t.name,
+        specSha256: t.specSha256,
+        datasetId: t.datasetId,
+        datasetSha256: dataset?.sha256 ?? null
+      })
     })()
     return id
   }
@@ -38,7 +43,16 @@ export class TasksRepository {
         `SELECT t.id, t.name, t.spec_json, t.spec_sha256, t.dataset_id, d.sha256 AS dataset_sha256, t.created_at, t.origin_json
          FROM tasks t JOIN datasets d ON d.id = t.dataset_id ${where} ORDER BY t.created_at DESC`
       )
-      .all(...params) as Array<{ id: string; name: string; spec_json: string; spec_sha256: string; dataset_id: string; dataset_sha256: string; created_at: number; origin_json: string | null }>
+      .all(...params) as Array<{
+      id: string
+      name: string
+      spec_json: string
+      spec_sha256: string
+      dataset_id: string
+      dataset_sha256: string
+      created_at: number
+      origin_json: string | null
+    }>
     const counts = this.db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE task_id = ? GROUP BY status`)
     return tasks.map((t) => ({
       id: t.id,

@@ -1,4 +1,4 @@
-import type { Envelope } from '../../../shared/api/contract'
+import type { Envelope } from '@shared/api/contract'
 
 /** What the renderer needs from a transport: the preload in Electron, a WebSocket in a browser. */
 export interface ApiBridge {
@@ -15,7 +15,11 @@ export function webSocketBridge(location: { host: string; search: string }): Api
   const socket = new WebSocket(`ws://${location.host}/api?token=${encodeURIComponent(token)}`)
   const opened = new Promise<void>((resolve, reject) => {
     socket.addEventListener('open', () => resolve(), { once: true })
-    socket.addEventListener('error', () => reject(new Error('Cannot reach the app server (is `npm run serve` running, and is the token in the address?)')), { once: true })
+    socket.addEventListener(
+      'error',
+      () => reject(new Error('Cannot reach the app server (is `npm run serve` running, and is the token in the address?)')),
+      { once: true }
+    )
   })
   const pending = new Map<number, (e: Envelope<unknown>) => void>()
   const listeners = new Set<(channel: string, payload: unknown) => void>()
@@ -29,7 +33,8 @@ export function webSocketBridge(location: { host: string; search: string }): Api
     }
   })
   socket.addEventListener('close', () => {
-    for (const resolve of pending.values()) resolve({ ok: false, error: { code: 'INTERNAL', message: 'The connection to the app server closed' } })
+    for (const resolve of pending.values())
+      resolve({ ok: false, error: { code: 'INTERNAL', message: 'The connection to the app server closed' } })
     pending.clear()
   })
   return {

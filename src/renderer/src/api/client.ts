@@ -1,5 +1,5 @@
-import { ApiError, type ApiInput, type ApiOutput, type EventPayload } from '../../../shared/api/contract'
-import type { EventChannel, InvokeChannel } from '../../../shared/api/channels'
+import { ApiError, type ApiInput, type ApiOutput, type EventPayload } from '@shared/api/contract'
+import type { EventChannel, InvokeChannel } from '@shared/api/channels'
 import type { ApiBridge } from './bridge'
 
 /** Typed calls over whichever bridge is present; a failed envelope becomes a thrown ApiError. */

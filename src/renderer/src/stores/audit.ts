@@ -1,7 +1,16 @@
 import { defineStore } from 'pinia'
 import { computed, inject, ref } from 'vue'
-import type { AuditEstimate, Catalog, DrillDown, EventPayload, ProgressEvent, RunRecord, TaskPreview, TaskSummary } from '../../../shared/api/contract'
-import type { TaskSpecInput } from '../../../shared/task-spec'
+import type {
+  AuditEstimate,
+  Catalog,
+  DrillDown,
+  EventPayload,
+  ProgressEvent,
+  RunRecord,
+  TaskPreview,
+  TaskSummary
+} from '@shared/api/contract'
+import type { TaskSpecInput } from '@shared/task-spec'
 import { API_CLIENT } from '../api/inject'
 
 /** Puts `item` in place of the record with its id, or adds it at the start or the end of the list. */
@@ -188,7 +197,9 @@ export const useAuditStore = defineStore('audit', () => {
   }
 
   /** Whether the selected audit has runs left that a resume would execute. */
-  const resumable = computed(() => !running.value && !selectedTask.value?.origin && runs.value.some((r) => r.status === 'queued' || r.status === 'interrupted'))
+  const resumable = computed(
+    () => !running.value && !selectedTask.value?.origin && runs.value.some((r) => r.status === 'queued' || r.status === 'interrupted')
+  )
 
   async function exportPdf(): Promise<void> {
     if (selectedTaskId.value) report.value = (await guarded(() => api.call('reports:exportPdf', { taskId: selectedTaskId.value! }))) ?? null
@@ -196,7 +207,8 @@ export const useAuditStore = defineStore('audit', () => {
 
   /** The selected audit as one zip another copy can import: report, spec, metrics, manifest, optionally the models. */
   async function exportBundle(includeModels: boolean): Promise<void> {
-    if (selectedTaskId.value) bundle.value = (await guarded(() => api.call('bundles:export', { taskId: selectedTaskId.value!, includeModels }))) ?? null
+    if (selectedTaskId.value)
+      bundle.value = (await guarded(() => api.call('bundles:export', { taskId: selectedTaskId.value!, includeModels }))) ?? null
   }
 
   /** After a bundle import: list it and show it. */
@@ -205,5 +217,36 @@ export const useAuditStore = defineStore('audit', () => {
     await select(taskId)
   }
 
-  return { catalog, tasks, selectedTaskId, selectedTask, runs, progress, jobs, running, resumable, error, report, bundle, preview, estimate, drillDown, init, loadCatalog, start, showPreview, estimateFor, loadDrillDown, select, cancel, pause, resume, cancelRun, pauseRun, exportPdf, exportBundle, showImported }
+  return {
+    catalog,
+    tasks,
+    selectedTaskId,
+    selectedTask,
+    runs,
+    progress,
+    jobs,
+    running,
+    resumable,
+    error,
+    report,
+    bundle,
+    preview,
+    estimate,
+    drillDown,
+    init,
+    loadCatalog,
+    start,
+    showPreview,
+    estimateFor,
+    loadDrillDown,
+    select,
+    cancel,
+    pause,
+    resume,
+    cancelRun,
+    pauseRun,
+    exportPdf,
+    exportBundle,
+    showImported
+  }
 })

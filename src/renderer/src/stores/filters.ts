@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, reactive } from 'vue'
-import { filterChoices, NO_FILTER, type RunFilter, runMatches, taskMatches } from '../../../shared/run-filter'
+import { filterChoices, NO_FILTER, type RunFilter, runMatches, taskMatches } from '@shared/run-filter'
 import { useAuditStore } from './audit'
 
 /** The filters every comparison view applies, so a slice chosen once holds across all of them. */

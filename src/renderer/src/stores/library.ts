@@ -1,6 +1,14 @@
 import { defineStore } from 'pinia'
 import { inject, ref } from 'vue'
-import { type BundleImport, type DatasetImport, type DatasetImportOptions, type DatasetSummary, type ModelImport, type ModelSummary, UPLOAD_CHUNK_BYTES } from '../../../shared/api/contract'
+import {
+  type BundleImport,
+  type DatasetImport,
+  type DatasetImportOptions,
+  type DatasetSummary,
+  type ModelImport,
+  type ModelSummary,
+  UPLOAD_CHUNK_BYTES
+} from '@shared/api/contract'
 import { API_CLIENT } from '../api/inject'
 
 /** A dropped or picked file with its path inside what was dropped ("folder/sub/file.png"). */
@@ -156,5 +164,24 @@ export const useLibraryStore = defineStore('library', () => {
   const removeModel = (sha256: string) => change(() => api.call('models:delete', { sha256 }))
   const removeDataset = (id: string) => change(() => api.call('datasets:delete', { id }))
 
-  return { models, datasets, pending, step, modelResult, datasetResult, bundleResult, error, init, load, drop, importModel, importDataset, importBundle, discard, dismiss, removeModel, removeDataset }
+  return {
+    models,
+    datasets,
+    pending,
+    step,
+    modelResult,
+    datasetResult,
+    bundleResult,
+    error,
+    init,
+    load,
+    drop,
+    importModel,
+    importDataset,
+    importBundle,
+    discard,
+    dismiss,
+    removeModel,
+    removeDataset
+  }
 })

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { inject, ref } from 'vue'
-import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from '../../../shared/api/contract'
+import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from '@shared/api/contract'
 import { API_CLIENT } from '../api/inject'
 
 /** The report settings: who signs, for which organisation, on which paper. */

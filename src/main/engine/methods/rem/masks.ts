@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs'
-import type { MaskPoint } from '../../model/widen'
-import { createRng, hashSeed } from '../../util/random'
+import type { MaskPoint } from '@main/engine/model/widen'
+import { createRng, hashSeed } from '@main/engine/util/random'
 
 export type MaskMode = 'drop' | 'mask'
 
@@ -24,7 +24,8 @@ export function buildMasks(
   opts: { p: number; seed: number; usesShared?: (id: number) => boolean }
 ): Record<string, tf.Tensor2D> {
   const n = ids.length
-  const bits = mode === 'mask' ? Array.from(ids, (id) => sampleMaskBits(points, opts.usesShared?.(id) ? SHARED_MASK_ID : id, opts.p, opts.seed)) : null
+  const bits =
+    mode === 'mask' ? Array.from(ids, (id) => sampleMaskBits(points, opts.usesShared?.(id) ? SHARED_MASK_ID : id, opts.p, opts.seed)) : null
   const masks: Record<string, tf.Tensor2D> = {}
   points.forEach((pt, k) => {
     const width = pt.original + pt.extra

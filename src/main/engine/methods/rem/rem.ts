@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG, type MethodParams } from '../../../../shared/methods'
-import { accuracy } from '../../eval/accuracy'
-import type { FunctionalModel } from '../../model/functional-model'
-import { narrowModel, widenModel } from '../../model/widen'
-import { type Batch, optimizerOf } from '../../train/core'
-import { runCustomEpoch } from '../../train/custom-epoch'
-import { perSampleCrossEntropy } from '../../train/loss'
-import { createOptimizer } from '../../train/optimizers'
-import { gatherBatch } from '../../train/tensor-data'
-import { hashSeed } from '../../util/random'
+import { METHOD_CATALOG, type MethodParams } from '@shared/methods'
+import { accuracy } from '@main/engine/eval/accuracy'
+import type { FunctionalModel } from '@main/engine/model/functional-model'
+import { narrowModel, widenModel } from '@main/engine/model/widen'
+import { type Batch, optimizerOf } from '@main/engine/train/core'
+import { runCustomEpoch } from '@main/engine/train/custom-epoch'
+import { perSampleCrossEntropy } from '@main/engine/train/loss'
+import { createOptimizer } from '@main/engine/train/optimizers'
+import { gatherBatch } from '@main/engine/train/tensor-data'
+import { hashSeed } from '@main/engine/util/random'
 import type { MethodInputs } from '../context'
 import { defineMethod } from '../define'
 import { npoLoss, redirectLoss } from '../npo-loss'
@@ -38,7 +38,10 @@ export const rem = defineMethod('rem', async (ctx) => {
 
   /** Per-sample CE of a model in a mode; BN uses batch statistics only for the student in repair. */
   const ce = (model: FunctionalModel, batch: Batch, mode: MaskMode, training: boolean) =>
-    perSampleCrossEntropy(model.forward(batch.x, { training, masks: buildMasks(widened.maskPoints, batch.ids, mode, maskOptions) }), batch.y)
+    perSampleCrossEntropy(
+      model.forward(batch.x, { training, masks: buildMasks(widened.maskPoints, batch.ids, mode, maskOptions) }),
+      batch.y
+    )
 
   const log = { dropForget: [] as number[], maskForget: [] as number[], proxy: [] as number[], flushEpochs: [] as number[] }
   let steps = 0
@@ -100,11 +103,21 @@ export const rem = defineMethod('rem', async (ctx) => {
         learningRate: p.learningRate,
         stepOffset: steps,
         cancel: ctx.cancel,
-        loss: (b) => repairLoss(b, p, inForget, (mode, training) => ce(student, b, mode, training), () => ce(reference, b, 'mask', false))
+        loss: (b) =>
+          repairLoss(
+            b,
+            p,
+            inForget,
+            (mode, training) => ce(student, b, mode, training),
+            () => ce(reference, b, 'mask', false)
+          )
       })
       steps += repair.steps
       dropForget = await evaluate(round)
-      ctx.progress(round / p.rounds, `round ${round}/${p.rounds}: D_f accuracy ${dropForget.toFixed(2)} (original channels), ${log.maskForget.at(-1)!.toFixed(2)} (redirected)`)
+      ctx.progress(
+        round / p.rounds,
+        `round ${round}/${p.rounds}: D_f accuracy ${dropForget.toFixed(2)} (original channels), ${log.maskForget.at(-1)!.toFixed(2)} (redirected)`
+      )
     }
     const chosen = best as { model: FunctionalModel; proxy: number; round: number } | null
     if (!chosen) throw new Error('REM produced no checkpoint')
@@ -142,7 +155,9 @@ function repairLoss(
   const ref = referenceCe()
   const drop = studentCe('drop', true)
   // Without redirection the retain term runs through the original channels and skips D_f.
-  const channel = p.redirection ? redirectLoss(studentCe('mask', true), ref, p.beta) : tf.mul(redirectLoss(drop, ref, p.beta), tf.sub(1, isForget))
+  const channel = p.redirection
+    ? redirectLoss(studentCe('mask', true), ref, p.beta)
+    : tf.mul(redirectLoss(drop, ref, p.beta), tf.sub(1, isForget))
   const removal = p.continuedRemoval ? tf.mul(npoLoss(drop, ref, p.beta), isForget) : tf.zerosLike(drop)
   return tf.mean(tf.add(channel, removal)) as tf.Scalar
 }
