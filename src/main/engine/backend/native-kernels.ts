@@ -237,35 +237,31 @@ function normDims(x: tf.TensorInfo, epsilon: number): Int32Array {
 }
 
 /** Inputs x, gamma, beta; outputs y and the batch mean and variance per channel. */
-function batchNormTraining(args: KernelArgs): tf.TensorInfo[] {
-  const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo }
+/** What both batch-norm kernels start with: three outputs shaped like x and like its channels, and heap offsets. */
+function batchNormOutputs(args: KernelArgs, x: tf.TensorInfo) {
   const { epsilon } = args.attrs as unknown as { epsilon: number }
   const backend = backendOf(args)
   const channels = [x.shape.at(-1)!]
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(channels, 'float32'), backend.makeOutput(channels, 'float32')]
-  const at = (t: tf.TensorInfo) => offsetOf(backend, t)
-  addon!.batchNormTraining(
-    backend.wasm.HEAPU8.buffer as ArrayBuffer,
-    at(x),
-    at(gamma),
-    at(beta),
-    at(outs[0]!),
-    at(outs[1]!),
-    at(outs[2]!),
-    normDims(x, epsilon)
-  )
+  return {
+    outs,
+    dims: normDims(x, epsilon),
+    heap: backend.wasm.HEAPU8.buffer as ArrayBuffer,
+    at: (t: tf.TensorInfo) => offsetOf(backend, t)
+  }
+}
+
+function batchNormTraining(args: KernelArgs): tf.TensorInfo[] {
+  const { x, gamma, beta } = args.inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo }
+  const { outs, dims, heap, at } = batchNormOutputs(args, x)
+  addon!.batchNormTraining(heap, at(x), at(gamma), at(beta), at(outs[0]!), at(outs[1]!), at(outs[2]!), dims)
   return outs
 }
 
 /** Inputs x, dy, gamma, beta, mean, variance; outputs dx, dGamma, dBeta. */
 function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
   const { x, dy, gamma, beta, mean, variance } = args.inputs as Record<'x' | 'dy' | 'gamma' | 'beta' | 'mean' | 'variance', tf.TensorInfo>
-  const { epsilon } = args.attrs as unknown as { epsilon: number }
-  const backend = backendOf(args)
-  const channels = [x.shape.at(-1)!]
-  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(channels, 'float32'), backend.makeOutput(channels, 'float32')]
-  const at = (t: tf.TensorInfo) => offsetOf(backend, t)
-  const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer
+  const { outs, dims, heap, at } = batchNormOutputs(args, x)
   addon!.batchNormTrainingGrad(
     heap,
     at(x),
@@ -277,7 +273,7 @@ function batchNormTrainingGrad(args: KernelArgs): tf.TensorInfo[] {
     at(outs[0]!),
     at(outs[1]!),
     at(outs[2]!),
-    normDims(x, epsilon)
+    dims
   )
   return outs
 }

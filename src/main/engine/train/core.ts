@@ -5,6 +5,7 @@ import { mixCodes } from './mnemonic-codes'
 import { createOptimizer, type Optimizer, type OptimizerConfig, scheduledRate } from './optimizers'
 import { StepWatch } from './step-watch'
 import { gatherBatch, type TensorSplit } from './tensor-data'
+import type { TrainingRecipe } from '@shared/methods'
 
 export interface Batch {
   x: tf.Tensor
@@ -158,21 +159,11 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
   }
 }
 
-/** The optimiser and schedule fields of a catalog recipe (see TrainingRecipe in shared/methods). */
-export interface RecipeLike {
-  optimizer: 'sgd' | 'adam'
-  momentum?: number
-  weightDecay?: number
-  schedule?: 'constant' | 'cosine'
-  scheduleFloor?: number
-  schedulePer?: 'step' | 'epoch'
-}
-
 /** The optimiser a recipe names. */
-export const optimizerOf = (r: RecipeLike): OptimizerConfig => ({ kind: r.optimizer, momentum: r.momentum, weightDecay: r.weightDecay })
+export const optimizerOf = (r: TrainingRecipe): OptimizerConfig => ({ kind: r.optimizer, momentum: r.momentum, weightDecay: r.weightDecay })
 
 /** A recipe's schedule at base rate `base`. */
-export const rateOf = (base: number, r: RecipeLike): RateSchedule => ({
+export const rateOf = (base: number, r: TrainingRecipe): RateSchedule => ({
   base,
   schedule: r.schedule,
   floor: r.scheduleFloor,
