@@ -139,6 +139,7 @@ export function syntheticInput(): ReportInput {
       createdAt: 0,
       counts: { done: runs.length },
       active: false,
+      verdict: null,
       origin: null
     },
     runs,

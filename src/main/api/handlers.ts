@@ -11,11 +11,12 @@ import {
   requiresMnemonicCodes
 } from '@shared/methods'
 import { ARCHITECTURE_IDS } from '@shared/task-spec'
-import { writeReportPdf } from '../reports/audit-report'
+import { renderReportPdf, writeReportPdf } from '../reports/audit-report'
 import { BUNDLE_SUFFIX } from '../audit/bundle/format'
 import { exportBundle } from '../audit/bundle/export-bundle'
 import { listDatasetLibrary } from '../library/library'
 import { gatherReportInput } from '../reports/report-input'
+import { deleteAudit } from '../audit/delete-audit'
 import { drillDown } from '../audit/drill-down'
 import { previewTask } from '../audit/task-preview'
 import { nativeHint } from '../engine-host/native-hint'
@@ -39,6 +40,14 @@ export async function exportReport(s: Services, taskId: string, file = reportPat
   const report = await writeReportPdf(gatherReportInput(s, task), file)
   s.store.auditLog.recordExport(taskId, report)
   return report
+}
+
+/** The report as it would be exported, for its preview; nothing is written or logged. */
+export async function previewReport(s: Services, taskId: string) {
+  const task = s.store.tasks.get(taskId)
+  if (!task) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+  const input = gatherReportInput(s, task)
+  return { base64: (await renderReportPdf(input)).toString('base64'), pageSize: input.settings.pageSize }
 }
 
 export function createApiHandlers(s: Services): ApiHandlers {
@@ -90,6 +99,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))
       return { pending }
     },
+    'audits:delete': async ({ taskId }) => ({ deleted: deleteAudit(s, taskId) }),
     'runs:cancel': async ({ runId }) => ({ cancelled: s.audits.cancelRun(runId) }),
     'runs:pause': async ({ runId }) => ({ paused: s.audits.pauseRun(runId) }),
     'audits:list': async () => s.store.tasks.list().map((t) => ({ ...t, active: s.audits.isActive(t.id) })),
@@ -110,6 +120,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
     'models:delete': async ({ sha256 }) => s.library.deleteModel(sha256),
     'datasets:delete': async ({ id }) => s.library.deleteDataset(id),
     'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId),
+    'reports:preview': async ({ taskId }) => previewReport(s, taskId),
     'bundles:export': async ({ taskId, includeModels }) => {
       if (!s.store.tasks.get(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
       // A run in flight would be exported half-done; its status changes when it ends.

@@ -56,6 +56,8 @@ export const TaskSummary = z.object({
   counts: z.record(z.string(), z.number()),
   /** Whether the audit is executing in this process right now. */
   active: z.boolean().default(false),
+  /** What the audit concluded, in a sentence, written when its last run ended (null while it runs or when nothing finished). */
+  verdict: z.string().nullable().default(null),
   /** Set when the audit was imported from another copy's bundle: it is shown, never run here. */
   origin: z
     .object({ bundleSha256: z.string(), contentHash: z.string(), appVersion: z.string(), importedAt: z.number() })
@@ -284,6 +286,8 @@ export const CONTRACT = {
   'audits:cancel': { input: z.object({ taskId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'audits:pause': { input: z.object({ taskId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
   'audits:resume': { input: z.object({ taskId: Id }).strict(), output: z.object({ pending: z.number() }) },
+  // Deletes an audit that is not running: its runs, metrics and splits; the models stay in the library.
+  'audits:delete': { input: z.object({ taskId: Id }).strict(), output: z.object({ deleted: z.boolean() }) },
   'runs:cancel': { input: z.object({ runId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'runs:pause': { input: z.object({ runId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
   'audits:list': { input: Empty, output: z.array(TaskSummary) },
@@ -314,6 +318,11 @@ export const CONTRACT = {
   'models:delete': { input: z.object({ sha256: Sha256 }).strict(), output: ModelSummary },
   'datasets:delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), output: DatasetSummary },
   'reports:exportPdf': { input: z.object({ taskId: Id }).strict(), output: WrittenFile },
+  // The report as it would be exported, as PDF bytes (base64), for the preview of its pages; nothing is written.
+  'reports:preview': {
+    input: z.object({ taskId: Id }).strict(),
+    output: z.object({ base64: z.string(), pageSize: z.enum(['A4', 'Letter']) })
+  },
   'bundles:export': { input: z.object({ taskId: Id, includeModels: z.boolean() }).strict(), output: WrittenFile },
   'bundles:import': { input: z.object({ uploadId: Id }).strict(), output: BundleImport },
   'settings:get': { input: Empty, output: ReportSettings },

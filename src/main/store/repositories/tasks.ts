@@ -65,6 +65,8 @@ export class TasksRepository {
       counts: Object.fromEntries((counts.all(t.id) as Array<{ status: string; n: number }>).map((c) => [c.status, c.n])),
       // Only the audit service knows what is executing; the API fills this in.
       active: false,
+      // Written when an audit's last run ends (the audits-page work fills it in).
+      verdict: null,
       origin: t.origin_json ? (JSON.parse(t.origin_json) as TaskSummary['origin']) : null
     }))
   }

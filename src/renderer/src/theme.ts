@@ -1,0 +1,41 @@
+import { definePreset } from '@primeuix/themes'
+import Aura from '@primeuix/themes/aura'
+import { onScopeDispose, ref } from 'vue'
+
+/** PrimeVue's Aura with the app's accent; dark or light follows the operating system. */
+export const APP_THEME = {
+  preset: definePreset(Aura, {
+    semantic: {
+      primary: {
+        50: '{indigo.50}',
+        100: '{indigo.100}',
+        200: '{indigo.200}',
+        300: '{indigo.300}',
+        400: '{indigo.400}',
+        500: '{indigo.500}',
+        600: '{indigo.600}',
+        700: '{indigo.700}',
+        800: '{indigo.800}',
+        900: '{indigo.900}',
+        950: '{indigo.950}'
+      }
+    }
+  }),
+  options: { darkModeSelector: '.app-dark', cssLayer: false }
+}
+
+const query = () => window.matchMedia('(prefers-color-scheme: dark)')
+
+/** Whether the OS asks for dark: kept on <html> as `app-dark` (PrimeVue's selector and the app's CSS read it). */
+export function useOsDarkMode() {
+  const dark = ref(query().matches)
+  const apply = () => {
+    dark.value = query().matches
+    document.documentElement.classList.toggle('app-dark', dark.value)
+  }
+  apply()
+  const media = query()
+  media.addEventListener('change', apply)
+  onScopeDispose(() => media.removeEventListener('change', apply))
+  return dark
+}
