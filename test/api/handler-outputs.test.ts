@@ -220,6 +220,11 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     expect(pdf.path).toMatch(/\.pdf$/)
     expect(statSync(pdf.path).size).toBe(pdf.bytes)
   },
+  'reports:preview': async () => {
+    const preview = await invoke('reports:preview', { taskId: ctx.taskId })
+    expect(Buffer.from(preview.base64, 'base64').subarray(0, 5).toString()).toBe('%PDF-')
+    expect(preview.pageSize).toBe('Letter')
+  },
   'bundles:export': async () => {
     const bundle = await invoke('bundles:export', { taskId: ctx.taskId, includeModels: true })
     expect(bundle.path).toMatch(/\.audit-bundle\.zip$/)
@@ -275,6 +280,10 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     expect(await invoke('audits:cancel', { taskId: ctx.secondTaskId })).toEqual({ cancelled: true })
     await untilIdle(ctx.secondTaskId)
     expect(await invoke('audits:cancel', { taskId: ctx.secondTaskId })).toEqual({ cancelled: false })
+  },
+  'audits:delete': async () => {
+    expect(await invoke('audits:delete', { taskId: ctx.secondTaskId })).toEqual({ deleted: true })
+    expect((await invoke('audits:list', {})).map((t) => t.id)).not.toContain(ctx.secondTaskId)
   },
   'models:delete': async () => {
     const deleted = await invoke('models:delete', { sha256: ctx.modelSha256 })

@@ -261,6 +261,7 @@ export class AuditService {
       })
       if (signal.aborted && !this.control.isPausing(taskId)) this.recorder.endedQueued(taskId, 'cancelled', 'Cancelled by the user')
     } finally {
+      this.store.recordVerdict(taskId)
       this.control.endAudit(taskId)
       this.emit('changed', { taskId, runId: null, status: 'finished' })
     }

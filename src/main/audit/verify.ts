@@ -22,19 +22,40 @@ export interface Verification {
   datasetsChecked: number
   /** Finished runs older than the log: their metrics have no logged hash to compare with. */
   runsBeforeLog: number
+  /** Logged runs whose audit was deleted, as the log records: their rows are gone on purpose. */
+  runsDeleted: number
   /** Each audit's content hash, as its report's manifest prints it. */
   audits: Array<{ id: string; name: string; contentHash: string }>
   findings: Finding[]
 }
 
-/** The last logged hash of each run's metrics, and the last logged outcome. */
-function loggedRuns(entries: LogEntry[]): Map<string, { metricsSha256: string; status?: string; outputModelSha256?: string | null }> {
-  const runs = new Map<string, { metricsSha256: string; status?: string; outputModelSha256?: string | null }>()
+interface LoggedRun {
+  metricsSha256: string
+  status?: string
+  outputModelSha256?: string | null
+}
+
+/**
+ * The last logged hash of each run's metrics, and the last logged outcome, for the runs the store
+ * should still hold; and how many logged runs went with an audit whose deletion is logged.
+ */
+function loggedRuns(entries: LogEntry[]): { runs: Map<string, LoggedRun>; deleted: Set<string> } {
+  const runs = new Map<string, LoggedRun>()
+  const deleted = new Set<string>()
   for (const e of entries) {
     // An audit imported from a bundle logs each run's hashes as it arrived.
     if (e.kind === 'imported' && Array.isArray(e.payload.runs)) {
-      for (const r of e.payload.runs as Array<{ id: string; status: string; outputModelSha256: string | null; metricsSha256: string }>)
+      for (const r of e.payload.runs as Array<{ id: string; status: string; outputModelSha256: string | null; metricsSha256: string }>) {
         runs.set(r.id, { metricsSha256: r.metricsSha256, status: r.status, outputModelSha256: r.outputModelSha256 })
+        deleted.delete(r.id)
+      }
+      continue
+    }
+    // A deleted audit names its runs: from here on their rows are gone on purpose (until imported again).
+    if (e.kind === 'deleted' && e.payload.what === 'audit' && Array.isArray(e.payload.runIds)) {
+      for (const id of e.payload.runIds as string[]) {
+        if (runs.delete(id)) deleted.add(id)
+      }
       continue
     }
     if (e.kind !== 'finished' && e.kind !== 'measured') continue
@@ -47,18 +68,20 @@ function loggedRuns(entries: LogEntry[]): Map<string, { metricsSha256: string; s
         : {})
     })
   }
-  return runs
+  return { runs, deleted }
 }
 
 /**
  * Recomputes the audit log's chain, every finished run's metrics hash against its last logged
  * one, and the files of every model and imported dataset still in the library against their
- * sha256. Anything that does not match is a finding; nothing is changed.
+ * sha256. A logged run whose rows are gone is a finding unless the log records the deletion of its
+ * audit. Anything that does not match is a finding; nothing is changed.
  */
 export async function verifyStore(store: AuditStore, roots: { dataDir: string; resourcesDir: string }): Promise<Verification> {
   const entries = store.auditLog.entries()
   const findings: Finding[] = chainBreaks(entries).map((b) => ({ subject: `log #${b.seq}`, problem: b.reason }))
-  const logged = loggedRuns(entries)
+  const { runs: logged, deleted } = loggedRuns(entries)
+  const seen = new Set<string>()
   let runsChecked = 0
   let runsBeforeLog = 0
   const audits: Verification['audits'] = []
@@ -66,6 +89,7 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
     const runs = store.runs.list(task.id)
     audits.push({ id: task.id, name: task.name, contentHash: contentHash(reportManifest(task, runs, store.splits.list(task.id))) })
     for (const run of runs) {
+      seen.add(run.id)
       if (run.status === 'queued' || run.status === 'running') continue
       const entry = logged.get(run.id)
       const label = `run ${run.id} (${run.method}, seed ${run.seed}, audit "${task.name}")`
@@ -87,6 +111,10 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
       if (entry.outputModelSha256 !== undefined && entry.outputModelSha256 !== run.outputModelSha256)
         findings.push({ subject: label, problem: 'its output model differs from the logged one' })
     }
+  }
+  for (const id of logged.keys()) {
+    if (!seen.has(id))
+      findings.push({ subject: `run ${id}`, problem: 'it is in the log, but its rows are gone and no deletion of its audit was logged' })
   }
   let modelsChecked = 0
   for (const model of store.models.listAll()) {
@@ -129,5 +157,14 @@ export async function verifyStore(store: AuditStore, roots: { dataDir: string; r
     if (sha !== dataset.sha256)
       findings.push({ subject: `dataset ${dataset.id}`, problem: `its files hash to ${sha}, not the ${dataset.sha256} recorded at import` })
   }
-  return { entries: entries.length, audits, runsChecked, modelsChecked, datasetsChecked, runsBeforeLog, findings }
+  return {
+    entries: entries.length,
+    audits,
+    runsChecked,
+    modelsChecked,
+    datasetsChecked,
+    runsBeforeLog,
+    runsDeleted: deleted.size,
+    findings
+  }
 }

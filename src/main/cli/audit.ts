@@ -141,6 +141,7 @@ async function verifyCommand(services: ReturnType<typeof createNodeServices>): P
   process.stdout.write(
     `audit log: ${v.entries} entries; checked ${v.runsChecked} finished runs, ${v.modelsChecked} models, ${v.datasetsChecked} imported datasets` +
       (v.runsBeforeLog ? `; ${v.runsBeforeLog} runs predate the log and have no logged hash` : '') +
+      (v.runsDeleted ? `; ${v.runsDeleted} runs belong to deleted audits (logged)` : '') +
       '\n'
   )
   for (const a of v.audits) process.stdout.write(`audit "${a.name}" (${a.id}): content hash ${a.contentHash}\n`)

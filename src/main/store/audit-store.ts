@@ -9,7 +9,7 @@ import { RunsRepository } from './repositories/runs'
 import { SettingsRepository } from './repositories/settings'
 import { SplitsRepository } from './repositories/splits'
 import { SpeedsRepository } from './repositories/speeds'
-import { TasksRepository } from './repositories/tasks'
+import { auditVerdict, TasksRepository } from './repositories/tasks'
 
 /**
  * The experiment database, opened and migrated, with one repository per kind of record. Main is
@@ -50,6 +50,19 @@ export class AuditStore {
    */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn)()
+  }
+
+  /**
+   * Writes an audit's verdict from its runs as they stand (null while none finished). Called where an
+   * audit's execution ends, in a `finally`: it never throws, a failure is said on stderr.
+   */
+  recordVerdict(taskId: string): void {
+    try {
+      const task = this.tasks.get(taskId)
+      if (task) this.tasks.setVerdict(taskId, auditVerdict(this.runs.list(taskId), task.spec))
+    } catch (err) {
+      process.stderr.write(`the verdict of audit ${taskId} was not written: ${(err as Error).message}\n`)
+    }
   }
 
   close(): void {

@@ -18,6 +18,10 @@ export const APP_THEME = {
         800: '{indigo.800}',
         900: '{indigo.900}',
         950: '{indigo.950}'
+      },
+      // Aura's primary.500 on white is 4.46:1; one shade darker passes WCAG AA (4.5:1) for links and buttons.
+      colorScheme: {
+        light: { primary: { color: '{primary.600}', contrastColor: '#ffffff', hoverColor: '{primary.700}', activeColor: '{primary.800}' } }
       }
     }
   }),

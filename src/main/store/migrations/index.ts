@@ -9,6 +9,7 @@ import * as settingsAndBundles from './0007-settings-and-bundles'
 import * as modelCodes from './0008-model-codes'
 import * as runMetricsSnapshot from './0009-run-metrics-snapshot'
 import * as backendSkipped from './0010-backend-skipped'
+import * as taskVerdict from './0011-task-verdict'
 
 export interface Migration {
   version: number
@@ -27,7 +28,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 7, name: 'settings-and-bundles', up: settingsAndBundles.up },
   { version: 8, name: 'model-codes', up: modelCodes.up },
   { version: 9, name: 'run-metrics-snapshot', up: runMetricsSnapshot.up },
-  { version: 10, name: 'backend-skipped', up: backendSkipped.up }
+  { version: 10, name: 'backend-skipped', up: backendSkipped.up },
+  { version: 11, name: 'task-verdict', up: taskVerdict.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

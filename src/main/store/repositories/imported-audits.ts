@@ -2,6 +2,7 @@ import type { Database } from 'better-sqlite3'
 import type { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
 import { appendLog, metricsSha256 } from '../audit-log'
 import { writeRunMetrics } from '../run-metrics'
+import { auditVerdict } from './tasks'
 
 /** An audit made by another copy, as its bundle carries it. */
 export interface ImportedAudit {
@@ -71,7 +72,7 @@ export class ImportedAuditsRepository {
         )
       }
       db.prepare(
-        `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json) VALUES (?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
       ).run(
         a.task.id,
         a.task.name,
@@ -79,7 +80,9 @@ export class ImportedAuditsRepository {
         a.task.specSha256,
         a.task.datasetId,
         a.task.createdAt,
-        JSON.stringify(a.origin)
+        JSON.stringify(a.origin),
+        // Written here from the imported runs, not taken from the bundle: the content hash does not cover it.
+        auditVerdict(a.runs, a.task.spec)
       )
       const putRun = db.prepare(
         `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, backend_skipped_json, input_model_id, output_model_id, forget_count, retain_count, forget_sha256, steps, error, position, created_at, started_at, ended_at, cell_key, cell_json)

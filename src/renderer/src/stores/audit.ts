@@ -49,6 +49,11 @@ export const useAuditStore = defineStore('audit', () => {
   const preview = ref<TaskPreview | null>(null)
   const estimate = ref<AuditEstimate | null>(null)
   const drillDown = ref<{ runId: string; data: DrillDown } | null>(null)
+  /**
+   * Every executing audit's progress, by audit id, whether selected or not (the audit list, the
+   * window title): the latest fraction of the whole audit, and the first fraction seen with its time, for an ETA.
+   */
+  const live = ref<Record<string, { fraction: number; at: number; firstFraction: number; since: number }>>({})
 
   const selectedTask = computed(() => tasks.value.find((t) => t.id === selectedTaskId.value) ?? null)
 
@@ -95,6 +100,7 @@ export const useAuditStore = defineStore('audit', () => {
   function applyChange(c: EventPayload<'audit:changed'>): void {
     // Every audit's counts move, the selected one or not; an audit not listed yet (just started) is the newest.
     upsertById(tasks.value, c.task, 'first')
+    if (c.status === 'finished') delete live.value[c.taskId]
     if (c.taskId !== selectedTaskId.value) return
     running.value = c.task.active
     if (c.runId && c.status !== 'running') delete jobs.value[c.runId]
@@ -112,6 +118,13 @@ export const useAuditStore = defineStore('audit', () => {
 
   async function init(): Promise<void> {
     api.on('audit:progress', (p) => {
+      const seen = live.value[p.taskId]
+      live.value[p.taskId] = {
+        fraction: p.auditFraction,
+        at: Date.now(),
+        firstFraction: seen?.firstFraction ?? p.auditFraction,
+        since: seen?.since ?? Date.now()
+      }
       if (p.taskId !== selectedTaskId.value) return
       progress.value = p
       jobs.value[p.runId] = { event: p, since: jobs.value[p.runId]?.since ?? Date.now() }
@@ -217,6 +230,54 @@ export const useAuditStore = defineStore('audit', () => {
     await select(taskId)
   }
 
+  /** How far an executing audit is, in [0,1]: its latest progress, else the share of its runs that ended; null when it is not executing. */
+  function fractionOf(taskId: string): number | null {
+    const task = tasks.value.find((t) => t.id === taskId)
+    if (!task?.active) return null
+    const seen = live.value[taskId]
+    if (seen) return seen.fraction
+    const total = Object.values(task.counts).reduce((a, b) => a + b, 0)
+    const open = (task.counts.queued ?? 0) + (task.counts.running ?? 0)
+    return total ? (total - open) / total : 0
+  }
+
+  /** Seconds an executing audit still needs at the pace seen since its progress first arrived here; null until it can be told. */
+  function etaOf(taskId: string, now = Date.now()): number | null {
+    const seen = live.value[taskId]
+    if (!seen || !tasks.value.find((t) => t.id === taskId)?.active) return null
+    const moved = seen.fraction - seen.firstFraction
+    const elapsed = (seen.at - seen.since) / 1000
+    if (moved <= 0.01 || elapsed < 2) return null
+    return Math.max(0, ((1 - seen.fraction) * elapsed) / moved - Math.max(0, now - seen.at) / 1000)
+  }
+
+  /**
+   * Deletes an audit that is not running (main refuses one that is, saying so): it leaves the list,
+   * and the selection if it was selected. Whether it was deleted; a refusal is in `error`.
+   */
+  async function remove(taskId: string): Promise<boolean> {
+    const result = await guarded(() => api.call('audits:delete', { taskId }))
+    if (!result?.deleted) return false
+    tasks.value = tasks.value.filter((t) => t.id !== taskId)
+    delete live.value[taskId]
+    if (selectedTaskId.value === taskId) {
+      selectedTaskId.value = null
+      runsTaskId = null
+      runs.value = []
+      running.value = false
+      progress.value = null
+      jobs.value = {}
+    }
+    return true
+  }
+
+  /** Exports any audit's report as a PDF (the audit list's action); the file written, or null with `error` set. */
+  async function exportPdfFor(taskId: string): Promise<{ path: string; sha256: string; bytes: number } | null> {
+    const written = (await guarded(() => api.call('reports:exportPdf', { taskId }))) ?? null
+    if (written && taskId === selectedTaskId.value) report.value = written
+    return written
+  }
+
   return {
     catalog,
     tasks,
@@ -247,6 +308,11 @@ export const useAuditStore = defineStore('audit', () => {
     pauseRun,
     exportPdf,
     exportBundle,
-    showImported
+    showImported,
+    live,
+    fractionOf,
+    etaOf,
+    remove,
+    exportPdfFor
   }
 })
