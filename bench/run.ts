@@ -16,6 +16,7 @@ import { type Entry, toResultRow } from './entry'
 import { PytorchReference, type PytorchRun, REFERENCE_METHODS } from './pytorch'
 import { printReportBench, reportBench } from './report'
 import { printStoreBench, storeBench } from './store'
+import { printUiBench, uiBench } from './ui'
 
 /**
  * `npm run bench`: engine throughput on this machine, printed as a Markdown table and written to
@@ -74,6 +75,24 @@ async function main(): Promise<void> {
     entries.push({
       name: 'store-leaderboard-10k-runs',
       ours: b.leaderboardMs,
+      unit: 'ms',
+      backend: 'none',
+      peakRssMb: process.memoryUsage().rss / 2 ** 20
+    })
+  }
+  if (!skipped('ui')) {
+    const b = await uiBench()
+    printUiBench(b)
+    entries.push({
+      name: 'ui-first-paint',
+      ours: b.firstPaintMs,
+      unit: 'ms',
+      backend: 'none',
+      peakRssMb: process.memoryUsage().rss / 2 ** 20
+    })
+    entries.push({
+      name: 'ui-tab-switch-10k-runs',
+      ours: b.tabSwitchMs,
       unit: 'ms',
       backend: 'none',
       peakRssMb: process.memoryUsage().rss / 2 ** 20
@@ -193,7 +212,7 @@ async function quickstartTimings(root: string, backends: BackendName[]): Promise
   return rows
 }
 
-/** `--skip-throughput`, `--skip-quickstart`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store` leave out tables. */
+/** `--skip-throughput`, `--skip-quickstart`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store`, `--skip-ui` leave out tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }

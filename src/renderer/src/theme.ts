@@ -21,8 +21,15 @@ export const APP_THEME = {
       },
       // Aura's primary.500 on white is 4.46:1; one shade darker passes WCAG AA (4.5:1) for links and buttons.
       colorScheme: {
-        light: { primary: { color: '{primary.600}', contrastColor: '#ffffff', hoverColor: '{primary.700}', activeColor: '{primary.800}' } }
+        light: {
+          primary: { color: '{primary.600}', contrastColor: '#ffffff', hoverColor: '{primary.700}', activeColor: '{primary.800}' },
+          highlight: { background: '{primary.50}', focusBackground: '{primary.100}', color: '{primary.800}', focusColor: '{primary.800}' }
+        }
       }
+    },
+    // Unselected toggle labels in Aura's light grey fall under 4.5:1.
+    components: {
+      togglebutton: { colorScheme: { light: { root: { color: '{surface.600}' }, icon: { color: '{surface.600}' } } } }
     }
   }),
   options: { darkModeSelector: '.app-dark', cssLayer: false }
