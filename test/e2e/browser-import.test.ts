@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startServedApp } from '../helpers/served-app'
 import { launchChromium } from '../helpers/chromium'
@@ -23,11 +23,22 @@ afterAll(async () => {
   tmp.cleanup()
 })
 
+/** The labels of a PrimeVue Select's options, opened for the reading and closed again. */
+async function optionLabels(page: Page, testid: string): Promise<string[]> {
+  await page.getByTestId(testid).click()
+  const options = page.getByRole('option')
+  await options.first().waitFor()
+  const labels = await options.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))
+  await page.keyboard.press('Escape')
+  return labels
+}
+
 describe('bringing a model and a dataset in through the window', () => {
   it('imports a dropped model folder and lists it with its measured test accuracy', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
     await page.goto(app.server.url)
-    await page.getByTestId('audit-form').waitFor()
+    await page.getByTestId('nav-library').click()
+    await page.getByTestId('library-page').waitFor()
     await page.getByTestId('pick-folder').setInputFiles(join(fixtures, 'models', 'valid'))
     await expect.poll(() => page.getByTestId('import-panel').textContent()).toMatch(/Import 2 files/)
     // A folder with a model.json is taken for a model without being told.
@@ -40,20 +51,28 @@ describe('bringing a model and a dataset in through the window', () => {
 
     const stored = app.services.store.models.listLibrary()
     expect(stored).toHaveLength(1)
-    await page.getByTestId('library').locator('summary').click()
     const row = page.getByTestId('model-row')
     expect(await row.textContent()).toContain('my classifier')
     expect(await row.getByTestId('model-accuracy').textContent()).toBe(`${(100 * stored[0]!.testAccuracy!).toFixed(2)} %`)
-    // The form offers it as the original of an audit on its dataset.
-    expect(await page.getByTestId('arch').locator('option').allTextContents()).toContain(`my classifier (${stored[0]!.sha256.slice(0, 8)})`)
     // It has no Mnemonic codes: the form offers to fine-tune it with codes, which Mnemonic unlearning needs.
     expect(await row.getByTestId('model-codes').textContent()).toBe('no')
-    await page.getByTestId('arch').selectOption(`sha256:${stored[0]!.sha256}`)
+    // The form offers it as the original of an audit on its dataset.
+    await page.getByTestId('nav-new-audit').click()
+    await page.getByTestId('audit-form').waitFor()
+    const label = `my classifier (${stored[0]!.sha256.slice(0, 8)})`
+    expect(await optionLabels(page, 'arch')).toContain(label)
+    await page.getByTestId('arch').click()
+    await page.getByRole('option', { name: label, exact: true }).click()
+    await page.getByTestId('step-2').click()
     await page.getByTestId('kind-class').check()
     expect(await page.getByTestId('audit-form').textContent()).toContain('Fine-tuning the imported model with Mnemonic codes')
+    await page.getByTestId('step-4').click()
     await page.getByTestId('codes-tmix').fill('0')
+    await page.getByTestId('step-3').click()
     expect(await page.getByTestId('method-mnemonic').isDisabled()).toBe(true)
+    await page.getByTestId('step-4').click()
     await page.getByTestId('codes-tmix').fill('0.1')
+    await page.getByTestId('step-3').click()
     await expect.poll(() => page.getByTestId('method-mnemonic').isDisabled()).toBe(false)
     await page.close()
   }, 180_000)
@@ -61,7 +80,8 @@ describe('bringing a model and a dataset in through the window', () => {
   it('lists unreadable images of a dropped dataset, imports the rest on request, and deletes it after asking', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
     await page.goto(app.server.url)
-    await page.getByTestId('audit-form').waitFor()
+    await page.getByTestId('nav-library').click()
+    await page.getByTestId('library-page').waitFor()
     await page.getByTestId('pick-folder').setInputFiles(join(fixtures, 'datasets', 'non-image-among-images'))
     await page.getByTestId('import-panel').waitFor()
     expect(await page.getByTestId('import-kind-dataset').isChecked()).toBe(true)
@@ -78,20 +98,22 @@ describe('bringing a model and a dataset in through the window', () => {
     expect(text).toMatch(/Imported: non-image-among-images \(non-image-among-images-[0-9a-f]{8}\), 12×12×1/)
     expect(text).toContain('vertical/notes.png: not a PNG or JPEG image')
     expect(await result.locator('canvas').count()).toBe(6)
-    await page.getByTestId('library').locator('summary').click()
     await page.screenshot({ path: join(__dirname, '..', '..', 'test-results', 'import-dataset.png') })
-    await page.getByTestId('library').locator('summary').click()
     const id = app.services.store.datasets.listLibrary()[0]!.id
-    await expect.poll(() => page.locator('select').first().locator('option').allTextContents()).toContain('non-image-among-images')
+    // The new-audit form offers it.
+    await page.getByTestId('nav-new-audit').click()
+    await page.getByTestId('audit-form').waitFor()
+    await expect.poll(() => optionLabels(page, 'dataset')).toContain('non-image-among-images')
 
-    await page.getByTestId('library').locator('summary').click()
+    await page.getByTestId('nav-library').click()
+    await page.getByTestId('library').waitFor()
     expect(await page.getByTestId('dataset-row').count()).toBe(2)
-    let asked = ''
-    page.once('dialog', (d) => {
-      asked = d.message()
-      void d.accept()
-    })
+    // The library asks first, in its own dialog.
     await page.getByRole('button', { name: 'Delete dataset non-image-among-images' }).click()
+    const dialog = page.getByRole('alertdialog')
+    await dialog.waitFor()
+    const asked = (await dialog.textContent()) ?? ''
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click()
     await expect.poll(() => page.getByTestId('dataset-row').count()).toBe(1)
     expect(asked).toMatch(/Delete the dataset "non-image-among-images" and its files\?/)
     expect(app.services.store.datasets.find(id)?.deletedAt).toBeGreaterThan(0)
@@ -101,9 +123,10 @@ describe('bringing a model and a dataset in through the window', () => {
   it('saves the report settings, exports a bundle, and shows it read-only in another copy after a drop', async () => {
     const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
     await page.goto(app.server.url)
-    await page.getByTestId('settings').locator('summary').click()
+    await page.getByTestId('nav-settings').click()
+    await page.getByTestId('settings').waitFor()
     await page.getByTestId('settings-auditor').fill('Ana Šimić')
-    await page.getByTestId('settings-page-size').selectOption('Letter')
+    await page.getByTestId('settings-page-size').getByText('Letter', { exact: true }).click()
     await page.getByTestId('settings-save').click()
     await page.getByTestId('settings-saved').waitFor()
     expect(app.services.store.settings.read()).toEqual({ auditorName: 'Ana Šimić', organisation: '', pageSize: 'Letter' })
@@ -119,7 +142,10 @@ describe('bringing a model and a dataset in through the window', () => {
     })
     await done
     await page.reload()
-    await page.getByTestId('task-select').selectOption(taskId)
+    await page.getByTestId('nav-audits').click()
+    await page.getByTestId('audit-link').filter({ hasText: 'to share' }).click()
+    await page.waitForURL(new RegExp(`#/audits/${taskId}/overview$`))
+    await page.getByTestId('tab-report').click()
     await page.getByTestId('export-bundle').click()
     const saved = page.getByTestId('bundle-path')
     await saved.waitFor({ timeout: 60_000 })
@@ -131,7 +157,8 @@ describe('bringing a model and a dataset in through the window', () => {
     try {
       const copyPage = await browser.newPage({ viewport: { width: 1200, height: 1000 } })
       await copyPage.goto(copy.server.url)
-      await copyPage.getByTestId('audit-form').waitFor()
+      await copyPage.getByTestId('nav-library').click()
+      await copyPage.getByTestId('library-page').waitFor()
       await copyPage.getByTestId('pick-files').setInputFiles(bundle)
       await copyPage.getByTestId('import-panel').waitFor()
       expect(await copyPage.getByTestId('import-kind-bundle').isChecked()).toBe(true)
@@ -140,7 +167,10 @@ describe('bringing a model and a dataset in through the window', () => {
       expect(await copyPage.getByTestId('import-bundle-result').textContent()).toMatch(
         /Imported: audit to share, 2 runs, 0 model\(s\) with their files/
       )
+      await copyPage.getByTestId('open-imported-audit').click()
       await copyPage.getByTestId('audit-origin').waitFor()
+      await copyPage.getByTestId('tab-runs').click()
+      await copyPage.getByTestId('runs-table').waitFor()
       expect(await copyPage.getByTestId('runs-table').locator('tbody tr').count()).toBe(2)
       expect(copy.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy)).toEqual(
         app.services.store.runs.list(taskId).map((r) => r.metrics.testAccuracy)
