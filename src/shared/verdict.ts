@@ -101,7 +101,10 @@ export function writeVerdict(runs: RunRecord[], baseTask: Record<string, unknown
 
   const before = meanOf(original, h.key)
   const after = meanOf(retrain, h.key)
-  const change = before === null ? `${metricLabel(h.key)} ${fmt(value)}` : `${metricLabel(h.key)} ${fmt(before)} → ${fmt(value)}`
+  // A mean that rests on one run says so, rather than passing for an average.
+  const one = best.stats[h.key]?.n === 1 ? ', n = 1' : ''
+  const change =
+    before === null ? `${metricLabel(h.key)} ${fmt(value)}${one}` : `${metricLabel(h.key)} ${fmt(before)} → ${fmt(value)}${one}`
   const utilityKey = done.some((r) => typeof r.metrics.utility === 'number') ? 'utility' : 'testAccuracy'
   const lost =
     meanOf(original, utilityKey) !== null && meanOf(best, utilityKey) !== null

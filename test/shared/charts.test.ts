@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { RunRecord } from '@shared/api/contract'
-import { costQualityOption } from '@shared/charts/cost-quality'
+import { costFront, costParetoOption, costQualityAxis, costQualityOption } from '@shared/charts/cost-quality'
 import { bestMethods, leaderboardRows } from '@shared/charts/leaderboard'
-import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '@shared/charts/task-space'
+import { taskSpaceCellLabel, taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '@shared/charts/task-space'
+import { formatStat, spreadText } from '@shared/metrics/display'
 import { methodComparisonOption, summarizeByMethod } from '@shared/charts/method-comparison'
 import { redirectionOption } from '@shared/charts/redirection'
 import { resetLayersOption } from '@shared/charts/reset-layers'
@@ -61,6 +62,47 @@ describe('shared chart builders', () => {
     ])
     expect(costQualityOption(runs.slice(0, 3))).toBeNull()
   })
+
+  it('draw cost against quality per run with the Pareto front, cheapest first, and mark retrain when it has no point', () => {
+    const runs = [
+      run('original', 0, { seconds: 50, tow: 0.7 }),
+      run('retrain', 0, { seconds: 40 }),
+      run('ssd', 0, { seconds: 2, tow: 0.6 }),
+      run('ssd', 1, { seconds: 3, tow: 0.5 }),
+      run('scrub', 0, { seconds: 9, tow: 0.9 }),
+      run('scrub', 1, { seconds: 12, tow: 0.85 })
+    ]
+    expect(costQualityAxis(runs)).toEqual({ key: 'tow', label: 'ToW' })
+    const front = costFront([
+      { seconds: 2, quality: 0.6 },
+      { seconds: 3, quality: 0.5 },
+      { seconds: 9, quality: 0.9 },
+      { seconds: 12, quality: 0.85 }
+    ])
+    expect(front).toEqual([
+      { seconds: 2, quality: 0.6 },
+      { seconds: 9, quality: 0.9 }
+    ])
+    const option = costParetoOption(runs) as { series: Array<{ name: string; data: unknown[]; markLine?: { data: unknown[] } }> }
+    expect(option.series.map((s) => s.name)).toEqual(['ssd', 'scrub', 'Pareto front'])
+    const pareto = option.series.at(-1)!
+    expect(pareto.data).toEqual([
+      [2, 0.6],
+      [9, 0.9]
+    ])
+    expect(pareto.markLine!.data).toEqual([{ xAxis: 40 }])
+    expect(costParetoOption([run('original', 0, { seconds: 5, tow: 1 })])).toBeNull()
+  })
+
+  it('say n = 1 where a mean rests on one run, never ± 0.000', () => {
+    expect(formatStat({ mean: 0.81234, sem: 0, n: 1 })).toBe('0.812 (n = 1)')
+    expect(formatStat({ mean: 0.81234, sem: 0.0123, n: 3 })).toBe('0.812 ± 0.012')
+    expect(formatStat(null)).toBe('—')
+    expect(spreadText({ mean: 1, sem: 0, n: 1 })).toBe('n = 1')
+    expect(spreadText({ mean: 12.34, sem: 0.25, n: 2 }, 1)).toBe('± 0.3')
+    expect(taskSpaceCellLabel({ mean: 0.456, sem: 0, n: 1 })).toBe('0.46\nn = 1')
+    expect(taskSpaceCellLabel({ mean: 0.456, sem: 0.012, n: 2 })).toBe('0.46\n±0.01')
+  })
 })
 
 describe('task-space views', () => {
@@ -87,7 +129,10 @@ describe('task-space views', () => {
       visualMap: { min: number; max: number }
       series: Array<{ data: unknown[][] }>
     }
-    expect(option.visualMap).toMatchObject({ min: 0.2, max: 0.9 })
+    expect(option.visualMap).toMatchObject({ min: 0.2, max: 0.9, show: true })
+    expect((taskSpaceHeatmapOption(grid, 'finetune', 'U', { showScale: false }) as { visualMap: { show: boolean } }).visualMap.show).toBe(
+      false
+    )
     expect(option.series[0]!.data).toContainEqual([0, 0, 0.7])
   })
 

@@ -21,7 +21,7 @@ describe('the verdict', () => {
     )
   })
 
-  it('says "reduced" when the trigger only halved, and counts the runs that did not finish', () => {
+  it('says "reduced" when the trigger only halved, n = 1 for a mean on one run, and counts the runs that did not finish', () => {
     const runs = [
       run('original', 0, { attackSuccessRate: 0.8, utility: 0.9, utilityTimesHealed: 0.1 }),
       run('finetune', 0, { attackSuccessRate: 0.35, utility: 0.92, utilityTimesHealed: 0.4 }),
@@ -30,7 +30,7 @@ describe('the verdict', () => {
     ]
     const text = writeVerdict(runs, poison)
     expect(text).toMatch(
-      /^Finetune on retain reduced the poison trigger \(Attack success 0\.80 → 0\.35\) with no loss of utility \(\+2\.0 points\); no retrain run to compare with\./
+      /^Finetune on retain reduced the poison trigger \(Attack success 0\.80 → 0\.35, n = 1\) with no loss of utility \(\+2\.0 points\); no retrain run to compare with\./
     )
     expect(text).toMatch(/2 of 4 runs failed or were stopped; they are listed in the appendix\.$/)
   })
@@ -44,7 +44,7 @@ describe('the verdict', () => {
       run('scrub', 0, { forgetAccuracy: 0.03, testAccuracy: 0.87, tow: 0.9 })
     ]
     expect(writeVerdict(runs, task)).toMatch(
-      /^SCRUB forgot, like retraining, the forgotten class \(Forget accuracy 0\.95 → 0\.03\) at 3\.0 points of test accuracy; retraining without the forget set reached 0\.00\./
+      /^SCRUB forgot, like retraining, the forgotten class \(Forget accuracy 0\.95 → 0\.03, n = 1\) at 3\.0 points of test accuracy; retraining without the forget set reached 0\.00\./
     )
     runs[3] = run('scrub', 0, { forgetAccuracy: 0.3, testAccuracy: 0.87, tow: 0.9 })
     expect(writeVerdict(runs, task)).toMatch(/^SCRUB did not forget, as retraining does, the forgotten class/)

@@ -6,6 +6,8 @@ export const RENDERER_CSP = [
   "img-src 'self' data: blob:",
   "font-src 'self'",
   "connect-src 'self'",
+  // pdf.js draws the report's preview in a worker bundled with the renderer.
+  "worker-src 'self'",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'"

@@ -111,9 +111,9 @@ export function discoveryLinesOption(
     },
     tooltip: { trigger: 'axis' },
     legend: { bottom: 0, data: order },
-    grid: { left: 50, right: 20, top: 40, bottom: 60 },
+    grid: { left: 62, right: 20, top: 40, bottom: 60 },
     xAxis: { type: 'value', name: 'discovery rate', nameLocation: 'middle', nameGap: 25, min: 0, max: 1 },
-    yAxis: { type: 'value', name: metricLabel, scale: true },
+    yAxis: { type: 'value', name: metricLabel, nameLocation: 'middle', nameGap: 44, scale: true },
     series
   }
 }

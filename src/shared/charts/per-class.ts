@@ -71,8 +71,16 @@ export function confusionOption(run: RunRecord, classNames: string[], opts: { an
       data: classNames,
       axisLabel: { rotate: 30, fontSize: 9 }
     },
-    yAxis: { type: 'category', name: 'true', data: classNames, inverse: true, axisLabel: { fontSize: 9 } },
-    visualMap: { min: 0, max: 1, show: false, inRange: { color: ['#ffffff', '#08306b'] } },
+    yAxis: {
+      type: 'category',
+      name: 'true',
+      nameLocation: 'middle',
+      nameGap: 75,
+      data: classNames,
+      inverse: true,
+      axisLabel: { fontSize: 9 }
+    },
+    visualMap: { min: 0, max: 1, show: false, inRange: { color: ['rgba(8, 48, 107, 0.03)', '#08306b'] } },
     series: [
       {
         type: 'heatmap',

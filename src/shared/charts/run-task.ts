@@ -20,3 +20,15 @@ export function comparedMethods(runs: RunRecord[]): string[] {
 // ECharts' own palette, assigned by method so a method keeps its colour across a chart's series.
 const PALETTE = ['#5470c6', '#91cc75', '#fac858', '#ee6666', '#73c0de', '#3ba272', '#fc8452', '#9a60b4', '#ea7ccc']
 export const methodColor = (index: number): string => PALETTE[index % PALETTE.length]!
+
+/** A sweep cell for a table: "poison, rate 0.5" from "corruption=poison,discoveryRate=0.5"; "—" outside sweeps. */
+export function cellText(cellKey: string): string {
+  if (!cellKey) return '—'
+  return cellKey
+    .split(',')
+    .map((part) => {
+      const [key, value] = part.split('=')
+      return key === 'corruption' ? String(value) : key === 'discoveryRate' ? `rate ${value}` : `${key} ${value}`
+    })
+    .join(', ')
+}

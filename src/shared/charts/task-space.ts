@@ -4,7 +4,7 @@ import { comparedMethods, CORRUPTION_LABEL, runTask } from './run-task'
 
 /**
  * REM's task-space view: regularity (corruption type) against discovery rate, one heat-map per
- * method, colour = a chosen metric's mean over seeds, cell text = mean ± SEM. Every method's map
+ * method, colour = a chosen metric's mean over seeds, cell text = mean and SEM (or n = 1). Every method's map
  * shares one colour scale so the maps can be read against each other.
  */
 
@@ -68,26 +68,40 @@ export function taskSpaceGrid(runs: RunRecord[], baseTask: Record<string, unknow
   }
 }
 
+/**
+ * The colours of the task-space scale, low to high (viridis: ordered in lightness, readable by the
+ * colour-blind, on a light page and a dark one). The app draws its one legend from these.
+ */
+export const TASK_SPACE_COLORS = ['#440154', '#3b528b', '#21918c', '#5ec962', '#fde725']
+
+/** A cell's text: the mean, and its standard error, or `n = 1` when one seed stands behind it. */
+export function taskSpaceCellLabel(s: Stat): string {
+  return `${s.mean.toFixed(2)}\n${s.n <= 1 ? 'n = 1' : `±${s.sem.toFixed(2)}`}`
+}
+
+/**
+ * One method's heat-map on the grid's shared scale. `showScale: false` hides the map's own colour
+ * bar, for small multiples that draw one legend for all of them.
+ */
 export function taskSpaceHeatmapOption(
   grid: TaskSpaceGrid,
   method: string,
   metricLabel: string,
-  opts: { animation?: boolean } = {}
+  opts: { animation?: boolean; showScale?: boolean } = {}
 ): Record<string, unknown> {
+  const showScale = opts.showScale ?? true
   const byCell = grid.cells.get(method) ?? new Map<string, Stat>()
   const data = grid.corruptions.flatMap((c, y) =>
     grid.discoveryRates.map((d, x) => {
       const s = byCell.get(`${c}|${d}`)
-      return s
-        ? { value: [x, y, Number(s.mean.toFixed(4))], label: `${s.mean.toFixed(2)}±${s.sem.toFixed(2)}` }
-        : { value: [x, y, '-'], label: '' }
+      return s ? { value: [x, y, Number(s.mean.toFixed(4))], label: taskSpaceCellLabel(s) } : { value: [x, y, '-'], label: '' }
     })
   )
   return {
     animation: opts.animation ?? true,
     title: { text: `${method}: ${metricLabel}`, left: 'center', textStyle: { fontSize: 13 } },
     tooltip: { position: 'top' },
-    grid: { left: 110, right: 20, top: 35, bottom: 55 },
+    grid: { left: 110, right: 20, top: 35, bottom: showScale ? 55 : 40 },
     xAxis: { type: 'category', name: 'discovery rate', nameLocation: 'middle', nameGap: 25, data: grid.discoveryRates.map(String) },
     yAxis: { type: 'category', data: grid.corruptions.map((c) => CORRUPTION_LABEL[c] ?? c) },
     visualMap: {
@@ -99,13 +113,22 @@ export function taskSpaceHeatmapOption(
       bottom: 0,
       itemHeight: 80,
       textStyle: { fontSize: 9 },
-      show: true
+      inRange: { color: TASK_SPACE_COLORS },
+      show: showScale
     },
     series: [
       {
         type: 'heatmap',
         data: data.map((d) => d.value),
-        label: { show: true, fontSize: 9, formatter: (p: { dataIndex: number }) => data[p.dataIndex]?.label ?? '' }
+        label: {
+          show: true,
+          fontSize: 10,
+          lineHeight: 12,
+          color: '#fff',
+          textBorderColor: 'rgba(0, 0, 0, 0.75)',
+          textBorderWidth: 2,
+          formatter: (p: { dataIndex: number }) => data[p.dataIndex]?.label ?? ''
+        }
       }
     ]
   }

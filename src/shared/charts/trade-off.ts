@@ -63,9 +63,9 @@ export function tradeOffOption(runs: RunRecord[], opts: { animation?: boolean } 
     },
     tooltip: { trigger: 'item' },
     legend: { bottom: 0 },
-    grid: { left: 55, right: 20, top: 40, bottom: 70 },
+    grid: { left: 62, right: 20, top: 40, bottom: 70 },
     xAxis: { type: 'value', name: axes.forgetting, nameLocation: 'middle', nameGap: 25, min: 0, max: 1 },
-    yAxis: { type: 'value', name: axes.utility, scale: true },
+    yAxis: { type: 'value', name: axes.utility, nameLocation: 'middle', nameGap: 42, scale: true },
     series: [
       ...methods.map((method, i) => ({
         name: method,
@@ -80,7 +80,7 @@ export function tradeOffOption(runs: RunRecord[], opts: { animation?: boolean } 
         name: 'Pareto front',
         type: 'line',
         step: 'start',
-        color: '#333',
+        color: '#888',
         lineStyle: { type: 'dashed' },
         symbol: 'none',
         data: front.map((p) => [round(p.forgetting), round(p.utility)])

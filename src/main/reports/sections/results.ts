@@ -1,5 +1,5 @@
 import type { RunRecord } from '@shared/api/contract'
-import { costQualityOption } from '@shared/charts/cost-quality'
+import { costParetoOption, costQualityOption } from '@shared/charts/cost-quality'
 import { discoveryLinesOption } from '@shared/charts/discovery-lines'
 import { bestMethods, leaderboardRows } from '@shared/charts/leaderboard'
 import { methodComparisonOption, summarizeByMethod } from '@shared/charts/method-comparison'
@@ -9,6 +9,7 @@ import { resetLayersOption } from '@shared/charts/reset-layers'
 import { comparedMethods } from '@shared/charts/run-task'
 import { taskSpaceGrid, taskSpaceHeatmapOption, taskSpaceMethods } from '@shared/charts/task-space'
 import { tradeOffOption } from '@shared/charts/trade-off'
+import { formatStat } from '@shared/metrics/display'
 import { METRIC_GROUPS } from '@shared/metrics/groups'
 import { CORRUPTIONS } from '@shared/task-spec'
 import { type Block, cellLabel, chunk, note, sectionHeader, subHeader, table } from '../blocks'
@@ -20,7 +21,7 @@ const COLUMNS_PER_TABLE = 5
 const chart = (option: Record<string, unknown> | null, width = 500, size: [number, number] = [640, 360]): Block[] =>
   option ? [{ svg: renderChartSvg(option, size[0], size[1]), width, margin: [0, 10, 0, 0] }] : []
 
-/** The leaderboard, one table per metric group: mean ± SEM over every cell and seed, references first. */
+/** The leaderboard, one table per metric group: mean ± SEM over every cell and seed (n = 1 for one run), references first. */
 function leaderboard(runs: RunRecord[]): Block[] {
   const metrics = METRIC_GROUPS.flatMap((g) => g.metrics)
   const rows = leaderboardRows(runs, metrics)
@@ -35,7 +36,7 @@ function leaderboard(runs: RunRecord[]): Block[] {
           r.reference ? `${r.method} (ref.)` : r.method,
           ...cols.map((m) => {
             const st = r.stats[m.key]
-            return { text: st ? `${st.mean.toFixed(3)} ± ${st.sem.toFixed(3)}` : '—', bold: best[m.key] === r.method }
+            return { text: formatStat(st), bold: best[m.key] === r.method }
           })
         ]),
         [80, ...cols.map(() => '*')]
@@ -59,7 +60,9 @@ function taskSpaceCharts(runs: RunRecord[], baseTask: Record<string, unknown>): 
     sectionHeader('Task space'),
     ...(maps.length
       ? [
-          note('Utility × Healed over regularity × discovery rate: mean ± SEM over seeds, one colour scale for every method.'),
+          note(
+            'Utility × Healed over regularity × discovery rate: mean ± SEM over seeds (n = 1 where a cell has one seed), one colour scale for every method.'
+          ),
           ...chunk(maps, 2).map((pair) => ({ columns: pair }))
         ]
       : []),
@@ -121,12 +124,13 @@ export function resultsSection(runs: RunRecord[], baseTask: Record<string, unkno
   return [
     sectionHeader('Results', { pageBreak: true }),
     note(
-      'Leaderboard: mean ± SEM over every finished run (all cells and seeds). Original and retrain are reference rows and are never ranked; the best other method is bold where a metric has a direction (↑ higher is better, ↓ lower).'
+      'Leaderboard: mean ± SEM over every finished run (all cells and seeds); a mean that rests on one run reads n = 1 instead. Original and retrain are reference rows and are never ranked; the best other method is bold where a metric has a direction (↑ higher is better, ↓ lower).'
     ),
     ...leaderboard(runs),
     ...chart(methodComparisonOption(runs, { animation: false })),
     ...chart(costQualityOption(runs, { animation: false })),
     ...chart(tradeOffOption(runs, { animation: false })),
+    ...chart(costParetoOption(runs, { animation: false })),
     ...taskSpaceCharts(runs, baseTask),
     ...corruptedSamples(runs),
     ...classByClass(runs, classNames),

@@ -1,6 +1,7 @@
 import type { DatasetSummary, RunRecord } from '@shared/api/contract'
 import { meanAndSem } from '@shared/charts/task-space'
 import { scalarMetric } from '@shared/metrics/definitions'
+import { formatStat } from '@shared/metrics/display'
 import type { ForgetTask } from '@shared/task-spec'
 import { type Block, cellLabel, fmt, keyValueTable, mono, sectionHeader, table, wrappableJson } from '../blocks'
 import type { ReportInput } from '../report-input'
@@ -107,19 +108,13 @@ export function methodsSection(runs: RunRecord[]): Block[] {
     const first = runs.find((r) => `${r.method}:${JSON.stringify(r.params)}` === key)!
     const steps = meanAndSem(same.map((r) => r.steps).filter((v): v is number => v !== null))
     const seconds = meanAndSem(same.map((r) => scalarMetric(r.metrics, 'seconds')).filter((v): v is number => v !== null))
-    return [
-      first.method,
-      mono(settingsText(first.params)),
-      steps ? fmt(steps.mean, 0) : '—',
-      seconds ? `${fmt(seconds.mean, 1)} ± ${fmt(seconds.sem, 1)}` : '—',
-      String(same.length)
-    ]
+    return [first.method, mono(settingsText(first.params)), steps ? fmt(steps.mean, 0) : '—', formatStat(seconds, 1), String(same.length)]
   })
   return [
     sectionHeader('Methods and settings'),
-    table(['Method', 'Settings (all, defaults included)', 'Steps', 'Seconds', 'Runs'], rows, [70, '*', 36, 56, 28], {}),
+    table(['Method', 'Settings (all, defaults included)', 'Steps', 'Seconds', 'Runs'], rows, [70, '*', 36, 62, 28], {}),
     {
-      text: 'Steps: optimiser steps of the method itself (mean over its finished runs); seconds: wall-clock time of the method, mean ± SEM, without evaluation.',
+      text: 'Steps: optimiser steps of the method itself (mean over its finished runs); seconds: wall-clock time of the method, mean ± SEM (n = 1 for one run), without evaluation.',
       style: 'small',
       margin: [0, 4, 0, 0]
     }
