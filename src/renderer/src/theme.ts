@@ -23,7 +23,9 @@ export const APP_THEME = {
       colorScheme: {
         light: {
           primary: { color: '{primary.600}', contrastColor: '#ffffff', hoverColor: '{primary.700}', activeColor: '{primary.800}' },
-          highlight: { background: '{primary.50}', focusBackground: '{primary.100}', color: '{primary.800}', focusColor: '{primary.800}' }
+          highlight: { background: '{primary.50}', focusBackground: '{primary.100}', color: '{primary.800}', focusColor: '{primary.800}' },
+          // Muted text stays readable (4.5:1) on the tinted backgrounds of cards and previews, not only on white.
+          text: { mutedColor: '{surface.600}' }
         }
       }
     },
