@@ -1,6 +1,6 @@
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
-import { PATH_ALIASES } from './path-aliases'
+import { PATH_ALIASES } from './path-aliases.mjs'
 
 export default defineConfig({
   main: { resolve: { alias: PATH_ALIASES } },

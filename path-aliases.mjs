@@ -1,7 +1,7 @@
 // The import aliases of every build (electron-vite, vitest); tsconfig.base.json's `paths` says the same for tsc and tsx.
 import { fileURLToPath } from 'node:url'
 
-const at = (dir: string): string => fileURLToPath(new URL(dir, import.meta.url))
+const at = (dir) => fileURLToPath(new URL(dir, import.meta.url))
 
 export const PATH_ALIASES = {
   '@shared': at('./src/shared'),
