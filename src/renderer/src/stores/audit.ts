@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, inject, ref } from 'vue'
+import { computed, inject, ref, shallowRef, triggerRef } from 'vue'
 import type {
   AuditEstimate,
   Catalog,
@@ -34,7 +34,9 @@ export const useAuditStore = defineStore('audit', () => {
   const catalog = ref<Catalog | null>(null)
   const tasks = ref<TaskSummary[]>([])
   const selectedTaskId = ref<string | null>(null)
-  const runs = ref<RunRecord[]>([])
+  // Shallow: an audit may hold 10,000 runs, and deep proxies on every record make each view that reads them slow.
+  // A record is replaced whole (never edited in place), and the list is triggered by hand when one is.
+  const runs = shallowRef<RunRecord[]>([])
   /** The audit whose runs `runs` holds: the selected one, once its runs have arrived. */
   let runsTaskId: string | null = null
   /** The audit whose runs are being read again after an event. */
@@ -107,7 +109,10 @@ export const useAuditStore = defineStore('audit', () => {
     if (c.status === 'finished') jobs.value = {}
     // Runs still on their way include this change: the server read them after it.
     if (c.taskId !== runsTaskId) return
-    if (c.run) upsertById(runs.value, c.run, 'last')
+    if (c.run) {
+      upsertById(runs.value, c.run, 'last')
+      triggerRef(runs)
+    }
     // The retrain comparisons (src/main/audit/retrain-comparison.ts) write into the metrics of runs
     // other than the one an event names: once the audit has finished, its runs are read again, once.
     if (c.status === 'finished') reread(c.taskId)
