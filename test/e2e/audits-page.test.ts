@@ -1,28 +1,10 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { AxeBuilder } from '@axe-core/playwright'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { launchChromium } from '../helpers/chromium'
-import { startServedApp } from '../helpers/served-app'
-import { makeTempDir } from '../helpers/tmp'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { useBrowserApp } from '../helpers/browser-app'
 
-const tmp = makeTempDir('e2e-audits-page')
-const screenshots = join(__dirname, '..', '..', 'test-results')
-let app: Awaited<ReturnType<typeof startServedApp>>
-let browser: Browser
-
-beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true })
-  app = await startServedApp(tmp.dir)
-  browser = await launchChromium()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-  tmp.cleanup()
-})
+const env = useBrowserApp('e2e-audits-page')
 
 /** A tiny audit (seconds); `trainLimit` larger for one that must be seen running. */
 const spec = (name: string, trainLimit = 300, epochs = 1) => ({
@@ -52,11 +34,11 @@ const rowOf = (page: Page, name: string) => rows(page).filter({ has: page.getByT
 describe('the Audits page, in a browser against the real services', () => {
   it('lists finished audits with their verdicts, searches, duplicates, deletes after asking, and shows long work', async () => {
     // axe opens a page of its own in the page's context: the page gets a context of its own.
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } })
+    const context = await env.browser.newContext({ viewport: { width: 1400, height: 900 } })
     const page = await context.newPage()
     const consoleErrors: string[] = []
     page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()))
-    await page.goto(`${app.server.url}#/audits`)
+    await page.goto(`${env.app.server.url}#/audits`)
 
     // Nothing yet: the page points to New audit.
     await page.getByTestId('audits-empty').waitFor()
@@ -65,7 +47,7 @@ describe('the Audits page, in a browser against the real services', () => {
 
     // Two audits finish while the page is open: their events bring them in, with their verdicts.
     for (const name of ['alpha audit', 'beta audit']) {
-      const { done } = await app.services.audits.start(spec(name))
+      const { done } = await env.app.services.audits.start(spec(name))
       await done
     }
     await expect.poll(() => rows(page).count(), { timeout: 30_000 }).toBe(2)
@@ -75,12 +57,12 @@ describe('the Audits page, in a browser against the real services', () => {
       .poll(() => ended.allTextContents())
       .toEqual([expect.stringContaining('Audit finished'), expect.stringContaining('Audit finished')])
     expect((await ended.allTextContents()).join()).toContain('beta audit: 3 of 3 runs done')
-    const alpha = app.services.store.tasks.list().find((t) => t.name === 'alpha audit')!
+    const alpha = env.app.services.store.tasks.list().find((t) => t.name === 'alpha audit')!
     expect(alpha.verdict).toEqual(expect.any(String))
     await expect.poll(() => rowOf(page, 'alpha audit').getByTestId('audit-verdict').textContent()).toBe(alpha.verdict)
     expect(await rowOf(page, 'alpha audit').getByTestId('audit-status').textContent()).toContain('done')
     expect(await rowOf(page, 'alpha audit').textContent()).toContain('3 / 3')
-    await page.screenshot({ path: join(screenshots, 'audits-page.png'), fullPage: true })
+    await page.screenshot({ path: join(env.screenshots, 'audits-page.png'), fullPage: true })
     expect(await axeViolations(page)).toEqual([])
 
     // Search narrows the list, and says when nothing matches.
@@ -104,24 +86,24 @@ describe('the Audits page, in a browser against the real services', () => {
     // Duplicate: the new-audit form, told which audit to start from.
     await rowOf(page, 'alpha audit').getByTestId('audit-duplicate').click()
     await expect.poll(() => page.url()).toContain(`#/new?from=${alpha.id}`)
-    await page.goto(`${app.server.url}#/audits`)
+    await page.goto(`${env.app.server.url}#/audits`)
     await expect.poll(() => rows(page).count()).toBe(2)
 
     // Delete asks first; keeping it changes nothing, confirming removes the row and the rows behind it.
-    const beta = app.services.store.tasks.list().find((t) => t.name === 'beta audit')!
+    const beta = env.app.services.store.tasks.list().find((t) => t.name === 'beta audit')!
     await rowOf(page, 'beta audit').getByTestId('audit-delete').click()
     const dialog = page.getByRole('alertdialog').or(page.getByRole('dialog'))
     await dialog.waitFor()
     expect(await dialog.textContent()).toContain('"beta audit" and its 3 runs')
-    await page.screenshot({ path: join(screenshots, 'audits-page-delete.png') })
+    await page.screenshot({ path: join(env.screenshots, 'audits-page-delete.png') })
     await dialog.getByRole('button', { name: 'Keep' }).click()
     await dialog.waitFor({ state: 'hidden' })
     expect(await rows(page).count()).toBe(2)
     await rowOf(page, 'beta audit').getByTestId('audit-delete').click()
     await dialog.getByRole('button', { name: 'Delete' }).click()
     await expect.poll(() => rows(page).count()).toBe(1)
-    expect(app.services.store.tasks.get(beta.id)).toBeNull()
-    expect(app.services.store.auditLog.entries().at(-1)).toMatchObject({ kind: 'deleted', subject: beta.id })
+    expect(env.app.services.store.tasks.get(beta.id)).toBeNull()
+    expect(env.app.services.store.auditLog.entries().at(-1)).toMatchObject({ kind: 'deleted', subject: beta.id })
 
     // Export PDF from the list: a toast names the file written.
     await rowOf(page, 'alpha audit').getByTestId('audit-export-pdf').click()
@@ -129,16 +111,16 @@ describe('the Audits page, in a browser against the real services', () => {
 
     // A long audit: the window title follows it, its row shows progress and an ETA, it cannot be deleted,
     // and a toast says when it ends (here cancelled, so the test does not wait for it).
-    const started = await app.services.audits.start(spec('gamma audit', 20_000, 20))
+    const started = await env.app.services.audits.start(spec('gamma audit', 20_000, 20))
     await expect.poll(() => page.title(), { timeout: 60_000 }).toMatch(/^\d+ % · gamma audit — Unlearning Audit$/)
     await rowOf(page, 'gamma audit').getByTestId('audit-progress').waitFor()
     expect(await rowOf(page, 'gamma audit').getByTestId('audit-status').textContent()).toContain('running')
     await rowOf(page, 'gamma audit').getByTestId('audit-delete').click()
     await page.getByText('A running audit cannot be deleted').waitFor()
-    expect(app.services.store.tasks.get(started.taskId)).not.toBeNull()
+    expect(env.app.services.store.tasks.get(started.taskId)).not.toBeNull()
     await expect.poll(() => rowOf(page, 'gamma audit').getByTestId('audit-status').textContent(), { timeout: 60_000 }).toMatch(/left/)
-    await page.screenshot({ path: join(screenshots, 'audits-page-running.png') })
-    expect(app.services.audits.cancel(started.taskId)).toBe(true)
+    await page.screenshot({ path: join(env.screenshots, 'audits-page-running.png') })
+    expect(env.app.services.audits.cancel(started.taskId)).toBe(true)
     await started.done
     const cancelled = ended.filter({ hasText: 'gamma audit' })
     await cancelled.waitFor({ timeout: 30_000 })
@@ -149,10 +131,10 @@ describe('the Audits page, in a browser against the real services', () => {
 
     // Dark mode, for the eye.
     await page.emulateMedia({ colorScheme: 'dark' })
-    await page.goto(`${app.server.url}#/audits`)
+    await page.goto(`${env.app.server.url}#/audits`)
     await expect.poll(() => rows(page).count()).toBe(2)
     await page.waitForTimeout(500)
-    await page.screenshot({ path: join(screenshots, 'audits-page-dark.png'), fullPage: true })
+    await page.screenshot({ path: join(env.screenshots, 'audits-page-dark.png'), fullPage: true })
     expect(await axeViolations(page)).toEqual([])
 
     expect(

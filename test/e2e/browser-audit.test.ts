@@ -1,28 +1,11 @@
-import { mkdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServedApp } from '../helpers/served-app'
-import { launchChromium } from '../helpers/chromium'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
 import { expectedBackend } from '../helpers/native-backend'
-import { makeTempDir } from '../helpers/tmp'
+import { useBrowserApp } from '../helpers/browser-app'
 
-const tmp = makeTempDir('e2e')
-const screenshots = join(__dirname, '..', '..', 'test-results')
-let app: Awaited<ReturnType<typeof startServedApp>>
-let browser: Browser
-
-beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true })
-  app = await startServedApp(tmp.dir)
-  browser = await launchChromium()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-  tmp.cleanup()
-})
+const env = useBrowserApp('e2e')
 
 /** Picks an option of a PrimeVue Select by its label. */
 async function choose(page: Page, testid: string, label: string): Promise<void> {
@@ -40,7 +23,7 @@ async function openForm(
   page: Page,
   f: { name: string; trainLimit: number; testLimit: number; epochs: number; arch?: string }
 ): Promise<void> {
-  await page.goto(app.server.url)
+  await page.goto(env.app.server.url)
   await page.getByTestId('audits-page').waitFor()
   await page.getByTestId('nav-new-audit').click()
   await page.getByTestId('audit-form').waitFor()
@@ -54,10 +37,10 @@ async function openForm(
 
 describe('the app in a browser, against the real services', () => {
   it('starts an audit from the form, shows moving progress, the runs and the chart, and exports a PDF', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1100 } })
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 1100 } })
     const foreign: string[] = []
     page.on('request', (r) => {
-      if (!r.url().startsWith(`http://127.0.0.1:${app.server.port}/`) && !r.url().startsWith(`ws://127.0.0.1:${app.server.port}/`))
+      if (!r.url().startsWith(`http://127.0.0.1:${env.app.server.port}/`) && !r.url().startsWith(`ws://127.0.0.1:${env.app.server.port}/`))
         foreign.push(r.url())
     })
     const consoleErrors: string[] = []
@@ -91,9 +74,9 @@ describe('the app in a browser, against the real services', () => {
     await tab(page, 'report')
     await page.getByTestId('export-pdf').click()
     await expect.poll(async () => page.getByTestId('report-path').textContent(), { timeout: 30_000 }).toMatch(/audit-.*\.pdf/)
-    await page.screenshot({ path: join(screenshots, 'browser-audit.png'), fullPage: true })
+    await page.screenshot({ path: join(env.screenshots, 'browser-audit.png'), fullPage: true })
 
-    const runs = app.services.store.runs.list(app.services.store.tasks.list()[0]!.id)
+    const runs = env.app.services.store.runs.list(env.app.services.store.tasks.list()[0]!.id)
     expect(runs.map((r) => [r.method, r.status])).toEqual([
       ['original', 'done'],
       ['finetune', 'done']
@@ -106,7 +89,7 @@ describe('the app in a browser, against the real services', () => {
   }, 300_000)
 
   it('sets up a poison task: explains discovery rate, previews corrupted samples, and groups the metrics', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1400 } })
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 1400 } })
     await openForm(page, { name: 'poison e2e', trainLimit: 1500, testLimit: 300, epochs: 3, arch: 'mlp' })
     await step(page, 2)
     await page.getByTestId('kind-corrupted').check()
@@ -146,11 +129,11 @@ describe('the app in a browser, against the real services', () => {
     expect(forgetting).toContain('Attack success')
     expect(forgetting).toContain('Healed, undiscovered')
     expect(await page.getByTestId('metrics-retrain').textContent()).toContain('ToW')
-    await page.screenshot({ path: join(screenshots, 'browser-poison-task.png'), fullPage: true })
+    await page.screenshot({ path: join(env.screenshots, 'browser-poison-task.png'), fullPage: true })
   }, 300_000)
 
   it('runs a small sweep over the task space and shows the leaderboard and one heat-map per method', async () => {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } })
+    const page = await env.browser.newPage({ viewport: { width: 1200, height: 1600 } })
     await openForm(page, { name: 'sweep e2e', trainLimit: 600, testLimit: 200, epochs: 2, arch: 'mlp' })
     await step(page, 2)
     await page.getByTestId('kind-corrupted').check()
@@ -183,20 +166,20 @@ describe('the app in a browser, against the real services', () => {
     await tab(page, 'run')
     await page.locator('[data-testid=per-class-chart] canvas').first().waitFor()
     await page.locator('[data-testid=confusion-chart] canvas').first().waitFor()
-    await page.screenshot({ path: join(screenshots, 'browser-sweep.png'), fullPage: true })
+    await page.screenshot({ path: join(env.screenshots, 'browser-sweep.png'), fullPage: true })
 
     // The drill-down: the chosen run's corrupted samples, discovered and undiscovered.
     await page.getByTestId('drill-down-load').click()
     await page.getByTestId('drill-down').waitFor({ timeout: 30_000 })
     expect(await page.getByTestId('drill-down-discovered').textContent()).toMatch(/Discovered \(in the forget set\): \d+ samples/)
     expect(await page.getByTestId('drill-down-sample').count()).toBeGreaterThan(0)
-    await page.getByTestId('drill-down').screenshot({ path: join(screenshots, 'browser-drill-down.png') })
+    await page.getByTestId('drill-down').screenshot({ path: join(env.screenshots, 'browser-drill-down.png') })
 
     // A chart saved as SVG is a real SVG document.
     await tab(page, 'trade-offs')
     await page.locator('[data-testid=trade-off-chart] canvas').first().waitFor()
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('trade-off-chart-svg').click()])
-    const svgFile = join(tmp.dir, 'trade-off.svg')
+    const svgFile = join(env.tmp.dir, 'trade-off.svg')
     await download.saveAs(svgFile)
     expect(readFileSync(svgFile, 'utf8')).toMatch(/^<svg[\s\S]*Pareto front[\s\S]*<\/svg>$/)
 
@@ -212,10 +195,10 @@ describe('the app in a browser, against the real services', () => {
   }, 300_000)
 
   it('shows a validation error in plain words and starts nothing', async () => {
-    const page = await browser.newPage()
-    await page.goto(`${app.server.url}#/new`)
+    const page = await env.browser.newPage()
+    await page.goto(`${env.app.server.url}#/new`)
     await page.getByTestId('audit-form').waitFor()
-    const before = app.services.store.tasks.list().length
+    const before = env.app.services.store.tasks.list().length
     // A seed that is not a number: the form says so under the field, in the server's words, as it is typed.
     await step(page, 4)
     await page.getByTestId('seeds').fill('zero')
@@ -225,6 +208,6 @@ describe('the app in a browser, against the real services', () => {
     await step(page, 5)
     expect(await page.getByTestId('review-problems').textContent()).toContain('seeds[0]: Invalid input')
     expect(await page.getByTestId('start').isDisabled()).toBe(true)
-    expect(app.services.store.tasks.list().length).toBe(before)
+    expect(env.app.services.store.tasks.list().length).toBe(before)
   })
 })

@@ -1,10 +1,7 @@
-import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Browser, Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startServedApp } from '../helpers/served-app'
-import { launchChromium } from '../helpers/chromium'
-import { makeTempDir } from '../helpers/tmp'
+import type { Page } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { useBrowserApp } from '../helpers/browser-app'
 
 /**
  * A new user with the keyboard only (Tab, Shift+Tab, Enter, Space, arrows, typing; never a click):
@@ -13,23 +10,8 @@ import { makeTempDir } from '../helpers/tmp'
  * its focus (the controls that show none are printed).
  */
 
-const tmp = makeTempDir('e2e-keyboard')
-const screenshots = join(__dirname, '..', '..', 'test-results')
-let app: Awaited<ReturnType<typeof startServedApp>>
-let browser: Browser
+const env = useBrowserApp('e2e-keyboard')
 const unfocusable: string[] = []
-
-beforeAll(async () => {
-  mkdirSync(screenshots, { recursive: true })
-  app = await startServedApp(tmp.dir)
-  browser = await launchChromium()
-}, 120_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await app?.stop()
-  tmp.cleanup()
-})
 
 // Page scripts are text: this project's Node typings have no DOM.
 /** The focused element: its own or nearest data-testid, its text, and whether its focus can be seen. */
@@ -86,8 +68,8 @@ async function typeNumber(page: Page, id: string, value: number, done: Set<strin
 
 describe('the whole way with the keyboard only', () => {
   it('sets up the Quickstart preset, starts it, opens the leaderboard and a run, and exports the PDF', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-    await page.goto(app.server.url)
+    const page = await env.browser.newPage({ viewport: { width: 1280, height: 900 } })
+    await page.goto(env.app.server.url)
     await page.getByTestId('nav-new-audit').waitFor()
 
     await tabTo(page, 'New audit in the navigation', byTestId('nav-new-audit'))
@@ -120,12 +102,12 @@ describe('the whole way with the keyboard only', () => {
 
     // The workspace opens on the new audit; its progress moves until every run has ended.
     await page.getByTestId('workspace').waitFor({ timeout: 30_000 })
-    const task = app.services.store.tasks.list()[0]!
+    const task = env.app.services.store.tasks.list()[0]!
     expect(task.spec.dataset.trainLimit).toBe(300)
     expect(task.spec.dataset.testLimit).toBe(100)
     expect(task.spec.train.epochs).toBe(1)
     await expect
-      .poll(() => app.services.store.runs.list(task.id).every((r) => r.status === 'done'), { timeout: 300_000, interval: 1000 })
+      .poll(() => env.app.services.store.runs.list(task.id).every((r) => r.status === 'done'), { timeout: 300_000, interval: 1000 })
       .toBe(true)
 
     await tabTo(page, 'the Leaderboard tab', byTestId('tab-leaderboard'))
@@ -143,7 +125,7 @@ describe('the whole way with the keyboard only', () => {
     await tabTo(page, 'Export PDF', byTestId('export-pdf'))
     await page.keyboard.press('Enter')
     await expect.poll(async () => page.getByTestId('report-path').textContent(), { timeout: 60_000 }).toMatch(/\.pdf/)
-    await page.screenshot({ path: join(screenshots, 'keyboard-report.png') })
+    await page.screenshot({ path: join(env.screenshots, 'keyboard-report.png') })
     process.stdout.write(
       `Focused with no outline or shadow (perhaps a border colour only):\n  ${[...new Set(unfocusable)].join('\n  ') || 'none'}\n`
     )
