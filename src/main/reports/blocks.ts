@@ -1,3 +1,4 @@
+import { cellText } from '@shared/charts/run-task'
 /**
  * Small pdfmake building blocks shared by the report's sections. Every table repeats its header
  * row on each page and keeps a row on one page, so a long table breaks cleanly.
@@ -51,17 +52,8 @@ export function chunk<T>(items: T[], size: number): T[][] {
   return out
 }
 
-/** A sweep cell for a table: "poison, rate 0.5" from "corruption=poison,discoveryRate=0.5". */
-export function cellLabel(cellKey: string): string {
-  if (!cellKey) return '—'
-  return cellKey
-    .split(',')
-    .map((part) => {
-      const [key, value] = part.split('=')
-      return key === 'corruption' ? String(value) : key === 'discoveryRate' ? `rate ${value}` : `${key} ${value}`
-    })
-    .join(', ')
-}
+/** A sweep cell for a table, as the app writes it. */
+export const cellLabel = cellText
 
 /** JSON on one line with a space after each comma and colon, so a table cell can wrap it. */
 export const wrappableJson = (value: unknown): string => JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ')
