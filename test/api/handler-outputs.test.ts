@@ -281,6 +281,19 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     await untilIdle(ctx.secondTaskId)
     expect(await invoke('audits:cancel', { taskId: ctx.secondTaskId })).toEqual({ cancelled: false })
   },
+  'audits:retryEnded': async () => {
+    // The cancelled runs of the second audit go back to the queue and run again; its finished runs stay.
+    const before = await invoke('audits:runs', { taskId: ctx.secondTaskId })
+    const ended = before.filter((r) => r.status === 'failed' || r.status === 'cancelled').length
+    expect(ended).toBeGreaterThan(0)
+    expect(await invoke('audits:retryEnded', { taskId: ctx.secondTaskId })).toEqual({ requeued: ended })
+    const after = await invoke('audits:runs', { taskId: ctx.secondTaskId })
+    expect(after.filter((r) => r.status === 'failed' || r.status === 'cancelled')).toEqual([])
+    expect(after.filter((r) => r.status === 'done').map((r) => r.id)).toEqual(before.filter((r) => r.status === 'done').map((r) => r.id))
+    // Stopped again, so the audit can be deleted below.
+    await invoke('audits:cancel', { taskId: ctx.secondTaskId })
+    await untilIdle(ctx.secondTaskId)
+  },
   'audits:delete': async () => {
     expect(await invoke('audits:delete', { taskId: ctx.secondTaskId })).toEqual({ deleted: true })
     expect((await invoke('audits:list', {})).map((t) => t.id)).not.toContain(ctx.secondTaskId)

@@ -128,6 +128,12 @@ describe('the Audits page, in a browser against the real services', () => {
     await expect.poll(() => page.title()).toBe('Unlearning Audit')
     await cancelled.getByTestId('audit-ended-open').click()
     await expect.poll(() => page.url()).toContain(`#/audits/${started.taskId}/overview`)
+    // Its cancelled runs can be run again from the workspace; finished ones are kept.
+    await page.getByTestId('retry-ended').click()
+    await expect.poll(() => env.app.services.audits.isActive(started.taskId)).toBe(true)
+    expect(env.app.services.store.runs.list(started.taskId).filter((r) => r.status === 'cancelled')).toEqual([])
+    env.app.services.audits.cancel(started.taskId)
+    await expect.poll(() => env.app.services.audits.isActive(started.taskId), { timeout: 30_000 }).toBe(false)
 
     // Dark mode, for the eye.
     await page.emulateMedia({ colorScheme: 'dark' })

@@ -99,6 +99,12 @@ export function createApiHandlers(s: Services): ApiHandlers {
       done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))
       return { pending }
     },
+    'audits:retryEnded': async ({ taskId }) => {
+      if (!s.store.tasks.get(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      const { done, requeued } = s.audits.retryEnded(taskId)
+      done.catch((err: Error) => process.stderr.write(`audit ${taskId} stopped: ${err.message}\n`))
+      return { requeued }
+    },
     'audits:delete': async ({ taskId }) => ({ deleted: deleteAudit(s, taskId) }),
     'runs:cancel': async ({ runId }) => ({ cancelled: s.audits.cancelRun(runId) }),
     'runs:pause': async ({ runId }) => ({ paused: s.audits.pauseRun(runId) }),

@@ -162,6 +162,19 @@ export class AuditService {
   }
 
   /**
+   * Runs an audit's failed and cancelled runs again (after an engine crash, say), with the queued
+   * ones; finished runs are kept. The cells whose original failed train it again first.
+   */
+  retryEnded(taskId: string): { done: Promise<void>; requeued: number } {
+    const task = this.store.tasks.get(taskId)
+    if (!task) throw new SpecError(`No audit with id ${taskId}`)
+    if (task.origin) throw new SpecError(`The audit ${taskId} was imported from a bundle: it is shown here, never run`)
+    if (this.control.isActive(taskId)) throw new SpecError(`The audit ${taskId} is running; retry its failed runs once it has stopped`)
+    const requeued = this.store.runs.requeueEnded(taskId)
+    return { done: this.resume(taskId).done, requeued }
+  }
+
+  /**
    * The most recent audit of exactly this spec that still owes runs (a sweep cut off by a crash
    * or a cancel), or null. Lets the headless command pick up where it stopped.
    */

@@ -12,6 +12,7 @@ export const INVOKE_CHANNELS = [
   'audits:pause',
   'audits:resume',
   'audits:delete',
+  'audits:retryEnded',
   'runs:cancel',
   'runs:pause',
   'audits:list',

@@ -287,6 +287,8 @@ export const CONTRACT = {
   'audits:pause': { input: z.object({ taskId: Id }).strict(), output: z.object({ paused: z.boolean() }) },
   'audits:resume': { input: z.object({ taskId: Id }).strict(), output: z.object({ pending: z.number() }) },
   // Deletes an audit that is not running: its runs, metrics and splits; the models stay in the library.
+  // Runs an audit's failed and cancelled runs again (with its queued ones); finished runs are kept.
+  'audits:retryEnded': { input: z.object({ taskId: Id }).strict(), output: z.object({ requeued: z.number() }) },
   'audits:delete': { input: z.object({ taskId: Id }).strict(), output: z.object({ deleted: z.boolean() }) },
   'runs:cancel': { input: z.object({ runId: Id }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'runs:pause': { input: z.object({ runId: Id }).strict(), output: z.object({ paused: z.boolean() }) },

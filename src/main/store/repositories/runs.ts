@@ -116,6 +116,8 @@ export class RunsRepository {
           Date.now(),
           runId
         )
+      // An ending carries the run's whole measurement: a retried run keeps nothing of its earlier attempt.
+      this.db.prepare(`DELETE FROM metrics WHERE run_id = ?`).run(runId)
       const metrics = writeRunMetrics(this.db, runId, o.metrics ?? {})
       appendLog(this.db, 'finished', runId, {
         status: o.status,
@@ -155,6 +157,19 @@ export class RunsRepository {
     this.db
       .prepare(`UPDATE runs SET status = 'queued', started_at = NULL, owner_pid = NULL, input_model_id = NULL, error = NULL WHERE id = ?`)
       .run(runId)
+  }
+
+  /**
+   * Puts an audit's failed and cancelled runs back in the queue, to be run again by a resume. Their
+   * earlier endings stay in the audit log; their metrics stay until the new attempt ends. Returns how many.
+   */
+  requeueEnded(taskId: string): number {
+    return this.db
+      .prepare(
+        `UPDATE runs SET status = 'queued', started_at = NULL, ended_at = NULL, owner_pid = NULL, input_model_id = NULL, error = NULL
+         WHERE task_id = ? AND status IN ('failed', 'cancelled')`
+      )
+      .run(taskId).changes
   }
 
   /**

@@ -197,6 +197,21 @@ export const useAuditStore = defineStore('audit', () => {
   }
 
   /** Runs what the selected audit still owes (after a pause, a cancel of some runs, or a crash). */
+  /** Runs the selected audit's failed and cancelled runs again (an engine crash, a cancel regretted). */
+  async function retryEnded(): Promise<void> {
+    if (!selectedTaskId.value) return
+    await guarded(async () => {
+      await api.call('audits:retryEnded', { taskId: selectedTaskId.value! })
+      running.value = true
+      await refresh()
+    })
+  }
+
+  /** Whether the selected audit has failed or cancelled runs that a retry would run again. */
+  const retryable = computed(
+    () => !running.value && !selectedTask.value?.origin && runs.value.some((r) => r.status === 'failed' || r.status === 'cancelled')
+  )
+
   async function resume(): Promise<void> {
     if (!selectedTaskId.value) return
     await guarded(async () => {
@@ -293,6 +308,8 @@ export const useAuditStore = defineStore('audit', () => {
     jobs,
     running,
     resumable,
+    retryable,
+    retryEnded,
     error,
     report,
     bundle,
