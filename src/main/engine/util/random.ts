@@ -1,16 +1,6 @@
 /** Seeded randomness: every split, shuffle and initial value derives from the task's seed. */
 
-/** mulberry32: a small, fast 32-bit PRNG; returns floats in [0, 1). */
-export function createRng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { createRng } from '@shared/random'
 
 /** A stable 31-bit seed from a base seed and a label (FNV-1a over the label). */
 export function hashSeed(seed: number, label: string): number {
