@@ -97,11 +97,11 @@ export function costParetoOption(runs: RunRecord[], opts: { animation?: boolean 
     xAxis: { type: 'log', name: 'seconds (log)', nameLocation: 'middle', nameGap: 25 },
     yAxis: { type: 'value', name: axis.label, nameLocation: 'middle', nameGap: 42, scale: true },
     series: [
-      ...methods.map((method, i) => ({
+      ...methods.map((method) => ({
         name: method,
         type: 'scatter',
         symbolSize: 9,
-        color: methodColor(i),
+        color: methodColor(method),
         data: points
           .filter((p) => p.method === method)
           .map((p) => ({ name: `${method} · seed ${p.seed}`, value: [round4(Math.max(p.seconds, 0.001)), round4(p.quality)] }))

@@ -71,10 +71,10 @@ export function discoveryLinesOption(
   const order = comparedMethods(runs).filter((m) => lines.has(m))
   // A band is two stacked lines: the lowest seed (invisible), then the spread filled above it.
   // Both carry the method's name, so the legend hides a method's line and band together.
-  const series = order.flatMap((method, i) => {
+  const series = order.flatMap((method) => {
     const points = lines.get(method)!
     const stack = `band:${method}`
-    const color = methodColor(i)
+    const color = methodColor(method)
     return [
       { name: method, type: 'line', color, data: points.map((p) => [p.rate, round(p.mean)]), symbolSize: 6, z: 3 },
       {

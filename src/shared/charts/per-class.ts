@@ -62,12 +62,12 @@ export function confusionOption(run: RunRecord, classNames: string[], opts: { an
     animation: opts.animation ?? true,
     title: { text: `Confusion on the test split: ${run.method}, seed ${run.seed}`, left: 'center', textStyle: { fontSize: 13 } },
     tooltip: { position: 'top' },
-    grid: { left: 90, right: 20, top: 35, bottom: 90 },
+    grid: { left: 90, right: 20, top: 35, bottom: 105 },
     xAxis: {
       type: 'category',
       name: 'predicted',
       nameLocation: 'middle',
-      nameGap: 60,
+      nameGap: 75,
       data: classNames,
       axisLabel: { rotate: 30, fontSize: 9 }
     },
@@ -85,7 +85,15 @@ export function confusionOption(run: RunRecord, classNames: string[], opts: { an
       {
         type: 'heatmap',
         data,
-        label: { show: true, fontSize: 8, formatter: (p: { value: number[] }) => (p.value[2]! >= 0.01 ? p.value[2]!.toFixed(2) : '') }
+        // Outlined text stays readable on pale and dark cells, in light and dark themes.
+        label: {
+          show: true,
+          fontSize: 9,
+          color: '#111',
+          textBorderColor: '#fff',
+          textBorderWidth: 2,
+          formatter: (p: { value: number[] }) => (p.value[2]! >= 0.01 ? p.value[2]!.toFixed(2) : '')
+        }
       }
     ]
   }

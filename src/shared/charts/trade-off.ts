@@ -57,20 +57,21 @@ export function tradeOffOption(runs: RunRecord[], opts: { animation?: boolean } 
   return {
     animation: opts.animation ?? true,
     title: {
-      text: `Trade-off: ${axes.forgetting} against ${axes.utility.toLowerCase()} (one point per run)`,
+      text: `Trade-off: ${axes.forgetting} against ${axes.utility.toLowerCase()}`,
+      subtext: 'one point per run; the dashed line is the Pareto front',
       left: 'center',
       textStyle: { fontSize: 13 }
     },
     tooltip: { trigger: 'item' },
     legend: { bottom: 0 },
-    grid: { left: 62, right: 20, top: 40, bottom: 70 },
+    grid: { left: 62, right: 20, top: 56, bottom: 70 },
     xAxis: { type: 'value', name: axes.forgetting, nameLocation: 'middle', nameGap: 25, min: 0, max: 1 },
     yAxis: { type: 'value', name: axes.utility, nameLocation: 'middle', nameGap: 42, scale: true },
     series: [
-      ...methods.map((method, i) => ({
+      ...methods.map((method) => ({
         name: method,
         type: 'scatter',
-        color: methodColor(i),
+        color: methodColor(method),
         symbolSize: 9,
         data: points
           .filter((p) => p.method === method)
