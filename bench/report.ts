@@ -45,6 +45,7 @@ function syntheticRuns(): RunRecord[] {
             seed,
             cellKey,
             cell,
+            replica: null,
             status: 'done',
             backend: 'wasm',
             backendSkipped: [],

@@ -31,6 +31,12 @@ export function taskMatches(task: FilteredTask, f: RunFilter): boolean {
   )
 }
 
+/**
+ * Whether a run is one of the audit's own (the original, retrain, a method) rather than a model of the
+ * privacy evidence (a reference model, an extra retrain of the band): the comparison views show only these.
+ */
+export const isAuditRun = (run: Pick<RunRecord, 'replica'>): boolean => run.replica === null
+
 /** Whether a run passes: its audit's fields, then its own corruption (sweep cell first), method and seed. */
 export function runMatches(run: RunRecord, task: FilteredTask, f: RunFilter): boolean {
   if (!taskMatches(task, f)) return false

@@ -56,7 +56,15 @@ export function originalRecipe(spec: TaskSpec, task: ForgetTask, seed: number): 
   return { dataset: spec.dataset, model: spec.model, train: spec.train, seed, corruption }
 }
 
-/** Runs an audit means: per cell and seed, the original plus every method run. */
+/**
+ * Runs an audit means: per cell and seed, the original plus every method run; with privacy evidence,
+ * the extra retrains of each cell and seed and K reference models per distinct original.
+ */
 export function plannedRunCount(spec: TaskSpec): number {
-  return expandCells(spec).length * spec.seeds.length * (spec.methods.length + 1)
+  const cells = expandCells(spec)
+  const groups = cells.length * spec.seeds.length
+  const retrains = spec.methods.filter((m) => m.id === 'retrain').length
+  if (!spec.privacy) return groups * (spec.methods.length + 1)
+  const originals = new Set(cells.flatMap((c) => spec.seeds.map((seed) => JSON.stringify(originalRecipe(spec, c.task, seed))))).size
+  return groups * (spec.methods.length + 1 + retrains * (spec.privacy.retrains - 1)) + originals * spec.privacy.referenceModels
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { METHOD_CATALOG, METHOD_IDS, type MethodId, acceptedTaskKinds, isMethodId, requiresMnemonicCodes } from './methods'
+import { PrivacySettingsSchema } from './privacy/settings'
 import { describeZodError } from './zod-errors'
 
 export const ARCHITECTURE_IDS = ['mlp', 'cnn-small', 'resnet-mini'] as const
@@ -122,7 +123,9 @@ export const TaskSpecSchema = z
       .min(1)
       .max(100)
       .default([0]),
-    sweep: SweepSpec.optional()
+    sweep: SweepSpec.optional(),
+    /** Per-example membership attacks, reference models and a retrain band (privacy/settings.ts). */
+    privacy: PrivacySettingsSchema.optional()
   })
   .strict()
 
@@ -179,6 +182,8 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
     if (!methods.some((m) => m.id === id)) throw new SpecError(`sweep.params.${id}: "${id}" is not one of the task's methods`)
   }
   checkSweepFields(spec)
+  if (spec.privacy && !methods.some((m) => m.id === 'retrain'))
+    throw new SpecError('privacy: the retrain band and U-LiRA compare every model with retraining; add "retrain" to methods')
   const seen = new Set<string>()
   methods.forEach((m, i) => {
     const key = `${m.id}:${JSON.stringify(m.params)}`

@@ -215,6 +215,13 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     expect(drill.discovered.total + drill.undiscovered.total).toBe(20)
     expect(drill.discovered.samples).toHaveLength(3)
   },
+  'privacy:scores': async () => {
+    // This audit asked for no privacy evidence: no run has attack scores, and the dataset is still named.
+    const scores = await invoke('privacy:scores', { taskId: ctx.taskId, cellKey: '', seed: 0 })
+    expect(scores).toMatchObject({ runs: [], samples: [] })
+    expect(scores.classNames).toHaveLength(10)
+    await expect(invoke('privacy:scores', { taskId: 'no-such-audit', cellKey: '', seed: 0 })).rejects.toThrow(/No audit/)
+  },
   'reports:exportPdf': async () => {
     const pdf = await invoke('reports:exportPdf', { taskId: ctx.taskId })
     expect(pdf.path).toMatch(/\.pdf$/)

@@ -7,7 +7,7 @@ export function runRecord(
   method: string,
   seed: number,
   metrics: RunRecord['metrics'],
-  opts: { cell?: Record<string, unknown> | null; status?: RunRecord['status'] } = {}
+  opts: { cell?: Record<string, unknown> | null; status?: RunRecord['status']; replica?: number | null } = {}
 ): RunRecord {
   const cell = opts.cell ?? null
   const cellKey = cell
@@ -23,6 +23,7 @@ export function runRecord(
     seed,
     cellKey,
     cell,
+    replica: opts.replica ?? null,
     status: opts.status ?? 'done',
     backend: 'wasm',
     backendSkipped: [],

@@ -18,6 +18,7 @@ import { listDatasetLibrary } from '../library/library'
 import { gatherReportInput } from '../reports/report-input'
 import { deleteAudit } from '../audit/delete-audit'
 import { drillDown } from '../audit/drill-down'
+import { privacyScores } from '../audit/privacy-scores'
 import { previewTask } from '../audit/task-preview'
 import { nativeHint } from '../engine-host/native-hint'
 import type { Services } from '../services'
@@ -114,6 +115,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       return s.store.runs.list(taskId)
     },
     'runs:drillDown': async ({ runId, perGroup }) => drillDown(s.store, s.paths, runId, perGroup),
+    'privacy:scores': async (q) => privacyScores(s.store, s.paths, q),
     'library:list': async () => s.library.list(),
     'uploads:begin': async () => ({ uploadId: s.library.beginUpload() }),
     'uploads:write': async ({ uploadId, path, base64, append }) => ({ bytes: s.library.writeUpload(uploadId, path, base64, append) }),

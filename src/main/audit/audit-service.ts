@@ -11,6 +11,7 @@ import type { AuditStore } from '../store/audit-store'
 import { type AuditInputDeps, datasetOf, type GivenOriginal, givenOriginal, resolveModelPath } from './audit-inputs'
 import { canonicalJson } from './content-key'
 import { hashDataset } from './dataset-hash'
+import { GroupAttacks } from './attack-pass'
 import { engineJob } from './engine-job'
 import { type AuditEstimate, estimateAudit } from './estimate'
 import { type AuditPlan, ORIGINAL, type PlanGroup, type PlannedStep, planAudit } from './plan'
@@ -52,6 +53,7 @@ const specSha256 = (spec: TaskSpec) => createHash('sha256').update(canonicalJson
 export class AuditService {
   private readonly control = new RunControl()
   private readonly recorder: RunRecorder
+  private readonly attacks: GroupAttacks
   private readonly listeners: Array<Partial<AuditEvents>> = []
   private readonly estimateHashes = new Map<string, string>()
   private readonly inputs: AuditInputDeps
@@ -62,6 +64,7 @@ export class AuditService {
     private readonly paths: { resourcesDir: string; dataDir: string }
   ) {
     this.recorder = new RunRecorder(store, paths.dataDir, (e) => this.emit('changed', e))
+    this.attacks = new GroupAttacks(store, engine, paths, (e) => this.emit('changed', e))
     this.inputs = { store, engine, paths }
   }
 
@@ -107,6 +110,7 @@ export class AuditService {
             params: step.params,
             seed: group.seed,
             position,
+            replica: step.replica,
             ...(spec.sweep ? { cell: group.cell } : {})
           })
         )
@@ -149,7 +153,10 @@ export class AuditService {
       stored.length === plan.steps.length &&
       stored.every(
         (r, i) =>
-          r.method === plan.steps[i]!.step.method && r.seed === plan.steps[i]!.group.seed && r.cellKey === plan.steps[i]!.group.cell.key
+          r.method === plan.steps[i]!.step.method &&
+          r.seed === plan.steps[i]!.group.seed &&
+          r.cellKey === plan.steps[i]!.group.cell.key &&
+          r.replica === plan.steps[i]!.step.replica
       )
     if (!fits)
       throw new Error(
@@ -256,13 +263,15 @@ export class AuditService {
           }
           return
         }
-        // The methods of a cell only share their original: they run side by side, one per engine process.
-        await runConcurrently(group.methods, this.engine.size, async (step) => {
+        // The methods of a cell (and the reference models of its chain) only share their original:
+        // they run side by side, one per engine process.
+        await runConcurrently([...group.references, ...group.methods], this.engine.size, async (step) => {
           const id = runId(step)
           if (signal.aborted || !this.recorder.isOwed(id) || this.control.isHeld(id)) return
           await this.executeStep(taskId, spec, group, step, id, original, signal, progressOf, null)
           finished++
         })
+        if (group.attacked && !signal.aborted) await this.attacks.attackGroup(taskId, spec, group, runId, signal)
       }
       // Cells that share an original run one after another, so the second finds it cached; chains
       // of different originals run in parallel, as many as the engine pool has processes.

@@ -4,7 +4,7 @@ import { cellJobTask } from '@shared/sweep'
 import type { TaskSpec } from '@shared/task-spec'
 import type { Job } from '../engine/protocol'
 import type { GivenOriginal } from './audit-inputs'
-import { ORIGINAL, type PlanGroup, type PlannedStep } from './plan'
+import { ORIGINAL, REFERENCE, type PlanGroup, type PlannedStep } from './plan'
 import type { RecordedModel } from './run-recorder'
 
 export interface JobInputs {
@@ -37,5 +37,12 @@ export function engineJob(i: JobInputs): Job {
   if (i.step.method === ORIGINAL)
     return { ...base, kind: 'train-original', ...(i.given?.use === 'fine-tune' ? { startDir: i.given.dir } : {}) }
   if (!i.original) throw new Error(`${i.step.method} has no original model to start from`)
-  return { ...base, kind: 'unlearn', method: { id: i.step.method, params: i.step.params }, originalDir: i.original.dir }
+  if (i.step.method === REFERENCE) return { ...base, kind: 'train-reference', index: i.step.replica!, originalDir: i.original.dir }
+  return {
+    ...base,
+    kind: 'unlearn',
+    method: { id: i.step.method, params: i.step.params },
+    originalDir: i.original.dir,
+    ...(i.step.replica ? { replica: i.step.replica } : {})
+  }
 }

@@ -5,12 +5,17 @@ import { canonicalJson, contentKey } from './content-key'
 /** The method name a task's runs record for the model every method starts from. */
 export const ORIGINAL = 'original'
 
-/** One planned model: the original of a (cell, seed), or one method run from it. */
+/** The method name a task's runs record for the reference models of the membership attacks. */
+export const REFERENCE = 'reference'
+
+/** One planned model: the original of a (cell, seed), a method run from it, or a model of the privacy evidence. */
 export interface PlannedStep {
-  method: typeof ORIGINAL | MethodRun['id']
+  method: typeof ORIGINAL | typeof REFERENCE | MethodRun['id']
   params: Record<string, unknown>
   /** Where a finished model of this step is cached and found again; null when it is never reused. */
   cacheKey: string | null
+  /** Reference model k, or extra retrain r of the band (RunRecord.replica); null for the audit's own runs. */
+  replica: number | null
 }
 
 /** A (cell, seed): its original, then the methods that start from it. */
@@ -18,7 +23,17 @@ export interface PlanGroup {
   cell: SweepCell
   seed: number
   original: PlannedStep
+  /**
+   * The reference models of the attacks, trained from the original's recipe: planned in the first group
+   * of each chain only, since every group of a chain has the same training pool and finds them cached.
+   */
+  references: PlannedStep[]
+  /** Where the chain's reference models are cached: every group's attacks find them there. */
+  referenceKeys: string[]
+  /** The methods, each extra retrain of the privacy band right after the retrain. */
   methods: Array<PlannedStep & { method: MethodRun['id'] }>
+  /** Whether the group's finished models are attacked once its runs have ended (the spec asks for privacy evidence). */
+  attacked: boolean
 }
 
 /**
@@ -49,20 +64,37 @@ export function planAudit(spec: TaskSpec, opts: PlanOptions): AuditPlan {
       const original: PlannedStep = {
         method: ORIGINAL,
         params: { ...spec.train },
-        cacheKey: opts.givenModelMeasured ? null : contentKey('original', opts.datasetSha256, recipe)
+        cacheKey: opts.givenModelMeasured ? null : contentKey('original', opts.datasetSha256, recipe),
+        replica: null
       }
-      // Retrain is deterministic given its recipe, its task and its settings: it is cached too.
-      const methods = concrete.methods.map((m) => ({
-        method: m.id,
-        params: m.params,
-        cacheKey: m.id === 'retrain' ? contentKey('retrain', opts.datasetSha256, { recipe, task: cell.task, params: m.params }) : null
-      }))
-      const group = { cell, seed, original, methods }
-      groups.push(group)
       const chainKey = canonicalJson(recipe)
+      const firstOfChain = !chains.has(chainKey)
+      // Reference model k is the same model whatever K an audit asks for (engine/data/reference-halves.ts).
+      const referenceKeys = Array.from({ length: spec.privacy?.referenceModels ?? 0 }, (_, k) =>
+        contentKey('reference', opts.datasetSha256, { recipe, index: k })
+      )
+      const references: PlannedStep[] = firstOfChain
+        ? referenceKeys.map((cacheKey, k) => ({ method: REFERENCE, params: { index: k }, cacheKey, replica: k }))
+        : []
+      // Retrain is deterministic given its recipe, its task and its settings: it is cached too.
+      const retrainKey = (params: Record<string, unknown>, replica: number | null) =>
+        contentKey('retrain', opts.datasetSha256, { recipe, task: cell.task, params, ...(replica ? { replica } : {}) })
+      const methods = concrete.methods.flatMap((m) => {
+        const step = { method: m.id, params: m.params, cacheKey: m.id === 'retrain' ? retrainKey(m.params, null) : null, replica: null }
+        if (m.id !== 'retrain' || !spec.privacy) return [step]
+        const extra = Array.from({ length: spec.privacy.retrains - 1 }, (_, i) => ({
+          method: m.id,
+          params: m.params,
+          cacheKey: retrainKey(m.params, i + 1),
+          replica: i + 1
+        }))
+        return [step, ...extra]
+      })
+      const group = { cell, seed, original, references, referenceKeys, methods, attacked: spec.privacy !== undefined }
+      groups.push(group)
       chains.set(chainKey, [...(chains.get(chainKey) ?? []), group])
     }
   }
-  const steps = groups.flatMap((group) => [group.original, ...group.methods].map((step) => ({ group, step })))
+  const steps = groups.flatMap((group) => [group.original, ...group.references, ...group.methods].map((step) => ({ group, step })))
   return { groups, chains: [...chains.values()], steps }
 }

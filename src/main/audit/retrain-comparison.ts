@@ -1,5 +1,6 @@
 import type { RunRecord } from '@shared/api/contract'
 import { deltaToRetrain, gapToRetrain, tugOfWar } from '@shared/metrics/definitions'
+import { isAuditRun } from '@shared/run-filter'
 import type { AuditStore } from '../store/audit-store'
 
 // Metrics that describe the run rather than the model; a delta of them means nothing.
@@ -12,7 +13,9 @@ const NOT_COMPARED = ['seconds', 'paramsChanged', 'tow', 'gapToRetrain']
  * that, only the run that just finished. Returns the ids of the runs whose metrics changed.
  */
 export function compareWithRetrain(store: AuditStore, finished: RunRecord): string[] {
-  const cell = store.runs.list(finished.taskId, { cellKey: finished.cellKey, seed: finished.seed })
+  // The privacy evidence's own models (reference models, extra retrains) are not compared: the band is their reading.
+  if (!isAuditRun(finished)) return []
+  const cell = store.runs.list(finished.taskId, { cellKey: finished.cellKey, seed: finished.seed }).filter(isAuditRun)
   const retrain = cell.find((r) => r.method === 'retrain' && r.status === 'done')
   if (!retrain) return []
   const compared = finished.method === 'retrain' ? cell.filter((r) => r.status === 'done') : cell.filter((r) => r.id === finished.id)

@@ -19,6 +19,8 @@ import { DivergenceError } from './train/divergence'
 import { trainClassifier } from './train/loop'
 import { disposeTensorSplit, type TensorSplit, toTensorSplit } from './train/tensor-data'
 import { accuracy } from './eval/accuracy'
+import { attackCell } from './eval/attack-models'
+import { referenceHalf } from './data/reference-halves'
 import type { CancelToken } from './util/cancel'
 import { hashSeed } from './util/random'
 
@@ -85,6 +87,8 @@ interface Produced {
   codes: MnemonicCodes | null
   steps: number
   extraMetrics: Metrics
+  /** A reference model's half of the training pool, recorded in its files for the attacks to check. */
+  half?: { sha256: string; indices: Int32Array }
 }
 
 /** A model from files (imported, or an earlier run) must read this dataset's images and name its classes. */
@@ -160,6 +164,27 @@ async function produceModel(
       codeTensor?.dispose()
     }
   }
+  if (job.kind === 'train-reference') {
+    const original = (await loadModel(job.originalDir)).model
+    const half = referenceHalf(train.count, job.seed, job.index)
+    const model = FunctionalModel.initialize(original.graph, hashSeed(job.seed, `reference-${job.index}`))
+    original.dispose()
+    try {
+      const result = await trainClassifier(model, train, {
+        ...spec.train,
+        indices: half.indices,
+        seed: hashSeed(job.seed, `reference-order-${job.index}`),
+        cancel: ctx.cancel,
+        onProgress: (s) =>
+          ctx.progress('training', (WORK_SHARE * s.step) / s.totalSteps, `half ${job.index + 1}: epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`)
+      })
+      return { model, reused: null, original: null, codes: null, steps: result.steps, extraMetrics: {}, half }
+    } catch (err) {
+      model.dispose()
+      throw err
+    }
+  }
+  if (job.kind === 'attack') throw new Error('An attack job makes no model')
   if (job.kind === 'evaluate') {
     const loaded = await loadModel(job.modelDir)
     try {
@@ -188,7 +213,8 @@ async function produceModel(
       train,
       split,
       spec,
-      seed: job.seed,
+      // An extra retrain of the privacy band: the same split (job.seed), another initialisation and order.
+      seed: job.replica ? hashSeed(job.seed, `retrain-replica-${job.replica}`) : job.seed,
       codes,
       heldOutAccuracy: () => heldOutAccuracy(original, data.test, spec.task),
       cancel: ctx.cancel,
@@ -228,6 +254,13 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
       corruptedSha256: taskData.corruption?.sha256 ?? null
     }
   })
+  if (job.kind === 'attack') {
+    const attacks = await attackCell(
+      { ...job, forget: split.forget, train, test: data.test },
+      (f, detail) => ctx.progress('evaluating', f, detail)
+    )
+    return { ...runFacts(elapsed(), 0), failure: null, model: null, metrics: {}, attacks }
+  }
   let produced: Produced
   try {
     produced = await produceModel(job, spec, data, train, split, ctx)
@@ -278,7 +311,11 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
         model: { ...modelInfo, dir: reused.dir, sha256: reused.sha256, bytes: directoryBytes(reused.dir) }
       }
     ctx.progress('saving', 0.98, 'writing the model files')
-    const saved = await saveModel(model, join(job.outDir, 'model'), { seed: job.seed, mnemonicCodes: codes !== null })
+    const saved = await saveModel(model, join(job.outDir, 'model'), {
+      seed: job.seed,
+      mnemonicCodes: codes !== null,
+      ...(produced.half ? { reference: { index: (job as { index: number }).index, poolSize: train.count, sha256: produced.half.sha256 } } : {})
+    })
     // Codes stay with every model derived from a code-trained one, so it can be forgotten from again.
     if (codes) await saveCodes(saved.dir, codes)
     return {

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { MetricValues } from '@shared/metrics/value'
 import { PHASES } from '@shared/api/contract'
+import { AttackScores } from '@shared/api/contract'
+import { PrivacySettingsSchema } from '@shared/privacy/settings'
 import { JobTaskSchema, MethodRunSchema } from '@shared/task-spec'
 
 /**
@@ -29,6 +31,32 @@ export const JobSchema = z.discriminatedUnion('kind', [
     /** The method and every one of its settings, resolved from the spec (defaults and swept values filled in). */
     method: MethodRunSchema,
     originalDir: z.string(),
+    outDir: z.string(),
+    /** An extra retrain of the privacy band: the same task and split, trained from another seed. */
+    replica: z.number().int().min(1).optional()
+  }),
+  // Reference model `index` of the membership attacks: the original's recipe on one half of the training pool.
+  z.object({
+    kind: z.literal('train-reference'),
+    resourcesDir: z.string(),
+    dataDir: z.string().optional(),
+    spec: JobTaskSchema,
+    seed: z.number().int(),
+    index: z.number().int().min(0),
+    /** The original, whose architecture the reference model takes (fresh weights). */
+    originalDir: z.string(),
+    outDir: z.string()
+  }),
+  // The membership attacks of one cell and seed, on every finished model of it at once.
+  z.object({
+    kind: z.literal('attack'),
+    resourcesDir: z.string(),
+    dataDir: z.string().optional(),
+    spec: JobTaskSchema,
+    seed: z.number().int(),
+    privacy: PrivacySettingsSchema,
+    references: z.array(z.object({ index: z.number().int().min(0), dir: z.string() })).min(2),
+    targets: z.array(z.object({ runId: z.string(), dir: z.string(), retrain: z.boolean(), replica: z.number().int().nullable() })).min(1),
     outDir: z.string()
   }),
   // Measures an existing model (a cached original or retrain) on this job's task, without training.
@@ -57,6 +85,8 @@ export const JobResultSchema = z.object({
   /** The saved model; null when the run failed. */
   model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }).nullable(),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
+  /** An attack job's findings, per target run: its privacy metrics and per-example scores. */
+  attacks: z.array(z.object({ runId: z.string(), metrics: MetricValues, scores: AttackScores })).optional(),
   /** The engine process after the job, its tensors freed: for soak tests and leak hunting. */
   engineMemory: z
     .object({ rssBytes: z.number(), heapUsedBytes: z.number(), numTensors: z.number().int(), tensorBytes: z.number() })

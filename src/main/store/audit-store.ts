@@ -4,6 +4,7 @@ import { AuditLogRepository } from './repositories/audit-log'
 import { DatasetsRepository } from './repositories/datasets'
 import { ImportedAuditsRepository } from './repositories/imported-audits'
 import { ModelCacheRepository } from './repositories/model-cache'
+import { AttackScoresRepository } from './repositories/attack-scores'
 import { ModelsRepository } from './repositories/models'
 import { RunsRepository } from './repositories/runs'
 import { SettingsRepository } from './repositories/settings'
@@ -24,6 +25,7 @@ export class AuditStore {
   readonly splits: SplitsRepository
   readonly models: ModelsRepository
   readonly modelCache: ModelCacheRepository
+  readonly attackScores: AttackScoresRepository
   readonly datasets: DatasetsRepository
   readonly speeds: SpeedsRepository
   readonly settings: SettingsRepository
@@ -37,6 +39,7 @@ export class AuditStore {
     this.splits = new SplitsRepository(this.db)
     this.models = new ModelsRepository(this.db)
     this.modelCache = new ModelCacheRepository(this.db)
+    this.attackScores = new AttackScoresRepository(this.db)
     this.datasets = new DatasetsRepository(this.db)
     this.speeds = new SpeedsRepository(this.db)
     this.settings = new SettingsRepository(this.db)

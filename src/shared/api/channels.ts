@@ -18,6 +18,7 @@ export const INVOKE_CHANNELS = [
   'audits:list',
   'audits:runs',
   'runs:drillDown',
+  'privacy:scores',
   'library:list',
   'uploads:begin',
   'uploads:write',

@@ -26,6 +26,11 @@ export const RunRecord = z.object({
   /** The sweep cell the run belongs to ('' outside sweeps) and its coordinates (null outside sweeps). */
   cellKey: z.string(),
   cell: z.record(z.string(), z.unknown()).nullable(),
+  /**
+   * Set on the privacy evidence's own models, which the comparison views leave out: reference model k
+   * (method 'reference') or the r-th extra retrain (method 'retrain', r ≥ 1). Null on the audit's runs.
+   */
+  replica: z.number().int().nullable().default(null),
   status: RunStatus,
   backend: z.string().nullable(),
   /** Why the engine skipped each backend faster than `backend`, one line each (empty in older records). */
@@ -123,6 +128,32 @@ const DrillDownGroup = z.object({
     })
   )
 })
+/** One attack's scores on the attacked samples, in the order of `AttackScores.members`/`nonMembers`; higher = more likely a member. */
+const ScorePair = z.object({ members: z.array(z.number()), nonMembers: z.array(z.number()) })
+
+/**
+ * A run's per-example membership scores, for the Privacy tab's ROC curves, histograms and most-exposed samples.
+ * `members` are training-split indices (forget samples), `nonMembers` test-split indices.
+ */
+export const AttackScores = z.object({
+  members: z.array(z.number().int()),
+  nonMembers: z.array(z.number().int()),
+  lira: ScorePair,
+  rmia: ScorePair,
+  /** Per attacked forget sample, how far (in SDs) the model's output lies from the retrains' Gaussian; null without 2 retrains. */
+  ulira: z.array(z.number()).nullable()
+})
+export type AttackScores = z.infer<typeof AttackScores>
+
+export const PrivacyScores = z.object({
+  inputShape: z.array(z.number()),
+  classNames: z.array(z.string()),
+  runs: z.array(z.object({ runId: z.string(), method: z.string(), replica: z.number().nullable(), scores: AttackScores })),
+  /** Images (0-255, row-major, as trained) of each run's `exposedPerRun` forget samples with the highest LiRA scores, for the thumbnails. */
+  samples: z.array(z.object({ index: z.number().int(), label: z.number().int(), pixels: z.array(z.number()) }))
+})
+export type PrivacyScores = z.infer<typeof PrivacyScores>
+
 export const DrillDown = z.object({
   inputShape: z.array(z.number()),
   classNames: z.array(z.string()),
@@ -295,6 +326,13 @@ export const CONTRACT = {
   'audits:list': { input: Empty, output: z.array(TaskSummary) },
   'audits:runs': { input: z.object({ taskId: Id }).strict(), output: z.array(RunRecord) },
   'runs:drillDown': { input: z.object({ runId: Id, perGroup: z.number().int().min(1).max(200) }).strict(), output: DrillDown },
+  // The per-example attack scores of every run of one cell and seed, with the attacked forget samples' images.
+  'privacy:scores': {
+    input: z
+      .object({ taskId: Id, cellKey: z.string().max(2000), seed: z.number().int(), exposedPerRun: z.number().int().min(0).max(50).default(8) })
+      .strict(),
+    output: PrivacyScores
+  },
   'library:list': { input: Empty, output: Library },
   'uploads:begin': { input: Empty, output: z.object({ uploadId: z.string() }) },
   'uploads:write': {

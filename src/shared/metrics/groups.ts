@@ -105,6 +105,52 @@ export const METRIC_GROUPS: MetricGroup[] = [
         label: 'MIA AUC',
         definition: 'AUC of a loss-threshold attack separating the forget set from the test set (0.5 = indistinguishable).',
         higherIsBetter: null
+      },
+      {
+        key: 'liraAuc',
+        label: 'LiRA AUC',
+        definition:
+          'Offline LiRA (Carlini et al. 2022): per forget sample, a Gaussian of the reference models that never saw it; AUC of telling the forget set from as many held-out test samples (0.5 = no leak).',
+        higherIsBetter: null
+      },
+      {
+        key: 'liraTprAt1Fpr',
+        label: 'LiRA TPR @ 1% FPR',
+        definition: 'Share of the attacked forget samples LiRA calls members at a threshold that lets 1 % of the test samples through.',
+        higherIsBetter: null
+      },
+      {
+        key: 'liraTprAt01Fpr',
+        label: 'LiRA TPR @ 0.1% FPR',
+        definition: 'As LiRA TPR @ 1% FPR at 0.1 % of the test samples (below 1 / (test samples attacked) it reads 0).',
+        higherIsBetter: null
+      },
+      {
+        key: 'rmiaAuc',
+        label: 'RMIA AUC',
+        definition:
+          "Offline RMIA (Zarifzadeh et al. 2024): each sample's likelihood ratio against the reference models' (offline correction a = 0.3), compared with population test samples; AUC against held-out test samples.",
+        higherIsBetter: null
+      },
+      {
+        key: 'rmiaTprAt1Fpr',
+        label: 'RMIA TPR @ 1% FPR',
+        definition: 'Share of the attacked forget samples RMIA calls members at 1 % false positives.',
+        higherIsBetter: null
+      },
+      {
+        key: 'ulira',
+        label: 'U-LiRA AUC',
+        definition:
+          "Per forget sample, a Gaussian of the retrained models' outputs; AUC of telling this model's outputs from a held-out retrain's (0.5 = indistinguishable from retraining), averaged over which retrain is held out.",
+        higherIsBetter: false
+      },
+      {
+        key: 'uliraSelfTest',
+        label: 'U-LiRA self-test',
+        definition:
+          'U-LiRA with the audit’s retrain held out and read as if it were a method, against the other retrains: a calibrated test scores 0.5 within its interval. Needs 3 retrains.',
+        higherIsBetter: null
       }
     ]
   },

@@ -22,6 +22,28 @@ export const MODEL_METRICS = [
   'utilityTimesHealed'
 ] as const
 
+/**
+ * Per-example membership attacks (audit privacy settings): LiRA and RMIA offline against the forget
+ * set, U-LiRA against the retrains, and the U-LiRA self-test of a held-out retrain (engine/eval/attack-models.ts).
+ */
+export const PRIVACY_METRICS = [
+  'liraAuc',
+  'liraTprAt1Fpr',
+  'liraTprAt01Fpr',
+  'rmiaAuc',
+  'rmiaTprAt1Fpr',
+  'ulira',
+  'uliraSelfTest',
+  'attackReferenceModels',
+  'attackSamples'
+] as const
+export type PrivacyMetric = (typeof PRIVACY_METRICS)[number]
+
+/** A privacy metric's 95 % bootstrap interval, [low, high], stored beside it: `ci95.liraAuc`. */
+export const INTERVAL_PREFIX = 'ci95.'
+export type IntervalMetric = `${typeof INTERVAL_PREFIX}${PrivacyMetric}`
+export const intervalKey = (metric: PrivacyMetric): IntervalMetric => `${INTERVAL_PREFIX}${metric}`
+
 /** Of a run: what it cost and how it went. */
 export const RUN_METRICS = ['seconds', 'reusedModel', 'divergedAtStep'] as const
 
@@ -52,13 +74,14 @@ export const METHOD_METRICS = [
 export const PER_LAYER_PREFIX = 'resetElements.'
 export type PerLayerMetric = `${typeof PER_LAYER_PREFIX}${string}`
 
-export const METRIC_NAMES = [...MODEL_METRICS, ...RUN_METRICS, ...RETRAIN_METRICS, ...METHOD_METRICS] as const
-export type MetricName = (typeof METRIC_NAMES)[number] | PerLayerMetric
+export const METRIC_NAMES = [...MODEL_METRICS, ...PRIVACY_METRICS, ...RUN_METRICS, ...RETRAIN_METRICS, ...METHOD_METRICS] as const
+export type MetricName = (typeof METRIC_NAMES)[number] | PerLayerMetric | IntervalMetric
 export type MethodMetric = (typeof METHOD_METRICS)[number] | PerLayerMetric
 
 /** Every name a metric may have: a new metric is declared here before anything may record it. */
 export const MetricNameSchema = z.union([
   z.enum(METRIC_NAMES),
+  z.enum(PRIVACY_METRICS.map(intervalKey) as [IntervalMetric, ...IntervalMetric[]]),
   z
     .string()
     .startsWith(PER_LAYER_PREFIX)

@@ -10,6 +10,7 @@ import * as modelCodes from './0008-model-codes'
 import * as runMetricsSnapshot from './0009-run-metrics-snapshot'
 import * as backendSkipped from './0010-backend-skipped'
 import * as taskVerdict from './0011-task-verdict'
+import * as privacyEvidence from './0012-privacy-evidence'
 
 export interface Migration {
   version: number
@@ -29,7 +30,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 8, name: 'model-codes', up: modelCodes.up },
   { version: 9, name: 'run-metrics-snapshot', up: runMetricsSnapshot.up },
   { version: 10, name: 'backend-skipped', up: backendSkipped.up },
-  { version: 11, name: 'task-verdict', up: taskVerdict.up }
+  { version: 11, name: 'task-verdict', up: taskVerdict.up },
+  { version: 12, name: 'privacy-evidence', up: privacyEvidence.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

@@ -25,6 +25,7 @@ interface RunRow {
   ended_at: number | null
   cell_key: string
   cell_json: string | null
+  replica: number | null
   metrics_json: string | null
 }
 
@@ -49,6 +50,8 @@ export interface NewRun {
   seed: number
   position: number
   cell?: { key: string; coords: Record<string, unknown> }
+  /** A model of the privacy evidence: reference model k, or extra retrain r (RunRecord.replica). */
+  replica?: number | null
 }
 
 function isAlive(pid: number): boolean {
@@ -69,7 +72,7 @@ export class RunsRepository {
     const id = randomUUID()
     this.db
       .prepare(
-        `INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at, cell_key, cell_json) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`
+        `INSERT INTO runs (id, task_id, method, params_json, seed, status, position, created_at, cell_key, cell_json, replica) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`
       )
       .run(
         id,
@@ -80,7 +83,8 @@ export class RunsRepository {
         r.position,
         Date.now(),
         r.cell?.key ?? '',
-        r.cell ? JSON.stringify(r.cell.coords) : null
+        r.cell ? JSON.stringify(r.cell.coords) : null,
+        r.replica ?? null
       )
     return id
   }
@@ -224,7 +228,7 @@ export class RunsRepository {
     const rows = this.db
       .prepare(
         // Only the columns a RunRecord needs: an audit may hold 10,000 runs, and each column costs.
-        `SELECT r.id, r.task_id, r.method, r.params_json, r.seed, r.cell_key, r.cell_json, r.status, r.backend, r.backend_skipped_json, r.error, r.steps,
+        `SELECT r.id, r.task_id, r.method, r.params_json, r.seed, r.cell_key, r.cell_json, r.replica, r.status, r.backend, r.backend_skipped_json, r.error, r.steps,
            r.forget_count, r.retain_count, r.forget_sha256, mi.sha256 AS input_sha, mo.sha256 AS output_sha,
            r.created_at, r.started_at, r.ended_at, r.metrics_json
          FROM runs r LEFT JOIN models mi ON mi.id = r.input_model_id LEFT JOIN models mo ON mo.id = r.output_model_id
@@ -239,6 +243,7 @@ export class RunsRepository {
       seed: r.seed,
       cellKey: r.cell_key,
       cell: r.cell_json == null ? null : (JSON.parse(r.cell_json) as Record<string, unknown>),
+      replica: r.replica,
       status: r.status,
       backend: r.backend,
       backendSkipped: r.backend_skipped_json == null ? [] : (JSON.parse(r.backend_skipped_json) as string[]),

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import type { RunRecord } from '@shared/api/contract'
+import { intervalKey } from '@shared/metrics/names'
+import { isAuditRun } from '@shared/run-filter'
+import { useAuditServices } from '../helpers/audit-services'
+
+/**
+ * The privacy evidence end to end on a model that leaks: an mlp trained for many epochs on 2,000
+ * images memorises them, so per-example LiRA finds a random 20 % forget set on the original, and
+ * not on models retrained without it. Two cells share the training pool (the forget fraction is
+ * swept), so the second finds the reference models cached.
+ */
+const services = useAuditServices('privacy-evidence')
+const fresh = useAuditServices('privacy-evidence-again')
+
+const spec = {
+  name: 'leaky mlp',
+  dataset: { id: 'fashion-mnist', trainLimit: 2000, testLimit: 1000 },
+  model: { arch: 'mlp' },
+  train: { epochs: 40, batchSize: 64, optimizer: 'adam', learningRate: 0.002, schedule: 'constant' },
+  task: { kind: 'random', fraction: 0.2 },
+  methods: ['retrain', { id: 'finetune', params: { epochs: 2 } }],
+  seeds: [3],
+  sweep: { fraction: [0.2, 0.3] },
+  privacy: { referenceModels: 8, retrains: 3, attackSize: 400 }
+}
+
+const num = (r: RunRecord | undefined, key: string) => r?.metrics[key as keyof RunRecord['metrics']] as number
+const interval = (r: RunRecord | undefined, key: Parameters<typeof intervalKey>[0]) => r?.metrics[intervalKey(key)] as [number, number]
+
+describe('membership attacks on a leaky model', () => {
+  let runs: RunRecord[] = []
+  it('runs the audit with its reference models and extra retrains', { timeout: 600_000 }, async () => {
+    const { taskId, done } = await services.audits.start(spec)
+    await done
+    runs = services.store.runs.list(taskId)
+    for (const r of runs) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
+    // 8 reference models for the one training pool, however many cells use it; 2 extra retrains per cell.
+    expect(runs.filter((r) => r.method === 'reference').map((r) => r.replica)).toEqual([0, 1, 2, 3, 4, 5, 6, 7])
+    expect(runs.filter((r) => r.method === 'retrain').map((r) => [r.cellKey, r.replica])).toEqual([
+      ['fraction=0.2', null],
+      ['fraction=0.2', 1],
+      ['fraction=0.2', 2],
+      ['fraction=0.3', null],
+      ['fraction=0.3', 1],
+      ['fraction=0.3', 2]
+    ])
+    // Every model of both cells was attacked, reference models aside.
+    for (const r of runs.filter((r) => r.method !== 'reference')) expect(num(r, 'liraAuc'), `${r.method} ${r.cellKey}`).toBeTypeOf('number')
+  })
+
+  it('finds the forget set on the original and not on the retrain', () => {
+    const cell = runs.filter((r) => r.cellKey === 'fraction=0.2')
+    const original = cell.find((r) => r.method === 'original')
+    const retrain = cell.find((r) => r.method === 'retrain' && isAuditRun(r))
+    const fpr = 0.01
+    expect(num(original, 'liraTprAt1Fpr')).toBeGreaterThanOrEqual(3 * fpr)
+    expect(num(original, 'liraAuc')).toBeGreaterThan(0.6)
+    expect(num(original, 'rmiaAuc')).toBeGreaterThan(0.6)
+    expect(Math.abs(num(retrain, 'liraAuc') - 0.5)).toBeLessThanOrEqual(0.05)
+    // Each value sits inside its own bootstrap interval, which is not a point.
+    const [lo, hi] = interval(original, 'liraAuc')
+    expect(lo).toBeLessThanOrEqual(num(original, 'liraAuc'))
+    expect(hi).toBeGreaterThanOrEqual(num(original, 'liraAuc'))
+    expect(hi).toBeGreaterThan(lo)
+  })
+
+  it('calibrates U-LiRA: a held-out retrain scores 0.5 within its interval, the original does not', () => {
+    const cell = runs.filter((r) => r.cellKey === 'fraction=0.2')
+    const retrain = cell.find((r) => r.method === 'retrain' && isAuditRun(r))
+    const [lo, hi] = interval(retrain, 'uliraSelfTest')
+    expect(lo).toBeLessThanOrEqual(0.5)
+    expect(hi).toBeGreaterThanOrEqual(0.5)
+    expect(num(cell.find((r) => r.method === 'original'), 'ulira')).toBeGreaterThan(hi)
+  })
+
+  it('keeps per-example scores for the drill-down', async () => {
+    const r = runs.find((r) => r.method === 'original' && r.cellKey === 'fraction=0.2')!
+    const scores = services.store.attackScores.forRuns([r.id]).get(r.id)!
+    expect(scores.members).toHaveLength(num(r, 'attackSamples'))
+    expect(scores.lira.members).toHaveLength(scores.members.length)
+    expect(scores.nonMembers).toHaveLength(scores.members.length)
+  })
+
+  it('trains no reference model again for another audit on the same pool, and gives the same scores', { timeout: 600_000 }, async () => {
+    const again = await services.audits.start({ ...spec, name: 'again', sweep: { fraction: [0.2] } })
+    await again.done
+    const second = services.store.runs.list(again.taskId)
+    const refs = second.filter((r) => r.method === 'reference')
+    expect(refs).toHaveLength(8)
+    for (const r of refs) expect(r.metrics.reusedModel, 'measured from the cache, not trained').toBe(1)
+    const first = runs.find((r) => r.method === 'original' && r.cellKey === 'fraction=0.2')
+    expect(num(second.find((r) => r.method === 'original'), 'liraAuc')).toBe(num(first, 'liraAuc'))
+  })
+
+  it('gives the same scores from the same seeds on a fresh machine', { timeout: 600_000 }, async () => {
+    const { taskId, done } = await fresh.audits.start({ ...spec, sweep: { fraction: [0.2] } })
+    await done
+    const other = fresh.store.runs.list(taskId)
+    const first = runs.filter((r) => r.cellKey === 'fraction=0.2' && r.method !== 'reference')
+    for (const r of other.filter((r) => r.method !== 'reference')) {
+      const twin = first.find((f) => f.method === r.method && f.replica === r.replica)
+      expect(num(r, 'liraAuc'), `${r.method} ${r.replica}`).toBe(num(twin, 'liraAuc'))
+      expect(num(r, 'rmiaAuc'), `${r.method} ${r.replica}`).toBe(num(twin, 'rmiaAuc'))
+    }
+  })
+})
