@@ -128,9 +128,9 @@ export class AuditService {
     // Estimates follow every edit of the form; the files are read once (the audit itself hashes them again).
     const sha = this.estimateHashes.get(info.id) ?? (await hashDataset(location))
     this.estimateHashes.set(info.id, sha)
-    const plan = planAudit(spec, { datasetSha256: sha, givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure' })
+    const planOptions = { datasetSha256: sha, givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure' }
     const trainCount = Math.min(spec.dataset.trainLimit ?? info.trainSize, info.trainSize)
-    return estimateAudit(this.store, spec, plan, trainCount, this.engine.size)
+    return estimateAudit(this.store, spec, planOptions, trainCount, this.engine.size)
   }
 
   /**

@@ -1,6 +1,7 @@
+import { PRIVACY_TIERS, type PrivacyTier } from '@shared/privacy/settings'
 import { architectureOf, type TaskSpec } from '@shared/task-spec'
 import type { AuditStore } from '../store/audit-store'
-import type { AuditPlan, PlannedStep } from './plan'
+import { type AuditPlan, type PlannedStep, planAudit, type PlanOptions, REFERENCE } from './plan'
 
 export interface AuditEstimate {
   runs: number
@@ -14,7 +15,12 @@ export interface AuditEstimate {
   measuredRuns: number
   /** Methods never run here on this architecture: left out of the estimate. */
   unmeasured: string[]
+  privacy: { referenceModels: number; extraRetrains: number; seconds: number } | null
+  privacyTiers: Array<{ tier: PrivacyTier; seconds: number; wallSeconds: number }>
 }
+
+// RMIA's population (at most 2,000 test samples) is scored beside the attacked pairs.
+const ATTACK_POPULATION = 2000
 
 // A run's work: training samples times passes over them (methods without an epoch count make one).
 const EVALUATE = 'evaluate'
@@ -46,6 +52,8 @@ function measuredRates(store: AuditStore): { rates: Map<string, number>; runs: n
 function rateFor(rates: Map<string, number>, method: string, arch: string): number | null {
   const own = rates.get(`${method}|${arch}`)
   if (own !== undefined) return own
+  // A reference model is the original's recipe on half the pool: until one was timed here, it trains at the original's pace.
+  if (method === REFERENCE) return rateFor(rates, 'original', arch)
   const here = rates.get(`original|${arch}`)
   if (here === undefined) return null
   for (const [key, rate] of rates) {
@@ -61,28 +69,67 @@ function rateFor(rates: Map<string, number>, method: string, arch: string): numb
  * the median speed its method showed here before; a model already in the cache (or planned
  * earlier in the same audit), or a given original measured as it is, priced as a measurement.
  */
-export function estimateAudit(store: AuditStore, spec: TaskSpec, plan: AuditPlan, trainCount: number, jobs: number): AuditEstimate {
+export function estimateAudit(
+  store: AuditStore,
+  spec: TaskSpec,
+  planOptions: PlanOptions,
+  trainCount: number,
+  jobs: number
+): AuditEstimate {
+  const priced = pricePlan(store, spec, planAudit(spec, planOptions), trainCount, jobs)
+  const withRetrain = (s: TaskSpec): TaskSpec =>
+    s.methods.some((m) => m.id === 'retrain') ? s : { ...s, methods: [...s.methods, { id: 'retrain', params: {} }] }
+  const privacyTiers = (Object.keys(PRIVACY_TIERS) as PrivacyTier[]).map((tier) => {
+    const tiered = withRetrain({ ...spec, privacy: PRIVACY_TIERS[tier] })
+    const t = pricePlan(store, tiered, planAudit(tiered, planOptions), trainCount, jobs)
+    return { tier, seconds: t.seconds, wallSeconds: t.wallSeconds }
+  })
+  return { ...priced, privacyTiers }
+}
+
+function pricePlan(
+  store: AuditStore,
+  spec: TaskSpec,
+  plan: AuditPlan,
+  trainCount: number,
+  jobs: number
+): Omit<AuditEstimate, 'privacyTiers'> {
   const { rates, runs: measuredRuns } = measuredRates(store)
   const arch = architectureOf(spec.model) ?? 'imported'
   const unmeasured = new Set<string>()
   const seen = new Set<string>()
   let reusedModels = 0
   let seconds = 0
-  const measure = () => (seconds += (rateFor(rates, EVALUATE, arch) ?? 0) * trainCount)
+  const privacy = { referenceModels: 0, extraRetrains: 0, seconds: 0 }
+  const evaluateRate = rateFor(rates, EVALUATE, arch) ?? 0
+  const measure = () => (seconds += evaluateRate * trainCount)
   const price = (step: PlannedStep, work: number) => {
+    const before = seconds
     if (step.cacheKey && (seen.has(step.cacheKey) || store.modelCache.find(step.cacheKey))) {
       reusedModels++
-      return measure()
+      measure()
+    } else {
+      if (step.cacheKey) seen.add(step.cacheKey)
+      const rate = rateFor(rates, step.method, arch)
+      if (rate === null) unmeasured.add(step.method)
+      else seconds += rate * work
+      if (step.replica !== null && step.method === REFERENCE) privacy.referenceModels++
+      else if (step.replica !== null) privacy.extraRetrains++
     }
-    if (step.cacheKey) seen.add(step.cacheKey)
-    const rate = rateFor(rates, step.method, arch)
-    if (rate === null) unmeasured.add(step.method)
-    else seconds += rate * work
+    if (step.replica !== null) privacy.seconds += seconds - before
   }
   for (const group of plan.groups) {
     if (group.original.cacheKey === null) measure()
     else price(group.original, trainCount * spec.train.epochs)
+    for (const r of group.references) price(r, (trainCount / 2) * spec.train.epochs)
     for (const m of group.methods) price(m, trainCount * passes(m.params, spec.train.epochs))
+    if (group.attacked && spec.privacy) {
+      // Every reference model and every model of the group scores the attacked samples once.
+      const scored = 2 * spec.privacy.attackSize + ATTACK_POPULATION
+      const attack = evaluateRate * scored * (spec.privacy.referenceModels + 1 + group.methods.length)
+      seconds += attack
+      privacy.seconds += attack
+    }
   }
   const parallel = Math.max(1, Math.min(jobs, plan.chains.length))
   return {
@@ -92,6 +139,7 @@ export function estimateAudit(store: AuditStore, spec: TaskSpec, plan: AuditPlan
     wallSeconds: seconds / parallel,
     jobs,
     measuredRuns,
-    unmeasured: [...unmeasured]
+    unmeasured: [...unmeasured],
+    privacy: spec.privacy ? privacy : null
   }
 }

@@ -108,7 +108,11 @@ export const AuditEstimate = z.object({
   wallSeconds: z.number(),
   jobs: z.number(),
   measuredRuns: z.number(),
-  unmeasured: z.array(z.string())
+  unmeasured: z.array(z.string()),
+  /** What the spec's privacy evidence adds (reference models and extra retrains to train, attacks); null without it. */
+  privacy: z.object({ referenceModels: z.number(), extraRetrains: z.number(), seconds: z.number() }).nullable(),
+  /** The whole audit priced at each privacy tier (retrain added where the spec lacks it), for choosing one. */
+  privacyTiers: z.array(z.object({ tier: z.enum(['cheap', 'standard', 'rigorous']), seconds: z.number(), wallSeconds: z.number() }))
 })
 export type AuditEstimate = z.infer<typeof AuditEstimate>
 
