@@ -3,6 +3,8 @@ import { type LeaderboardRow, leaderboardRows } from './charts/leaderboard'
 import { runTask } from './charts/run-task'
 import { ALL_METRICS, metricLabel } from './metrics/groups'
 import { METHOD_CATALOG } from './methods'
+import { retrainBand, retrainsOf, RETRAIN_BAND_RULE, withinRetrain } from './privacy/retrain-band'
+import { isAuditRun } from './run-filter'
 
 /**
  * The report's one-paragraph verdict, written from the numbers: which method did best on the
@@ -29,7 +31,8 @@ export const VERDICT_RULES = [
   'Poison: the trigger counts as removed when attack success is at most 0.10, as reduced when it at least halved, otherwise as not removed.',
   'Label corruption: healed when Healed (train) is at least 0.80, partly healed when it rose by at least 0.10 over the original, otherwise not healed.',
   'Class or example forgetting: forgotten like retraining when forget accuracy is within 0.05 of the retrained model, otherwise not.',
-  'Methods are ranked by Utility × Healed for corrupted-data tasks and by ToW for forgetting tasks (forget accuracy when there is no retrain run); utility cost is the original minus the method in points of accuracy.'
+  'Methods are ranked by Utility × Healed for corrupted-data tasks and by ToW for forgetting tasks (forget accuracy when there is no retrain run); utility cost is the original minus the method in points of accuracy.',
+  `Privacy (audits with per-example attacks): the best method's LiRA AUC and U-LiRA are judged per cell and seed against the retrain band. ${RETRAIN_BAND_RULE}`
 ]
 
 const fmt = (v: number) => v.toFixed(2)
@@ -80,10 +83,29 @@ function headlineFor(runs: RunRecord[], baseTask: Record<string, unknown>): Head
 
 const meanOf = (row: LeaderboardRow | undefined, key: string): number | null => row?.stats[key]?.mean ?? null
 
+/**
+ * How a method's runs sit against the retrain band on one privacy metric: "within retrain in 3 of 4
+ * cells and seeds". Null when no run of it has the metric and a band to be read against.
+ */
+function privacyReading(method: string, done: RunRecord[], metric: string): string | null {
+  const judged = done
+    .filter((r) => r.method === method && isAuditRun(r))
+    .map((r) =>
+      withinRetrain(r.metrics[metric as 'liraAuc'] as number | undefined, retrainBand(retrainsOf(done, r.cellKey, r.seed), metric))
+    )
+    .filter((w): w is boolean => w !== null)
+  if (!judged.length) return null
+  const within = judged.filter(Boolean).length
+  if (judged.length === 1) return `${metricLabel(metric)} ${within ? 'within' : 'outside'} retrain`
+  return `${metricLabel(metric)} within retrain in ${within} of ${judged.length} cells and seeds`
+}
+
 /** The verdict paragraph, or a sentence saying why there is none. */
-export function writeVerdict(runs: RunRecord[], baseTask: Record<string, unknown>): string {
-  const unfinished = runs.filter((r) => r.status === 'failed' || r.status === 'cancelled' || r.status === 'interrupted').length
-  const tail = unfinished ? ` ${unfinished} of ${runs.length} runs failed or were stopped; they are listed in the appendix.` : ''
+export function writeVerdict(allRuns: RunRecord[], baseTask: Record<string, unknown>): string {
+  const unfinished = allRuns.filter((r) => r.status === 'failed' || r.status === 'cancelled' || r.status === 'interrupted').length
+  const tail = unfinished ? ` ${unfinished} of ${allRuns.length} runs failed or were stopped; they are listed in the appendix.` : ''
+  // Reference models and the band's extra retrains are evidence, not candidates or references.
+  const runs = allRuns.filter(isAuditRun)
   const done = runs.filter((r) => r.status === 'done')
   const rows = leaderboardRows(done, ALL_METRICS)
   const candidates = rows.filter((r) => !r.reference)
@@ -122,5 +144,8 @@ export function writeVerdict(runs: RunRecord[], baseTask: Record<string, unknown
       ? '; no retrain run to compare with'
       : `; ${h.retrainLabel} reached ${fmt(after)}${h.key === 'forgetAccuracy' ? '' : ` and ${h.judge(after, before, after).replace(/,$/, '')} it`}`
   const spread = ranked.length > 1 ? ` It ranked first of ${ranked.length} methods by ${metricLabel(h.rankBy)}.` : ''
-  return `${shortName(best.method)} ${judged} ${h.what} (${change})${cost}${reference}.${spread}${tail}`
+  const allDone = allRuns.filter((r) => r.status === 'done')
+  const privacy = ['liraAuc', 'ulira'].map((m) => privacyReading(best.method, allDone, m)).filter((p): p is string => p !== null)
+  const attacks = privacy.length ? ` Against per-example attacks: ${privacy.join('; ')} (rule in the definitions).` : ''
+  return `${shortName(best.method)} ${judged} ${h.what} (${change})${cost}${reference}.${spread}${attacks}${tail}`
 }

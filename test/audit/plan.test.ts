@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { ORIGINAL, planAudit } from '@main/audit/plan'
-import { parseTaskSpec } from '@shared/task-spec'
+import { ORIGINAL, planAudit, REFERENCE } from '@main/audit/plan'
+import { plannedRunCount } from '@shared/sweep'
+import { parseTaskSpec, SpecError } from '@shared/task-spec'
 import { tinySweep } from '../helpers/tiny-sweep'
 
 const DATASET = 'a'.repeat(64)
@@ -45,5 +46,53 @@ describe('audit plan', () => {
   it('caches no original when a given model is measured as it is', () => {
     const given = planAudit(spec, { datasetSha256: DATASET, givenModelMeasured: true })
     expect(given.groups.every((g) => g.original.cacheKey === null)).toBe(true)
+  })
+
+  describe('with privacy evidence', () => {
+    const privateSpec = parseTaskSpec({ ...tinySweep('plan'), seeds: [0, 1], privacy: { referenceModels: 4, retrains: 3 } })
+    const p = planAudit(privateSpec, { datasetSha256: DATASET, givenModelMeasured: false })
+
+    it('trains K reference models once per training pool: in the first group of each chain only', () => {
+      for (const chain of p.chains) {
+        expect(chain[0]!.references.map((r) => [r.method, r.replica])).toEqual([0, 1, 2, 3].map((k) => [REFERENCE, k]))
+        for (const later of chain.slice(1)) {
+          expect(later.references).toEqual([])
+          // Every group of the chain attacks with the same models, found by the same keys.
+          expect(later.referenceKeys).toEqual(chain[0]!.references.map((r) => r.cacheKey))
+        }
+      }
+      // Pools differ between chains (corruption, seed), and so do their reference models.
+      expect(new Set(p.chains.map((c) => c[0]!.referenceKeys[0])).size).toBe(p.chains.length)
+    })
+
+    it('keeps reference model k the same model whatever K, and adds R - 1 retrains right after the retrain', () => {
+      const eight = planAudit(
+        { ...privateSpec, privacy: { ...privateSpec.privacy!, referenceModels: 8 } },
+        { datasetSha256: DATASET, givenModelMeasured: false }
+      )
+      expect(eight.groups[0]!.referenceKeys.slice(0, 4)).toEqual(p.groups[0]!.referenceKeys)
+      expect(p.groups[0]!.methods.map((m) => [m.method, m.replica])).toEqual([
+        ['finetune', null],
+        ['retrain', null],
+        ['retrain', 1],
+        ['retrain', 2]
+      ])
+      expect(new Set(p.groups[0]!.methods.filter((m) => m.method === 'retrain').map((m) => m.cacheKey)).size).toBe(3)
+      expect(p.groups.every((g) => g.attacked)).toBe(true)
+      expect(plan.groups.some((g) => g.attacked || g.references.length)).toBe(false)
+    })
+
+    it('counts the same runs as it plans', () => {
+      expect(plannedRunCount(privateSpec)).toBe(p.steps.length)
+      expect(p.steps.length).toBe(8 * (1 + 2 + 2) + 4 * 4)
+      expect(plannedRunCount(spec)).toBe(plan.steps.length)
+    })
+
+    it('refuses privacy evidence without a retrain to compare with', () => {
+      const noRetrain = { ...tinySweep('plan'), methods: [{ id: 'finetune', params: { epochs: 1 } }], privacy: {} }
+      expect(() => parseTaskSpec(noRetrain)).toThrow(SpecError)
+      expect(() => parseTaskSpec(noRetrain)).toThrow(/privacy: .*add "retrain"/)
+      expect(() => parseTaskSpec({ ...tinySweep('plan'), privacy: { referenceModels: 3 } })).toThrow(/privacy.referenceModels: .*even/)
+    })
   })
 })

@@ -71,7 +71,12 @@ describe('membership attacks on a leaky model', () => {
     const [lo, hi] = interval(retrain, 'uliraSelfTest')
     expect(lo).toBeLessThanOrEqual(0.5)
     expect(hi).toBeGreaterThanOrEqual(0.5)
-    expect(num(cell.find((r) => r.method === 'original'), 'ulira')).toBeGreaterThan(hi)
+    expect(
+      num(
+        cell.find((r) => r.method === 'original'),
+        'ulira'
+      )
+    ).toBeGreaterThan(hi)
   })
 
   it('keeps per-example scores for the drill-down', async () => {
@@ -90,7 +95,12 @@ describe('membership attacks on a leaky model', () => {
     expect(refs).toHaveLength(8)
     for (const r of refs) expect(r.metrics.reusedModel, 'measured from the cache, not trained').toBe(1)
     const first = runs.find((r) => r.method === 'original' && r.cellKey === 'fraction=0.2')
-    expect(num(second.find((r) => r.method === 'original'), 'liraAuc')).toBe(num(first, 'liraAuc'))
+    expect(
+      num(
+        second.find((r) => r.method === 'original'),
+        'liraAuc'
+      )
+    ).toBe(num(first, 'liraAuc'))
   })
 
   it('gives the same scores from the same seeds on a fresh machine', { timeout: 600_000 }, async () => {

@@ -21,13 +21,21 @@ export class GroupAttacks {
     private readonly announce: (e: AuditChange) => void
   ) {}
 
-  async attackGroup(taskId: string, spec: TaskSpec, group: PlanGroup, runIdOf: (s: PlannedStep) => string, signal: AbortSignal): Promise<void> {
+  async attackGroup(
+    taskId: string,
+    spec: TaskSpec,
+    group: PlanGroup,
+    runIdOf: (s: PlannedStep) => string,
+    signal: AbortSignal
+  ): Promise<void> {
     if (!spec.privacy) return
     const steps = [group.original, ...group.methods]
     const runs = steps.map((step) => ({ step, run: this.store.runs.get(runIdOf(step)) }))
     const targets = runs.flatMap(({ step, run }) => {
       const model = run?.status === 'done' ? this.store.runs.outputModelOf(run.id) : null
-      return run && model ? [{ runId: run.id, dir: resolve(this.paths.dataDir, model.path), retrain: step.method === 'retrain', replica: step.replica }] : []
+      return run && model
+        ? [{ runId: run.id, dir: resolve(this.paths.dataDir, model.path), retrain: step.method === 'retrain', replica: step.replica }]
+        : []
     })
     const pending = targets.filter((t) => typeof this.store.runs.get(t.runId)?.metrics.liraAuc !== 'number')
     if (!targets.length || !pending.length) return
@@ -37,7 +45,9 @@ export class GroupAttacks {
     })
     const where = `seed ${group.seed}${group.cell.key ? ` (${group.cell.key})` : ''}`
     if (references.length < 2) {
-      process.stderr.write(`membership attacks of ${where} skipped: ${references.length} of ${group.referenceKeys.length} reference models finished\n`)
+      process.stderr.write(
+        `membership attacks of ${where} skipped: ${references.length} of ${group.referenceKeys.length} reference models finished\n`
+      )
       return
     }
     try {

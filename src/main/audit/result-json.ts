@@ -9,6 +9,10 @@ export function toResultJson(task: { id: string; specSha256: string; spec: unkno
       method: r.method,
       params: r.params,
       seed: r.seed,
+      // The swept values (null outside sweeps), so a sweep's runs can be told apart.
+      cell: r.cell,
+      // Set on the privacy evidence's own models: reference model k, or the band's extra retrain r.
+      replica: r.replica,
       status: r.status,
       backend: r.backend,
       backendSkipped: r.backendSkipped,

@@ -44,13 +44,19 @@ function readSpec(file: string): unknown {
   }
 }
 
+/** A run's name in the table: the privacy evidence's own models say which they are. */
+const runLabel = (r: RunRecord): string =>
+  r.replica === null ? r.method : r.method === 'reference' ? `reference ${r.replica}` : `${r.method} (band ${r.replica})`
+
 function printTable(runs: RunRecord[]): void {
-  const head = ['method', 'seed', 'status', ...COMPARED_METRICS.map((m) => m.key), 'seconds']
+  // The attacks' headline numbers, when the audit has them.
+  const privacy = ['liraAuc', 'rmiaAuc', 'ulira'].filter((k) => runs.some((r) => scalarMetric(r.metrics, k) !== null))
+  const head = ['method', 'seed', 'status', ...COMPARED_METRICS.map((m) => m.key), ...privacy, 'seconds']
   const rows = runs.map((r) => [
-    r.method,
+    runLabel(r),
     String(r.seed),
     r.status,
-    ...COMPARED_METRICS.map((m) => scalarMetric(r.metrics, m.key)?.toFixed(4) ?? '-'),
+    ...[...COMPARED_METRICS.map((m) => m.key), ...privacy].map((k) => scalarMetric(r.metrics, k)?.toFixed(4) ?? '-'),
     scalarMetric(r.metrics, 'seconds')?.toFixed(1) ?? '-'
   ])
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
@@ -254,10 +260,15 @@ async function main(): Promise<void> {
     process.stderr.write(`audit: ${services.interruptedAtStart} run(s) from an earlier process were cut off; marked interrupted\n`)
 
   const bar = new TerminalProgress(process.stderr)
+  // A run's ending is printed once: the membership attacks announce the runs they add metrics to again.
+  const ended = new Set<string>()
   services.audits.on({
     progress: (p) => bar.update(p),
     changed: (c) => {
-      if (c.runId && c.status !== 'running') bar.ended(c.runId, `run ${c.runId.slice(0, 8)} ${c.status}`)
+      if (!c.runId || c.status === 'running') return
+      if (ended.has(`${c.runId}:${c.status}`)) return
+      ended.add(`${c.runId}:${c.status}`)
+      bar.ended(c.runId, `run ${c.runId.slice(0, 8)} ${c.status}`)
     }
   })
 

@@ -176,7 +176,11 @@ async function produceModel(
         seed: hashSeed(job.seed, `reference-order-${job.index}`),
         cancel: ctx.cancel,
         onProgress: (s) =>
-          ctx.progress('training', (WORK_SHARE * s.step) / s.totalSteps, `half ${job.index + 1}: epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`)
+          ctx.progress(
+            'training',
+            (WORK_SHARE * s.step) / s.totalSteps,
+            `half ${job.index + 1}: epoch ${s.epoch + 1}/${spec.train.epochs}${lossText(s.loss)}`
+          )
       })
       return { model, reused: null, original: null, codes: null, steps: result.steps, extraMetrics: {}, half }
     } catch (err) {
@@ -255,9 +259,8 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     }
   })
   if (job.kind === 'attack') {
-    const attacks = await attackCell(
-      { ...job, forget: split.forget, train, test: data.test },
-      (f, detail) => ctx.progress('evaluating', f, detail)
+    const attacks = await attackCell({ ...job, forget: split.forget, train, test: data.test }, (f, detail) =>
+      ctx.progress('evaluating', f, detail)
     )
     return { ...runFacts(elapsed(), 0), failure: null, model: null, metrics: {}, attacks }
   }
@@ -314,7 +317,9 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     const saved = await saveModel(model, join(job.outDir, 'model'), {
       seed: job.seed,
       mnemonicCodes: codes !== null,
-      ...(produced.half ? { reference: { index: (job as { index: number }).index, poolSize: train.count, sha256: produced.half.sha256 } } : {})
+      ...(produced.half
+        ? { reference: { index: (job as { index: number }).index, poolSize: train.count, sha256: produced.half.sha256 } }
+        : {})
     })
     // Codes stay with every model derived from a code-trained one, so it can be forgotten from again.
     if (codes) await saveCodes(saved.dir, codes)

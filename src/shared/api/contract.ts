@@ -333,7 +333,12 @@ export const CONTRACT = {
   // The per-example attack scores of every run of one cell and seed, with the attacked forget samples' images.
   'privacy:scores': {
     input: z
-      .object({ taskId: Id, cellKey: z.string().max(2000), seed: z.number().int(), exposedPerRun: z.number().int().min(0).max(50).default(8) })
+      .object({
+        taskId: Id,
+        cellKey: z.string().max(2000),
+        seed: z.number().int(),
+        exposedPerRun: z.number().int().min(0).max(50).default(8)
+      })
       .strict(),
     output: PrivacyScores
   },

@@ -25,6 +25,8 @@ export interface AttackLayout {
 }
 
 export interface ReferenceSignals extends ModelSignals {
+  /** Which reference model: 2j and 2j + 1 trained on complementary halves of the pool. */
+  index: number
   /** Per member sample, 1 when this reference model trained on it (never for test samples). */
   trainedOn: Uint8Array
 }
@@ -38,10 +40,19 @@ const BOOTSTRAP_RESAMPLES = 300
 /** Privacy metrics by name (PRIVACY_METRICS and their `ci95.` intervals). */
 type Metrics = Record<string, MetricValue>
 
-/** Per attacked sample, the values of the reference models that never saw it. */
+/**
+ * Per attacked sample, the values of the reference models that never saw it. A member is unseen by
+ * one model of each complete pair; a test sample, unseen by all, is read on one model of each pair
+ * too (alternating by sample), so members and non-members rest on equally many models and the
+ * attack cannot tell them apart by how noisy their fits are.
+ */
 function outValues(refs: ReferenceSignals[], layout: AttackLayout, key: 'phi' | 'p'): number[][] {
   const n = layout.members + layout.nonMembers + layout.population
-  return Array.from({ length: n }, (_, s) => refs.filter((r) => s >= layout.members || r.trainedOn[s] === 0).map((r) => r[key][s]!))
+  const indices = new Set(refs.map((r) => r.index))
+  const paired = (r: ReferenceSignals) => indices.has(r.index ^ 1)
+  const outFor = (r: ReferenceSignals, s: number) =>
+    s < layout.members ? r.trainedOn[s] === 0 : !paired(r) || r.index % 2 === (s + (r.index >> 1)) % 2
+  return Array.from({ length: n }, (_, s) => refs.filter((r) => outFor(r, s)).map((r) => r[key][s]!))
 }
 
 /**

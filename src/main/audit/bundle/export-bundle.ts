@@ -49,7 +49,8 @@ export async function exportBundle(
       indices: [...sp.indices]
     })),
     dataset: input.dataset,
-    models: models.map(({ path: _path, runs: _runs, deletedAt: _deleted, ...m }) => m)
+    models: models.map(({ path: _path, runs: _runs, deletedAt: _deleted, ...m }) => m),
+    attackScores: Object.fromEntries(s.store.attackScores.forRuns(input.runs.map((r) => r.id)))
   }
   const files: Record<string, Uint8Array> = {
     [BUNDLE_FILES.audit]: json(audit),

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
+import { AttackScores, DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
 
 /**
  * An audit bundle: one zip another copy of the app can import to show the same results. Its
@@ -52,6 +52,8 @@ export const BundleAudit = z.object({
   // Bundles written before the store recorded codes have no codesSha256.
   models: z.array(
     ModelSummary.omit({ path: true, runs: true, deletedAt: true }).extend({ codesSha256: z.string().nullable().default(null) })
-  )
+  ),
+  /** Per run id, the per-example membership scores of the privacy evidence (none in older bundles). */
+  attackScores: z.record(z.string(), AttackScores).default({})
 })
 export type BundleAudit = z.infer<typeof BundleAudit>

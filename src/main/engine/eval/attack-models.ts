@@ -1,12 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import {
-  type AttackLayout,
-  attackModel,
-  fitReferences,
-  type ModelSignals,
-  type ReferenceSignals,
-  uliraOf
-} from '@shared/privacy/attacks'
+import { type AttackLayout, attackModel, fitReferences, type ModelSignals, type ReferenceSignals, uliraOf } from '@shared/privacy/attacks'
 import { intervalKey } from '@shared/metrics/names'
 import type { MetricValue } from '@shared/metrics/value'
 import type { PrivacySettings } from '@shared/privacy/settings'
@@ -63,7 +56,11 @@ function attackInputs(samples: AttackSamples, train: TensorSplit, test: TensorSp
   return { x, labels }
 }
 
-async function signalsOf(dir: string, x: tf.Tensor, labels: Int32Array): Promise<{ signals: ModelSignals; metadata: Record<string, unknown> }> {
+async function signalsOf(
+  dir: string,
+  x: tf.Tensor,
+  labels: Int32Array
+): Promise<{ signals: ModelSignals; metadata: Record<string, unknown> }> {
   const { model, metadata } = await loadModel(dir)
   try {
     return { signals: await membershipSignals(model, x, labels), metadata }
@@ -102,7 +99,7 @@ export async function attackCell(
       const recorded = (metadata.reference as { sha256?: string } | undefined)?.sha256
       if (recorded !== half.sha256)
         throw new Error(`Reference model ${ref.index} (${ref.dir}) was not trained on the half of the pool this audit expects`)
-      refs.push({ ...signals, trainedOn: Uint8Array.from(samples.members, (i) => half.trainedOn[i]!) })
+      refs.push({ ...signals, index: ref.index, trainedOn: Uint8Array.from(samples.members, (i) => half.trainedOn[i]!) })
     }
     const fits = fitReferences(refs, samples.layout)
     const targets: Array<AttackTarget & { signals: ModelSignals }> = []

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3'
-import type { DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
+import type { AttackScores, DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
 import { appendLog, metricsSha256 } from '../audit-log'
 import { writeRunMetrics } from '../run-metrics'
 import { auditVerdict } from './tasks'
@@ -11,6 +11,7 @@ export interface ImportedAudit {
   splits: Array<{ cellKey: string; seed: number; kind: 'forget' | 'corrupted'; count: number; sha256: string; indices: number[] }>
   dataset: DatasetSummary | null
   models: Array<Omit<ModelSummary, 'path' | 'runs' | 'deletedAt'>>
+  attackScores?: Record<string, AttackScores>
   origin: NonNullable<TaskSummary['origin']>
 }
 
@@ -85,8 +86,8 @@ export class ImportedAuditsRepository {
         auditVerdict(a.runs, a.task.spec)
       )
       const putRun = db.prepare(
-        `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, backend_skipped_json, input_model_id, output_model_id, forget_count, retain_count, forget_sha256, steps, error, position, created_at, started_at, ended_at, cell_key, cell_json)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, backend_skipped_json, input_model_id, output_model_id, forget_count, retain_count, forget_sha256, steps, error, position, created_at, started_at, ended_at, cell_key, cell_json, replica)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
       )
       a.runs.forEach((r, position) => {
         putRun.run(
@@ -110,9 +111,12 @@ export class ImportedAuditsRepository {
           r.startedAt,
           r.endedAt,
           r.cellKey,
-          r.cell ? JSON.stringify(r.cell) : null
+          r.cell ? JSON.stringify(r.cell) : null,
+          r.replica
         )
         writeRunMetrics(db, r.id, r.metrics)
+        const scores = a.attackScores?.[r.id]
+        if (scores) db.prepare(`INSERT INTO attack_scores (run_id, scores_json) VALUES (?, ?)`).run(r.id, JSON.stringify(scores))
       })
       const putSplit = db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       for (const s of a.splits)
