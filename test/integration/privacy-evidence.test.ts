@@ -1,4 +1,7 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { exportBundle } from '@main/audit/bundle/export-bundle'
+import { importBundle } from '@main/audit/bundle/import-bundle'
 import type { RunRecord } from '@shared/api/contract'
 import { intervalKey } from '@shared/metrics/names'
 import { isAuditRun } from '@shared/run-filter'
@@ -30,9 +33,11 @@ const interval = (r: RunRecord | undefined, key: Parameters<typeof intervalKey>[
 
 describe('membership attacks on a leaky model', () => {
   let runs: RunRecord[] = []
+  let taskId = ''
   it('runs the audit with its reference models and extra retrains', { timeout: 600_000 }, async () => {
-    const { taskId, done } = await services.audits.start(spec)
-    await done
+    const started = await services.audits.start(spec)
+    await started.done
+    taskId = started.taskId
     runs = services.store.runs.list(taskId)
     for (const r of runs) expect(r.status, `${r.method}: ${r.error}`).toBe('done')
     // 8 reference models for the one training pool, however many cells use it; 2 extra retrains per cell.
@@ -113,5 +118,17 @@ describe('membership attacks on a leaky model', () => {
       expect(num(r, 'liraAuc'), `${r.method} ${r.replica}`).toBe(num(twin, 'liraAuc'))
       expect(num(r, 'rmiaAuc'), `${r.method} ${r.replica}`).toBe(num(twin, 'rmiaAuc'))
     }
+  })
+
+  it('travels in a bundle: another copy shows the same replicas and per-example scores', async () => {
+    const file = join(services.paths.dataDir, 'privacy.audit-bundle.zip')
+    await exportBundle({ ...services, appVersion: 'test' }, taskId, { file, includeModels: false })
+    const imported = await importBundle({ store: fresh.store, ...fresh.paths }, file)
+    const there = fresh.store.runs.list(imported.task.id)
+    expect(there.map((r) => [r.method, r.replica])).toEqual(runs.map((r) => [r.method, r.replica]))
+    const original = runs.find((r) => r.method === 'original')!
+    expect(fresh.store.attackScores.forRuns([original.id]).get(original.id)).toEqual(
+      services.store.attackScores.forRuns([original.id]).get(original.id)
+    )
   })
 })

@@ -40,7 +40,9 @@ function measuredRates(store: AuditStore): { rates: Map<string, number>; runs: n
   for (const h of history) {
     const arch = h.arch ?? 'imported'
     const kind = h.reused ? EVALUATE : h.method
-    const work = h.trainCount * (h.reused ? 1 : passes(h.params, h.trainEpochs))
+    // A reference model trains on half of the pool.
+    const share = h.method === REFERENCE && !h.reused ? 0.5 : 1
+    const work = share * h.trainCount * (h.reused ? 1 : passes(h.params, h.trainEpochs))
     if (work <= 0) continue
     const key = `${kind}|${arch}`
     samples.set(key, [...(samples.get(key) ?? []), h.seconds / work])
