@@ -52,7 +52,7 @@ describe('audit plan', () => {
     const privateSpec = parseTaskSpec({ ...tinySweep('plan'), seeds: [0, 1], privacy: { referenceModels: 4, retrains: 3 } })
     const p = planAudit(privateSpec, { datasetSha256: DATASET, givenModelMeasured: false })
 
-    it('trains K reference models once per training pool: in the first group of each chain only', () => {
+    it('trains K reference models once per training pool: in its first group only', () => {
       for (const chain of p.chains) {
         expect(chain[0]!.references.map((r) => [r.method, r.replica])).toEqual([0, 1, 2, 3].map((k) => [REFERENCE, k]))
         for (const later of chain.slice(1)) {
@@ -63,6 +63,23 @@ describe('audit plan', () => {
       }
       // Pools differ between chains (corruption, seed), and so do their reference models.
       expect(new Set(p.chains.map((c) => c[0]!.referenceKeys[0])).size).toBe(p.chains.length)
+    })
+
+    it('shares one set of reference models between the seeds of a pool that does not depend on the seed', () => {
+      const random = parseTaskSpec({
+        ...tinySweep('plan'),
+        task: { kind: 'random', fraction: 0.1 },
+        sweep: undefined,
+        seeds: [0, 1],
+        privacy: {}
+      })
+      const r = planAudit(random, { datasetSha256: DATASET, givenModelMeasured: false })
+      expect(r.chains).toHaveLength(2)
+      expect(r.groups.map((g) => g.references.length)).toEqual([8, 0])
+      expect(r.groups[1]!.referenceKeys).toEqual(r.groups[0]!.referenceKeys)
+      expect(r.groups.map((g) => g.referenceSeed)).toEqual([0, 0])
+      // Corrupted pools are corrupted by the seed: one set per seed.
+      expect(p.groups.map((g) => g.referenceSeed)).toEqual(p.groups.map((g) => g.seed))
     })
 
     it('keeps reference model k the same model whatever K, and adds R - 1 retrains right after the retrain', () => {

@@ -59,6 +59,7 @@ export class GroupAttacks {
           spec: cellJobTask(spec, group.cell),
           seed: group.seed,
           privacy: spec.privacy,
+          referenceSeed: group.referenceSeed,
           references,
           targets,
           outDir: join(this.paths.dataDir, 'attacks')

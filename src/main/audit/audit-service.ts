@@ -34,6 +34,36 @@ interface BoundPlan {
 // A sweep larger than this is almost certainly a typo in a list.
 const MAX_RUNS = 5000
 
+/**
+ * When the reference models of each training pool are done: they are trained in the first group on
+ * the pool, and the groups of other seeds on it (other chains, running side by side) wait for them
+ * before their attacks. That group's chain starts no later than theirs, so nothing waits on a chain
+ * that cannot start.
+ */
+class ReferencesReady {
+  private readonly ready = new Map<string, { promise: Promise<void>; settle: () => void }>()
+
+  constructor(plan: AuditPlan) {
+    for (const step of plan.groups.flatMap((g) => g.references)) {
+      let settle = () => {}
+      const promise = new Promise<void>((resolve) => (settle = resolve))
+      this.ready.set(step.cacheKey!, { promise, settle })
+    }
+  }
+
+  settle(group: PlanGroup): void {
+    for (const step of group.references) this.ready.get(step.cacheKey!)?.settle()
+  }
+
+  settleAll(): void {
+    for (const r of this.ready.values()) r.settle()
+  }
+
+  async of(group: PlanGroup): Promise<void> {
+    await Promise.all(group.referenceKeys.map((k) => this.ready.get(k)?.promise))
+  }
+}
+
 /** Runs `work` over `items`, at most `limit` at a time, in order of start. */
 async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0
@@ -235,12 +265,30 @@ export class AuditService {
   private async execute(taskId: string, spec: TaskSpec, { plan, runIds }: BoundPlan): Promise<void> {
     const signal = this.control.beginAudit(taskId)
     const runId = (step: PlannedStep) => runIds.get(step)!
+    const references = new ReferencesReady(plan)
+    // A cancel or pause stops a group's wait for another chain's reference models too.
+    const stopped = new Promise<void>((resolve) =>
+      signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })
+    )
     try {
       // A given original (an imported model) is measured, or fine-tuned with codes once: every cell starts from it.
       const given = givenOriginal(this.inputs, spec)
       let finished = plan.steps.filter(({ step }) => !this.recorder.isOwed(runId(step))).length
       const progressOf = (f: number) => (finished + f) / plan.steps.length
       const executeGroup = async (group: PlanGroup) => {
+        try {
+          await executeGroupSteps(group)
+        } finally {
+          // However the group ended, groups on the same pool stop waiting for its reference models.
+          references.settle(group)
+        }
+        if (group.attacked && !signal.aborted) {
+          // Other seeds on the same pool may still be training the reference models (a chain of their own).
+          await Promise.race([references.of(group), stopped])
+          if (!signal.aborted) await this.attacks.attackGroup(taskId, spec, group, runId, signal)
+        }
+      }
+      const executeGroupSteps = async (group: PlanGroup) => {
         const originalId = runId(group.original)
         let original = this.recorder.finishedModel(originalId)
         // A held original holds its whole cell: its runs cannot start without it.
@@ -263,7 +311,7 @@ export class AuditService {
           }
           return
         }
-        // The methods of a cell (and the reference models of its chain) only share their original:
+        // The methods of a cell (and the reference models of its pool) only share their original:
         // they run side by side, one per engine process.
         await runConcurrently([...group.references, ...group.methods], this.engine.size, async (step) => {
           const id = runId(step)
@@ -271,7 +319,6 @@ export class AuditService {
           await this.executeStep(taskId, spec, group, step, id, original, signal, progressOf, null)
           finished++
         })
-        if (group.attacked && !signal.aborted) await this.attacks.attackGroup(taskId, spec, group, runId, signal)
       }
       // Cells that share an original run one after another, so the second finds it cached; chains
       // of different originals run in parallel, as many as the engine pool has processes.
@@ -283,6 +330,7 @@ export class AuditService {
       })
       if (signal.aborted && !this.control.isPausing(taskId)) this.recorder.endedQueued(taskId, 'cancelled', 'Cancelled by the user')
     } finally {
+      references.settleAll()
       this.store.recordVerdict(taskId)
       this.control.endAudit(taskId)
       this.emit('changed', { taskId, runId: null, status: 'finished' })

@@ -37,7 +37,8 @@ export function engineJob(i: JobInputs): Job {
   if (i.step.method === ORIGINAL)
     return { ...base, kind: 'train-original', ...(i.given?.use === 'fine-tune' ? { startDir: i.given.dir } : {}) }
   if (!i.original) throw new Error(`${i.step.method} has no original model to start from`)
-  if (i.step.method === REFERENCE) return { ...base, kind: 'train-reference', index: i.step.replica!, originalDir: i.original.dir }
+  if (i.step.method === REFERENCE)
+    return { ...base, kind: 'train-reference', referenceSeed: i.group.referenceSeed, index: i.step.replica!, originalDir: i.original.dir }
   return {
     ...base,
     kind: 'unlearn',

@@ -24,12 +24,14 @@ export interface PlanGroup {
   seed: number
   original: PlannedStep
   /**
-   * The reference models of the attacks, trained from the original's recipe: planned in the first group
-   * of each chain only, since every group of a chain has the same training pool and finds them cached.
+   * The reference models of the attacks, trained with the original's recipe: planned in the first group
+   * of each training pool only; the other groups on that pool find them cached.
    */
   references: PlannedStep[]
-  /** Where the chain's reference models are cached: every group's attacks find them there. */
+  /** Where the reference models of the group's training pool are cached: every group's attacks find them there. */
   referenceKeys: string[]
+  /** The seed the reference models' halves and initialisations derive from (see `referencePool`). */
+  referenceSeed: number
   /** The methods, each extra retrain of the privacy band right after the retrain. */
   methods: Array<PlannedStep & { method: MethodRun['id'] }>
   /** Whether the group's finished models are attacked once its runs have ended (the spec asks for privacy evidence). */
@@ -54,9 +56,19 @@ export interface PlanOptions {
   givenModelMeasured: boolean
 }
 
+/**
+ * What the reference models depend on: the original's recipe without its seed where the training pool
+ * does not depend on the seed (the leading samples of the dataset), so every seed shares them; with
+ * it for corrupted tasks, whose pool is corrupted by the seed.
+ */
+function referencePool(recipe: Record<string, unknown>, task: SweepCell['task'], seed: number): { pool: unknown; seed: number } {
+  return task.kind === 'corrupted' ? { pool: recipe, seed } : { pool: { ...recipe, seed: null }, seed: 0 }
+}
+
 export function planAudit(spec: TaskSpec, opts: PlanOptions): AuditPlan {
   const groups: PlanGroup[] = []
   const chains = new Map<string, PlanGroup[]>()
+  const pools = new Set<string>()
   for (const cell of expandCells(spec)) {
     const concrete = cellSpec(spec, cell)
     for (const seed of spec.seeds) {
@@ -68,12 +80,14 @@ export function planAudit(spec: TaskSpec, opts: PlanOptions): AuditPlan {
         replica: null
       }
       const chainKey = canonicalJson(recipe)
-      const firstOfChain = !chains.has(chainKey)
+      const { pool, seed: referenceSeed } = referencePool(recipe, cell.task, seed)
+      const firstOfPool = !pools.has(canonicalJson(pool))
+      if (spec.privacy) pools.add(canonicalJson(pool))
       // Reference model k is the same model whatever K an audit asks for (engine/data/reference-halves.ts).
       const referenceKeys = Array.from({ length: spec.privacy?.referenceModels ?? 0 }, (_, k) =>
-        contentKey('reference', opts.datasetSha256, { recipe, index: k })
+        contentKey('reference', opts.datasetSha256, { recipe: pool, index: k })
       )
-      const references: PlannedStep[] = firstOfChain
+      const references: PlannedStep[] = firstOfPool
         ? referenceKeys.map((cacheKey, k) => ({ method: REFERENCE, params: { index: k }, cacheKey, replica: k }))
         : []
       // Retrain is deterministic given its recipe, its task and its settings: it is cached too.
@@ -90,7 +104,7 @@ export function planAudit(spec: TaskSpec, opts: PlanOptions): AuditPlan {
         }))
         return [step, ...extra]
       })
-      const group = { cell, seed, original, references, referenceKeys, methods, attacked: spec.privacy !== undefined }
+      const group = { cell, seed, original, references, referenceKeys, referenceSeed, methods, attacked: spec.privacy !== undefined }
       groups.push(group)
       chains.set(chainKey, [...(chains.get(chainKey) ?? []), group])
     }

@@ -287,7 +287,11 @@ async function main(): Promise<void> {
         ? `; about ${formatDuration(estimate!.wallSeconds)} at this machine's speeds with ${estimate!.jobs} job(s)`
         : ''
       const unmeasured = estimate!.unmeasured.length ? ` (not counted, never run here: ${estimate!.unmeasured.join(', ')})` : ''
-      process.stderr.write(`audit: ${estimate!.runs} run(s)${time}${unmeasured}\n`)
+      const p = estimate!.privacy
+      const privacy = p
+        ? `; privacy evidence: ${p.referenceModels} reference model(s) and ${p.extraRetrains} extra retrain(s) to train${estimate!.measuredRuns ? `, about ${formatDuration(p.seconds)} of engine time` : ''}`
+        : ''
+      process.stderr.write(`audit: ${estimate!.runs} run(s)${time}${unmeasured}${privacy}\n`)
       started = await services.audits.start(raw)
     }
   } catch (err) {

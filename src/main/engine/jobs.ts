@@ -166,14 +166,14 @@ async function produceModel(
   }
   if (job.kind === 'train-reference') {
     const original = (await loadModel(job.originalDir)).model
-    const half = referenceHalf(train.count, job.seed, job.index)
-    const model = FunctionalModel.initialize(original.graph, hashSeed(job.seed, `reference-${job.index}`))
+    const half = referenceHalf(train.count, job.referenceSeed, job.index)
+    const model = FunctionalModel.initialize(original.graph, hashSeed(job.referenceSeed, `reference-${job.index}`))
     original.dispose()
     try {
       const result = await trainClassifier(model, train, {
         ...spec.train,
         indices: half.indices,
-        seed: hashSeed(job.seed, `reference-order-${job.index}`),
+        seed: hashSeed(job.referenceSeed, `reference-order-${job.index}`),
         cancel: ctx.cancel,
         onProgress: (s) =>
           ctx.progress(

@@ -42,6 +42,8 @@ export const JobSchema = z.discriminatedUnion('kind', [
     dataDir: z.string().optional(),
     spec: JobTaskSchema,
     seed: z.number().int(),
+    /** What the half and the initialisation derive from: shared by every seed whose training pool is the same. */
+    referenceSeed: z.number().int(),
     index: z.number().int().min(0),
     /** The original, whose architecture the reference model takes (fresh weights). */
     originalDir: z.string(),
@@ -55,6 +57,7 @@ export const JobSchema = z.discriminatedUnion('kind', [
     spec: JobTaskSchema,
     seed: z.number().int(),
     privacy: PrivacySettingsSchema,
+    referenceSeed: z.number().int(),
     references: z.array(z.object({ index: z.number().int().min(0), dir: z.string() })).min(2),
     targets: z.array(z.object({ runId: z.string(), dir: z.string(), retrain: z.boolean(), replica: z.number().int().nullable() })).min(1),
     outDir: z.string()

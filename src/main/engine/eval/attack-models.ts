@@ -83,6 +83,8 @@ export async function attackCell(
     train: TensorSplit
     test: TensorSplit
     seed: number
+    /** The seed the reference models' halves derive from. */
+    referenceSeed: number
   },
   progress: (fraction: number, detail: string) => void
 ): Promise<AttackFinding[]> {
@@ -95,7 +97,7 @@ export async function attackCell(
     for (const [k, ref] of input.references.entries()) {
       progress(k / total, `reference model ${k + 1} of ${input.references.length}`)
       const { signals, metadata } = await signalsOf(ref.dir, x, labels)
-      const half = referenceHalf(input.train.count, input.seed, ref.index)
+      const half = referenceHalf(input.train.count, input.referenceSeed, ref.index)
       const recorded = (metadata.reference as { sha256?: string } | undefined)?.sha256
       if (recorded !== half.sha256)
         throw new Error(`Reference model ${ref.index} (${ref.dir}) was not trained on the half of the pool this audit expects`)
