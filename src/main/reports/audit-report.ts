@@ -3,12 +3,14 @@ import { createHash } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
+import { isAuditRun } from '@shared/run-filter'
 import { keepHeadingsWithContent } from './blocks'
 import { contentHash, reportManifest } from './manifest'
-import type { ReportInput } from './report-input'
+import { type ReportInput, readyForLayout } from './report-input'
 import { definitionsSection, manifestSection, runsAppendix, specAppendix } from './sections/appendix'
 import { coverPage } from './sections/cover'
 import { modelsSection } from './sections/models'
+import { privacySection } from './sections/privacy'
 import { resultsSection } from './sections/results'
 import { methodsSection, taskSection } from './sections/task'
 
@@ -32,6 +34,8 @@ const PAGE_SIZES = { A4: 'A4', Letter: 'LETTER' } as const
 
 export function buildReportDefinition(input: ReportInput): Record<string, unknown> {
   const { task, runs } = input
+  // The comparisons read the audit's own runs; reference models and extra retrains are the privacy evidence's.
+  const compared = runs.filter(isAuditRun)
   const shortHash = contentHash(reportManifest(task, runs, input.splits)).slice(0, 16)
   return {
     pageSize: PAGE_SIZES[input.settings.pageSize],
@@ -59,8 +63,9 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       ...coverPage(input),
       ...taskSection(input),
       ...modelsSection(input),
-      ...methodsSection(runs),
-      ...resultsSection(runs, task.spec.task as Record<string, unknown>, input.dataset?.classNames),
+      ...methodsSection(compared),
+      ...resultsSection(compared, task.spec.task as Record<string, unknown>, input.dataset?.classNames),
+      ...privacySection(runs, input.privacy ?? null),
       ...definitionsSection(),
       ...runsAppendix(runs),
       ...specAppendix(task.spec),
@@ -75,7 +80,7 @@ export async function renderReportPdf(input: ReportInput): Promise<Buffer> {
   pdfmake.setUrlAccessPolicy(() => false)
   const fonts = Object.values(fontFiles()).map((f) => resolve(f))
   pdfmake.setLocalAccessPolicy((p) => fonts.includes(resolve(p)))
-  return pdfmake.createPdf(buildReportDefinition(input)).getBuffer()
+  return pdfmake.createPdf(buildReportDefinition(await readyForLayout(input))).getBuffer()
 }
 
 /** Writes the PDF atomically (temp file, then rename). */

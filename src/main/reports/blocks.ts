@@ -1,3 +1,4 @@
+import type { RunRecord } from '@shared/api/contract'
 import { cellText } from '@shared/charts/run-task'
 /**
  * Small pdfmake building blocks shared by the report's sections. Every table repeats its header
@@ -54,6 +55,12 @@ export function chunk<T>(items: T[], size: number): T[][] {
 
 /** A sweep cell for a table, as the app writes it. */
 export const cellLabel = cellText
+
+/** A run's name in a list of every run: the privacy evidence's models carry their number (reference model k, extra retrain r of the band). */
+export function runName(run: Pick<RunRecord, 'method' | 'replica'>): string {
+  if (run.replica === null) return run.method
+  return run.method === 'reference' ? `reference #${run.replica}` : `${run.method} #${run.replica} (band)`
+}
 
 /** JSON on one line with a space after each comma and colon, so a table cell can wrap it. */
 export const wrappableJson = (value: unknown): string => JSON.stringify(value, null, 1).replace(/\n\s*/g, ' ')

@@ -6,6 +6,7 @@ import { datasetSummary } from '../library/library'
 import { layerSummary } from '../library/model-check'
 import { MODEL_JSON } from '../engine/model-folder'
 import type { AuditStore } from '../store/audit-store'
+import { gatherPrivacy, type PrivacyInput, withPrivacyImages } from './privacy/privacy-input'
 
 /** A model a run started from or produced, as the report lists it. */
 export interface ReportModel {
@@ -32,6 +33,8 @@ export interface ReportInput {
   /** The machine the report was made on: CPU, cores, OS, memory. */
   machine: string
   models: ReportModel[]
+  /** The privacy evidence (attack scores, and the most exposed samples' images once loaded); null or absent when the spec has no `privacy`. */
+  privacy?: PrivacyInput | null
 }
 
 export function describeMachine(): string {
@@ -48,8 +51,12 @@ function modelLayers(dataDir: string, path: string): string | null {
   }
 }
 
+/**
+ * Gathers a report's input from the store. `paths.resourcesDir` (where the built-in datasets are) lets
+ * the privacy section show the most exposed samples' images; without it they are left out.
+ */
 export function gatherReportInput(
-  s: { store: AuditStore; paths: { dataDir: string }; appVersion: string },
+  s: { store: AuditStore; paths: { dataDir: string; resourcesDir?: string }; appVersion: string },
   task: TaskSummary,
   generatedAt = new Date()
 ): ReportInput {
@@ -75,6 +82,17 @@ export function gatherReportInput(
     logHead: s.store.auditLog.head(),
     settings: s.store.settings.read(),
     machine: describeMachine(),
-    models
+    models,
+    privacy: gatherPrivacy(
+      s.store,
+      task,
+      runs,
+      s.paths.resourcesDir ? { resourcesDir: s.paths.resourcesDir, dataDir: s.paths.dataDir } : null
+    )
   }
+}
+
+/** The input with everything read asynchronously (the thumbnails' pixels) in place, for the synchronous layout. */
+export async function readyForLayout(input: ReportInput): Promise<ReportInput> {
+  return { ...input, privacy: await withPrivacyImages(input.privacy ?? null) }
 }

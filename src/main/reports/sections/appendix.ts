@@ -2,7 +2,7 @@ import type { RunRecord } from '@shared/api/contract'
 import { scalarMetric } from '@shared/metrics/definitions'
 import { METRIC_GROUPS } from '@shared/metrics/groups'
 import { VERDICT_RULES } from '@shared/verdict'
-import { type Block, cellLabel, fmt, keyValueTable, mono, sectionHeader, table } from '../blocks'
+import { type Block, cellLabel, fmt, keyValueTable, mono, runName, sectionHeader, table } from '../blocks'
 import { contentHash, reportManifest } from '../manifest'
 import type { ReportInput } from '../report-input'
 
@@ -15,14 +15,24 @@ export function definitionsSection(): Block[] {
   ]
 }
 
-/** Every run, failed and cancelled ones included, with what it cost and why it stopped. */
+/** Every run, failed and cancelled ones included, with what it cost and why it stopped; the privacy evidence's models by number. */
 export function runsAppendix(runs: RunRecord[]): Block[] {
+  const evidence = runs.some((r) => r.replica !== null)
   return [
     sectionHeader('Appendix: runs'),
+    ...(evidence
+      ? [
+          {
+            text: 'reference #k: reference model k of the membership attacks; retrain #r (band): the r-th extra retrain of the retrain band. Both are privacy evidence, not compared in the results.',
+            style: 'small',
+            margin: [0, 0, 0, 4]
+          }
+        ]
+      : []),
     table(
       ['Method', 'Seed', 'Cell', 'Status', 'Steps', 'Seconds', 'Forget acc.', 'Test acc.', 'Error'],
       runs.map((r) => [
-        r.method,
+        runName(r),
         String(r.seed),
         cellLabel(r.cellKey),
         r.status,
@@ -32,7 +42,7 @@ export function runsAppendix(runs: RunRecord[]): Block[] {
         fmt(scalarMetric(r.metrics, 'testAccuracy')),
         { text: r.error ?? '', style: 'small' }
       ]),
-      [52, 22, 58, 40, 30, 36, 36, 36, '*'],
+      [68, 22, 58, 40, 30, 36, 36, 36, '*'],
       { fontSize: 7 }
     )
   ]
@@ -48,6 +58,7 @@ export function specAppendix(spec: Record<string, unknown>): Block[] {
 /** The hashes the numbers rest on, the content hash over them, and how a second auditor checks them. */
 export function manifestSection(input: ReportInput): Block[] {
   const manifest = reportManifest(input.task, input.runs, input.splits)
+  const names = new Map(input.runs.map((r) => [r.id, runName(r)]))
   return [
     sectionHeader('Manifest', { pageBreak: true }),
     keyValueTable([
@@ -73,8 +84,13 @@ export function manifestSection(input: ReportInput): Block[] {
     ]),
     table(
       ['Method', 'Seed', 'Status', 'Run id · output model sha256 · metrics sha256'],
-      manifest.runs.map((r) => [r.method, String(r.seed), r.status, mono(`${r.id}\n${r.outputModelSha256 ?? '—'}\n${r.metricsSha256}`)]),
-      [62, 26, 48, '*'],
+      manifest.runs.map((r) => [
+        names.get(r.id) ?? r.method,
+        String(r.seed),
+        r.status,
+        mono(`${r.id}\n${r.outputModelSha256 ?? '—'}\n${r.metricsSha256}`)
+      ]),
+      [72, 26, 48, '*'],
       { margin: [0, 8, 0, 0] }
     )
   ]

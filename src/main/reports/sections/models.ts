@@ -1,4 +1,4 @@
-import { type Block, cellLabel, mono, note, sectionHeader, table } from '../blocks'
+import { type Block, cellLabel, mono, note, runName, sectionHeader, table } from '../blocks'
 import type { ReportInput } from '../report-input'
 
 /** The original and every unlearned model: sha256, architecture and parameter count. */
@@ -33,8 +33,8 @@ export function modelsSection(input: ReportInput): Block[] {
       : []),
     table(
       ['Method', 'Seed', 'Cell', 'Output model sha256'],
-      input.runs.map((r) => [r.method, String(r.seed), cellLabel(r.cellKey), mono(r.outputModelSha256 ?? `— (${r.status})`)]),
-      [62, 26, 80, '*'],
+      input.runs.map((r) => [runName(r), String(r.seed), cellLabel(r.cellKey), mono(r.outputModelSha256 ?? `— (${r.status})`)]),
+      [72, 26, 80, '*'],
       { margin: [0, 8, 0, 0] }
     )
   ]

@@ -1,0 +1,102 @@
+import type { AttackScores, RunRecord } from '@shared/api/contract'
+import { retrainBand, retrainsOf } from '@shared/privacy/retrain-band'
+import { isAuditRun } from '@shared/run-filter'
+import { type Block, cellLabel, fmt, note, runName, subHeader } from '../blocks'
+import { renderChartSvg } from '../svg-charts'
+import { valueOf } from './attack-table'
+import { EXPOSED_PER_RUN, type PrivacyGroupInput } from './privacy-input'
+import { rocOption } from './roc-chart'
+import { scoreHistogramOption } from './score-histogram'
+import { thumbnailDataUrl } from './thumbnail-png'
+
+const svg = (option: Record<string, unknown> | null, size: [number, number], width: number): Block[] =>
+  option ? [{ svg: renderChartSvg(option, size[0], size[1]), width, margin: [0, 6, 0, 0] }] : []
+
+/**
+ * The method read as closest to retraining: lowest U-LiRA where measured, else the LiRA AUC nearest
+ * the retrains' mean. Null without methods.
+ */
+export function closestToRetrain(methods: RunRecord[], retrains: RunRecord[]): RunRecord | null {
+  const withUlira = methods.filter((r) => valueOf(r, 'ulira') !== null)
+  if (withUlira.length) return withUlira.reduce((a, b) => (valueOf(b, 'ulira')! < valueOf(a, 'ulira')! ? b : a))
+  const mean = retrainBand(retrains, 'liraAuc')?.mean ?? 0.5
+  const gap = (r: RunRecord) => Math.abs((valueOf(r, 'liraAuc') ?? Infinity) - mean)
+  return methods.length ? methods.reduce((a, b) => (gap(b) < gap(a) ? b : a)) : null
+}
+
+/** The forget samples a model leaves most exposed: highest LiRA score first. */
+function mostExposed(scores: AttackScores): Array<{ index: number; score: number }> {
+  return scores.members
+    .map((index, k) => ({ index, score: scores.lira.members[k]! }))
+    .sort((a, b) => b.score - a.score)
+    .slice(0, EXPOSED_PER_RUN)
+}
+
+/** Per model, its most exposed forget samples as thumbnails with their LiRA scores. */
+function thumbnails(models: RunRecord[], group: PrivacyGroupInput): Block[] {
+  const images = group.images
+  if (!images) return []
+  if ('unavailable' in images) return [note(`The most exposed samples’ images are not shown: ${images.unavailable}.`)]
+  const byIndex = new Map(images.samples.map((s) => [s.index, s]))
+  const rows = models.map((r) => {
+    const top = mostExposed(group.scores[r.id]!)
+    const cells = Array.from({ length: EXPOSED_PER_RUN }, (_, k) => {
+      const m = top[k]
+      const sample = m ? byIndex.get(m.index) : undefined
+      if (!m || !sample) return ''
+      return {
+        stack: [
+          { image: thumbnailDataUrl(sample.pixels, images.inputShape), width: 40 },
+          { text: `#${m.index} ${images.classNames[sample.label] ?? sample.label}`, fontSize: 6 },
+          { text: `LiRA ${fmt(m.score)}`, fontSize: 6 }
+        ]
+      }
+    })
+    return [{ text: runName(r), bold: true }, ...cells]
+  })
+  return [
+    note(
+      `The ${EXPOSED_PER_RUN} forget samples each model leaves most exposed (highest LiRA score, 1 = surely a member), with their training index and label as trained (a corrupted task’s label and trigger included).`
+    ),
+    {
+      table: { widths: [70, ...Array.from({ length: EXPOSED_PER_RUN }, () => 70)], dontBreakRows: true, body: rows },
+      layout: 'noBorders',
+      margin: [0, 2, 0, 0]
+    }
+  ]
+}
+
+/** One cell and seed's charts: ROC curves, the score histograms of the original and the method closest to retraining, the most exposed samples. */
+export function groupFigures(runs: RunRecord[], group: PrivacyGroupInput): Block[] {
+  const scored = (r: RunRecord) => group.scores[r.id] !== undefined
+  const own = runs.filter((r) => isAuditRun(r) && r.cellKey === group.cellKey && r.seed === group.seed && scored(r))
+  const original = own.find((r) => r.method === 'original')
+  const methods = own.filter((r) => r.method !== 'original' && r.method !== 'retrain')
+  const retrains = retrainsOf(runs, group.cellKey, group.seed).filter(scored)
+  const label = `${group.cellKey ? `${cellLabel(group.cellKey)}, ` : ''}seed ${group.seed}`
+  if (!original && !methods.length) return [subHeader(label), note('No per-example scores were kept for this cell and seed.')]
+  const roc = (r: RunRecord) => ({
+    name: runName(r),
+    method: r.method,
+    members: group.scores[r.id]!.lira.members,
+    nonMembers: group.scores[r.id]!.lira.nonMembers
+  })
+  const best = closestToRetrain(methods, retrains)
+  const histogram = (r: RunRecord | null | undefined, title: string) => {
+    const s = r ? group.scores[r.id]! : null
+    return s ? svg(scoreHistogramOption(title, s.lira.members, s.lira.nonMembers), [420, 280], 250) : []
+  }
+  const histograms = [...histogram(original, 'Original model'), ...histogram(best, `Closest to retraining: ${best?.method}`)]
+  return [
+    subHeader(`LiRA in detail: ${label}`),
+    ...svg(rocOption(`LiRA ROC, ${label}`, [...(original ? [original] : []), ...methods].map(roc), retrains.map(roc)), [640, 400], 440),
+    note(
+      'Log-log axes, so the low false-positive end, where an attack is confident, shows. A rate of 0 is drawn on the axis. The grey band runs from the lowest to the highest retrain at each false-positive rate.'
+    ),
+    ...(histograms.length ? [{ columns: histograms, columnGap: 10 }] : []),
+    ...(best
+      ? [note(`"Closest to retraining": the method with the lowest U-LiRA AUC, or without U-LiRA the LiRA AUC nearest the retrains’ mean.`)]
+      : []),
+    ...thumbnails([...(original ? [original] : []), ...methods], group)
+  ]
+}
