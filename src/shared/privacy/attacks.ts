@@ -2,7 +2,7 @@ import type { AttackScores } from '../api/contract'
 import { intervalKey, type PrivacyMetric } from '../metrics/names'
 import type { MetricValue } from '../metrics/value'
 import { createRng } from '../random'
-import { bootstrapInterval, fitGaussian, type Gaussian, liraOfflineScore, rmiaMarginal, rmiaScores, rocAuc, tprAtFpr } from './membership'
+import { bootstrapInterval, fitGaussian, type Gaussian, liraScore, rmiaMarginal, rmiaScores, rocAuc, tprAtFpr } from './membership'
 
 /**
  * The attacks of one audit cell, from the models' outputs on the attacked samples: LiRA and RMIA
@@ -119,7 +119,7 @@ export function attackModel(
   const { members, nonMembers, population } = fits.layout
   const liraOf = (s: number) => {
     const g = fits.lira[s]
-    return g ? liraOfflineScore(target.phi[s]!, g) : 0.5
+    return g ? liraScore(target.phi[s]!, g) : 0
   }
   const memberIdx = range(0, members)
   const nonMemberIdx = range(members, members + nonMembers)

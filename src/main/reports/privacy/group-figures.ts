@@ -48,7 +48,7 @@ function thumbnails(models: RunRecord[], group: PrivacyGroupInput): Block[] {
         stack: [
           { image: thumbnailDataUrl(sample.pixels, images.inputShape), width: 40 },
           { text: `#${m.index} ${images.classNames[sample.label] ?? sample.label}`, fontSize: 6 },
-          { text: `LiRA ${fmt(m.score)}`, fontSize: 6 }
+          { text: `LiRA ${m.score.toFixed(1)} SD`, fontSize: 6 }
         ]
       }
     })
@@ -56,7 +56,7 @@ function thumbnails(models: RunRecord[], group: PrivacyGroupInput): Block[] {
   })
   return [
     note(
-      `The ${EXPOSED_PER_RUN} forget samples each model leaves most exposed (highest LiRA score, 1 = surely a member), with their training index and label as trained (a corrupted task’s label and trigger included).`
+      `The ${EXPOSED_PER_RUN} forget samples each model leaves most exposed (highest LiRA score: how many deviations above the reference models that never saw it the model’s confidence lies), with their training index and label as trained (a corrupted task’s label and trigger included).`
     ),
     {
       table: { widths: [70, ...Array.from({ length: EXPOSED_PER_RUN }, () => 70)], dontBreakRows: true, body: rows },
