@@ -13,6 +13,7 @@ import { findAppRoot } from '@main/paths'
 import { datasetImportBench, printImportBench } from './dataset-import'
 import { engineThroughput } from './engine-throughput'
 import { type Entry, toResultRow } from './entry'
+import { printPrivacyBench, privacyBench, privacyEntries } from './privacy'
 import { PytorchReference, type PytorchRun, REFERENCE_METHODS } from './pytorch'
 import { printReportBench, reportBench } from './report'
 import { printStoreBench, storeBench } from './store'
@@ -33,6 +34,11 @@ async function main(): Promise<void> {
   if (!skipped('throughput')) entries.push(...(await engineThroughput(root, backends)))
   await selectBackend(backend.name)
   if (!skipped('quickstart')) entries.push(...(await quickstartTimings(root, backends)))
+  if (!skipped('privacy')) {
+    const b = await privacyBench(root)
+    printPrivacyBench(b)
+    entries.push(...privacyEntries(b))
+  }
   if (!skipped('sweep')) entries.push(...(await sweepThroughput(backend.name, reference)))
   if (!skipped('baselines')) entries.push(...(await baselineTimings(root, backend.name, reference)))
   if (!skipped('class')) entries.push(...(await classMethodTimings(root, backend.name, reference)))
@@ -212,7 +218,7 @@ async function quickstartTimings(root: string, backends: BackendName[]): Promise
   return rows
 }
 
-/** `--skip-throughput`, `--skip-quickstart`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store`, `--skip-ui` leave out tables. */
+/** `--skip-throughput`, `--skip-quickstart`, `--skip-privacy`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store`, `--skip-ui` leave out tables. */
 function skipped(table: string): boolean {
   return process.argv.includes(`--skip-${table}`)
 }

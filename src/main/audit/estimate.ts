@@ -103,8 +103,12 @@ function pricePlan(
   let reusedModels = 0
   let seconds = 0
   const privacy = { referenceModels: 0, extraRetrains: 0, seconds: 0 }
-  const evaluateRate = rateFor(rates, EVALUATE, arch) ?? 0
+  // Until a model was measured here, a forward pass is priced at a third of a training step (forward, backward, update).
+  const originalRate = rateFor(rates, 'original', arch)
+  const evaluateRate = rateFor(rates, EVALUATE, arch) ?? (originalRate === null ? 0 : originalRate / 3)
   const measure = () => (seconds += evaluateRate * trainCount)
+  // Originals run one per chain; what starts from them runs side by side on every engine process.
+  let originalSeconds = 0
   const price = (step: PlannedStep, work: number) => {
     const before = seconds
     if (step.cacheKey && (seen.has(step.cacheKey) || store.modelCache.find(step.cacheKey))) {
@@ -121,8 +125,10 @@ function pricePlan(
     if (step.replica !== null) privacy.seconds += seconds - before
   }
   for (const group of plan.groups) {
+    const before = seconds
     if (group.original.cacheKey === null) measure()
     else price(group.original, trainCount * spec.train.epochs)
+    originalSeconds += seconds - before
     for (const r of group.references) price(r, (trainCount / 2) * spec.train.epochs)
     for (const m of group.methods) price(m, trainCount * passes(m.params, spec.train.epochs))
     if (group.attacked && spec.privacy) {
@@ -133,12 +139,14 @@ function pricePlan(
       privacy.seconds += attack
     }
   }
-  const parallel = Math.max(1, Math.min(jobs, plan.chains.length))
+  const chains = Math.max(1, Math.min(jobs, plan.chains.length))
+  const widest = Math.max(1, ...plan.groups.map((g) => g.references.length + g.methods.length))
+  const sideBySide = Math.max(1, Math.min(jobs, Math.max(plan.chains.length, widest)))
   return {
     runs: plan.steps.length,
     reusedModels,
     seconds,
-    wallSeconds: seconds / parallel,
+    wallSeconds: originalSeconds / chains + (seconds - originalSeconds) / sideBySide,
     jobs,
     measuredRuns,
     unmeasured: [...unmeasured],
