@@ -183,7 +183,7 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
   }
   checkSweepFields(spec)
   if (spec.privacy && !methods.some((m) => m.id === 'retrain'))
-    throw new SpecError('privacy: the retrain band and U-LiRA compare every model with retraining; add "retrain" to methods')
+    throw new SpecError('privacy: the retrain band and U-LiRA compare every model with retraining, so add "retrain" to methods')
   const seen = new Set<string>()
   methods.forEach((m, i) => {
     const key = `${m.id}:${JSON.stringify(m.params)}`

@@ -16,7 +16,7 @@ import { makeTempDir } from '../helpers/tmp'
 const tmp = makeTempDir('e2e-a11y')
 const fixtures = join(__dirname, '..', 'fixtures')
 const screens = join(__dirname, '..', '..', 'test-results', 'screens')
-const WORKSPACE_TABS = ['overview', 'leaderboard', 'task-space', 'trade-offs', 'runs', 'run', 'report'] as const
+const WORKSPACE_TABS = ['overview', 'leaderboard', 'task-space', 'trade-offs', 'privacy', 'runs', 'run', 'report'] as const
 let app: Awaited<ReturnType<typeof startServedApp>>
 let browser: Browser
 let taskId = ''

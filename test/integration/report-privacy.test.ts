@@ -81,7 +81,7 @@ describe('the privacy evidence in the report', () => {
     expect(text).toContain('Not run: the self-test needs 3 retrains')
     expect(text).toContain('A calibrated test reads 0.5')
     // The ROC chart, the histograms and the most exposed samples' thumbnails (images in the PDF).
-    expect(text).toContain('LiRA ROC, seed 1')
+    expect(text).toContain('LiRA ROC on the forget set against test samples')
     expect(text).toContain('Original model')
     expect(text).toContain('Closest to retraining: finetune')
     // Each thumbnail carries its LiRA score, in deviations above the reference models that never saw it.

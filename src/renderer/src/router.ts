@@ -7,6 +7,7 @@ import SettingsPage from './views/SettingsPage.vue'
 import AuditWorkspace from './views/workspace/AuditWorkspace.vue'
 import LeaderboardTab from './views/workspace/LeaderboardTab.vue'
 import OverviewTab from './views/workspace/OverviewTab.vue'
+import PrivacyTab from './views/workspace/PrivacyTab.vue'
 import ReportTab from './views/workspace/ReportTab.vue'
 import RunDetailTab from './views/workspace/RunDetailTab.vue'
 import RunsTab from './views/workspace/RunsTab.vue'
@@ -19,6 +20,7 @@ export const WORKSPACE_TABS = [
   { name: 'leaderboard', label: 'Leaderboard', component: LeaderboardTab },
   { name: 'task-space', label: 'Task space', component: TaskSpaceTab },
   { name: 'trade-offs', label: 'Trade-offs', component: TradeOffsTab },
+  { name: 'privacy', label: 'Privacy', component: PrivacyTab },
   { name: 'runs', label: 'Runs', component: RunsTab },
   { name: 'run', label: 'Run detail', component: RunDetailTab },
   { name: 'report', label: 'Report', component: ReportTab }

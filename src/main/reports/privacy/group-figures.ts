@@ -1,12 +1,11 @@
-import type { AttackScores, RunRecord } from '@shared/api/contract'
+import type { RunRecord } from '@shared/api/contract'
+import { mostExposed, rocOption, scoreHistogramOption, type ScoredRun } from '@shared/charts/privacy-charts'
 import { retrainBand, retrainsOf } from '@shared/privacy/retrain-band'
 import { isAuditRun } from '@shared/run-filter'
-import { type Block, cellLabel, fmt, note, runName, subHeader } from '../blocks'
+import { type Block, cellLabel, note, runName, subHeader } from '../blocks'
 import { renderChartSvg } from '../svg-charts'
 import { valueOf } from './attack-table'
 import { EXPOSED_PER_RUN, type PrivacyGroupInput } from './privacy-input'
-import { rocOption } from './roc-chart'
-import { scoreHistogramOption } from './score-histogram'
 import { thumbnailDataUrl } from './thumbnail-png'
 
 const svg = (option: Record<string, unknown> | null, size: [number, number], width: number): Block[] =>
@@ -24,14 +23,6 @@ export function closestToRetrain(methods: RunRecord[], retrains: RunRecord[]): R
   return methods.length ? methods.reduce((a, b) => (gap(b) < gap(a) ? b : a)) : null
 }
 
-/** The forget samples a model leaves most exposed: highest LiRA score first. */
-function mostExposed(scores: AttackScores): Array<{ index: number; score: number }> {
-  return scores.members
-    .map((index, k) => ({ index, score: scores.lira.members[k]! }))
-    .sort((a, b) => b.score - a.score)
-    .slice(0, EXPOSED_PER_RUN)
-}
-
 /** Per model, its most exposed forget samples as thumbnails with their LiRA scores. */
 function thumbnails(models: RunRecord[], group: PrivacyGroupInput): Block[] {
   const images = group.images
@@ -39,7 +30,7 @@ function thumbnails(models: RunRecord[], group: PrivacyGroupInput): Block[] {
   if ('unavailable' in images) return [note(`The most exposed samples’ images are not shown: ${images.unavailable}.`)]
   const byIndex = new Map(images.samples.map((s) => [s.index, s]))
   const rows = models.map((r) => {
-    const top = mostExposed(group.scores[r.id]!)
+    const top = mostExposed(group.scores[r.id]!, EXPOSED_PER_RUN)
     const cells = Array.from({ length: EXPOSED_PER_RUN }, (_, k) => {
       const m = top[k]
       const sample = m ? byIndex.get(m.index) : undefined
@@ -75,23 +66,18 @@ export function groupFigures(runs: RunRecord[], group: PrivacyGroupInput): Block
   const retrains = retrainsOf(runs, group.cellKey, group.seed).filter(scored)
   const label = `${group.cellKey ? `${cellLabel(group.cellKey)}, ` : ''}seed ${group.seed}`
   if (!original && !methods.length) return [subHeader(label), note('No per-example scores were kept for this cell and seed.')]
-  const roc = (r: RunRecord) => ({
-    name: runName(r),
-    method: r.method,
-    members: group.scores[r.id]!.lira.members,
-    nonMembers: group.scores[r.id]!.lira.nonMembers
-  })
+  // The app's Privacy tab draws the same charts from the same code (shared/charts/privacy-charts.ts).
+  const scoredRun = (r: RunRecord): ScoredRun => ({ runId: r.id, method: r.method, replica: r.replica, scores: group.scores[r.id]! })
   const best = closestToRetrain(methods, retrains)
-  const histogram = (r: RunRecord | null | undefined, title: string) => {
-    const s = r ? group.scores[r.id]! : null
-    return s ? svg(scoreHistogramOption(title, s.lira.members, s.lira.nonMembers), [420, 280], 250) : []
-  }
+  const histogram = (r: RunRecord | null | undefined, title: string) =>
+    r ? svg(scoreHistogramOption(scoredRun(r), 'lira', title, { animation: false }), [420, 280], 250) : []
   const histograms = [...histogram(original, 'Original model'), ...histogram(best, `Closest to retraining: ${best?.method}`)]
+  const curves = [...(original ? [original] : []), ...retrains, ...methods].map(scoredRun)
   return [
     subHeader(`LiRA in detail: ${label}`),
-    ...svg(rocOption(`LiRA ROC, ${label}`, [...(original ? [original] : []), ...methods].map(roc), retrains.map(roc)), [640, 400], 440),
+    ...svg(rocOption(curves, 'lira', { animation: false }), [640, 400], 440),
     note(
-      'Log-log axes, so the low false-positive end, where an attack is confident, shows. A rate of 0 is drawn on the axis. The grey band runs from the lowest to the highest retrain at each false-positive rate.'
+      'Log-log axes, so the low false-positive end, where an attack is confident, shows; rates below 0.001 are drawn on the axes. The thin grey lines are the retrains of this cell and seed: what retraining itself gives.'
     ),
     ...(histograms.length ? [{ columns: histograms, columnGap: 10 }] : []),
     ...(best

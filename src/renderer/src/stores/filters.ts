@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, reactive } from 'vue'
 import type { LocationQuery, LocationQueryRaw } from 'vue-router'
-import { filterChoices, NO_FILTER, type RunFilter, runMatches, taskMatches } from '@shared/run-filter'
+import { filterChoices, isAuditRun, NO_FILTER, type RunFilter, runMatches, taskMatches } from '@shared/run-filter'
 import { useAuditStore } from './audit'
 
 /** The URL's query keys of the filters (the workspace writes them, so a link restores the slice). */
@@ -62,12 +62,17 @@ export const useFilterStore = defineStore('filters', () => {
 
   /** The selected audit's forgetting task, the base each run's sweep cell is laid over. */
   const baseTask = computed((): Record<string, unknown> => audit.selectedTask?.spec.task ?? {})
-  const choices = computed(() => filterChoices(audit.tasks, audit.runs, baseTask.value))
+  /** The audit's own runs (original, retrain, methods): the privacy evidence's models are never compared. */
+  const auditRuns = computed(() => audit.runs.filter(isAuditRun))
+  const choices = computed(() => filterChoices(audit.tasks, auditRuns.value, baseTask.value))
   const visibleTasks = computed(() => audit.tasks.filter((t) => taskMatches(t, filter)))
-  const visibleRuns = computed(() => {
+  /** Every run the filters keep, the privacy evidence's models too: the Runs tab lists them all. */
+  const matchingRuns = computed(() => {
     const task = audit.selectedTask
     return task ? audit.runs.filter((r) => runMatches(r, task, filter)) : []
   })
+  /** The runs the comparison views compare: the audit's own that the filters keep. */
+  const visibleRuns = computed(() => matchingRuns.value.filter(isAuditRun))
   const active = computed(() => Object.entries(filter).some(([, v]) => (Array.isArray(v) ? v.length > 0 : v !== '' && v !== null)))
   /** The filter as URL query keys (empty ones undefined). */
   const query = computed(() => filterToQuery(filter))
@@ -82,5 +87,5 @@ export const useFilterStore = defineStore('filters', () => {
     if (!sameFilter(next, filter)) Object.assign(filter, next)
   }
 
-  return { filter, choices, visibleTasks, visibleRuns, active, baseTask, query, reset, applyQuery }
+  return { filter, choices, visibleTasks, auditRuns, matchingRuns, visibleRuns, active, baseTask, query, reset, applyQuery }
 })

@@ -9,6 +9,7 @@ import {
   formFromSpec,
   GIVEN,
   type PresetId,
+  type PrivacyChoice,
   presetForm,
   STEPS
 } from '../views/new-audit/form-model'
@@ -37,6 +38,18 @@ export const useNewAuditStore = defineStore('new-audit', () => {
   /** Codes come with the given model, or are learnt while training (or fine-tuning) the original. */
   const codesAvailable = computed(() => (form.value.codesTMix ?? 0) !== 0 || Boolean(givenModel.value?.codesSha256))
 
+  /** Set when choosing privacy evidence added retrain to the methods, so the form can say it did. */
+  const retrainAdded = ref(false)
+
+  /** Privacy evidence compares every model with retraining: choosing it adds retrain to the methods if they lack it. */
+  function choosePrivacy(choice: PrivacyChoice): void {
+    form.value.privacy = choice
+    if (choice !== 'off' && !form.value.methods.includes('retrain')) {
+      form.value.methods = ['retrain', ...form.value.methods]
+      retrainAdded.value = true
+    }
+  }
+
   const spec = computed(() => buildSpec(form.value))
   const problems = computed<SpecProblem[]>(() => specProblems(spec.value, limits.value))
 
@@ -54,18 +67,21 @@ export const useNewAuditStore = defineStore('new-audit', () => {
 
   function applyPreset(id: PresetId): void {
     form.value = presetForm(id, audit.catalog, library.models)
+    retrainAdded.value = false
     origin.value = { preset: id }
   }
 
   /** Every field from a stored audit's spec, the name marked as a copy. */
   function duplicate(taskId: string, stored: TaskSpec): void {
     form.value = { ...formFromSpec(stored, audit.catalog), name: `${stored.name} (copy)` }
+    retrainAdded.value = false
     origin.value = { from: taskId, name: stored.name }
     step.value = 1
   }
 
   function reset(): void {
     form.value = defaultForm(audit.catalog)
+    retrainAdded.value = false
     origin.value = { preset: 'quickstart' }
     step.value = 1
   }
@@ -82,6 +98,8 @@ export const useNewAuditStore = defineStore('new-audit', () => {
     problemsByStep,
     problemsFor,
     stepOf,
+    retrainAdded,
+    choosePrivacy,
     applyPreset,
     duplicate,
     reset

@@ -1,5 +1,6 @@
 import type { Catalog, ModelSummary } from '@shared/api/contract'
 import { isMethodId, METHOD_CATALOG } from '@shared/methods'
+import { PRIVACY_TIERS, type PrivacyTier, tierOf } from '@shared/privacy/settings'
 import type { Corruption, TaskSpec, TaskSpecInput } from '@shared/task-spec'
 
 /**
@@ -11,6 +12,9 @@ import type { Corruption, TaskSpec, TaskSpecInput } from '@shared/task-spec'
 export type TaskKind = 'random' | 'class' | 'corrupted'
 export type TriggerPosition = 'bottom-right' | 'bottom-left' | 'top-right' | 'top-left'
 type Num = number | null
+
+/** The privacy evidence an audit buys: none, a tier, or values of the auditor's own. */
+export type PrivacyChoice = 'off' | PrivacyTier | 'custom'
 
 export interface AuditFormState {
   name: string
@@ -55,6 +59,9 @@ export interface AuditFormState {
   sweepFractions: string
   /** Parts of a duplicated audit's sweep the form has no field for, passed on as they were. */
   sweepKept: Pick<NonNullable<TaskSpecInput['sweep']>, 'classes' | 'params'>
+  privacy: PrivacyChoice
+  /** The values a custom privacy setting uses (the standard tier's until edited). */
+  privacyCustom: { referenceModels: Num; retrains: Num; attackSize: Num }
 }
 
 export const GIVEN = 'sha256:'
@@ -100,7 +107,9 @@ export function defaultForm(catalog: Catalog | null): AuditFormState {
     sweepRates: '',
     sweepCounts: '',
     sweepFractions: '',
-    sweepKept: {}
+    sweepKept: {},
+    privacy: 'off',
+    privacyCustom: { ...PRIVACY_TIERS.standard }
   }
 }
 
@@ -208,9 +217,17 @@ function buildTask(form: AuditFormState): TaskSpecInput['task'] {
   }
 }
 
+function buildPrivacy(form: AuditFormState): TaskSpecInput['privacy'] {
+  if (form.privacy === 'off') return undefined
+  if (form.privacy !== 'custom') return { ...PRIVACY_TIERS[form.privacy] }
+  const c = form.privacyCustom
+  return { referenceModels: num(c.referenceModels), retrains: num(c.retrains), attackSize: num(c.attackSize) }
+}
+
 /** The spec the form describes, as typed (the validation says what is wrong with it). */
 export function buildSpec(form: AuditFormState): TaskSpecInput {
   const sweep = buildSweep(form)
+  const privacy = buildPrivacy(form)
   return {
     name: form.name,
     dataset: { id: form.datasetId, trainLimit: num(form.trainLimit), testLimit: num(form.testLimit) },
@@ -228,7 +245,8 @@ export function buildSpec(form: AuditFormState): TaskSpecInput {
     task: buildTask(form),
     methods: form.methods.map((id) => (form.methodParams[id] ? { id, params: { ...form.methodParams[id] } } : id)),
     seeds: numberList(form.seeds),
-    ...(sweep ? { sweep } : {})
+    ...(sweep ? { sweep } : {}),
+    ...(privacy ? { privacy } : {})
   }
 }
 
@@ -295,7 +313,9 @@ export function formFromSpec(spec: TaskSpec, catalog: Catalog | null): AuditForm
     sweepKept: {
       ...(spec.sweep?.classes ? { classes: spec.sweep.classes } : {}),
       ...(spec.sweep?.params ? { params: spec.sweep.params } : {})
-    }
+    },
+    privacy: spec.privacy ? (tierOf(spec.privacy) ?? 'custom') : 'off',
+    privacyCustom: { ...(spec.privacy ?? PRIVACY_TIERS.standard) }
   }
 }
 
@@ -303,7 +323,7 @@ export function formFromSpec(spec: TaskSpec, catalog: Catalog | null): AuditForm
 export const STEPS = [
   { n: 1, title: 'Data and model', fields: ['name', 'dataset', 'model'] },
   { n: 2, title: 'What to forget', fields: ['task', 'sweep'] },
-  { n: 3, title: 'Methods', fields: ['methods'] },
+  { n: 3, title: 'Methods', fields: ['methods', 'privacy'] },
   { n: 4, title: 'Training and seeds', fields: ['train', 'seeds'] },
   { n: 5, title: 'Review', fields: [] }
 ] as const
