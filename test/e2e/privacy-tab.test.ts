@@ -67,7 +67,7 @@ describe('the Privacy tab', () => {
         // One row per audit run (original, retrain, finetune), each number with its interval.
         const rows = page.getByTestId('privacy-row')
         await expect.poll(() => rows.count()).toBe(3)
-        expect(await rows.locator('th').allTextContents()).toEqual(['original (reference)', 'retrain (reference)', 'finetune'])
+        expect(await rows.locator('th').allTextContents()).toEqual(['original (baseline)', 'retrain (baseline)', 'finetune'])
         expect(await rows.first().getByTestId('privacy-interval').first().textContent()).toMatch(/^\[\d\.\d{3}, \d\.\d{3}\]$/)
         const marks = await page.getByTestId('retrain-mark').allTextContents()
         expect(marks.length).toBeGreaterThan(0)
