@@ -218,7 +218,7 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
   'privacy:scores': async () => {
     // This audit asked for no privacy evidence: no run has attack scores, and the dataset is still named.
     const scores = await invoke('privacy:scores', { taskId: ctx.taskId, cellKey: '', seed: 0 })
-    expect(scores).toMatchObject({ runs: [], samples: [] })
+    expect(scores).toMatchObject({ runs: [], samples: [], failure: null })
     expect(scores.classNames).toHaveLength(10)
     await expect(invoke('privacy:scores', { taskId: 'no-such-audit', cellKey: '', seed: 0 })).rejects.toThrow(/No audit/)
   },

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { exportBundle } from '@main/audit/bundle/export-bundle'
+import { privacyScores } from '@main/audit/privacy-scores'
 import { importBundle } from '@main/audit/bundle/import-bundle'
 import type { RunRecord } from '@shared/api/contract'
 import { intervalKey } from '@shared/metrics/names'
@@ -143,4 +144,32 @@ describe('membership attacks on a leaky model', () => {
       services.store.attackScores.forRuns([original.id]).get(original.id)
     )
   })
+
+  it(
+    'says why a cell was not attacked when its reference models did not finish, and clears it once attacked',
+    { timeout: 300_000 },
+    async () => {
+      const tiny = {
+        ...spec,
+        name: 'no references',
+        dataset: { id: 'fashion-mnist', trainLimit: 300, testLimit: 200 },
+        train: { ...spec.train, epochs: 1 },
+        sweep: undefined,
+        privacy: { referenceModels: 2, retrains: 2, attackSize: 40 }
+      }
+      const started = await fresh.audits.start(tiny)
+      // Cancelled while queued: the cell's runs go on, its attacks cannot.
+      for (const r of fresh.store.runs.list(started.taskId).filter((r) => r.method === 'reference')) fresh.audits.cancelRun(r.id)
+      await started.done
+      const where = { taskId: started.taskId, cellKey: '', seed: 3 }
+      const before = await privacyScores(fresh.store, fresh.paths, where)
+      expect(before.failure).toMatch(/Only 0 of 2 reference models finished; the attacks need at least 2/)
+      expect(before.runs).toEqual([])
+      // Retried, the reference models train and the cell is attacked: the reason goes.
+      await fresh.audits.retryEnded(started.taskId).done
+      const after = await privacyScores(fresh.store, fresh.paths, where)
+      expect(after.failure).toBeNull()
+      expect(after.runs.map((r) => r.method)).toContain('original')
+    }
+  )
 })

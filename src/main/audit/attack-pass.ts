@@ -43,11 +43,10 @@ export class GroupAttacks {
       const found = this.store.modelCache.find(key)
       return found ? [{ index, dir: resolve(this.paths.dataDir, found.path) }] : []
     })
-    const where = `seed ${group.seed}${group.cell.key ? ` (${group.cell.key})` : ''}`
+    const cell = { cellKey: group.cell.key, seed: group.seed }
     if (references.length < 2) {
-      process.stderr.write(
-        `membership attacks of ${where} skipped: ${references.length} of ${group.referenceKeys.length} reference models finished\n`
-      )
+      const error = `Only ${references.length} of ${group.referenceKeys.length} reference models finished; the attacks need at least 2. Retry the failed runs to attack this cell.`
+      this.store.attackScores.putFailure(taskId, cell, error)
       return
     }
     try {
@@ -71,11 +70,12 @@ export class GroupAttacks {
           this.store.runs.putMetrics(a.runId, a.metrics)
           this.store.attackScores.put(a.runId, a.scores)
         }
+        this.store.attackScores.clearFailure(taskId, cell)
       })
       for (const a of result.attacks ?? []) this.announce({ taskId, runId: a.runId, status: 'done' })
     } catch (err) {
-      // The runs keep their other metrics; the Privacy tab says which groups have no attack.
-      process.stderr.write(`membership attacks of ${where} failed: ${(err as Error).message}\n`)
+      // The runs keep their other metrics; the Privacy tab and the report say why this cell has no attack.
+      if (!signal.aborted) this.store.attackScores.putFailure(taskId, cell, `The membership attacks failed: ${(err as Error).message}`)
     }
   }
 }

@@ -45,6 +45,7 @@ export async function privacyScores(
     inputShape: info.inputShape,
     classNames: info.classNames,
     runs: withScores.map((r) => ({ runId: r.id, method: r.method, replica: r.replica, scores: scores.get(r.id)! })),
+    failure: store.attackScores.failureOf(q.taskId, { cellKey: q.cellKey, seed: q.seed }),
     samples
   }
 }

@@ -153,6 +153,8 @@ export const PrivacyScores = z.object({
   inputShape: z.array(z.number()),
   classNames: z.array(z.string()),
   runs: z.array(z.object({ runId: z.string(), method: z.string(), replica: z.number().nullable(), scores: AttackScores })),
+  /** Why this cell and seed's attacks did not run (a failed attack job, too few reference models); null when they ran or have not yet. */
+  failure: z.string().nullable(),
   /** Images (0-255, row-major, as trained) of each run's `exposedPerRun` forget samples with the highest LiRA scores, for the thumbnails. */
   samples: z.array(z.object({ index: z.number().int(), label: z.number().int(), pixels: z.array(z.number()) }))
 })

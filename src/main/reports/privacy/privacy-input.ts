@@ -27,6 +27,8 @@ export interface PrivacyInput {
   settings: PrivacySettings
   /** Every cell and seed of the audit, in its order (the table's rows). */
   groups: Array<{ cellKey: string; seed: number }>
+  /** Why the attacks of a cell and seed did not run, for those where they did not. */
+  failures: Array<{ cellKey: string; seed: number; error: string }>
   /** The first CHARTED_GROUPS of them, with their scores. */
   charted: PrivacyGroupInput[]
   /**
@@ -71,7 +73,11 @@ export function gatherPrivacy(store: AuditStore, task: TaskSummary, runs: RunRec
     }
     return out
   }
-  return { settings, groups, charted, loadImages: charted.length ? loadImages : null }
+  const failures = groups.flatMap((g) => {
+    const error = store.attackScores.failureOf(task.id, g)
+    return error ? [{ ...g, error }] : []
+  })
+  return { settings, groups, failures, charted, loadImages: charted.length ? loadImages : null }
 }
 
 /** The input with the thumbnails' images in place, ready for a synchronous layout. */

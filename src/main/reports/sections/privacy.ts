@@ -1,7 +1,7 @@
 import type { RunRecord } from '@shared/api/contract'
 import { RETRAIN_BAND_RULE } from '@shared/privacy/retrain-band'
 import { threatModel } from '@shared/privacy/threat-model'
-import { type Block, note, sectionHeader, subHeader } from '../blocks'
+import { type Block, cellLabel, note, sectionHeader, subHeader } from '../blocks'
 import { attackTable, valueOf } from '../privacy/attack-table'
 import { groupFigures } from '../privacy/group-figures'
 import type { PrivacyInput } from '../privacy/privacy-input'
@@ -36,6 +36,7 @@ export function privacySection(runs: RunRecord[], privacy: PrivacyInput | null):
     ),
     attackTable(runs, privacy.groups),
     note(RETRAIN_BAND_RULE),
+    ...privacy.failures.map((f) => note(`Not attacked: ${cellLabel(f.cellKey) || 'the task'}, seed ${f.seed}. ${f.error}`)),
     ...selfTestBlocks(runs, privacy.groups, privacy.settings),
     ...(more > 0
       ? [

@@ -11,6 +11,7 @@ import * as runMetricsSnapshot from './0009-run-metrics-snapshot'
 import * as backendSkipped from './0010-backend-skipped'
 import * as taskVerdict from './0011-task-verdict'
 import * as privacyEvidence from './0012-privacy-evidence'
+import * as attackFailures from './0013-attack-failures'
 
 export interface Migration {
   version: number
@@ -31,7 +32,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 9, name: 'run-metrics-snapshot', up: runMetricsSnapshot.up },
   { version: 10, name: 'backend-skipped', up: backendSkipped.up },
   { version: 11, name: 'task-verdict', up: taskVerdict.up },
-  { version: 12, name: 'privacy-evidence', up: privacyEvidence.up }
+  { version: 12, name: 'privacy-evidence', up: privacyEvidence.up },
+  { version: 13, name: 'attack-failures', up: attackFailures.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version
