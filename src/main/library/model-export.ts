@@ -3,8 +3,24 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSyn
 import { join, resolve } from 'node:path'
 import type { AuditStore } from '../store/audit-store'
 import { ImportError } from './model-bundle'
+import type { WrittenOnnx } from './onnx/export-file'
 
 export const EXPORT_MANIFEST = 'export-manifest.json'
+
+export type ExportFormat = 'tfjs' | 'onnx'
+
+/** A destination ending in .onnx is one ONNX file; anything else is a TF.js LayersModel folder. */
+export function exportFormatOf(dest: string): ExportFormat {
+  return dest.toLowerCase().endsWith('.onnx') ? 'onnx' : 'tfjs'
+}
+
+function storedModel(store: AuditStore, dataDir: string, sha256: string) {
+  const model = store.models.find(sha256)
+  if (!model) throw new ImportError(`No model ${sha256.slice(0, 12)}… in the store`)
+  const source = resolve(dataDir, model.path)
+  if (!existsSync(source)) throw new ImportError(`The files of model ${sha256.slice(0, 12)}… are missing from ${source}`)
+  return { model, source }
+}
 
 /**
  * Saves a model of the store (trained, unlearned or imported) as a TF.js LayersModel folder that
@@ -17,10 +33,7 @@ export function exportModel(
   sha256: string,
   dest: string
 ): { dir: string; files: Array<{ name: string; sha256: string; bytes: number }> } {
-  const model = store.models.find(sha256)
-  if (!model) throw new ImportError(`No model ${sha256.slice(0, 12)}… in the store`)
-  const source = resolve(dataDir, model.path)
-  if (!existsSync(source)) throw new ImportError(`The files of model ${sha256.slice(0, 12)}… are missing from ${source}`)
+  const { model, source } = storedModel(store, dataDir, sha256)
   if (existsSync(dest) && readdirSync(dest).length > 0) throw new ImportError(`${dest} is not empty; export into a new or empty folder`)
   mkdirSync(dest, { recursive: true })
   const files = readdirSync(source, { recursive: true, withFileTypes: true })
@@ -52,4 +65,20 @@ export function exportModel(
     )
   )
   return { dir: dest, files: listed }
+}
+
+/**
+ * Saves a model of the store as one ONNX file (opset 13, NCHW input, weights inside), for PyTorch
+ * and onnxruntime users. The model's sha256 and dataset go into the file's metadata.
+ */
+export async function exportModelOnnx(store: AuditStore, dataDir: string, sha256: string, file: string): Promise<WrittenOnnx> {
+  const { model, source } = storedModel(store, dataDir, sha256)
+  if (existsSync(file)) throw new ImportError(`${file} already exists; export to a new file`)
+  // Loaded on demand: the conversion reads the model through TensorFlow.js, which nothing else here needs.
+  const { writeOnnxFile } = await import('./onnx/export-file')
+  return writeOnnxFile(source, file, {
+    model_sha256: model.sha256,
+    dataset: model.datasetId,
+    ...(model.name ? { model_name: model.name } : {})
+  })
 }
