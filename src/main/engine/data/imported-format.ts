@@ -35,7 +35,7 @@ export const ImportedDatasetFile = z.object({
   testSize: z.number().int().positive(),
   preprocessing: Preprocessing,
   source: z.object({
-    kind: z.enum(['image-folder', 'idx', 'npz', 'npy']),
+    kind: z.enum(['image-folder', 'idx', 'npz', 'npy', 'cifar-python', 'cifar-binary']),
     name: z.string(),
     /** 'given' when the source named its splits; otherwise the test share drawn per class with seed 0. */
     split: z.union([z.literal('given'), z.object({ testFraction: z.number() })])

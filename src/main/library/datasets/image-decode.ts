@@ -51,6 +51,15 @@ export function decodeImage(bytes: Uint8Array): RgbaImage {
 export function toPixels(img: RgbaImage, height: number, width: number, color: ColorMode): Uint8Array {
   const channels = color === 'grey' ? 1 : 3
   const out = new Uint8Array(height * width * channels)
+  if (img.height === height && img.width === width) {
+    // At scale 1 the bilinear samples fall on pixel centres: the same bytes, without the interpolation's cost.
+    const d = img.data
+    for (let p = 0; p < height * width; p++) {
+      if (channels === 1) out[p] = Math.round(0.299 * d[p * 4]! + 0.587 * d[p * 4 + 1]! + 0.114 * d[p * 4 + 2]!)
+      else for (let c = 0; c < 3; c++) out[p * 3 + c] = d[p * 4 + c]!
+    }
+    return out
+  }
   const sy = img.height / height
   const sx = img.width / width
   const at = (x: number, y: number, c: number) => img.data[(y * img.width + x) * 4 + c]!

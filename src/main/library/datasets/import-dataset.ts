@@ -6,6 +6,8 @@ import { createRng, hashSeed, shuffled } from '@main/engine/util/random'
 import type { AuditStore } from '@main/store/audit-store'
 import { ImportError } from '../model-bundle'
 import { DATASET_FILE, IMPORTED_FILES, type ImportedDatasetFile, type Scaling } from '@main/engine/data/imported-format'
+import type { CifarLabels } from './cifar'
+import { isTarArchive, openCifarArchive } from './cifar-archive'
 import { type ColorMode, toPixels } from './image-decode'
 import { IdxWriter } from './idx-writer'
 import { openDatasetSource, type SourceItem } from './sources'
@@ -21,6 +23,8 @@ export interface DatasetImportOptions {
   scaling?: 'unit' | 'standardize' | undefined
   /** Share of each class held out for testing when the source has no train/test split. */
   testFraction?: number | undefined
+  /** CIFAR-100's label set: its 100 fine classes (the default) or its 20 coarse ones. */
+  labels?: CifarLabels | undefined
   /** Import what can be read when some files cannot; without it such files stop the import. */
   skipUnreadable?: boolean | undefined
   onProgress?: ((step: DatasetImportStep, fraction: number) => void) | undefined
@@ -84,7 +88,10 @@ export async function importDataset(
 ): Promise<DatasetImport> {
   const progress = opts.onProgress ?? (() => undefined)
   progress('reading', 0)
-  const source = openDatasetSource(sources)
+  // A tar archive streams (only CIFAR's downloads are read that way); everything else opens at once.
+  const source = sources.some(isTarArchive)
+    ? await openCifarArchive(sources, opts.labels, { signal: opts.signal, onProgress: (f) => progress('reading', f) })
+    : openDatasetSource(sources, { labels: opts.labels })
   const numClasses = source.classNames.length
   if (numClasses > 256) throw new ImportError(`${basename(source.origin)}: ${numClasses} classes; at most 256 are supported`)
   const unreadable = [...source.rejected]
@@ -166,7 +173,7 @@ export async function importDataset(
 
     progress('hashing', 0)
     const sha256 = await sha256Of(IMPORTED_FILES.map((f) => join(staging, f)))
-    const name = opts.name ?? basename(source.origin).replace(/\.(npz|npy|gz)$/i, '')
+    const name = opts.name ?? source.name ?? basename(source.origin).replace(/\.(npz|npy|gz)$/i, '')
     const id = `${slug(name)}-${sha256.slice(0, 8)}`
     const known = deps.store.datasets.find(id)
     if (known && !known.deletedAt) return { dataset: known, alreadyImported: true, skipped: unreadable, perClass, samples }

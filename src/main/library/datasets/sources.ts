@@ -2,6 +2,8 @@ import { lstatSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import { parseIdx } from '@main/engine/data/idx'
 import { ImportError } from '../model-bundle'
+import { type CifarLabels, openCifar } from './cifar'
+import { cifarFilesAmong, cifarFilesInFolder } from './cifar-files'
 import { decodeImage, type RgbaImage } from './image-decode'
 import { type NpyArray, parseNpy, parseNpz, valueAt } from './npy'
 
@@ -16,8 +18,10 @@ export interface SourceItem {
 }
 
 export interface DatasetSource {
-  kind: 'image-folder' | 'idx' | 'npz' | 'npy'
+  kind: 'image-folder' | 'idx' | 'npz' | 'npy' | 'cifar-python' | 'cifar-binary'
   origin: string
+  /** The dataset's name unless the user gives one; by default it comes from the file or folder name. */
+  name?: string
   classNames: string[]
   items: SourceItem[]
   /** Files that are not samples at all (outside any class folder, links), listed with the reason. */
@@ -42,13 +46,19 @@ function entries(dir: string): { name: string; path: string; kind: 'dir' | 'file
     })
 }
 
-/** Opens what was dropped: a folder of class folders, IDX files, an .npz archive or .npy files. */
-export function openDatasetSource(paths: string[]): DatasetSource {
+/**
+ * Opens what was dropped: a folder of class folders, IDX files, an .npz archive, .npy files, or a
+ * CIFAR-10/100 download's folder or files (its archive is opened by cifar-archive.ts, as it streams).
+ */
+export function openDatasetSource(paths: string[], opts: { labels?: CifarLabels | undefined } = {}): DatasetSource {
   if (paths.length === 0) throw new ImportError('Nothing to import: no files were given')
   const files = paths.flatMap((p) => (lstatSync(p).isDirectory() ? [] : [p]))
   const dirs = paths.filter((p) => lstatSync(p).isDirectory())
   if (dirs.length > 1 || (dirs.length === 1 && files.length > 0))
     throw new ImportError('Drop one dataset at a time: one folder, or the files of one dataset')
+  const cifar = dirs.length === 1 ? cifarFilesInFolder(dirs[0]!) : cifarFilesAmong(files)
+  if (cifar) return openCifar(cifar.files, dirs[0] ?? files[0]!, cifar.where, opts.labels)!
+  if (opts.labels === 'coarse') throw new ImportError('Coarse labels exist only in CIFAR-100; this is not a CIFAR download')
   if (dirs.length === 1) {
     const dir = dirs[0]!
     const list = entries(dir)
