@@ -1,7 +1,6 @@
-import { unzipSync } from 'fflate'
 import type { z } from 'zod'
 import { createHash } from 'node:crypto'
-import { readFileSync, statSync } from 'node:fs'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { basename, join, posix } from 'node:path'
 import type { BundleImport } from '@shared/api/contract'
@@ -10,17 +9,32 @@ import { findBuiltinDataset } from '@shared/datasets'
 import { requireDataset } from '@main/engine/data/catalog'
 import { sha256OfIndices } from '@main/engine/data/splits'
 import { hashDataset } from '../dataset-hash'
-import { ImportError, openModelBundle, safeRelativePath } from '@main/library/model-bundle'
+import { unzipCapped } from '@main/library/capped-unzip'
+import { ImportError, MAX_MODEL_JSON_BYTES, MAX_WEIGHTS_FILE_BYTES, openModelBundle, safeRelativePath } from '@main/library/model-bundle'
 import { checkModelBundle } from '@main/library/model-check'
 import { codesFileSha256 } from '@main/engine/model-folder'
 import { contentHash, reportManifest } from '@main/reports/manifest'
 import type { AuditStore } from '@main/store/audit-store'
 import { BUNDLE_FILES, BUNDLE_MANIFEST, BundleAudit, BundleManifest, MODELS_DIR } from './format'
 
-// The zip is read whole; past this an archive is not a bundle this app wrote for one audit.
+// Past this, packed or unpacked, an archive is not a bundle this app wrote for one audit.
 const MAX_BUNDLE_BYTES = 2 * 1024 ** 3
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex')
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`
+
+/** The zip's sha256, read a piece at a time: the bundle is never held whole. */
+function fileSha256(file: string): string {
+  const hash = createHash('sha256')
+  const fd = openSync(file, 'r')
+  try {
+    const chunk = Buffer.alloc(1024 ** 2)
+    for (let n; (n = readSync(fd, chunk)) > 0;) hash.update(chunk.subarray(0, n))
+  } finally {
+    closeSync(fd)
+  }
+  return hash.digest('hex')
+}
 
 function parseJson<S extends z.ZodType>(bytes: Uint8Array | undefined, name: string, schema: S): z.output<S> {
   if (!bytes) throw new ImportError(`the bundle has no ${name}`)
@@ -39,11 +53,26 @@ function parseJson<S extends z.ZodType>(bytes: Uint8Array | undefined, name: str
 function readEntries(file: string): { manifest: BundleManifest; entries: Record<string, Uint8Array>; bundleSha256: string } {
   if (statSync(file).size > MAX_BUNDLE_BYTES)
     throw new ImportError(`${basename(file)} is larger than 2 GiB; an audit bundle is far smaller`)
-  const zip = new Uint8Array(readFileSync(file))
   let entries: Record<string, Uint8Array>
   try {
-    entries = unzipSync(zip)
+    entries = unzipCapped(file, {
+      // A model's files get the caps of a dropped model; the audit's own files share the bundle's.
+      entry: (name) =>
+        !name.startsWith(`${MODELS_DIR}/`)
+          ? MAX_BUNDLE_BYTES
+          : name.endsWith('/model.json')
+            ? MAX_MODEL_JSON_BYTES
+            : MAX_WEIGHTS_FILE_BYTES,
+      total: MAX_BUNDLE_BYTES,
+      refuse: (name, bytes, cap) =>
+        new ImportError(
+          name === null
+            ? `${basename(file)} unpacks to more than 2 GiB; an audit bundle is far smaller`
+            : `${name} in the bundle is ${mib(bytes)}, more than the ${mib(cap)} a bundle's file may have here`
+        )
+    })
   } catch (err) {
+    if (err instanceof ImportError) throw err
     throw new ImportError(`${basename(file)} is not a readable .zip: ${(err as Error).message}`)
   }
   for (const name of Object.keys(entries)) safeRelativePath(name, basename(file))
@@ -58,7 +87,7 @@ function readEntries(file: string): { manifest: BundleManifest; entries: Record<
   const listed = new Set([BUNDLE_MANIFEST, ...manifest.files.map((f) => f.path)])
   const extra = Object.keys(entries).filter((n) => !n.endsWith('/') && !listed.has(n))
   if (extra.length) throw new ImportError(`the bundle holds files its ${BUNDLE_MANIFEST} does not list: ${extra.slice(0, 3).join(', ')}`)
-  return { manifest, entries, bundleSha256: sha256(zip) }
+  return { manifest, entries, bundleSha256: fileSha256(file) }
 }
 
 /** Copies the models that came with the bundle into the library, each checked against its sha256 (and its codes'). */

@@ -1,5 +1,10 @@
-import { unzipSync } from 'fflate'
+import { unzipCapped } from '../capped-unzip'
 import { ImportError } from '../model-bundle'
+
+// An .npz is unpacked into memory: one array up to 2 GiB, the archive up to the 4 GiB an upload may be.
+const MAX_NPZ_ARRAY_BYTES = 2 * 1024 ** 3
+const MAX_NPZ_BYTES = 4 * 1024 ** 3
+const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`
 
 /** A NumPy array read from a `.npy` file: its shape and its values as doubles or bytes. */
 export interface NpyArray {
@@ -58,8 +63,18 @@ export function parseNpy(bytes: Uint8Array, source: string): NpyArray {
 export function parseNpz(bytes: Uint8Array, source: string): Map<string, NpyArray> {
   let entries: Record<string, Uint8Array>
   try {
-    entries = unzipSync(bytes)
+    entries = unzipCapped(bytes, {
+      entry: () => MAX_NPZ_ARRAY_BYTES,
+      total: MAX_NPZ_BYTES,
+      refuse: (name, size, cap) =>
+        new ImportError(
+          name === null
+            ? `${source}: its arrays unpack to ${gib(size)}, more than the ${gib(cap)} an .npz archive may hold here`
+            : `${source}: the array ${name} unpacks to ${gib(size)}, more than the ${gib(cap)} one array may have here`
+        )
+    })
   } catch (err) {
+    if (err instanceof ImportError) throw err
     throw new ImportError(`${source}: not a readable .npz archive (${(err as Error).message})`)
   }
   const arrays = new Map<string, NpyArray>()
