@@ -40,7 +40,10 @@ describe('packaging (electron-builder.json)', () => {
     for (const file of [
       'node_modules/better-sqlite3/prebuilds/linux-x64.node',
       'node_modules/better-sqlite3/lib/database.js',
-      'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm'
+      'node_modules/@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm',
+      // onnxruntime's binding loads its shared library from beside it: both must be real files.
+      'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/onnxruntime_binding.node',
+      'node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1'
     ]) {
       expect(existsSync(join(ROOT, file)), file).toBe(true)
       expect(matches(file, config.asarUnpack), file).toBe(true)

@@ -4,7 +4,7 @@ import { METHOD_CATALOG, requiresMnemonicCodes } from '@shared/methods'
 import { SpecError, type TaskSpec } from '@shared/task-spec'
 import { type DatasetLocation, locateDataset } from '../engine/data/catalog'
 import type { EnginePool } from '../engine-host/pool'
-import { ImportError, openModelBundle } from '../library/model-bundle'
+import { ImportError, onnxFileAmong, openModelBundle } from '../library/model-bundle'
 import { checkModelBundle } from '../library/model-check'
 import { importModel } from '../library/model-library'
 import type { AuditStore } from '../store/audit-store'
@@ -33,6 +33,12 @@ export async function resolveModelPath(deps: AuditInputDeps, rawSpec: unknown, o
   const datasetId = String((rawSpec as { dataset?: { id?: unknown } }).dataset?.id ?? '')
   let sha256: string
   try {
+    // An .onnx file's stored sha256 is its converted model's, known only once the engine converted it.
+    if (onnxFileAmong([model.path])) {
+      if (!opts.importIfNew) return rawSpec
+      sha256 = (await importModel({ ...deps, ...deps.paths }, [model.path], { datasetId })).model.sha256
+      return { ...(rawSpec as Record<string, unknown>), model: { sha256 } }
+    }
     sha256 = checkModelBundle(openModelBundle([model.path])).sha256
     if (!deps.store.models.find(sha256)) {
       if (!opts.importIfNew) return rawSpec

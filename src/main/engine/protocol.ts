@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { MetricValues } from '@shared/metrics/value'
 import { PHASES } from '@shared/api/contract'
-import { AttackScores } from '@shared/api/contract'
+import { AttackScores, OnnxValidation } from '@shared/api/contract'
 import { PrivacySettingsSchema } from '@shared/privacy/settings'
 import { JobTaskSchema, MethodRunSchema } from '@shared/task-spec'
 
@@ -72,6 +72,19 @@ export const JobSchema = z.discriminatedUnion('kind', [
     modelDir: z.string(),
     originalDir: z.string().nullable(),
     outDir: z.string()
+  }),
+  // Converts an .onnx file into a model folder at outDir, once its outputs match onnxruntime's on test images.
+  z.object({
+    kind: z.literal('convert-onnx'),
+    resourcesDir: z.string(),
+    dataDir: z.string().optional(),
+    spec: JobTaskSchema,
+    seed: z.number().int(),
+    onnxPath: z.string(),
+    /** Of the bytes main checked: the engine converts exactly those. */
+    onnxSha256: z.string(),
+    samples: z.number().int().min(1).max(1024),
+    outDir: z.string()
   })
 ])
 export type Job = z.infer<typeof JobSchema>
@@ -88,6 +101,8 @@ export const JobResultSchema = z.object({
   /** The saved model; null when the run failed. */
   model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }).nullable(),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
+  /** A convert-onnx job's check of the converted model against onnxruntime. */
+  onnxValidation: OnnxValidation.optional(),
   /** An attack job's findings, per target run: its privacy metrics and per-example scores. */
   attacks: z.array(z.object({ runId: z.string(), metrics: MetricValues, scores: AttackScores })).optional(),
   /** The engine process after the job, its tensors freed: for soak tests and leak hunting. */

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { basename, extname, isAbsolute, join, posix, resolve, sep } from 'node:path'
-import { unzipSync } from 'fflate'
 import { BUNDLE_MANIFEST } from '../audit/bundle/format'
+import { unzipCapped } from './capped-unzip'
 
 /** Why a dropped model (or dataset) cannot be imported: what is wrong, and where. */
 export class ImportError extends Error {
@@ -112,8 +112,19 @@ function fromZip(file: string): ModelBundle {
   if (statSync(file).size > MAX_ZIP_BYTES) throw new ImportError(`${file} is larger than 1 GiB; unzip it and drop the folder`)
   let entries: Record<string, Uint8Array>
   try {
-    entries = unzipSync(new Uint8Array(readFileSync(file)))
+    entries = unzipCapped(file, {
+      // The caps of a dropped folder; any model.json in the zip may be the one read.
+      entry: (name) => (posix.basename(name) === 'model.json' ? MAX_MODEL_JSON_BYTES : MAX_WEIGHTS_FILE_BYTES),
+      total: MAX_ZIP_BYTES,
+      refuse: (name, bytes, cap) =>
+        new ImportError(
+          name === null
+            ? `${file} unpacks to more than 1 GiB; unzip it and drop the folder`
+            : `${name} is ${mib(bytes)}, more than the ${mib(cap)} a model file may have here`
+        )
+    })
   } catch (err) {
+    if (err instanceof ImportError) throw err
     throw new ImportError(`${file} is not a readable .zip: ${(err as Error).message}`)
   }
   const names = Object.keys(entries).filter((n) => !n.endsWith('/'))
@@ -138,6 +149,19 @@ function fromZip(file: string): ModelBundle {
       return entries[dir === '.' ? name : posix.join(dir, name)] ?? null
     }
   }
+}
+
+/** The .onnx file dropped, or null when there is none; it must come alone (its weights are inside it). */
+export function onnxFileAmong(paths: string[]): string | null {
+  const onnx = paths.filter((p) => extname(p).toLowerCase() === '.onnx' && !(existsSync(p) && statSync(p).isDirectory()))
+  if (onnx.length === 0) return null
+  if (paths.length > 1)
+    throw new ImportError(
+      `Drop the .onnx file alone: an ONNX model keeps its weights inside (${basename(onnx[0]!)} came with ${paths.length - 1} other path(s))`
+    )
+  const file = resolve(onnx[0]!)
+  if (!existsSync(file)) throw new ImportError(`${file} does not exist`)
+  return file
 }
 
 /** The bundle behind what was dropped: one folder, one .zip, or several loose files. */

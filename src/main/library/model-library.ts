@@ -7,9 +7,10 @@ import { locateDataset } from '../engine/data/catalog'
 import { EngineJobError } from '../engine-host/host'
 import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'
-import { ImportError, openModelBundle } from './model-bundle'
+import { ImportError, onnxFileAmong, openModelBundle } from './model-bundle'
 import { checkModelBundle } from './model-check'
 import { CODES_FILE } from '../engine/model-folder'
+import { importOnnxModel } from './onnx/import-onnx'
 
 export type ImportStep = 'reading' | 'checking' | 'copying' | 'measuring'
 
@@ -58,6 +59,7 @@ function checkCodesSidecar(bytes: Uint8Array | null, inputShape: number[], numCl
  * Imports a dropped TF.js LayersModel: checks the files, copies them byte for byte under their
  * sha256 into the data folder, and measures the model on the dataset's test split in the engine.
  * Any failure leaves the store and the data folder as they were; the dropped files are only read.
+ * An .onnx file is converted into such a folder first (onnx/import-onnx.ts).
  */
 export async function importModel(
   deps: { store: AuditStore; engine: EnginePool; dataDir: string; resourcesDir: string },
@@ -67,6 +69,9 @@ export async function importModel(
   const location = locateDataset(deps, opts.datasetId)
   if (!location) throw new ImportError(`Unknown dataset "${opts.datasetId}": import it first, or use a built-in dataset`)
   const dataset = location.info
+  const onnxFile = onnxFileAmong(sources)
+  if (onnxFile)
+    return importOnnxModel(deps, onnxFile, opts, { dataset, measurementSpec: measurementSpec(dataset.id), importFolder: importModel })
   opts.onStep?.('reading')
   const bundle = openModelBundle(sources)
   opts.onStep?.('checking')

@@ -191,12 +191,31 @@ export const ModelSummary = z.object({
 })
 export type ModelSummary = z.infer<typeof ModelSummary>
 
+/**
+ * How a converted model (ONNX) was checked against its original: the engine's outputs and
+ * onnxruntime's on the same test images may differ by at most `tolerance` (absolute).
+ */
+export const OnnxValidation = z.object({
+  /** What ran the original, with its version: "onnxruntime-node 1.30.0". */
+  runtime: z.string(),
+  samples: z.number().int(),
+  /** Probabilities for a model that ends in a softmax, logits otherwise. */
+  compared: z.enum(['logits', 'probabilities']),
+  tolerance: z.number(),
+  maxAbsDiff: z.number(),
+  /** What the conversion changed beyond layout (a kernel widened with zero taps), one line each. */
+  notes: z.array(z.string())
+})
+export type OnnxValidation = z.infer<typeof OnnxValidation>
+
 export const ModelImport = z.object({
   model: ModelSummary,
   /** The model was in the library already (same sha256): nothing was copied. */
   alreadyImported: z.boolean(),
   /** Set when the measured accuracy is near chance: labels or preprocessing probably differ. */
-  warning: z.string().nullable()
+  warning: z.string().nullable(),
+  /** Set for a model converted on import (ONNX): how its outputs were checked against the original's. */
+  validation: OnnxValidation.optional()
 })
 export type ModelImport = z.infer<typeof ModelImport>
 
@@ -229,6 +248,8 @@ export const DatasetImportOptions = z
     color: z.enum(['grey', 'rgb']).optional(),
     scaling: z.enum(['unit', 'standardize']).optional(),
     testFraction: z.number().min(0.05).max(0.9).optional(),
+    /** CIFAR-100's 100 fine classes (the default) or its 20 coarse ones. */
+    labels: z.enum(['fine', 'coarse']).optional(),
     skipUnreadable: z.boolean().optional()
   })
   .strict()

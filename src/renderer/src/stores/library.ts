@@ -25,7 +25,7 @@ export type DropKind = 'model' | 'dataset' | 'bundle'
  */
 export function guessKind(files: DroppedFile[]): DropKind {
   if (files.length === 1 && /\.audit-bundle\.zip$/i.test(files[0]!.path)) return 'bundle'
-  return files.some((f) => /(^|\/)model\.json$/i.test(f.path) || /\.zip$/i.test(f.path)) ? 'model' : 'dataset'
+  return files.some((f) => /(^|\/)model\.json$/i.test(f.path) || /\.(zip|onnx)$/i.test(f.path)) ? 'model' : 'dataset'
 }
 
 function toBase64(bytes: Uint8Array): string {
