@@ -6,7 +6,7 @@ import { meanCrossEntropy } from '@main/engine/train/loss'
 import { createOptimizer } from '@main/engine/train/optimizers'
 
 /**
- * `npm run bench:profile -- <arch>`: where one training step's time goes, kernel by kernel
+ * `npm run bench:profile -- <arch> [width]`: where one training step's time goes, kernel by kernel
  * (tf.profile), for a batch of 128 Fashion-MNIST-shaped inputs. Kernels that call other kernels
  * (our gradient kernels) count their inner kernels too, so the column adds up to more than the step.
  */
@@ -16,7 +16,8 @@ async function main(): Promise<void> {
   const arch = (process.argv[2] ?? 'cnn-small') as ArchitectureId
   if (!ARCHITECTURES.includes(arch)) throw new Error(`unknown architecture ${arch}; one of ${ARCHITECTURES.join(', ')}`)
   const backend = await selectBackend()
-  const model = FunctionalModel.initialize(buildArchitecture(arch, [28, 28, 1], 10), 0)
+  const width = Number(process.argv[3] ?? 1)
+  const model = FunctionalModel.initialize(buildArchitecture(arch, [28, 28, 1], 10, { width }), 0)
   const vars = model.trainableVariables()
   const optimizer = createOptimizer({ kind: 'sgd', momentum: 0.9 })
   const x = tf.randomNormal([BATCH, 28, 28, 1])
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     byKernel.set(k.name, e)
   }
   process.stdout.write(
-    `\n${arch} on ${backend.name}: ${ms.toFixed(1)} ms a step of ${BATCH} = ${((BATCH * 1000) / ms).toFixed(0)} samples/s\n\n| kernel | ms | calls | share of the step |\n|---|---:|---:|---:|\n`
+    `\n${arch}${width === 1 ? '' : ` ×${width}`} on ${backend.name}: ${ms.toFixed(1)} ms a step of ${BATCH} = ${((BATCH * 1000) / ms).toFixed(0)} samples/s\n\n| kernel | ms | calls | share of the step |\n|---|---:|---:|---:|\n`
   )
   for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20)) {
     process.stdout.write(`| ${name} | ${e.ms.toFixed(1)} | ${e.calls} | ${((100 * e.ms) / ms).toFixed(0)} % |\n`)

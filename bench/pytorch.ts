@@ -49,12 +49,16 @@ export class PytorchReference {
         : null
   }
 
-  /** A throughput workload of torch_bench.py (`<arch>-train`, `<arch>-eval`, `matmul-peak`). */
-  async run(workload: string, o: { samples: number; batch: number }): Promise<PytorchResult | null> {
+  /**
+   * A throughput workload of torch_bench.py (`<arch>-train`, `<arch>-eval`, `matmul-peak`); `width` and
+   * `input` (`random-32x32x3`) select the ResNets' channel multiplier and random CIFAR-sized data.
+   */
+  async run(workload: string, o: { samples: number; batch: number; width?: number; input?: string }): Promise<PytorchResult | null> {
     if (this.missing) return null
+    const extra = [...(o.width === undefined ? [] : ['--width', String(o.width)]), ...(o.input === undefined ? [] : ['--input', o.input])]
     const out = (await this.python(
       'torch_bench.py',
-      [workload, '--threads', '1', '--samples', String(o.samples), '--batch', String(o.batch)],
+      [workload, '--threads', '1', '--samples', String(o.samples), '--batch', String(o.batch), ...extra],
       workload
     )) as { samplesPerSecond?: number; gflops?: number; peakRssMb: number; torch: string }
     return { value: out.samplesPerSecond ?? out.gflops ?? Number.NaN, peakRssMb: out.peakRssMb, version: out.torch }

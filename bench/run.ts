@@ -18,6 +18,7 @@ import { PytorchReference, type PytorchRun, REFERENCE_METHODS } from './pytorch'
 import { printReportBench, reportBench } from './report'
 import { printStoreBench, storeBench } from './store'
 import { printUiBench, uiBench } from './ui'
+import { zooThroughput } from './zoo-throughput'
 
 /**
  * `npm run bench`: engine throughput on this machine, printed as a Markdown table and written to
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
   const reference = new PytorchReference(root)
   if (reference.missing) process.stdout.write(`PyTorch references not run: ${reference.missing}\n`)
   if (!skipped('throughput')) entries.push(...(await engineThroughput(root, backends)))
+  if (!skipped('zoo')) entries.push(...(await zooThroughput(root, backends)))
   await selectBackend(backend.name)
   if (!skipped('quickstart')) entries.push(...(await quickstartTimings(root, backends)))
   if (!skipped('privacy')) {
@@ -218,8 +220,13 @@ async function quickstartTimings(root: string, backends: BackendName[]): Promise
   return rows
 }
 
-/** `--skip-throughput`, `--skip-quickstart`, `--skip-privacy`, `--skip-sweep`, `--skip-rem`, `--skip-class`, `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store`, `--skip-ui` leave out tables. */
+/**
+ * `--skip-throughput`, `--skip-zoo`, `--skip-quickstart`, `--skip-privacy`, `--skip-sweep`, `--skip-rem`, `--skip-class`,
+ * `--skip-baselines`, `--skip-import`, `--skip-report`, `--skip-store`, `--skip-ui` leave out tables; `--only zoo,rem` runs just those.
+ */
 function skipped(table: string): boolean {
+  const only = process.argv.indexOf('--only')
+  if (only >= 0) return !(process.argv[only + 1] ?? '').split(',').includes(table)
   return process.argv.includes(`--skip-${table}`)
 }
 

@@ -6,6 +6,8 @@ engine's own measurement of the same workload. Prints one JSON object on stdout.
   python3 bench/reference/torch_bench.py <workload> --threads 1 --samples 2560 --batch 128
 
 Workloads: <arch>-train and <arch>-eval for mlp, cnn-small and resnet-mini; matmul-peak.
+resnet-9-train and resnet-18-train take --width (channel multiplier) and --input random-32x32x3:
+seeded random CIFAR-sized images and labels instead of Fashion-MNIST.
 """
 import argparse
 import gzip
@@ -45,6 +47,47 @@ def conv_bn_relu(cin, cout, stride=1):
     return [nn.Conv2d(cin, cout, 3, stride, 1, bias=False), nn.BatchNorm2d(cout, **BN), nn.ReLU()]
 
 
+def random_images(shape, count, seed):
+    # Both sides train on noise: the timing, not the accuracy, is compared.
+    g = torch.Generator().manual_seed(seed)
+    h, w, c = shape
+    return torch.randn(count, c, h, w, generator=g), torch.randint(0, 10, (count,), generator=g)
+
+
+class Residual(nn.Module):
+    # ResNet-9's x + f(x), with no activation after the sum.
+    def __init__(self, *layers):
+        super().__init__()
+        self.f = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return x + self.f(x)
+
+
+def scaled(count, width):
+    return max(1, round(count * width))
+
+
+def resnet9(cin, width):
+    c = [scaled(n, width) for n in (64, 128, 256, 512)]
+    return nn.Sequential(
+        *conv_bn_relu(cin, c[0]),
+        *conv_bn_relu(c[0], c[1]), nn.MaxPool2d(2), Residual(*conv_bn_relu(c[1], c[1]), *conv_bn_relu(c[1], c[1])),
+        *conv_bn_relu(c[1], c[2]), nn.MaxPool2d(2),
+        *conv_bn_relu(c[2], c[3]), nn.MaxPool2d(2), Residual(*conv_bn_relu(c[3], c[3]), *conv_bn_relu(c[3], c[3])),
+        nn.AdaptiveMaxPool2d(1), nn.Flatten(), nn.Linear(c[3], 10))
+
+
+def resnet18(cin, width):
+    c = [scaled(n, width) for n in (64, 128, 256, 512)]
+    layers = [*conv_bn_relu(cin, c[0])]
+    prev = c[0]
+    for s, k in enumerate(c):
+        layers += [Block(prev, k, 2 if s > 0 else 1), Block(k, k, 1)]
+        prev = k
+    return nn.Sequential(*layers, nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(prev, 10))
+
+
 class Block(nn.Module):
     def __init__(self, cin, cout, stride):
         super().__init__()
@@ -57,7 +100,11 @@ class Block(nn.Module):
         return torch.relu(self.main(x) + (self.proj(x) if self.proj is not None else x))
 
 
-def build(arch):
+def build(arch, cin=1, width=1.0):
+    if arch == 'resnet-9':
+        return resnet9(cin, width)
+    if arch == 'resnet-18':
+        return resnet18(cin, width)
     if arch == 'mlp':
         return nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
     if arch == 'cnn-small':
@@ -104,6 +151,8 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--samples', type=int, default=2560)
     p.add_argument('--batch', type=int, default=128)
+    p.add_argument('--width', type=float, default=1.0)
+    p.add_argument('--input', default='fashion-mnist', help='fashion-mnist, or random-HxWxC')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
@@ -122,9 +171,10 @@ def main():
         return
 
     arch, kind = a.workload.rsplit('-', 1)
-    model = build(arch)
+    shape = [int(n) for n in a.input[len('random-'):].split('x')] if a.input.startswith('random-') else None
+    model = build(arch, shape[2] if shape else 1, a.width)
     if kind == 'train':
-        x, y = load('train', a.samples)
+        x, y = random_images(shape, a.samples, 0) if shape else load('train', a.samples)
         opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
         # The same warm-up as the engine's: two batches, then one timed epoch.
         train_epoch(model, opt, x[:2 * a.batch], y[:2 * a.batch], a.batch, g)

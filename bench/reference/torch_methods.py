@@ -123,7 +123,7 @@ def original_model(spec, data, seed, cache_dir):
     key = hashlib.sha256(json.dumps({'spec': spec, 'seed': seed}, sort_keys=True).encode()).hexdigest()[:16]
     path = os.path.join(cache_dir, f'original-{key}.pt') if cache_dir else None
     torch.manual_seed(seed)
-    model = build(spec['model']['arch'])
+    model = build(spec['model']['arch'], 1, spec['model'].get('width', 1.0))
     if path and os.path.exists(path):
         model.load_state_dict(torch.load(path))
         return model
@@ -151,7 +151,7 @@ def fresh_init(module):
 
 def retrain(spec, params, data, seed, original, schedule):
     torch.manual_seed(seed + 1)
-    model = build(spec['model']['arch'])
+    model = build(spec['model']['arch'], 1, spec['model'].get('width', 1.0))
     t = spec['train']
     steps = train(model, data['x'], data['y'], data['retain'], t['epochs'], t['batchSize'], t['learningRate'], t,
                   torch.Generator().manual_seed(seed))

@@ -1,6 +1,6 @@
 import type { RunRecord } from './api/contract'
 import { runTask } from './charts/run-task'
-import { architectureOf, type ForgetTask, type TaskSpec } from './task-spec'
+import { architectureLabel, type ForgetTask, type TaskSpec } from './task-spec'
 
 /** What the comparison views show; an empty value (or list) lets everything through. */
 export interface RunFilter {
@@ -26,7 +26,7 @@ export interface FilteredTask {
 export function taskMatches(task: FilteredTask, f: RunFilter): boolean {
   return (
     (!f.dataset || task.spec.dataset.id === f.dataset) &&
-    (!f.model || architectureOf(task.spec.model) === f.model) &&
+    (!f.model || architectureLabel(task.spec.model) === f.model) &&
     (!f.taskKind || task.spec.task.kind === f.taskKind)
   )
 }
@@ -58,7 +58,7 @@ export function filterChoices(tasks: FilteredTask[], runs: RunRecord[], baseTask
   return {
     datasets: distinct(tasks.map((t) => t.spec.dataset.id)),
     // A given model (from the library or a file) has no architecture to filter on.
-    models: distinct(tasks.map((t) => architectureOf(t.spec.model))),
+    models: distinct(tasks.map((t) => architectureLabel(t.spec.model))),
     taskKinds: distinct(tasks.map((t) => t.spec.task.kind)),
     corruptions: distinct(runs.map((r) => runTask(r, baseTask).corruption)).filter((c) => typeof c === 'string'),
     methods: distinct(runs.map((r) => r.method)),

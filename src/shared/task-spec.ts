@@ -3,7 +3,10 @@ import { METHOD_CATALOG, METHOD_IDS, type MethodId, acceptedTaskKinds, isMethodI
 import { PrivacySettingsSchema } from './privacy/settings'
 import { describeZodError } from './zod-errors'
 
-export const ARCHITECTURE_IDS = ['mlp', 'cnn-small', 'resnet-mini'] as const
+export const ARCHITECTURE_IDS = ['mlp', 'cnn-small', 'resnet-mini', 'resnet-9', 'resnet-18'] as const
+
+/** The largest width multiplier: twice the channels is about four times the compute of width 1. */
+export const MAX_WIDTH = 2
 
 const DatasetRef = z
   .object({
@@ -14,11 +17,12 @@ const DatasetRef = z
   .strict()
 
 /**
- * The original model: one of ours trained from scratch (`arch`), a model in the library named by its
- * sha256, or a LayersModel folder or .zip imported when the audit is created (`path`).
+ * The original model: one of ours trained from scratch (`arch`, its channel counts scaled by `width`,
+ * default 1), a model in the library named by its sha256, or a LayersModel folder or .zip imported
+ * when the audit is created (`path`).
  */
 const ModelRef = z.union([
-  z.object({ arch: z.enum(ARCHITECTURE_IDS) }).strict(),
+  z.object({ arch: z.enum(ARCHITECTURE_IDS), width: z.number().gt(0).max(MAX_WIDTH).optional() }).strict(),
   z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 is 64 lowercase hex digits') }).strict(),
   z.object({ path: z.string().min(1).max(4096) }).strict()
 ])
@@ -26,6 +30,28 @@ export type ModelRef = z.output<typeof ModelRef>
 
 /** The architecture to train, or null when the original is a given model. */
 export const architectureOf = (model: ModelRef): string | null => ('arch' in model ? model.arch : null)
+
+/**
+ * The architecture with its width where that is not 1 (`resnet-18 ×0.25`), or null for a given
+ * model: what speeds, filters and labels tell apart, as the compute differs with the width.
+ */
+export function architectureLabel(model: ModelRef | { arch?: string | null; width?: number | null }): string | null {
+  if (!('arch' in model) || !model.arch) return null
+  const width = model.width ?? 1
+  return width === 1 ? model.arch : `${model.arch} ×${width}`
+}
+
+/**
+ * Random crops (zero padding of `crop` pixels, then a window of the original size at a random
+ * offset) and horizontal flips (half the images), drawn per image and batch from the run's seed.
+ */
+const Augment = z
+  .object({
+    crop: z.number().int().min(0).max(16).default(0),
+    flip: z.boolean().default(false)
+  })
+  .strict()
+export type Augment = z.output<typeof Augment>
 
 const TrainConfig = z
   .object({
@@ -36,6 +62,8 @@ const TrainConfig = z
     momentum: z.number().min(0).max(0.999).default(0.9),
     weightDecay: z.number().min(0).max(1).default(0),
     schedule: z.enum(['constant', 'cosine']).default('cosine'),
+    /** Data augmentation of every training batch, for the original and every method that trains; none when left out. */
+    augment: Augment.optional(),
     /** Train with one random code image per class mixed in (needed by one-shot Mnemonic-code unlearning). */
     mnemonicCodes: z
       .object({ tMix: z.number().gt(0).lt(1).default(0.1) })

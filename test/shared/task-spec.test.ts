@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { acceptedTaskKinds, METHOD_IDS, requiresMnemonicCodes } from '@shared/methods'
-import { checkSpecAgainstDataset, parseTaskSpec } from '@shared/task-spec'
+import { architectureLabel, checkSpecAgainstDataset, parseTaskSpec } from '@shared/task-spec'
+import { originalRecipe } from '@shared/sweep'
+import { buildSpec, defaultForm, formFromSpec } from '@renderer/views/new-audit/form-model'
 
 const quickstart = JSON.parse(readFileSync('examples/quickstart.json', 'utf8'))
 const fmnist = { numClasses: 10, trainSize: 60000, testSize: 10000 }
@@ -30,6 +32,11 @@ describe('task spec validation', () => {
     [(s: any) => (s.methods = [{ id: 'finetune', params: { epochs: 0 } }]), /^methods\[0\]\.params\.epochs: /],
     [(s: any) => (s.methods = [{ id: 'finetune', params: { colour: 'red' } }]), /^methods\[0\]\.params: /],
     [(s: any) => (s.model = { arch: 'transformer' }), /^model\.arch: /],
+    [(s: any) => (s.model = { arch: 'resnet-18', width: 0 }), /^model\.width: /],
+    [(s: any) => (s.model = { arch: 'resnet-18', width: 2.5 }), /^model\.width: /],
+    [(s: any) => (s.train.augment = { crop: -1 }), /^train\.augment\.crop: /],
+    [(s: any) => (s.train.augment = { crop: 1.5 }), /^train\.augment\.crop: /],
+    [(s: any) => (s.train.augment = { flip: true, rotate: 10 }), /^train\.augment: .*rotate/],
     [(s: any) => (s.model = { sha256: 'abc' }), /^model\.sha256: a sha256 is 64 lowercase hex digits$/],
     [(s: any) => (s.seeds = [0.5]), /^seeds\[0\]: /],
     [(s: any) => (s.extra = 1), /^\(root\): .*extra/],
@@ -95,5 +102,37 @@ describe('task spec validation', () => {
     expect(() => checkSpecAgainstDataset(classes, fmnist)).toThrow(/task\.classes\[1\]: class 12 does not exist/)
     const big = parseTaskSpec(withChange((s) => (s.dataset.trainLimit = 70000)))
     expect(() => checkSpecAgainstDataset(big, fmnist)).toThrow(/dataset\.trainLimit/)
+  })
+
+  it('takes a width for a trained architecture and an augmentation, and keeps both in the spec its models are keyed by', () => {
+    const spec = parseTaskSpec(
+      withChange((s) => {
+        s.model = { arch: 'resnet-18', width: 0.25 }
+        s.train.augment = { crop: 4 }
+      })
+    )
+    expect(spec.model).toEqual({ arch: 'resnet-18', width: 0.25 })
+    expect(spec.train.augment).toEqual({ crop: 4, flip: false })
+    expect(architectureLabel(spec.model)).toBe('resnet-18 ×0.25')
+    const plain = parseTaskSpec(quickstart)
+    expect(originalRecipe(spec, spec.task, 0)).toMatchObject({ model: { width: 0.25 }, train: { augment: { crop: 4, flip: false } } })
+    // Left out, neither appears: the specs (and so the cache keys) written before these settings are unchanged.
+    expect(plain.model).toEqual({ arch: 'cnn-small' })
+    expect('augment' in plain.train).toBe(false)
+    expect(architectureLabel(plain.model)).toBe('cnn-small')
+    expect(architectureLabel({ arch: 'resnet-9', width: 1 })).toBe('resnet-9')
+    expect(architectureLabel({ sha256: 'a'.repeat(64) })).toBeNull()
+  })
+
+  it('the New audit form writes width and augmentation only when set, and reads them back from a spec', () => {
+    const off = buildSpec(defaultForm(null))
+    expect(off.model).toEqual({ arch: 'cnn-small' })
+    expect(off.train.augment).toBeUndefined()
+    const on = buildSpec({ ...defaultForm(null), model: 'resnet-9', width: 0.5, augmentCrop: 4, augmentFlip: true })
+    expect(on.model).toEqual({ arch: 'resnet-9', width: 0.5 })
+    expect(on.train.augment).toEqual({ crop: 4, flip: true })
+    const back = formFromSpec(parseTaskSpec(on), null)
+    expect([back.model, back.width, back.augmentCrop, back.augmentFlip]).toEqual(['resnet-9', 0.5, 4, true])
+    expect([buildSpec(back).model, buildSpec(back).train]).toEqual([on.model, on.train])
   })
 })

@@ -1,5 +1,5 @@
 import { PRIVACY_TIERS, type PrivacyTier } from '@shared/privacy/settings'
-import { architectureOf, type TaskSpec } from '@shared/task-spec'
+import { architectureLabel, type TaskSpec } from '@shared/task-spec'
 import type { AuditStore } from '../store/audit-store'
 import { type AuditPlan, type PlannedStep, planAudit, type PlanOptions, REFERENCE } from './plan'
 
@@ -50,7 +50,10 @@ function measuredRates(store: AuditStore): { rates: Map<string, number>; runs: n
   return { rates: new Map([...samples].map(([k, v]) => [k, median(v)])), runs: history.length }
 }
 
-/** A method's rate on `arch`; else its rate elsewhere scaled by how much slower `arch` trains an original. */
+/**
+ * A method's rate on `arch` (an architecture label: each width is priced on its own); else its rate
+ * elsewhere scaled by how much slower `arch` trains an original.
+ */
 function rateFor(rates: Map<string, number>, method: string, arch: string): number | null {
   const own = rates.get(`${method}|${arch}`)
   if (own !== undefined) return own
@@ -97,7 +100,7 @@ function pricePlan(
   jobs: number
 ): Omit<AuditEstimate, 'privacyTiers'> {
   const { rates, runs: measuredRuns } = measuredRates(store)
-  const arch = architectureOf(spec.model) ?? 'imported'
+  const arch = architectureLabel(spec.model) ?? 'imported'
   const unmeasured = new Set<string>()
   const seen = new Set<string>()
   let reusedModels = 0

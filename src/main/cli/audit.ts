@@ -13,7 +13,7 @@ import { toResultJson } from '../audit/result-json'
 import { verifyStore } from '../audit/verify'
 import { defaultDataDir } from '../paths'
 import { ImportError } from '../library/model-bundle'
-import { EXPORT_MANIFEST, exportModel } from '../library/model-export'
+import { EXPORT_MANIFEST, exportFormatOf, exportModel, exportModelOnnx } from '../library/model-export'
 import { importModel } from '../library/model-library'
 import { nativeHint } from '../engine-host/native-hint'
 import { createNodeServices } from './node-services'
@@ -22,7 +22,7 @@ import { TerminalProgress } from './progress-bar'
 import { exportBundleCommand, importBundleCommand, reportCommand, settingsCommand } from './report-commands'
 
 const USAGE =
-  'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
+  'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | model.onnx | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder | file.onnx> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | cifar-10-python.tar.gz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--labels fine|coarse] [--skip-unreadable] [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -85,6 +85,11 @@ async function importModelCommand(
     process.stdout.write(
       `${result.alreadyImported ? 'already in the library' : 'imported'}: ${m.name}\n  sha256 ${m.sha256}\n  ${m.parameterCount} parameters, ${m.bytes} bytes, dataset ${m.datasetId}\n  test accuracy ${accuracy}\n`
     )
+    const v = result.validation
+    if (v)
+      process.stdout.write(
+        `  matches ${v.runtime} on ${v.samples} test images: ${v.compared} differ by at most ${v.maxAbsDiff.toExponential(2)} (tolerance ${v.tolerance.toExponential(2)})\n${v.notes.map((n) => `  note: ${n}\n`).join('')}`
+      )
     if (result.warning) process.stderr.write(`warning: ${result.warning}\n`)
   } catch (err) {
     services.dispose()
@@ -105,6 +110,7 @@ async function importDatasetCommand(services: ReturnType<typeof createNodeServic
     ...(values.color ? { color: values.color } : {}),
     ...(values.scaling ? { scaling: values.scaling } : {}),
     ...(values['test-fraction'] ? { testFraction: Number(values['test-fraction']) } : {}),
+    ...(values.labels ? { labels: values.labels } : {}),
     ...(values['skip-unreadable'] ? { skipUnreadable: true } : {})
   })
   if (!parsed.success) fail(`import-dataset: ${describeZodError(parsed.error)}`)
@@ -156,13 +162,21 @@ async function verifyCommand(services: ReturnType<typeof createNodeServices>): P
   process.stdout.write('verified: the chain is intact and every hash recomputes\n')
 }
 
-/** `export-model`: any model of the store as a LayersModel folder, with a manifest of hashes. */
-function exportModelCommand(services: ReturnType<typeof createNodeServices>, args: string[]): void {
+/**
+ * `export-model`: any model of the store as a LayersModel folder with a manifest of hashes, or, to a
+ * path ending in .onnx, as one ONNX file.
+ */
+async function exportModelCommand(services: ReturnType<typeof createNodeServices>, args: string[]): Promise<void> {
   const [sha256, dest, ...rest] = args
   if (!sha256 || !dest || rest.length) fail(USAGE)
   try {
-    const out = exportModel(services.store, services.paths.dataDir, sha256, resolve(dest))
-    process.stdout.write(`exported to ${out.dir}: ${out.files.map((f) => f.name).join(', ')}, ${EXPORT_MANIFEST}\n`)
+    if (exportFormatOf(dest) === 'onnx') {
+      const out = await exportModelOnnx(services.store, services.paths.dataDir, sha256, resolve(dest))
+      process.stdout.write(`exported to ${out.file} (ONNX, ${out.bytes} bytes, sha256 ${out.sha256})\n`)
+    } else {
+      const out = exportModel(services.store, services.paths.dataDir, sha256, resolve(dest))
+      process.stdout.write(`exported to ${out.dir}: ${out.files.map((f) => f.name).join(', ')}, ${EXPORT_MANIFEST}\n`)
+    }
   } catch (err) {
     services.dispose()
     fail(`cannot export: ${(err as Error).message}`, err instanceof ImportError ? 2 : 1)
@@ -195,6 +209,7 @@ async function main(): Promise<void> {
     color: { type: 'string' },
     scaling: { type: 'string' },
     'test-fraction': { type: 'string' },
+    labels: { type: 'string' },
     'skip-unreadable': { type: 'boolean' },
     'with-models': { type: 'boolean' },
     auditor: { type: 'string' },

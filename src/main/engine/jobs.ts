@@ -1,14 +1,14 @@
 import * as tf from '@tensorflow/tfjs'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import { architectureOf, checkSpecAgainstDataset, type JobTask } from '@shared/task-spec'
+import { checkSpecAgainstDataset, type JobTask } from '@shared/task-spec'
 import { selectBackend } from './backend/select'
 import type { DatasetRoots } from './data/catalog'
 import { loadDataset, type Dataset } from './data/dataset'
 import { prepareTaskData, type TaskData } from './data/task-data'
 import { collapseReason, nonFiniteWeights } from './eval/health'
 import { measureModel, type Metrics } from './eval/metrics'
-import { buildArchitecture, type ArchitectureId } from './model/architectures'
+import { buildArchitecture } from './model/architectures'
 import { FunctionalModel } from './model/functional-model'
 import { loadModel, saveModel } from './model/model-files'
 import { runMethod } from './methods/registry'
@@ -20,6 +20,7 @@ import { trainClassifier } from './train/loop'
 import { disposeTensorSplit, type TensorSplit, toTensorSplit } from './train/tensor-data'
 import { accuracy } from './eval/accuracy'
 import { attackCell } from './eval/attack-models'
+import { convertOnnxJob } from './convert-onnx-job'
 import { referenceHalf } from './data/reference-halves'
 import type { CancelToken } from './util/cancel'
 import { hashSeed } from './util/random'
@@ -109,12 +110,9 @@ function heldOutAccuracy(model: FunctionalModel, test: TensorSplit, task: JobTas
 
 /** A fresh model of the task's architecture, seeded. */
 function initialModel(spec: JobTask, info: LoadedData['dataset']['info'], seed: number): FunctionalModel {
-  const arch = architectureOf(spec.model)
-  if (!arch) throw new Error('This audit starts from a given model; there is no original to train')
-  return FunctionalModel.initialize(
-    buildArchitecture(arch as ArchitectureId, info.inputShape, info.classNames.length),
-    hashSeed(seed, 'original')
-  )
+  if (!('arch' in spec.model)) throw new Error('This audit starts from a given model; there is no original to train')
+  const graph = buildArchitecture(spec.model.arch, info.inputShape, info.classNames.length, { width: spec.model.width })
+  return FunctionalModel.initialize(graph, hashSeed(seed, 'original'))
 }
 
 /** A given model that is trained further (to learn Mnemonic codes); it must read this dataset. */
@@ -189,6 +187,7 @@ async function produceModel(
     }
   }
   if (job.kind === 'attack') throw new Error('An attack job makes no model')
+  if (job.kind === 'convert-onnx') throw new Error('A convert-onnx job makes its model in convertOnnxJob')
   if (job.kind === 'evaluate') {
     const loaded = await loadModel(job.modelDir)
     try {
@@ -263,6 +262,11 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
       ctx.progress('evaluating', f, detail)
     )
     return { ...runFacts(elapsed(), 0), failure: null, model: null, metrics: {}, attacks }
+  }
+  if (job.kind === 'convert-onnx') {
+    ctx.progress('evaluating', 0.5, 'comparing with onnxruntime')
+    const { model, validation } = await convertOnnxJob(job, data.dataset)
+    return { ...runFacts(elapsed(), 0), failure: null, model, metrics: {}, onnxValidation: validation }
   }
   let produced: Produced
   try {

@@ -42,6 +42,7 @@ export async function trainOnObjectives(
           .passes(model, vars, epoch)
           .map((pass, i) => ({ ...pass, orderSeed: customOrderSeed(hashSeed(ctx.seed, `${o.label}-${epoch}-${i}`)) })),
       rate: rateOf(o.learningRate, o.recipe),
+      augment: ctx.spec.train.augment,
       what: 'The unlearning objective',
       cancel: ctx.cancel,
       onEpoch: (epoch, passes) =>

@@ -45,6 +45,7 @@ async function removal(kind: 'npo' | 'gradient-ascent', ctx: MethodInputs, p: Re
         vars,
         optimizer,
         learningRate: p.learningRate,
+        augment: ctx.spec.train.augment,
         stepOffset: steps,
         cancel: ctx.cancel,
         loss: (b) => {

@@ -89,6 +89,7 @@ export async function trainWithRandomLabels(
         // The recipe has no weight decay, so a zero in a gradient mask freezes that element exactly.
         weightDecay: r.weightDecay,
         gradientMasks,
+        augment: ctx.spec.train.augment,
         seed: hashSeed(ctx.seed, 'random-label-order'),
         cancel: ctx.cancel,
         onProgress: (s) => ctx.progress(s.step / s.totalSteps, `epoch ${s.epoch + 1}/${o.epochs}`)

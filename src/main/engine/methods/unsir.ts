@@ -118,6 +118,7 @@ export const unsir = defineMethod('unsir', async (ctx) => {
       batchSize: RECIPE.batchSize,
       optimizer: RECIPE.optimizer,
       schedule: RECIPE.schedule,
+      augment: ctx.spec.train.augment,
       cancel: ctx.cancel
     }
     const noiseSteps = p.noiseSteps * task.classes.length

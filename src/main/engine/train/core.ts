@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { type CancelToken, throwIfCancelled, yieldToEventLoop } from '../util/cancel'
-import { createRng, shuffled } from '../util/random'
+import { createRng, hashSeed, shuffled } from '../util/random'
+import { type Augment, augmentBatch, augments, drawAugmentation } from './augment'
 import { mixCodes } from './mnemonic-codes'
 import { createOptimizer, type Optimizer, type OptimizerConfig, scheduledRate } from './optimizers'
 import { StepWatch } from './step-watch'
@@ -72,6 +73,11 @@ export interface TrainLoopOptions {
   rate: RateSchedule
   /** 0/1 masks multiplied into the gradients (DEL, SalUn): with momentum SGD and no weight decay, a 0 freezes the element. */
   gradientMasks?: Map<tf.Variable, tf.Tensor>
+  /**
+   * Crop and flip every batch (the task's `train.augment`), drawn from each pass's order seed so a
+   * run repeats exactly; before any code mixing, which must keep the codes where they are.
+   */
+  augment?: Augment
   /** Mix class codes into the batches (Mnemonic-code training): codes [classes, ...input], probability tMix, draws seeded by `seed` and the step. */
   mnemonic?: { codes: tf.Tensor; tMix: number; seed: number }
   /** What a divergence names, e.g. `Training`. */
@@ -94,7 +100,7 @@ export const stepsFor = (count: number, batchSize: number): number => Math.ceil(
 /**
  * The one training loop every method and the original's training run on: epochs of passes over
  * seeded orders of training indices, one optimiser step per batch minimising the pass's loss,
- * with a scheduled rate, optional gradient masks and code mixing, every step watched for
+ * with a scheduled rate, optional augmentation, gradient masks and code mixing, every step watched for
  * divergence, progress and cancellation between steps.
  */
 export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
@@ -116,11 +122,17 @@ export async function trainLoop(o: TrainLoopOptions): Promise<TrainResult> {
     for (const [epoch, passes] of plan.entries()) {
       for (const [pass, p] of passes.entries()) {
         const order = shuffled(p.indices, createRng(p.orderSeed))
+        const augmentRng = createRng(hashSeed(p.orderSeed, 'augment'))
         for (let start = 0; start < order.length; start += o.batchSize) {
           throwIfCancelled(o.cancel)
           const lr = rateAt(step, epoch)
           const ids = Int32Array.from(order.slice(start, start + o.batchSize))
           const batch: Batch = { ...gatherBatch(o.data, ids), ids }
+          if (augments(o.augment)) {
+            const augmented = augmentBatch(batch.x, drawAugmentation(ids.length, o.augment, augmentRng))
+            batch.x.dispose()
+            batch.x = augmented
+          }
           if (o.mnemonic) {
             const mixed = mixCodes(batch.x, batch.y, o.mnemonic.codes, o.mnemonic.tMix, o.mnemonic.seed, step)
             batch.x.dispose()

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs'
 import type { CancelToken } from '../util/cancel'
 import { hashSeed } from '../util/random'
 import { type BatchLoss, trainLoop } from './core'
+import type { Augment } from './augment'
 import type { Optimizer } from './optimizers'
 import type { TensorSplit } from './tensor-data'
 
@@ -24,6 +25,8 @@ export async function runCustomEpoch(o: {
   optimizer: Optimizer
   learningRate: number
   loss: BatchLoss
+  /** Crop and flip the batches (the task's `train.augment`). */
+  augment?: Augment
   /** Steps the method has taken before this epoch, so a divergence names the method's step. */
   stepOffset?: number
   cancel?: CancelToken
@@ -36,6 +39,7 @@ export async function runCustomEpoch(o: {
     batchSize: o.batchSize,
     passes: () => [{ indices: o.indices, orderSeed: customOrderSeed(o.seed), loss: o.loss }],
     rate: { base: o.learningRate },
+    augment: o.augment,
     what: 'The unlearning objective',
     stepOffset: o.stepOffset,
     cancel: o.cancel

@@ -2,6 +2,7 @@ import type * as tf from '@tensorflow/tfjs'
 import type { FunctionalModel } from '../model/functional-model'
 import { hashSeed } from '../util/random'
 import type { CancelToken } from '../util/cancel'
+import type { Augment } from './augment'
 import { trainLoop, type TrainProgress, type TrainResult } from './core'
 import { meanCrossEntropy } from './loss'
 import type { TensorSplit } from './tensor-data'
@@ -26,6 +27,8 @@ export interface TrainOptions {
   scheduleFloor?: number
   /** Steps already taken by the method before this loop, so a divergence names the method's step. */
   stepOffset?: number
+  /** Crop and flip the batches (the task's `train.augment`). */
+  augment?: Augment
   /** Mix class codes into the batches (Mnemonic-code training): codes [classes, ...input], probability tMix. */
   mnemonic?: { codes: tf.Tensor; tMix: number }
   onProgress?: (p: TrainProgress) => void
@@ -52,6 +55,7 @@ export async function trainClassifier(model: FunctionalModel, data: TensorSplit,
     ],
     rate: { base: opt.learningRate, schedule: opt.schedule ?? 'constant', floor: opt.scheduleFloor ?? 0 },
     gradientMasks: opt.gradientMasks,
+    augment: opt.augment,
     mnemonic: opt.mnemonic && { ...opt.mnemonic, seed: opt.seed },
     what: 'Training',
     stepOffset: opt.stepOffset,

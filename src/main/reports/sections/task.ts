@@ -2,7 +2,7 @@ import type { DatasetSummary, RunRecord } from '@shared/api/contract'
 import { meanAndSem } from '@shared/charts/task-space'
 import { scalarMetric } from '@shared/metrics/definitions'
 import { formatStat } from '@shared/metrics/display'
-import type { ForgetTask } from '@shared/task-spec'
+import { architectureLabel, type ForgetTask } from '@shared/task-spec'
 import { type Block, cellLabel, fmt, keyValueTable, mono, sectionHeader, table, wrappableJson } from '../blocks'
 import type { ReportInput } from '../report-input'
 
@@ -46,7 +46,7 @@ export function taskSection(input: ReportInput): Block[] {
   const { task, dataset } = input
   const spec = task.spec
   const limits = spec.dataset as Record<string, unknown>
-  const model = spec.model as { sha256?: string; arch?: string }
+  const model = spec.model as { sha256?: string; arch?: string; width?: number }
   const sweep = sweepText(spec)
   return [
     sectionHeader('Task'),
@@ -62,7 +62,7 @@ export function taskSection(input: ReportInput): Block[] {
       ...(dataset?.preprocessing ? [['Dataset preprocessing', describePreprocessing(dataset)] as [string, string]] : []),
       model.sha256
         ? ['Original model', `given (imported), sha256 ${model.sha256}; measured, not trained`]
-        : ['Original model', `trained here: ${String(model.arch)}, ${wrappableJson(spec.train)}`],
+        : ['Original model', `trained here: ${architectureLabel(model)}, ${wrappableJson(spec.train)}`],
       ['Forget definition', describeTask(spec, dataset?.classNames ?? [])],
       ...(sweep ? [['Sweep', sweep] as [string, string]] : []),
       ['Seeds', (spec.seeds as number[]).join(', ')]

@@ -1,9 +1,10 @@
 import type { Database } from 'better-sqlite3'
+import { architectureLabel } from '@shared/task-spec'
 
 export interface MeasuredRun {
   method: string
   params: Record<string, unknown>
-  /** The architecture trained, or null for a given (imported) model. */
+  /** The architecture trained with its width where not 1 (`resnet-18 ×0.25`), or null for a given (imported) model. */
   arch: string | null
   /** The audit's training epochs, which settings left out inherit. */
   trainEpochs: number
@@ -19,12 +20,12 @@ export class SpeedsRepository {
 
   /**
    * The latest finished runs with their seconds: per run, its method, the two facts of its audit's
-   * spec that price it (architecture, epochs), how many training samples it saw and its seconds.
+   * spec that price it (architecture and width, epochs), how many training samples it saw and its seconds.
    */
   history(limit = 2000): MeasuredRun[] {
     const rows = this.db
       .prepare(
-        `SELECT r.method, r.params_json, json_extract(t.spec_json, '$.model.arch') AS arch, json_extract(t.spec_json, '$.train.epochs') AS train_epochs, r.forget_count + r.retain_count AS train_count, s.value AS seconds, u.value AS reused
+        `SELECT r.method, r.params_json, json_extract(t.spec_json, '$.model.arch') AS arch, json_extract(t.spec_json, '$.model.width') AS width, json_extract(t.spec_json, '$.train.epochs') AS train_epochs, r.forget_count + r.retain_count AS train_count, s.value AS seconds, u.value AS reused
          FROM runs r JOIN tasks t ON t.id = r.task_id
          JOIN metrics s ON s.run_id = r.id AND s.name = 'seconds'
          LEFT JOIN metrics u ON u.run_id = r.id AND u.name = 'reusedModel'
@@ -35,6 +36,7 @@ export class SpeedsRepository {
       method: string
       params_json: string
       arch: string | null
+      width: number | null
       train_epochs: number
       train_count: number
       seconds: number
@@ -43,7 +45,7 @@ export class SpeedsRepository {
     return rows.map((r) => ({
       method: r.method,
       params: JSON.parse(r.params_json) as Record<string, unknown>,
-      arch: r.arch,
+      arch: architectureLabel({ arch: r.arch, width: r.width }),
       trainEpochs: r.train_epochs,
       trainCount: r.train_count,
       seconds: r.seconds,

@@ -76,6 +76,7 @@ export const rem = defineMethod('rem', async (ctx) => {
           vars,
           optimizer,
           learningRate: p.learningRate,
+          augment: ctx.spec.train.augment,
           stepOffset: steps,
           cancel: ctx.cancel,
           // BN statistics are held during Flush, so batches of D_f alone cannot skew them.
@@ -101,6 +102,7 @@ export const rem = defineMethod('rem', async (ctx) => {
         vars,
         optimizer,
         learningRate: p.learningRate,
+        augment: ctx.spec.train.augment,
         stepOffset: steps,
         cancel: ctx.cancel,
         loss: (b) =>

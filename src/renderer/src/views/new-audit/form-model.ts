@@ -23,6 +23,8 @@ export interface AuditFormState {
   testLimit: Num
   /** An architecture id, or GIVEN + the sha256 of a library model. */
   model: string
+  /** Channel multiplier of a trained architecture (1 = as published). */
+  width: Num
   epochs: Num
   batchSize: Num
   optimizer: 'sgd' | 'adam'
@@ -30,6 +32,9 @@ export interface AuditFormState {
   momentum: Num
   weightDecay: Num
   schedule: 'constant' | 'cosine'
+  /** Pixels of zero padding for random crops; 0 = no crops. */
+  augmentCrop: Num
+  augmentFlip: boolean
   /** 0 = train without mnemonic codes. */
   codesTMix: Num
   kind: TaskKind
@@ -80,6 +85,7 @@ export function defaultForm(catalog: Catalog | null): AuditFormState {
     trainLimit: 6000,
     testLimit: 1000,
     model: 'cnn-small',
+    width: 1,
     epochs: 4,
     batchSize: 128,
     optimizer: 'sgd',
@@ -87,6 +93,8 @@ export function defaultForm(catalog: Catalog | null): AuditFormState {
     momentum: 0.9,
     weightDecay: 0,
     schedule: 'cosine',
+    augmentCrop: 0,
+    augmentFlip: false,
     codesTMix: 0,
     kind: 'random',
     fraction: 0.1,
@@ -224,6 +232,12 @@ function buildPrivacy(form: AuditFormState): TaskSpecInput['privacy'] {
   return { referenceModels: num(c.referenceModels), retrains: num(c.retrains), attackSize: num(c.attackSize) }
 }
 
+/** A library model, or an architecture with its width (left out at 1, as a spec written without one). */
+function buildModel(form: AuditFormState): TaskSpecInput['model'] {
+  if (form.model.startsWith(GIVEN)) return { sha256: form.model.slice(GIVEN.length) }
+  return { arch: form.model as 'mlp', ...(form.width === 1 ? {} : { width: num(form.width) }) }
+}
+
 /** The spec the form describes, as typed (the validation says what is wrong with it). */
 export function buildSpec(form: AuditFormState): TaskSpecInput {
   const sweep = buildSweep(form)
@@ -231,7 +245,7 @@ export function buildSpec(form: AuditFormState): TaskSpecInput {
   return {
     name: form.name,
     dataset: { id: form.datasetId, trainLimit: num(form.trainLimit), testLimit: num(form.testLimit) },
-    model: form.model.startsWith(GIVEN) ? { sha256: form.model.slice(GIVEN.length) } : { arch: form.model as 'mlp' },
+    model: buildModel(form),
     train: {
       epochs: num(form.epochs),
       batchSize: num(form.batchSize),
@@ -240,6 +254,8 @@ export function buildSpec(form: AuditFormState): TaskSpecInput {
       momentum: num(form.momentum),
       weightDecay: num(form.weightDecay),
       schedule: form.schedule,
+      // Left out when off, so the spec (and the cache keys of its models) stay as they were without the setting.
+      ...(form.augmentCrop !== 0 || form.augmentFlip ? { augment: { crop: num(form.augmentCrop), flip: form.augmentFlip } } : {}),
       ...(form.codesTMix !== 0 ? { mnemonicCodes: { tMix: num(form.codesTMix) } } : {})
     },
     task: buildTask(form),
@@ -279,6 +295,7 @@ export function formFromSpec(spec: TaskSpec, catalog: Catalog | null): AuditForm
     trainLimit: spec.dataset.trainLimit ?? null,
     testLimit: spec.dataset.testLimit ?? null,
     model: 'arch' in spec.model ? spec.model.arch : 'sha256' in spec.model ? GIVEN + spec.model.sha256 : base.model,
+    width: ('arch' in spec.model ? spec.model.width : undefined) ?? 1,
     epochs: spec.train.epochs,
     batchSize: spec.train.batchSize,
     optimizer: spec.train.optimizer,
@@ -286,6 +303,8 @@ export function formFromSpec(spec: TaskSpec, catalog: Catalog | null): AuditForm
     momentum: spec.train.momentum,
     weightDecay: spec.train.weightDecay,
     schedule: spec.train.schedule,
+    augmentCrop: spec.train.augment?.crop ?? 0,
+    augmentFlip: spec.train.augment?.flip ?? false,
     codesTMix: spec.train.mnemonicCodes?.tMix ?? 0,
     kind: task.kind,
     fraction: task.kind === 'random' ? task.fraction : base.fraction,
