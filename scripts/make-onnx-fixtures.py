@@ -4,6 +4,7 @@
 Run with Debian's python3 and python3-torch 1.13 (no other packages):
 
     /usr/bin/python3 scripts/make-onnx-fixtures.py
+    /usr/bin/python3 scripts/make-onnx-fixtures.py --only mobile-block.onnx   # that file alone
 
 Seeds are fixed; the files come out the same on the same torch build.
 """
@@ -111,6 +112,47 @@ class OpsMix(nn.Module):
         return torch.addmm(self.b2, y, self.w2, beta=0.5, alpha=2.0)
 
 
+class ZeroPad(torch.autograd.Function):
+    """Zero padding of height and width exported as one Pad with constant pads (nn.ZeroPad2d exports a Shape/Slice chain)."""
+
+    @staticmethod
+    def forward(ctx, x, pads):
+        return nn.functional.pad(x, pads)
+
+    @staticmethod
+    def symbolic(g, x, pads):
+        left, right, top, bottom = pads
+        onnx_pads = g.op("Constant", value_t=torch.tensor([0, 0, top, left, 0, 0, bottom, right], dtype=torch.int64))
+        return g.op("Pad", x, onnx_pads, mode_s="constant")
+
+
+class MobileBlock(nn.Module):
+    """MobileNet-style: Pad + a 'valid' depthwise conv, a stride-2 depthwise conv with symmetric padding, ReLU6 (Clip 0..6),
+    Concat of channels, LeakyRelu, and Mul by a sigmoid gate."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 8, 3, padding=1)
+        self.bn0 = nn.BatchNorm2d(8)
+        self.dw1 = nn.Conv2d(8, 8, 3, groups=8)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pw = nn.Conv2d(16, 12, 1)
+        self.act = nn.LeakyReLU(0.1)
+        self.gate = nn.Conv2d(16, 12, 1)
+        self.dw2 = nn.Conv2d(12, 12, 3, stride=2, padding=1, groups=12, bias=False)
+        self.bn2 = nn.BatchNorm2d(12)
+        self.fc = nn.Linear(12, 10)
+
+    def forward(self, x):
+        stem = nn.functional.relu6(self.bn0(self.stem(x)))
+        y = nn.functional.relu6(self.bn1(self.dw1(ZeroPad.apply(stem, (1, 1, 1, 1)))))
+        y = torch.cat([y, stem], 1)
+        y = self.act(self.pw(y)) * torch.sigmoid(self.gate(y))
+        y = nn.functional.relu6(self.bn2(self.dw2(y)))
+        y = nn.functional.adaptive_avg_pool2d(y, 1)
+        return self.fc(torch.flatten(y, 1))
+
+
 def train_fashion(model):
     images = torch.from_numpy(read_idx("train-images-idx3-ubyte.gz").astype(np.float32) / 255).unsqueeze(1)
     labels = torch.from_numpy(read_idx("train-labels-idx1-ubyte.gz").astype(np.int64))
@@ -146,7 +188,7 @@ def settle_batch_norm(model, shape):
     model.eval()
 
 
-def export(model, shape, name, opset):
+def export(model, shape, name, opset, fold=False):
     model.eval()
     buffer = io.BytesIO()
     # PRESERVE on a model in eval mode keeps the BatchNormalization nodes (EVAL would fold them into the convs).
@@ -156,7 +198,7 @@ def export(model, shape, name, opset):
         buffer,
         opset_version=opset,
         training=torch.onnx.TrainingMode.PRESERVE,
-        do_constant_folding=False,
+        do_constant_folding=fold,
         input_names=["input"],
         output_names=["output"],
         dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
@@ -172,6 +214,11 @@ def export(model, shape, name, opset):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    # `--only NAME` writes that one file and leaves the others' bytes as they are.
+    only = sys.argv[2] if len(sys.argv) > 2 and sys.argv[1] == "--only" else None
+    if only == "mobile-block.onnx":
+        write_mobile_block()
+        return
     torch.manual_seed(0)
     torch.set_num_threads(1)
     cnn = FashionCnn()
@@ -189,6 +236,17 @@ def main():
 
     torch.manual_seed(2)
     export(OpsMix(), (1, 28, 28), "ops-mix.onnx", 15)
+    write_mobile_block()
+
+
+def write_mobile_block():
+    torch.manual_seed(3)
+    block = MobileBlock()
+    settle_batch_norm(block, (1, 28, 28))
+    with torch.no_grad():
+        block.fc.weight.mul_(20)
+    # Folding turns ReLU6's Cast-of-Constant bounds into initializers; the batch norms stay (PRESERVE).
+    export(block, (1, 28, 28), "mobile-block.onnx", 13, fold=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { buildArchitecture } from '@main/engine/model/architectures'
 import { forwardFlopsPerSample, parameterCounts, trainingFlopsPerSample } from '@main/engine/model/flops'
+import { mobileGraph } from '../helpers/mobile-graph'
 
 describe('FLOPs per sample, counted from the architecture', () => {
   it('count every multiply-add of the dense layers of the mlp', () => {
@@ -15,6 +16,18 @@ describe('FLOPs per sample, counted from the architecture', () => {
     const graph = buildArchitecture('cnn-small', [28, 28, 1], 10)
     expect(forwardFlopsPerSample(graph)).toBe(2 * (conv1 + conv2 + dense))
     expect(trainingFlopsPerSample(graph)).toBe(6 * (conv1 + conv2 + dense))
+  })
+
+  it('count a depthwise conv as one k×k filter per channel, with no sum over the channels', () => {
+    const c1 = 28 * 28 * 8 * 9
+    const dw1 = 28 * 28 * 8 * 9 // zero padding (1, 1) rows and (2, 0) columns, then a 'valid' 3×3
+    const gate = 28 * 28 * 8 * 8
+    const dw2 = 14 * 14 * 16 * 9 // stride 2 over the 16 concatenated channels
+    const graph = mobileGraph([28, 28, 1], 10)
+    expect(forwardFlopsPerSample(graph)).toBe(2 * (c1 + dw1 + gate + dw2 + 16 * 10))
+    // Depthwise kernels [3, 3, C, 1] (+ dw1's bias); the two batch norms keep 2 of their 4 numbers out of training.
+    const trainable = 9 * 8 + 8 + (9 * 8 + 8) + (8 * 8 + 8) + 9 * 16 + 2 * (8 + 16) + (16 * 10 + 10)
+    expect(parameterCounts(graph)).toEqual({ trainable, total: trainable + 2 * (8 + 16) })
   })
 
   it('count strided and 1x1 projection convolutions of resnet-mini at their output size', () => {

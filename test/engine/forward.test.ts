@@ -4,6 +4,9 @@ import { selectBackend } from '@main/engine/backend/select'
 import { perSampleLosses } from '@main/engine/eval/accuracy'
 import { buildArchitecture } from '@main/engine/model/architectures'
 import { FunctionalModel } from '@main/engine/model/functional-model'
+import { mobileGraph } from '../helpers/mobile-graph'
+import { skipNative } from '../helpers/native-backend'
+import { randomTensor, relError } from '../helpers/seeded'
 
 beforeAll(async () => {
   await selectBackend()
@@ -41,4 +44,48 @@ describe('functional forward pass', () => {
     })
     model.dispose()
   })
+})
+
+/** Logits and every weight gradient of the mobile graph (training mode: batch statistics, dropout-free) on the current backend. */
+function mobileRun(): Map<string, Float32Array> {
+  const model = FunctionalModel.initialize(mobileGraph([10, 10, 2], 4), 5)
+  const out = new Map<string, Float32Array>()
+  tf.tidy(() => {
+    const x = randomTensor([6, 10, 10, 2], 21)
+    const labels = tf.oneHot(tf.tensor1d([0, 1, 2, 3, 0, 1], 'int32'), 4)
+    out.set('logits', model.forward(tf.mul(x, 4)).dataSync() as Float32Array)
+    const { grads } = tf.variableGrads(
+      () => tf.losses.softmaxCrossEntropy(labels, model.forward(tf.mul(x, 4), { training: true })) as tf.Scalar,
+      model.trainableVariables()
+    )
+    for (const [name, w] of model.weights) if (grads[w.name]) out.set(name, grads[w.name]!.dataSync() as Float32Array)
+  })
+  model.dispose()
+  return out
+}
+
+describe('depthwise conv, zero padding, ReLU6, LeakyReLU, Multiply and Concatenate on each backend', () => {
+  let reference: Map<string, Float32Array>
+  beforeAll(async () => {
+    await tf.setBackend('cpu')
+    reference = mobileRun()
+  })
+
+  it.each([['wasm', false] as const, ['native', skipNative] as const])(
+    '%s: the logits and every weight gradient match the cpu backend within 1e-4',
+    async (backend, skip) => {
+      if (skip) return
+      await selectBackend(backend)
+      const got = mobileRun()
+      expect([...got.keys()].sort()).toEqual([...reference.keys()].sort())
+      expect(got.has('dw1/depthwise_kernel') && got.has('dw2/depthwise_kernel')).toBe(true)
+      let worst = 0
+      for (const [name, values] of reference) {
+        const err = relError(got.get(name)!, values)
+        expect(err, name).toBeLessThan(1e-4)
+        worst = Math.max(worst, err)
+      }
+      console.log(`mobile graph on ${backend}: largest relative error against cpu ${worst.toExponential(1)}`)
+    }
+  )
 })

@@ -5,6 +5,7 @@ import { METHODS, runMethod } from '@main/engine/methods/registry'
 import { ssd } from '@main/engine/methods/ssd'
 import { formatNumber, formatPercent, METHOD_CATALOG, METHOD_IDS, type MethodId } from '@shared/methods'
 import { parseTaskSpec } from '@shared/task-spec'
+import { mobileGraph } from '../helpers/mobile-graph'
 import { toyMethodContext, weightValues } from '../helpers/toy-task'
 
 const defaults = (id: MethodId): Record<string, unknown> => METHOD_CATALOG[id].params.parse({})
@@ -120,3 +121,56 @@ describe('defineMethod and runMethod', () => {
     expect(seen).toEqual({ alpha: 2, lambda: 1 })
   })
 })
+
+// Models imported from ONNX may hold depthwise convs, zero padding, ReLU6, LeakyReLU, products and
+// concatenations: every method runs on them, or refuses them naming the layer (REM, at a concatenation).
+describe('every method on a model with the layers of the ONNX list', () => {
+  const cleanups: Array<() => void> = []
+  afterEach(() => cleanups.splice(0).forEach((f) => f()))
+  // Mnemonic needs an original trained with its codes, which the toy context does not make.
+  it.each(METHOD_IDS.filter((id) => id !== 'mnemonic'))(
+    '%s runs, or refuses naming the layer',
+    async (id) => {
+      const ctx = await toyMethodContext(
+        id,
+        {},
+        {
+          graph: (shape, classes) => mobileGraph(shape, classes),
+          ...(id === 'unsir' ? { task: { kind: 'class' as const, classes: [1] } } : {})
+        }
+      )
+      cleanups.push(ctx.dispose)
+      const run = runMethod(id, quick(id), ctx)
+      if (id === 'rem') {
+        await expect(run).rejects.toThrow(/Layer "joined" \(Concatenate\) joins widened branches/)
+        return
+      }
+      const outcome = await run
+      cleanups.push(() => outcome.model.dispose())
+      expect(outcome.model.graph.nodes).toEqual(ctx.original.graph.nodes)
+      for (const w of weightValues(outcome.model)) expect(w.every(Number.isFinite)).toBe(true)
+    },
+    120_000
+  )
+})
+
+describe('REM on the same layers without the concatenation', () => {
+  it('widens through depthwise convs, padding and products, and gives back the original architecture', async () => {
+    const ctx = await toyMethodContext('rem', {}, { graph: (shape, classes) => mobileGraph(shape, classes, false) })
+    try {
+      const outcome = await runMethod('rem', quick('rem'), ctx)
+      expect(outcome.model.graph.nodes).toEqual(ctx.original.graph.nodes)
+      expect(outcome.model.parameterCount()).toBe(ctx.original.parameterCount())
+      for (const w of weightValues(outcome.model)) expect(w.every(Number.isFinite)).toBe(true)
+      outcome.model.dispose()
+    } finally {
+      ctx.dispose()
+    }
+  }, 120_000)
+})
+
+/** One epoch (where a method has the setting) keeps the sweep short. */
+function quick(id: MethodId): Record<string, unknown> {
+  const settings = Object.keys(defaults(id))
+  return Object.fromEntries(['epochs', 'rounds'].filter((k) => settings.includes(k)).map((k) => [k, 1]))
+}

@@ -11,7 +11,7 @@ interface Case {
   pad: 'same' | 'valid'
 }
 
-function convGrads(c: Case): { dx: Float32Array; dw: Float32Array } {
+function convGrads(c: Case, depthwise = false): { dx: Float32Array; dw: Float32Array } {
   return tf.tidy(() => {
     const x = tf.tensor4d(
       randomArray(
@@ -20,9 +20,12 @@ function convGrads(c: Case): { dx: Float32Array; dw: Float32Array } {
       ),
       c.x
     )
-    const w = tf.tensor4d(randomArray(c.k * c.k * c.x[3] * c.cout, 2), [c.k, c.k, c.x[3], c.cout])
+    const cout = depthwise ? 1 : c.cout
+    const w = tf.tensor4d(randomArray(c.k * c.k * c.x[3] * cout, 2), [c.k, c.k, c.x[3], cout])
     const f = (xx: tf.Tensor, ww: tf.Tensor) => {
-      const y = tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad)
+      const y = depthwise
+        ? tf.depthwiseConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad)
+        : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, c.stride, c.pad)
       // A fixed non-uniform upstream gradient, so every output position matters differently.
       const weights = tf.tensor(randomArray(y.size, 4), y.shape)
       return tf.sum(tf.mul(y, weights))
@@ -55,6 +58,25 @@ describe('wasm conv2d gradient kernels', () => {
     expect(tf.memory().numTensors).toBe(before)
     expect(got.dw.length).toBe(ref.dw.length)
     expect(got.dx.length).toBe(ref.dx.length)
+    expect(relError(got.dw, ref.dw)).toBeLessThan(1e-4)
+    expect(relError(got.dx, ref.dx)).toBeLessThan(1e-4)
+  })
+})
+
+// The wasm backend has no depthwise gradient kernels of its own: these are ours (depth multiplier 1).
+describe('wasm depthwise conv gradient kernels', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm')
+  })
+
+  it.each(cases)('match the cpu backend within 1e-4 (%o)', async (c) => {
+    await tf.setBackend('cpu')
+    const ref = convGrads(c, true)
+    await tf.setBackend('wasm')
+    const before = tf.memory().numTensors
+    const got = convGrads(c, true)
+    expect(tf.memory().numTensors).toBe(before)
+    expect(got.dw.length).toBe(ref.dw.length)
     expect(relError(got.dw, ref.dw)).toBeLessThan(1e-4)
     expect(relError(got.dx, ref.dx)).toBeLessThan(1e-4)
   })

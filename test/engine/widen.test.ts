@@ -5,6 +5,7 @@ import { buildMasks, sampleMaskBits } from '@main/engine/methods/rem/masks'
 import { buildArchitecture } from '@main/engine/model/architectures'
 import { FunctionalModel } from '@main/engine/model/functional-model'
 import { narrowModel, widenModel } from '@main/engine/model/widen'
+import { mobileGraph } from '../helpers/mobile-graph'
 
 beforeAll(async () => {
   await selectBackend()
@@ -59,6 +60,38 @@ describe('REM widening', () => {
     tf.dispose([x, ...Object.values(drop)])
     lm.dispose()
     for (const m of [imported, widened.model, narrowed]) m.dispose()
+  })
+
+  it('widens through zero padding, depthwise convs (new filters per new channel), ReLU6, LeakyReLU and Multiply with the same guarantee', () => {
+    const original = FunctionalModel.initialize(mobileGraph([10, 10, 1], 4, false), 3)
+    for (const [name, w] of original.weights) if (name.endsWith('/bias')) w.assign(tf.randomUniform(w.shape, -0.3, 0.3, 'float32', 6))
+    const widened = widenModel(original, 0.5, 7)
+    const wide = (name: string) => widened.model.weights.get(name)!.shape
+    // Eight channels and eight new ones: the depthwise kernels and biases follow the channels they read.
+    expect(wide('dw1/depthwise_kernel')).toEqual([3, 3, 16, 1])
+    expect(wide('dw1/bias')).toEqual([16])
+    expect(wide('dw2/depthwise_kernel')).toEqual([3, 3, 16, 1])
+    // Masked where a conv, depthwise conv, pool or dense layer reads them.
+    expect(widened.maskPoints.map((p) => p.node).sort()).toEqual(['bn1', 'bn2', 'gated', 'pad1', 'pool'])
+    const x = tf.randomUniform([5, 10, 10, 1], 0, 1, 'float32', 3)
+    const ids = [0, 1, 2, 3, 4]
+    const drop = buildMasks(widened.maskPoints, ids, 'drop', { p: 0.2, seed: 0 })
+    expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: drop }))).toBeLessThan(1e-5)
+    const on = buildMasks(widened.maskPoints, ids, 'mask', { p: 1, seed: 0 })
+    expect(maxDiff(original.forward(x), widened.model.forward(x, { masks: on }))).toBeGreaterThan(1e-3)
+    const narrowed = narrowModel(widened)
+    expect(narrowed.parameterCount()).toBe(original.parameterCount())
+    expect(maxDiff(original.forward(x), narrowed.forward(x))).toBeLessThan(1e-6)
+    tf.dispose([x, ...Object.values(drop), ...Object.values(on)])
+    for (const m of [original, widened.model, narrowed]) m.dispose()
+  })
+
+  it('refuses to widen through a concatenation of widened branches, naming the layer', () => {
+    const original = FunctionalModel.initialize(mobileGraph([10, 10, 1], 4, true), 3)
+    expect(() => widenModel(original, 0.5, 7)).toThrow(
+      /Layer "joined" \(Concatenate\) joins widened branches; REM cannot widen through a concatenation of channels/
+    )
+    original.dispose()
   })
 
   it('masks are deterministic per sample id, differ between ids, and D_f shares one', () => {

@@ -7,7 +7,8 @@ import { FunctionalModel } from '@main/engine/model/functional-model'
 import { trainClassifier } from '@main/engine/train/loop'
 import type { TensorSplit } from '@main/engine/train/tensor-data'
 import { createRng } from '@main/engine/util/random'
-import { parseTaskSpec } from '@shared/task-spec'
+import { parseTaskSpec, type TaskSpec } from '@shared/task-spec'
+import type { ModelGraph } from '@main/engine/model/graph'
 
 /**
  * A seeded 4-class toy problem (8 features, the class's feature raised) with an mlp trained on
@@ -15,19 +16,25 @@ import { parseTaskSpec } from '@shared/task-spec'
  */
 export async function toyMethodContext(
   method: string,
-  params: Record<string, unknown> = {}
+  params: Record<string, unknown> = {},
+  options: {
+    /** Another model for the same data, its 8 features seen as a 2×4×1 image. */
+    graph?: (inputShape: number[], classes: number) => ModelGraph
+    task?: Exclude<TaskSpec['task'], { kind: 'corrupted' }>
+  } = {}
 ): Promise<MethodContext & { dispose: () => void }> {
   const rng = createRng(1)
+  const inputShape = options.graph ? [2, 4, 1] : [8]
   const sample = (n: number): TensorSplit => {
     const labels = Int32Array.from({ length: n }, (_, i) => i % 4)
     const x = Float32Array.from({ length: n * 8 }, (_, k) => (k % 8 === labels[Math.floor(k / 8)]! ? 1.5 : 0) + rng() - 0.5)
-    return { x: tf.tensor2d(x, [n, 8]), y: tf.tensor1d(labels, 'int32'), labels, count: n }
+    return { x: tf.tensor(x, [n, ...inputShape]), y: tf.tensor1d(labels, 'int32'), labels, count: n }
   }
   const n = 200
   const train = sample(n)
   const heldOut = sample(100)
   const labels = train.labels
-  const original = FunctionalModel.initialize(buildArchitecture('mlp', [8], 4), 0)
+  const original = FunctionalModel.initialize(options.graph ? options.graph(inputShape, 4) : buildArchitecture('mlp', [8], 4), 0)
   await trainClassifier(original, train, {
     indices: Int32Array.from({ length: n }, (_, i) => i),
     epochs: 3,
@@ -36,7 +43,7 @@ export async function toyMethodContext(
     learningRate: 0.05,
     seed: 0
   })
-  const task = { kind: 'random', fraction: 0.1 } as const
+  const task = options.task ?? ({ kind: 'random', fraction: 0.1 } as const)
   const spec = parseTaskSpec({
     name: 't',
     dataset: { id: 'toy' },

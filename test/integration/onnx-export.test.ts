@@ -16,6 +16,7 @@ import { toOnnx } from '@main/library/onnx/export-onnx'
 import { useAuditServices } from '../helpers/audit-services'
 import { saveLayersModel, smallClassifier } from '../helpers/layers-model'
 import { runAuditCli } from '../helpers/run-cli'
+import { mobileGraph } from '../helpers/mobile-graph'
 import { makeTempDir } from '../helpers/tmp'
 
 /**
@@ -221,6 +222,50 @@ describe('ONNX export of layouts and paddings', () => {
       // The mixed-order sum is the one place the CHW order has to be undone explicitly.
       expect(ops.filter((o) => o === 'Gather')).toHaveLength(1)
       expect(ops.at(-1)).toBe('Softmax')
+    } finally {
+      model.dispose()
+    }
+  })
+
+  it('depthwise convs, zero padding, ReLU6, LeakyReLU, Multiply and Concatenate: onnxruntime gives the engine logits', async () => {
+    const model = FunctionalModel.initialize(mobileGraph([28, 28, 1], 10), 5)
+    try {
+      randomize(model, 13)
+      const bytes = onnxOf(model)
+      await compare('mobile block', model, bytes, fashion.nhwc, fashion.count)
+      const nodes = decode(bytes).graph?.node ?? []
+      const ops = new Set(nodes.map((n) => n.opType))
+      for (const op of ['Pad', 'Clip', 'LeakyRelu', 'Mul', 'Concat']) expect(ops).toContain(op)
+      const groups = nodes.filter((n) => n.opType === 'Conv').map((n) => Number(n.attribute!.find((a) => a.name === 'group')!.i))
+      // c1 and the gate are plain; dw1 reads 8 channels, dw2 the 16 of the concatenation.
+      expect(groups).toEqual([1, 8, 1, 16])
+      expect(ops.has('Transpose') || ops.has('Gather')).toBe(false)
+    } finally {
+      model.dispose()
+    }
+  })
+
+  it('a concatenation of flattened maps (CHW order) and of a vector is joined in the engine order', async () => {
+    const graph: ModelGraph = {
+      arch: 'flat-concat',
+      nodes: [
+        { kind: 'input', name: 'input', shape: [4, 3, 2] },
+        conv('c', 'input', 3, 3, 1, 'relu'),
+        { kind: 'flatten', name: 'fa', input: 'c' },
+        { kind: 'flatten', name: 'fb', input: 'input' },
+        { kind: 'dense', name: 'v', input: 'fb', units: 5, useBias: true, activation: 'tanh' },
+        { kind: 'concat', name: 'joined', inputs: ['fa', 'v', 'fb'] },
+        { kind: 'dense', name: 'logits', input: 'joined', units: 4, useBias: true, activation: 'linear' }
+      ],
+      output: 'logits',
+      inputShape: [4, 3, 2],
+      numClasses: 4
+    }
+    const model = FunctionalModel.initialize(graph, 2)
+    try {
+      randomize(model, 5)
+      const x = tf.tidy(() => tf.randomUniform([6, 4, 3, 2], -1, 1, 'float32', 3).dataSync() as Float32Array)
+      await compare('concatenated vectors', model, onnxOf(model), x, 6)
     } finally {
       model.dispose()
     }

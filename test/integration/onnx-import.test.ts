@@ -26,6 +26,7 @@ const deps = { store: services.store, engine: services.engine, dataDir: services
 const cnnFile = join(fixtures, 'fashion-cnn.onnx')
 const resnetFile = join(fixtures, 'resnet18-cifar-w0125.onnx')
 const opsFile = join(fixtures, 'ops-mix.onnx')
+const mobileFile = join(fixtures, 'mobile-block.onnx')
 
 function nothingStored(): void {
   expect(services.store.models.listLibrary()).toEqual([])
@@ -114,30 +115,46 @@ describe('ONNX import refusals', () => {
       /node "\/Relu": Swish9 is not an operator this app can import \(supported: Conv, BatchNormalization,/
     ],
     [
-      'LeakyRelu',
-      () => edited('leaky', (m) => (nodeNamed(m, '/Relu').opType = 'LeakyRelu')),
-      /node "\/Relu": LeakyRelu is not supported yet/
-    ],
-    [
-      'Clip',
+      'a Clip that is not ReLU or ReLU6',
       () => edited('clip', (m) => (nodeNamed(m, '/Relu_1').opType = 'Clip')),
-      /node "\/Relu_1": Clip \(as in ReLU6\) is not supported yet/
+      /node "\/Relu_1": Clip to \[-inf, inf\] is not supported; only \[0, 6\] \(ReLU6\) and \[0, inf\] \(ReLU\) are/
     ],
-    ['Mul', () => edited('mul', (m) => (nodeNamed(m, '/Add').opType = 'Mul')), /node "\/Add": Mul is not supported yet/],
-    ['Concat', () => edited('concat', (m) => (nodeNamed(m, '/Add').opType = 'Concat')), /node "\/Add": Concat is not supported yet/],
     [
-      'a Pad that pads',
+      'a Mul by a constant',
+      () =>
+        edited('mul', (m) =>
+          Object.assign(nodeNamed(m, '/Add'), { opType: 'Mul', input: ['/bn2/BatchNormalization_output_0', 'bn1.weight'] })
+        ),
+      /node "\/Add": Mul by a constant is not supported; only the product of two tensors computed from the input is/
+    ],
+    [
+      'a Concat over height',
+      () =>
+        edited('concat', (m) => {
+          const node = nodeNamed(m, '/Add')
+          node.opType = 'Concat'
+          node.attribute = [onnx.AttributeProto.create({ name: 'axis', type: onnx.AttributeProto.AttributeType.INT, i: 2 })]
+        }),
+      /node "\/Add": Concat over axis 2 of tensors of shapes 8×28×28, 8×28×28 is not supported/
+    ],
+    [
+      'a Pad of the channels',
       () =>
         edited('pad', (m) => {
-          m.graph!.initializer!.push(int64Tensor('pads', [8], [0, 0, 1, 1, 0, 0, 1, 1]))
+          m.graph!.initializer!.push(int64Tensor('pads', [8], [0, 1, 0, 0, 0, 0, 0, 0]))
           Object.assign(nodeNamed(m, '/Relu'), { opType: 'Pad', input: ['/bn1/BatchNormalization_output_0', 'pads'] })
         }),
-      /node "\/Relu": Pad \(pads \[0, 0, 1, 1, 0, 0, 1, 1\]\) is not supported yet/
+      /node "\/Relu": Pad \(pads \[0, 1, 0, 0, 0, 0, 0, 0\]\) is not supported; only padding height and width by whole pixels is/
     ],
     [
-      'a depthwise conv',
+      'a grouped conv',
+      () => edited('grouped', (m) => (attribute(nodeNamed(m, '/conv2/Conv'), 'group').i = 2)),
+      /node "\/conv2\/Conv": Conv with group 2 \(grouped, on 8 channels\) is not supported; only 1 or depthwise/
+    ],
+    [
+      'a depthwise conv whose weight is not depthwise',
       () => edited('depthwise', (m) => (attribute(nodeNamed(m, '/conv2/Conv'), 'group').i = 8)),
-      /node "\/conv2\/Conv": Conv with group 8 \(depthwise\) is not supported yet/
+      /node "\/conv2\/Conv": the weight expects 64 input channels, but the input has 8/
     ],
     [
       'asymmetric pads',
@@ -277,6 +294,25 @@ describe('ONNX import', () => {
     expect(result.validation).toMatchObject({ compared: 'logits', notes: [] })
     expect(result.validation!.maxAbsDiff).toBeLessThanOrEqual(result.validation!.tolerance)
     // Measured: 2.0e-6 (native; 1.9e-6 on wasm) against 2.4e-4 (the largest logit is 2.4).
+  }, 120_000)
+
+  it('imports a MobileNet-style block (Pad, depthwise convs, ReLU6 as Clip, Concat, LeakyRelu, Mul) with logits equal to onnxruntime’s', async () => {
+    const result = await importModel(deps, [mobileFile], { datasetId: 'fashion-mnist' })
+    const v = result.validation!
+    expect(v).toMatchObject({ compared: 'logits', samples: 64 })
+    expect(v.maxAbsDiff).toBeLessThanOrEqual(v.tolerance)
+    // The stride-2 depthwise conv with symmetric padding on 28×28 takes a zero tap, as the plain conv does.
+    expect(v.notes).toEqual([expect.stringMatching(/^node "\/dw2\/Conv": its 3×3 kernel became 4×4 with zero taps/)])
+    const { model } = await loadModel(join(services.paths.dataDir, services.store.models.find(result.model.sha256)!.path))
+    const kinds = new Set(model.graph.nodes.map((n) => (n.kind === 'activation' ? n.fn : n.kind)))
+    for (const k of ['zeropad', 'depthwise', 'relu6', 'concat', 'leakyrelu', 'multiply']) expect(kinds).toContain(k)
+    model.dispose()
+    const test = (await loadDataset(services.paths, 'fashion-mnist', { trainLimit: 1, testLimit: 64 })).test
+    const check = await independentAgreement(result.model.sha256, mobileFile, test.images, [64, 28, 28, 1])
+    expect(check.maxAbsDiff).toBeLessThanOrEqual(check.tolerance)
+    console.log(
+      `mobile-block: ${v.maxAbsDiff.toExponential(1)} in the engine, ${check.maxAbsDiff.toExponential(1)} here, against ${v.tolerance.toExponential(1)}`
+    )
   }, 120_000)
 
   it('imports the CIFAR ResNet-18 for a 3×32×32 dataset with logits equal to onnxruntime’s', async () => {

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
+import { registerDepthwiseGradients } from './depthwise-kernels'
 import { registerHeapKernels } from './heap-kernels'
 import { installNativeKernels, setNativeKernels } from './native-kernels'
 import { loadOneDnn } from './onednn-addon'
@@ -33,6 +34,7 @@ async function startWasm(): Promise<string | null> {
     const distDir = dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm'))
     wasm.setWasmPaths(distDir.endsWith('/') ? distDir : join(distDir, '/'))
     registerWasmGradientKernels()
+    registerDepthwiseGradients()
     registerHeapKernels()
     return (await tf.setBackend('wasm')) ? null : 'wasm: setBackend failed'
   } catch (err) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import { overrideWasmKernel } from './kernel-override'
 
 /**
- * Kernels the wasm backend lacks (Conv2DBackpropFilter) or runs slowly (Conv2DBackpropInput, a
+ * Kernels the wasm backend lacks (Conv2DBackpropFilter; the depthwise ones are in depthwise-kernels.ts) or runs slowly (Conv2DBackpropInput, a
  * scalar loop 10-17x slower than the forward conv; BatchMatMul with a transpose), rewritten in terms
  * of the kernels it runs fast through XNNPACK.
  */
@@ -13,7 +13,7 @@ type ConvAttrs = {
   dimRoundingMode?: 'floor' | 'round' | 'ceil'
 }
 
-function convInfo(
+export function convInfo(
   xShape: [number, number, number, number],
   filterShape: [number, number, number, number],
   attrs: ConvAttrs
@@ -53,37 +53,48 @@ export function conv2dBackpropInput(
   inputShape: [number, number, number, number],
   attrs: ConvAttrs
 ): tf.Tensor4D {
-  const [fh, fw] = filter.shape
   const info = convInfo(inputShape, filter.shape, attrs)
-  const [n, ho, wo, cout] = dy.shape
-  const [, h, w] = inputShape
-  const sh = info.strideHeight
-  const sw = info.strideWidth
   return tf.tidy(() => {
-    let dilated: tf.Tensor4D = dy
-    if (sh > 1 || sw > 1) {
-      const spread = tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, cout]), [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0]
-      ])
-      const whole = tf.reshape(spread, [n, ho * sh, wo * sw, cout])
-      dilated = tf.slice(whole, [0, 0, 0, 0], [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, cout]) as tf.Tensor4D
-    }
-    const top = fh - 1 - info.padInfo.top
-    const left = fw - 1 - info.padInfo.left
-    const bottom = h + fh - 1 - top - dilated.shape[1]
-    const right = w + fw - 1 - left - dilated.shape[2]
-    const padded = padOrCrop(dilated, top, bottom, left, right)
+    const padded = spreadForInputGradient(dy, filter.shape, inputShape, info)
     const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D
     return tf.conv2d(padded, flipped, 1, 'valid')
   })
 }
 
-function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number) {
+/**
+ * dy spread by the stride (zeros between its rows and columns) and padded so that a 'valid'
+ * correlation with the flipped filter gives the input's gradient, for a plain or a depthwise conv.
+ */
+export function spreadForInputGradient(
+  dy: tf.Tensor4D,
+  [fh, fw]: number[],
+  [, h, w]: [number, number, number, number],
+  info: tf.backend_util.Conv2DInfo
+): tf.Tensor4D {
+  const [n, ho, wo, cout] = dy.shape
+  const sh = info.strideHeight
+  const sw = info.strideWidth
+  let dilated: tf.Tensor4D = dy
+  if (sh > 1 || sw > 1) {
+    const spread = tf.pad(tf.reshape(dy, [n, ho, 1, wo, 1, cout]), [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0]
+    ])
+    const whole = tf.reshape(spread, [n, ho * sh, wo * sw, cout])
+    dilated = tf.slice(whole, [0, 0, 0, 0], [n, (ho - 1) * sh + 1, (wo - 1) * sw + 1, cout]) as tf.Tensor4D
+  }
+  const top = fh! - 1 - info.padInfo.top
+  const left = fw! - 1 - info.padInfo.left
+  const bottom = h + fh! - 1 - top - dilated.shape[1]
+  const right = w + fw! - 1 - left - dilated.shape[2]
+  return padOrCrop(dilated, top, bottom, left, right)
+}
+
+function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, right: number): tf.Tensor4D {
   const padded = tf.pad(t, [
     [0, 0],
     [Math.max(top, 0), Math.max(bottom, 0)],
@@ -94,7 +105,7 @@ function padOrCrop(t: tf.Tensor4D, top: number, bottom: number, left: number, ri
   const cropLeft = Math.max(-left, 0)
   const hh = padded.shape[1] - cropTop - Math.max(-bottom, 0)
   const ww = padded.shape[2] - cropLeft - Math.max(-right, 0)
-  return tf.slice(padded, [0, cropTop, cropLeft, 0], [t.shape[0], hh, ww, t.shape[3]])
+  return tf.slice(padded, [0, cropTop, cropLeft, 0], [t.shape[0], hh, ww, t.shape[3]]) as tf.Tensor4D
 }
 
 /**

@@ -6,12 +6,12 @@ import { defineMethod } from './define'
 import { trainOnRetain } from './retain-training'
 
 /**
- * The weights of the last k weighted (conv or dense) layers, with every batch-norm after the first
+ * The weights of the last k weighted (conv, depthwise conv or dense) layers, with every batch-norm after the first
  * of them: the "last k layers" CF-k and EU-k work on.
  */
 export function lastLayerWeightNames(model: FunctionalModel, k: number): string[] {
   const nodes = model.graph.nodes
-  const weighted = nodes.flatMap((n, i) => (n.kind === 'conv2d' || n.kind === 'dense' ? [i] : []))
+  const weighted = nodes.flatMap((n, i) => (n.kind === 'conv2d' || n.kind === 'depthwise' || n.kind === 'dense' ? [i] : []))
   const cut = weighted[Math.max(0, weighted.length - k)] ?? nodes.length
   return nodes.slice(cut).flatMap(weightNamesOf)
 }

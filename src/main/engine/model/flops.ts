@@ -2,9 +2,9 @@ import { isTrainableWeight, type ModelGraph } from './graph'
 import { inferShapes, weightShapes } from './shapes'
 
 /**
- * Floating-point operations of one sample's forward pass through the conv and dense layers (a
- * multiply-add counts 2), from the architecture alone. Normalisation, activations and pooling are
- * left out: they are memory-bound and under 2 % of the total for the built-in architectures. Half of
+ * Floating-point operations of one sample's forward pass through the conv (depthwise too) and dense layers (a
+ * multiply-add counts 2), from the architecture alone. Normalisation, activations, pooling, padding,
+ * concatenation and elementwise products are left out: they are memory-bound and under 2 % of the total for the built-in architectures. Half of
  * this is the multiply-accumulate count papers quote (ResNet-18 on CIFAR: 0.56 G).
  */
 export function forwardFlopsPerSample(graph: ModelGraph): number {
@@ -15,6 +15,10 @@ export function forwardFlopsPerSample(graph: ModelGraph): number {
       const inChannels = shapes.get(node.input)!.at(-1)!
       const [h, w, filters] = shapes.get(node.name)!
       flops += 2 * h! * w! * filters! * node.kernelSize[0] * node.kernelSize[1] * inChannels
+    } else if (node.kind === 'depthwise') {
+      // One kh×kw filter per channel: no sum over the input channels.
+      const [h, w, channels] = shapes.get(node.name)!
+      flops += 2 * h! * w! * channels! * node.kernelSize[0] * node.kernelSize[1]
     } else if (node.kind === 'dense') {
       flops += 2 * shapes.get(node.input)!.reduce((a, b) => a * b, 1) * node.units
     }

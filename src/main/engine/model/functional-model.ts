@@ -16,7 +16,8 @@ export interface ForwardOptions {
 /** Keras' default initial value of a weight: Glorot-uniform kernels, zero biases, identity BN. */
 export function initialWeightValue(name: string, shape: number[], seed: number): tf.Tensor {
   const leaf = name.slice(name.lastIndexOf('/') + 1)
-  if (leaf === 'kernel') {
+  // Keras initialises a depthwise kernel [kh, kw, C, 1] with the same Glorot rule over its shape.
+  if (leaf === 'kernel' || leaf === 'depthwise_kernel') {
     const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1)
     const fanIn = receptive * shape.at(-2)!
     const fanOut = receptive * shape.at(-1)!
@@ -108,6 +109,8 @@ export class FunctionalModel {
     switch (activation) {
       case 'relu':
         return tf.relu(x)
+      case 'relu6':
+        return tf.relu6(x)
       case 'sigmoid':
         return tf.sigmoid(x)
       case 'tanh':
@@ -134,6 +137,16 @@ export class FunctionalModel {
         if (node.useBias) y = tf.add(y, this.weight(`${node.name}/bias`))
         return this.activate(y, node, node.activation)
       }
+      case 'depthwise': {
+        let y: tf.Tensor = tf.depthwiseConv2d(
+          input(node.input) as tf.Tensor4D,
+          this.weight(`${node.name}/depthwise_kernel`) as tf.Tensor4D,
+          node.strides,
+          node.padding
+        )
+        if (node.useBias) y = tf.add(y, this.weight(`${node.name}/bias`))
+        return this.activate(y, node, node.activation)
+      }
       case 'dense': {
         const x = input(node.input)
         const flat = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, x.shape.at(-1)!]) as tf.Tensor2D)
@@ -146,6 +159,17 @@ export class FunctionalModel {
         return this.batchNorm(node, input(node.input), opt.training === true)
       case 'activation':
         return this.activate(input(node.input), node, node.fn)
+      case 'leakyrelu':
+        return tf.leakyRelu(input(node.input), node.alpha)
+      case 'zeropad': {
+        const [[top, bottom], [left, right]] = node.padding
+        return tf.pad(input(node.input), [
+          [0, 0],
+          [top, bottom],
+          [left, right],
+          [0, 0]
+        ])
+      }
       case 'maxpool':
         return tf.maxPool(input(node.input) as tf.Tensor4D, node.poolSize, node.strides, node.padding)
       case 'avgpool':
@@ -162,6 +186,10 @@ export class FunctionalModel {
           : input(node.input)
       case 'add':
         return tf.addN(node.inputs.map(input))
+      case 'multiply':
+        return node.inputs.map(input).reduce((a, b) => tf.mul(a, b))
+      case 'concat':
+        return tf.concat(node.inputs.map(input), -1)
     }
   }
 
@@ -189,6 +217,6 @@ function endsInSoftmax(graph: ModelGraph): boolean {
   const out = graph.nodes.find((n) => n.name === graph.output)
   if (!out) return false
   if (out.kind === 'activation') return out.fn === 'softmax'
-  if (out.kind === 'dense' || out.kind === 'conv2d') return out.activation === 'softmax'
+  if (out.kind === 'dense' || out.kind === 'conv2d' || out.kind === 'depthwise') return out.activation === 'softmax'
   return false
 }

@@ -4,7 +4,7 @@
  * per-parameter Fisher information, input gradients), so every model is held in this form.
  */
 
-export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax'
+export type Activation = 'linear' | 'relu' | 'relu6' | 'sigmoid' | 'tanh' | 'softmax'
 export type Padding = 'same' | 'valid'
 
 interface Base {
@@ -31,6 +31,16 @@ export interface DenseNode extends Base {
   useBias: boolean
   activation: Activation
 }
+/** A depthwise conv with depth multiplier 1: one kh×kw filter per channel (weights [kh, kw, C, 1]). */
+export interface DepthwiseConv2DNode extends Base {
+  kind: 'depthwise'
+  input: string
+  kernelSize: [number, number]
+  strides: [number, number]
+  padding: Padding
+  useBias: boolean
+  activation: Activation
+}
 export interface BatchNormNode extends Base {
   kind: 'batchnorm'
   input: string
@@ -41,6 +51,17 @@ export interface ActivationNode extends Base {
   kind: 'activation'
   input: string
   fn: Activation
+}
+export interface LeakyReluNode extends Base {
+  kind: 'leakyrelu'
+  input: string
+  alpha: number
+}
+/** Zeros around height and width: [[top, bottom], [left, right]], as Keras' ZeroPadding2D. */
+export interface ZeroPadNode extends Base {
+  kind: 'zeropad'
+  input: string
+  padding: [[number, number], [number, number]]
 }
 export interface PoolNode extends Base {
   kind: 'maxpool' | 'avgpool'
@@ -58,13 +79,29 @@ export interface DropoutNode extends Base {
   input: string
   rate: number
 }
-export interface AddNode extends Base {
-  kind: 'add'
+/** Elementwise sum or product of equal shapes, or a concatenation along the channels (last axis). */
+export interface MergeNode extends Base {
+  kind: 'add' | 'multiply' | 'concat'
   inputs: string[]
 }
 
 export type GraphNode =
-  InputNode | Conv2DNode | DenseNode | BatchNormNode | ActivationNode | PoolNode | ReshapeLikeNode | DropoutNode | AddNode
+  | InputNode
+  | Conv2DNode
+  | DepthwiseConv2DNode
+  | DenseNode
+  | BatchNormNode
+  | ActivationNode
+  | LeakyReluNode
+  | ZeroPadNode
+  | PoolNode
+  | ReshapeLikeNode
+  | DropoutNode
+  | MergeNode
+
+export function isMerge(node: GraphNode): node is MergeNode {
+  return node.kind === 'add' || node.kind === 'multiply' || node.kind === 'concat'
+}
 
 export interface ModelGraph {
   arch: string
@@ -82,7 +119,7 @@ export interface ModelGraph {
 
 export function nodeInputs(node: GraphNode): string[] {
   if (node.kind === 'input') return []
-  if (node.kind === 'add') return node.inputs
+  if (isMerge(node)) return node.inputs
   return [node.input]
 }
 
@@ -92,6 +129,8 @@ export function weightNamesOf(node: GraphNode): string[] {
     case 'conv2d':
     case 'dense':
       return node.useBias ? [`${node.name}/kernel`, `${node.name}/bias`] : [`${node.name}/kernel`]
+    case 'depthwise':
+      return node.useBias ? [`${node.name}/depthwise_kernel`, `${node.name}/bias`] : [`${node.name}/depthwise_kernel`]
     case 'batchnorm':
       return ['gamma', 'beta', 'moving_mean', 'moving_variance'].map((w) => `${node.name}/${w}`)
     default:

@@ -28,6 +28,22 @@ function layerFor(node: GraphNode, of: SymbolicOf): tf.SymbolicTensor {
           activation: node.activation
         })
         .apply(of(node.input)) as tf.SymbolicTensor
+    case 'depthwise':
+      return tf.layers
+        .depthwiseConv2d({
+          name,
+          kernelSize: node.kernelSize,
+          depthMultiplier: 1,
+          strides: node.strides,
+          padding: node.padding,
+          useBias: node.useBias,
+          activation: node.activation
+        })
+        .apply(of(node.input)) as tf.SymbolicTensor
+    case 'leakyrelu':
+      return tf.layers.leakyReLU({ name, alpha: node.alpha }).apply(of(node.input)) as tf.SymbolicTensor
+    case 'zeropad':
+      return tf.layers.zeroPadding2d({ name, padding: node.padding }).apply(of(node.input)) as tf.SymbolicTensor
     case 'dense':
       return tf.layers
         .dense({ name, units: node.units, useBias: node.useBias, activation: node.activation })
@@ -54,6 +70,10 @@ function layerFor(node: GraphNode, of: SymbolicOf): tf.SymbolicTensor {
       return tf.layers.dropout({ name, rate: node.rate }).apply(of(node.input)) as tf.SymbolicTensor
     case 'add':
       return tf.layers.add({ name }).apply(node.inputs.map(of)) as tf.SymbolicTensor
+    case 'multiply':
+      return tf.layers.multiply({ name }).apply(node.inputs.map(of)) as tf.SymbolicTensor
+    case 'concat':
+      return tf.layers.concatenate({ name, axis: -1 }).apply(node.inputs.map(of)) as tf.SymbolicTensor
   }
 }
 
@@ -85,7 +105,7 @@ function pair(v: unknown, fallback: number): [number, number] {
 
 function activationOf(v: unknown, layer: string): Activation {
   const a = String(v ?? 'linear')
-  if (['linear', 'relu', 'sigmoid', 'tanh', 'softmax'].includes(a)) return a as Activation
+  if (['linear', 'relu', 'relu6', 'sigmoid', 'tanh', 'softmax'].includes(a)) return a as Activation
   throw new Error(`Layer "${layer}" uses activation "${a}", which is not supported`)
 }
 
@@ -112,6 +132,46 @@ function nodeFrom(layer: LayerLike, inputs: string[]): GraphNode {
         activation: activationOf(c.activation, name)
       }
     }
+    case 'DepthwiseConv2D': {
+      const dil = pair(c.dilationRate, 1)
+      if (dil[0] !== 1 || dil[1] !== 1) throw new Error(`Layer "${name}" (DepthwiseConv2D) uses dilation, which is not supported`)
+      if (c.dataFormat === 'channelsFirst')
+        throw new Error(`Layer "${name}" (DepthwiseConv2D) is channels-first; only channels-last is supported`)
+      const multiplier = Number(c.depthMultiplier ?? 1)
+      if (multiplier !== 1) throw new Error(`Layer "${name}" (DepthwiseConv2D) has depth multiplier ${multiplier}; only 1 is supported`)
+      return {
+        kind: 'depthwise',
+        name,
+        input,
+        kernelSize: pair(c.kernelSize, 1),
+        strides: pair(c.strides, 1),
+        padding,
+        useBias: c.useBias !== false,
+        activation: activationOf(c.activation, name)
+      }
+    }
+    case 'LeakyReLU':
+      return { kind: 'leakyrelu', name, input, alpha: Number(c.alpha ?? 0.3) }
+    case 'ZeroPadding2D': {
+      if (c.dataFormat === 'channelsFirst')
+        throw new Error(`Layer "${name}" (ZeroPadding2D) is channels-first; only channels-last is supported`)
+      // Keras writes ((top, bottom), (left, right)), one number per axis, or one number for all.
+      const p = c.padding
+      const padding: [[number, number], [number, number]] = Array.isArray(p)
+        ? [pair(p[0], 0), pair(p[1] ?? p[0], 0)]
+        : [pair(p, 1), pair(p, 1)]
+      if (padding.flat().some((v) => !Number.isInteger(v) || v < 0))
+        throw new Error(`Layer "${name}" (ZeroPadding2D) has padding ${JSON.stringify(p)}; only non-negative whole numbers are supported`)
+      return { kind: 'zeropad', name, input, padding }
+    }
+    case 'Multiply':
+      return { kind: 'multiply', name, inputs }
+    case 'Concatenate': {
+      const axis = Number(c.axis ?? -1)
+      if (axis !== -1 && axis !== 3)
+        throw new Error(`Layer "${name}" (Concatenate) joins axis ${axis}; only the channel axis (-1) is supported`)
+      return { kind: 'concat', name, inputs }
+    }
     case 'Dense':
       return {
         kind: 'dense',
@@ -131,8 +191,9 @@ function nodeFrom(layer: LayerLike, inputs: string[]): GraphNode {
     case 'Activation':
       return { kind: 'activation', name, input, fn: activationOf(c.activation, name) }
     case 'ReLU':
-      if (c.maxValue != null) throw new Error(`Layer "${name}" (ReLU) has a max value, which is not supported`)
-      return { kind: 'activation', name, input, fn: 'relu' }
+      if (c.maxValue == null) return { kind: 'activation', name, input, fn: 'relu' }
+      if (Number(c.maxValue) === 6) return { kind: 'activation', name, input, fn: 'relu6' }
+      throw new Error(`Layer "${name}" (ReLU) has max value ${String(c.maxValue)}; only none or 6 (ReLU6) is supported`)
     case 'Softmax':
       return { kind: 'activation', name, input, fn: 'softmax' }
     case 'MaxPooling2D':
@@ -205,7 +266,7 @@ function withoutOutputSoftmax(nodes: GraphNode[], output: string): { nodes: Grap
   if (readers.length > 0) return { nodes, output }
   if (last.kind === 'activation' && last.fn === 'softmax')
     return { nodes: nodes.filter((n) => n !== last), output: last.input, outputSoftmax: true }
-  if ((last.kind === 'dense' || last.kind === 'conv2d') && last.activation === 'softmax') {
+  if ((last.kind === 'dense' || last.kind === 'conv2d' || last.kind === 'depthwise') && last.activation === 'softmax') {
     return { nodes: nodes.map((n) => (n === last ? { ...last, activation: 'linear' as const } : n)), output, outputSoftmax: true }
   }
   return { nodes, output }

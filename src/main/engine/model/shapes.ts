@@ -28,6 +28,19 @@ function outputShape(node: GraphNode, of: (name: string) => number[]): number[] 
         node.filters
       ]
     }
+    case 'depthwise': {
+      const [h, w, c] = expectRank(node, of(node.input), 3)
+      return [
+        poolOut(h, node.kernelSize[0], node.strides[0], node.padding),
+        poolOut(w, node.kernelSize[1], node.strides[1], node.padding),
+        c
+      ]
+    }
+    case 'zeropad': {
+      const [h, w, c] = expectRank(node, of(node.input), 3)
+      const [[top, bottom], [left, right]] = node.padding
+      return [h + top + bottom, w + left + right, c]
+    }
     case 'maxpool':
     case 'avgpool': {
       const [h, w, c] = expectRank(node, of(node.input), 3)
@@ -43,15 +56,26 @@ function outputShape(node: GraphNode, of: (name: string) => number[]): number[] 
     }
     case 'flatten':
       return [of(node.input).reduce((a, b) => a * b, 1)]
-    case 'add': {
+    case 'add':
+    case 'multiply': {
       const shapes = node.inputs.map(of)
       const first = shapes[0]!
       for (const s of shapes) {
         if (s.join('x') !== first.join('x')) {
-          throw new Error(`Layer "${node.name}" adds tensors of different shapes (${shapes.map((x) => x.join('x')).join(' vs ')})`)
+          const verb = node.kind === 'add' ? 'adds' : 'multiplies'
+          throw new Error(`Layer "${node.name}" ${verb} tensors of different shapes (${shapes.map((x) => x.join('x')).join(' vs ')})`)
         }
       }
       return first
+    }
+    case 'concat': {
+      const shapes = node.inputs.map(of)
+      const lead = (s: number[]) => s.slice(0, -1).join('x')
+      if (shapes.some((s) => lead(s) !== lead(shapes[0]!)))
+        throw new Error(
+          `Layer "${node.name}" concatenates tensors whose shapes differ before the channels (${shapes.map((x) => x.join('x')).join(' vs ')})`
+        )
+      return [...shapes[0]!.slice(0, -1), shapes.reduce((n, s) => n + s.at(-1)!, 0)]
     }
     default:
       return of(node.input)
@@ -74,6 +98,10 @@ export function weightShapes(graph: ModelGraph): Map<string, number[]> {
       const cin = shapes.get(node.input)!.at(-1)!
       out.set(`${node.name}/kernel`, [...node.kernelSize, cin, node.filters])
       if (node.useBias) out.set(`${node.name}/bias`, [node.filters])
+    } else if (node.kind === 'depthwise') {
+      const c = shapes.get(node.input)!.at(-1)!
+      out.set(`${node.name}/depthwise_kernel`, [...node.kernelSize, c, 1])
+      if (node.useBias) out.set(`${node.name}/bias`, [c])
     } else if (node.kind === 'dense') {
       const fin = shapes.get(node.input)!.at(-1)!
       out.set(`${node.name}/kernel`, [fin, node.units])

@@ -7,8 +7,9 @@ import { inferShapes } from './shapes'
 
 /**
  * REM's dedicated channels. Every hidden conv/dense layer gets extra output channels (with their
- * own BN parameters), and every layer that reads it gets new input slices. While the new
- * channels are masked to zero the widened model computes exactly what the original did.
+ * own BN parameters and depthwise filters), and every layer that reads it gets new input slices.
+ * While the new channels are masked to zero the widened model computes exactly what the original
+ * did. A concatenation of widened branches is refused: its new channels would interleave with the old.
  */
 export interface MaskPoint {
   /** Node whose output is multiplied by the per-sample channel mask. */
@@ -45,11 +46,17 @@ function planWidths(graph: ModelGraph, capacity: number): Map<string, Width> {
     let spatial: number | undefined
     if (isWeightLayer(node)) {
       extra = node.name === graph.output ? 0 : Math.max(1, Math.round((channels * (1 - capacity)) / capacity))
-    } else if (node.kind === 'add') {
+    } else if (node.kind === 'add' || node.kind === 'multiply') {
       const extras = new Set(inputs.map((w) => w.extra))
       if (extras.size > 1)
-        throw new Error(`Layer "${node.name}" adds branches that would get different numbers of new channels; this model cannot be widened`)
+        throw new Error(
+          `Layer "${node.name}" ${node.kind === 'add' ? 'adds' : 'multiplies'} branches that would get different numbers of new channels; this model cannot be widened`
+        )
       extra = inputs[0]!.extra
+    } else if (node.kind === 'concat') {
+      // The new channels of each input would sit between the original ones, where the mask points cannot tell them apart.
+      if (inputs.some((w) => w.extra > 0))
+        throw new Error(`Layer "${node.name}" (Concatenate) joins widened branches; REM cannot widen through a concatenation of channels`)
     } else if (node.kind === 'flatten') {
       const inShape = shapes.get(node.input)!
       spatial = inShape.slice(0, -1).reduce((a, b) => a * b, 1)
@@ -118,6 +125,23 @@ export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Wi
           ownedVariable(() => tf.concat([model.weights.get(`${node.name}/bias`)!, tf.zeros([out.extra])]), true)
         )
       }
+    } else if (node.kind === 'depthwise') {
+      // Channel by channel: the new channels get fresh filters (and zero biases) of their own, the original ones keep theirs.
+      const name = `${node.name}/depthwise_kernel`
+      const old = model.weights.get(name)!
+      const [kh, kw, c] = old.shape as [number, number, number, number]
+      const fresh = initialWeightValue(name, [kh, kw, c + out.extra, 1], seed)
+      const tail = tf.slice(fresh, [0, 0, c, 0], [kh, kw, out.extra, 1])
+      weights.set(
+        name,
+        ownedVariable(() => tf.concat([old, tail], 2), true)
+      )
+      tf.dispose([fresh, tail])
+      if (node.useBias)
+        weights.set(
+          `${node.name}/bias`,
+          ownedVariable(() => tf.concat([model.weights.get(`${node.name}/bias`)!, tf.zeros([out.extra])]), true)
+        )
     } else if (node.kind === 'batchnorm') {
       for (const name of weightNamesOf(node)) {
         const leaf = name.slice(name.lastIndexOf('/') + 1)
@@ -128,7 +152,9 @@ export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Wi
       }
     }
   }
-  const consumers = new Set(graph.nodes.filter((n) => isWeightLayer(n) || n.kind === 'flatten' || n.kind === 'gap').flatMap(nodeInputs))
+  const consumers = new Set(
+    graph.nodes.filter((n) => isWeightLayer(n) || n.kind === 'depthwise' || n.kind === 'flatten' || n.kind === 'gap').flatMap(nodeInputs)
+  )
   const maskPoints = graph.nodes
     .filter((n) => consumers.has(n.name) && widths.get(n.name)!.extra > 0 && n.kind !== 'flatten')
     .map((n) => ({ node: n.name, original: widths.get(n.name)!.channels, extra: widths.get(n.name)!.extra }))
@@ -166,6 +192,17 @@ export function narrowModel(widened: Widened): FunctionalModel {
       sliced.dispose()
       if (node.useBias) {
         const b = tf.slice(wide.weights.get(`${node.name}/bias`)!, [0], [cout])
+        weights.set(`${node.name}/bias`, tf.variable(b, true))
+        b.dispose()
+      }
+    } else if (node.kind === 'depthwise') {
+      const c = shapes.get(node.name)!.at(-1)!
+      const kernel = wide.weights.get(`${node.name}/depthwise_kernel`)!
+      const sliced = tf.slice(kernel, [0, 0, 0, 0], [kernel.shape[0]!, kernel.shape[1]!, c, 1])
+      weights.set(`${node.name}/depthwise_kernel`, tf.variable(sliced, true))
+      sliced.dispose()
+      if (node.useBias) {
+        const b = tf.slice(wide.weights.get(`${node.name}/bias`)!, [0], [c])
         weights.set(`${node.name}/bias`, tf.variable(b, true))
         b.dispose()
       }

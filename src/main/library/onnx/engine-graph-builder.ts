@@ -55,13 +55,19 @@ export class EngineGraphBuilder {
   }
 
   /**
-   * Adds `bias` into a conv or dense layer, when the elementwise Add reading `value` is its only
+   * Adds `bias` into a conv (or depthwise) or dense layer, when the elementwise Add reading `value` is its only
    * reader (nobody sees the output without the bias). Returns false when it cannot be folded.
    */
   foldBias(value: ActValue, bias: Float32Array): boolean {
     const layer = this.node(value.node)
-    if ((layer.kind !== 'conv2d' && layer.kind !== 'dense') || this.readers.get(layer.name) !== 1) return false
-    const units = layer.kind === 'conv2d' ? layer.filters : layer.units
+    if ((layer.kind !== 'conv2d' && layer.kind !== 'dense' && layer.kind !== 'depthwise') || this.readers.get(layer.name) !== 1)
+      return false
+    const units =
+      layer.kind === 'conv2d'
+        ? layer.filters
+        : layer.kind === 'dense'
+          ? layer.units
+          : this.weights.get(`${layer.name}/depthwise_kernel`)!.shape[2]!
     if (bias.length !== units) return false
     const key = `${layer.name}/bias`
     const existing = this.weights.get(key)

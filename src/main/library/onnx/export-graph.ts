@@ -48,6 +48,32 @@ export function emitGraph(b: OnnxGraphBuilder, graph: ModelGraph, weight: Weight
         })
         return activate(b, { name: y, rank: 4 }, node.activation, node.name)
       }
+      case 'depthwise': {
+        // A Conv with one group per channel: the kernel [kh, kw, C, 1] in OIHW order is [1, C, kh, kw], the bytes of [C, 1, kh, kw].
+        const x = expectRank(node, of(node.input), 4)
+        const kernel = w(`${node.name}/depthwise_kernel`)
+        const channels = kernel.shape[2]!
+        const [kh, kw] = node.kernelSize
+        const inputs = [x.name, b.floats(`${node.name}.weight`, [channels, 1, kh, kw], convKernelToOihw(kernel.values, kernel.shape))]
+        if (node.useBias) inputs.push(b.floats(`${node.name}.bias`, [channels], weight(`${node.name}/bias`)))
+        const y = b.op('Conv', inputs, node.name, {
+          kernel_shape: node.kernelSize,
+          strides: node.strides,
+          pads: onnxPads(node.padding, hw(node.input), node.kernelSize, node.strides),
+          dilations: [1, 1],
+          group: channels
+        })
+        return activate(b, { name: y, rank: 4 }, node.activation, node.name)
+      }
+      case 'leakyrelu':
+        return { ...of(node.input), name: b.op('LeakyRelu', [of(node.input).name], node.name, { alpha: { float: node.alpha } }) }
+      case 'zeropad': {
+        const x = expectRank(node, of(node.input), 4)
+        const [[top, bottom], [left, right]] = node.padding
+        const pads = b.int64s(`${node.name}.pads`, [0, 0, top, left, 0, 0, bottom, right])
+        // Pad's default mode is 'constant' with zeros.
+        return { name: b.op('Pad', [x.name, pads], node.name), rank: 4 }
+      }
       case 'dense':
         return activate(b, dense(b, node, of(node.input), w), node.activation, node.name)
       case 'batchnorm': {
@@ -101,12 +127,27 @@ export function emitGraph(b: OnnxGraphBuilder, graph: ModelGraph, weight: Weight
       }
       case 'dropout':
         return of(node.input)
-      case 'add': {
+      case 'add':
+      case 'multiply': {
         let xs = node.inputs.map(of)
         if (xs.some((x) => !sameOrder(x.order, xs[0]!.order))) xs = xs.map((x) => inEngineOrder(b, x, node.name))
+        const op = node.kind === 'add' ? 'Add' : 'Mul'
         let sum = xs[0]!.name
-        xs.slice(1).forEach((x, i) => (sum = b.op('Add', [sum, x.name], i === xs.length - 2 ? node.name : `${node.name}_partial`)))
+        xs.slice(1).forEach((x, i) => (sum = b.op(op, [sum, x.name], i === xs.length - 2 ? node.name : `${node.name}_partial`)))
         return { ...xs[0]!, name: sum }
+      }
+      case 'concat': {
+        // Channels are axis 1 in NCHW; vectors are joined in the engine's feature order.
+        const xs = node.inputs.map((i) => inEngineOrder(b, of(i), `${node.name}_${i}_ordered`))
+        return {
+          name: b.op(
+            'Concat',
+            xs.map((x) => x.name),
+            node.name,
+            { axis: 1 }
+          ),
+          rank: xs[0]!.rank
+        }
       }
     }
   }
@@ -160,6 +201,11 @@ const UNARY: Partial<Record<Activation, string>> = { relu: 'Relu', sigmoid: 'Sig
 function activate(b: OnnxGraphBuilder, x: Exported, fn: Activation, layer: string): Exported {
   if (fn === 'linear') return x
   const hint = `${layer}_${fn}`
+  // ReLU6 is Clip(0, 6), its bounds as scalar inputs (opset 11 and later), as PyTorch writes it.
+  if (fn === 'relu6') {
+    const bounds = [b.floats(`${hint}.min`, [], Float32Array.of(0)), b.floats(`${hint}.max`, [], Float32Array.of(6))]
+    return { ...x, name: b.op('Clip', [x.name, ...bounds], hint) }
+  }
   // Softmax over all features is the same in any feature order; on a map, the channel axis is 1 in NCHW.
   if (fn === 'softmax') return { ...x, name: b.op('Softmax', [x.name], hint, { axis: x.rank === 4 ? 1 : -1 }) }
   return { ...x, name: b.op(UNARY[fn]!, [x.name], hint) }

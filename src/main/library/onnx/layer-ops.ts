@@ -5,7 +5,7 @@ import { autoPads, onnxOutputSize, planWindow, type WindowAxis } from './window-
 import { convKernel, denseKernel, inEngineOrder } from './weight-layout'
 
 /**
- * ONNX operators that become engine layers with weights or windows: Conv, BatchNormalization,
+ * ONNX operators that become engine layers with weights or windows: Conv (depthwise too), BatchNormalization,
  * MaxPool, AveragePool, GlobalAveragePool, Gemm and MatMul.
  */
 
@@ -51,40 +51,44 @@ export function mapConv(node: OpNode): void {
   const x = featureMap(node)
   const [channels] = x.dims
   const group = node.attrs.int('group', 1)
-  if (group !== 1) throw node.refuse(`Conv with group ${group} (${group === channels ? 'depthwise' : 'grouped'}) is not supported yet`)
+  const depthwise = group > 1 && group === channels
+  if (group !== 1 && !depthwise)
+    throw node.refuse(`Conv with group ${group} (grouped, on ${channels} channels) is not supported; only 1 or depthwise`)
   const w = node.constant(1, 'weight')
   if (w.dims.length !== 4) throw node.refuse(`Conv with a weight of shape ${shapeText(w.dims)} is not supported; only 2-D convolutions are`)
   const [filters, inC, kh, kw] = w.dims as [number, number, number, number]
-  if (inC !== channels) throw node.refuse(`the weight expects ${inC} input channels, but the input has ${channels}`)
+  if (inC * group !== channels) throw node.refuse(`the weight expects ${inC * group} input channels, but the input has ${channels}`)
+  if (depthwise && filters !== channels)
+    throw node.refuse(`depthwise Conv with ${filters / channels} filters per channel is not supported; only a depth multiplier of 1 is`)
   const declared = node.attrs.ints('kernel_shape', null)
   if (declared && (declared[0] !== kh || declared[1] !== kw))
     throw node.refuse(`kernel_shape [${declared.join(', ')}] does not match the weight's ${kh}×${kw}`)
   const axes = windowAxes(node, x.dims, [kh, kw])
   const plan = planWindow(axes, true)
   if (!plan) throw node.refuse(`Conv with ${describeWindow(axes)} has no exact equivalent in the engine's 'same' or 'valid' padding`)
-  const kernel = convKernel(floatsOf(w), [filters, inC, kh, kw], plan.widenBefore, plan.widenAfter)
+  // A depthwise weight [C, 1, kh, kw] has the memory layout of a [1, C, kh, kw] one: its kernel comes out [kh, kw, C, 1].
+  const kernel = convKernel(floatsOf(w), depthwise ? [1, channels, kh, kw] : [filters, inC, kh, kw], plan.widenBefore, plan.widenAfter)
   if (kernel.shape[0] !== kh || kernel.shape[1] !== kw)
     node.ctx.builder.notes.push(
       `${node.label}: its ${kh}×${kw} kernel became ${kernel.shape[0]}×${kernel.shape[1]} with zero taps, so that the engine's 'same' padding reads the pixels the ONNX padding does (identical outputs; fine-tuning may make the new taps non-zero)`
     )
-  const weights: Record<string, { shape: number[]; values: Float32Array }> = { kernel }
+  const weights: Record<string, { shape: number[]; values: Float32Array }> = depthwise ? { depthwise_kernel: kernel } : { kernel }
   if (node.has(2)) {
     const b = node.constant(2, 'bias')
     if (sizeOf(b.dims) !== filters) throw node.refuse(`the bias has ${sizeOf(b.dims)} values for ${filters} filters`)
     weights.bias = { shape: [filters], values: floatsOf(b) }
   }
+  const window = {
+    input: x.node,
+    kernelSize: [kernel.shape[0], kernel.shape[1]] as [number, number],
+    strides: [axes[0].stride, axes[1].stride] as [number, number],
+    padding: plan.padding,
+    useBias: node.has(2),
+    activation: 'linear' as const
+  }
   const name = node.ctx.builder.add(
     node.baseName,
-    {
-      kind: 'conv2d',
-      input: x.node,
-      filters,
-      kernelSize: [kernel.shape[0], kernel.shape[1]],
-      strides: [axes[0].stride, axes[1].stride],
-      padding: plan.padding,
-      useBias: node.has(2),
-      activation: 'linear'
-    },
+    depthwise ? { kind: 'depthwise', ...window } : { kind: 'conv2d', filters, ...window },
     weights
   )
   node.produce({ node: name, dims: [filters, onnxOutputSize(axes[0]), onnxOutputSize(axes[1])], layout: 'nhwc', order: null })

@@ -1,11 +1,12 @@
 import type { OpNode } from './op-context'
 import { floatsOf, intsOf } from './onnx-tensors'
-import { perFeatureConstant, sameOrder, shapeText, sizeOf } from './onnx-values'
+import { shapeText, sizeOf } from './onnx-values'
 import { flattenOrder } from './weight-layout'
 
 /**
- * ONNX operators that become engine layers without weights, or no layer at all: activations,
- * Softmax, Add, Flatten and flatten-like Reshape, Identity, Dropout, and a Pad that pads nothing.
+ * ONNX operators that become engine layers without weights, or no layer at all: activations
+ * (LeakyRelu, and Clip as ReLU or ReLU6), Softmax, Flatten and flatten-like Reshape, Identity,
+ * Dropout, and Pad of zeros around height and width.
  */
 
 const ACTIVATIONS = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh' } as const
@@ -13,6 +14,25 @@ const ACTIVATIONS = { Relu: 'relu', Sigmoid: 'sigmoid', Tanh: 'tanh' } as const
 export function mapActivation(node: OpNode): void {
   const x = node.act(0)
   const fn = ACTIVATIONS[node.op as keyof typeof ACTIVATIONS]
+  const name = node.ctx.builder.add(node.baseName, { kind: 'activation', input: x.node, fn })
+  node.produce({ ...x, node: name })
+}
+
+export function mapLeakyRelu(node: OpNode): void {
+  const x = node.act(0)
+  const name = node.ctx.builder.add(node.baseName, { kind: 'leakyrelu', input: x.node, alpha: node.attrs.float('alpha', 0.01) })
+  node.produce({ ...x, node: name })
+}
+
+/** Clip(0, 6) is ReLU6 (PyTorch's nn.ReLU6) and Clip(0) a ReLU; other bounds have no engine layer. */
+export function mapClip(node: OpNode): void {
+  const x = node.act(0)
+  const bound = (i: number, what: string) => (node.has(i) ? floatsOf(node.constant(i, what)) : null)
+  const [min, max] = [bound(1, 'min'), bound(2, 'max')]
+  if ((min && min.length !== 1) || (max && max.length !== 1)) throw node.refuse('Clip with bounds that are not scalars is not supported')
+  const [lo, hi] = [min?.[0] ?? null, max?.[0] ?? null]
+  const fn = lo === 0 && hi === 6 ? 'relu6' : lo === 0 && hi === null ? 'relu' : null
+  if (!fn) throw node.refuse(`Clip to [${lo ?? '-inf'}, ${hi ?? 'inf'}] is not supported; only [0, 6] (ReLU6) and [0, inf] (ReLU) are`)
   const name = node.ctx.builder.add(node.baseName, { kind: 'activation', input: x.node, fn })
   node.produce({ ...x, node: name })
 }
@@ -36,28 +56,6 @@ export function mapSoftmax(node: OpNode): void {
   }
   const name = node.ctx.builder.add(node.baseName, { kind: 'activation', input: x.node, fn: 'softmax' })
   node.produce({ ...x, node: name })
-}
-
-export function mapAdd(node: OpNode): void {
-  const [aConst, bConst] = [node.isConstant(0), node.isConstant(1)]
-  if (aConst && bConst) throw node.refuse('Add of two constants is not supported')
-  if (!aConst && !bConst) {
-    const [a, b] = [node.act(0), node.act(1)]
-    if (a.dims.join('x') !== b.dims.join('x') || a.layout !== b.layout || !sameOrder(a.order, b.order))
-      throw node.refuse(`Add of tensors of shapes ${shapeText(a.dims)} and ${shapeText(b.dims)} is not supported; only equal shapes are`)
-    const name = node.ctx.builder.add(node.baseName, { kind: 'add', inputs: [a.node, b.node] })
-    node.produce({ ...a, node: name })
-    return
-  }
-  const x = node.act(aConst ? 1 : 0)
-  const c = node.constant(aConst ? 0 : 1, 'added constant')
-  const bias = perFeatureConstant(c, x)
-  if (!bias) throw node.refuse(`Add of a constant of shape ${shapeText(c.dims)} to a tensor of shape ${shapeText(x.dims)} is not supported`)
-  if (!node.ctx.builder.foldBias(x, bias))
-    throw node.refuse(
-      'Add of a constant is supported only as the bias of the Conv, Gemm or MatMul right before it (and read by nothing else)'
-    )
-  node.passOn(x)
 }
 
 /** Flattens to [N, features]: a feature map gets an engine flatten layer; a vector stays as it is. */
@@ -115,10 +113,35 @@ export function mapDropout(node: OpNode): void {
   node.produce({ ...x, node: name })
 }
 
-/** PyTorch writes a Pad of zeros before an average pool; it changes nothing. Any real padding is refused. */
+/**
+ * Zeros around height and width (ZeroPadding2D), as nn.ZeroPad2d or F.pad write them (often before a
+ * 'valid' conv, for padding the conv's own pads do not express). A Pad of nothing passes on.
+ */
 export function mapPad(node: OpNode): void {
   if (!node.has(1)) throw node.refuse('Pad without pads is not supported')
   const pads = intsOf(node.constant(1, 'pads'), `${node.label}: the pads`)
-  if (pads.some((p) => p !== 0)) throw node.refuse(`Pad (pads [${pads.join(', ')}]) is not supported yet`)
-  node.passOn(node.act(0))
+  const x = node.act(0)
+  if (pads.every((p) => p === 0)) return node.passOn(x)
+  const mode = node.attrs.string('mode', 'constant')
+  if (mode !== 'constant') throw node.refuse(`Pad in ${mode} mode is not supported; only zeros (constant mode) are`)
+  if (node.has(2) && floatsOf(node.constant(2, 'constant_value')).some((v) => v !== 0))
+    throw node.refuse('Pad with a value other than zero is not supported')
+  if (node.has(3)) throw node.refuse('Pad with axes is not supported; give pads for every axis')
+  if (x.layout !== 'nhwc' || pads.length !== 8)
+    throw node.refuse(
+      `Pad (pads [${pads.join(', ')}]) of a tensor of shape ${shapeText(x.dims)} is not supported; only a C×H×W feature map can be padded`
+    )
+  const [n0, c0, top, left, n1, c1, bottom, right] = pads as [number, number, number, number, number, number, number, number]
+  if (n0 || n1 || c0 || c1 || pads.some((p) => p < 0))
+    throw node.refuse(`Pad (pads [${pads.join(', ')}]) is not supported; only padding height and width by whole pixels is`)
+  const name = node.ctx.builder.add(node.baseName, {
+    kind: 'zeropad',
+    input: x.node,
+    padding: [
+      [top, bottom],
+      [left, right]
+    ]
+  })
+  const [c, h, w] = x.dims as [number, number, number]
+  node.produce({ node: name, dims: [c, h + top + bottom, w + left + right], layout: 'nhwc', order: null })
 }
