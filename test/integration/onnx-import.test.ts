@@ -386,4 +386,23 @@ describe('ONNX import from the command line and from a task spec', () => {
     expect(original!.outputModelSha256).toBe(sha256)
     expect(original!.metrics.testAccuracy as number).toBeGreaterThan(0.8)
   }, 300_000)
+
+  it('finds the model an .onnx path became, so an estimate prices it and a cut-off headless audit of that spec resumes', async () => {
+    const spec = {
+      name: 'resumable onnx audit',
+      dataset: { id: 'fashion-mnist', trainLimit: 500, testLimit: 200 },
+      model: { path: cnnFile },
+      train: { epochs: 1, batchSize: 64, learningRate: 0.01 },
+      task: { kind: 'random', fraction: 0.1 },
+      methods: ['finetune', 'retrain'],
+      seeds: [0]
+    }
+    // Read without importing: the file's hash leads to the model it was stored as.
+    expect((await services.audits.estimate(spec)).runs).toBe(3)
+    const started = await services.audits.start(spec)
+    services.audits.pause(started.taskId)
+    await started.done
+    expect(services.store.runs.list(started.taskId).some((r) => r.status === 'queued' || r.status === 'interrupted')).toBe(true)
+    expect(await services.audits.findResumable(spec)).toBe(started.taskId)
+  }, 300_000)
 })

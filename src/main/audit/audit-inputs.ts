@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { METHOD_CATALOG, requiresMnemonicCodes } from '@shared/methods'
@@ -5,6 +6,7 @@ import { SpecError, type TaskSpec } from '@shared/task-spec'
 import { type DatasetLocation, locateDataset } from '../engine/data/catalog'
 import type { EnginePool } from '../engine-host/pool'
 import { ImportError, onnxFileAmong, openModelBundle } from '../library/model-bundle'
+import { readOnnxFile } from '../library/onnx/import-onnx'
 import { checkModelBundle } from '../library/model-check'
 import { importModel } from '../library/model-library'
 import type { AuditStore } from '../store/audit-store'
@@ -33,10 +35,12 @@ export async function resolveModelPath(deps: AuditInputDeps, rawSpec: unknown, o
   const datasetId = String((rawSpec as { dataset?: { id?: unknown } }).dataset?.id ?? '')
   let sha256: string
   try {
-    // An .onnx file's stored sha256 is its converted model's, known only once the engine converted it.
-    if (onnxFileAmong([model.path])) {
-      if (!opts.importIfNew) return rawSpec
-      sha256 = (await importModel({ ...deps, ...deps.paths }, [model.path], { datasetId })).model.sha256
+    // An .onnx file's stored sha256 is its converted model's: found by the file's own hash once it was imported.
+    const onnx = onnxFileAmong([model.path])
+    if (onnx) {
+      const known = deps.store.models.fromOnnx(createHash('sha256').update(readOnnxFile(onnx)).digest('hex'), datasetId)
+      if (!known && !opts.importIfNew) return rawSpec
+      sha256 = known?.sha256 ?? (await importModel({ ...deps, ...deps.paths }, [model.path], { datasetId })).model.sha256
       return { ...(rawSpec as Record<string, unknown>), model: { sha256 } }
     }
     sha256 = checkModelBundle(openModelBundle([model.path])).sha256

@@ -47,9 +47,12 @@ export async function importOnnxModel(
   const dataset = via.dataset
   opts.onStep?.('reading')
   const bytes = readOnnxFile(file)
+  const sha256 = createHash('sha256').update(bytes).digest('hex')
+  // The same file imported for this dataset before: nothing to convert or compare again.
+  const known = deps.store.models.fromOnnx(sha256, dataset.id)
+  if (known) return { model: known, alreadyImported: true, warning: null }
   opts.onStep?.('checking')
   convertOnnx(bytes, fileName, { name: dataset.name, inputShape: dataset.inputShape, numClasses: dataset.classNames.length })
-  const sha256 = createHash('sha256').update(bytes).digest('hex')
   const staging = join(deps.dataDir, 'models', 'imported', `${sha256}.onnx.partial`)
   // Named after the file, so what the folder import says about it names the file too.
   const converted = join(staging, fileName)
@@ -78,6 +81,7 @@ export async function importOnnxModel(
       // The folder's own reading and checking are part of this import's.
       onStep: (step) => (step === 'copying' || step === 'measuring' ? opts.onStep?.(step) : undefined)
     })
+    deps.store.models.recordOnnxSource(sha256, dataset.id, imported.model.sha256)
     return { ...imported, validation: result.onnxValidation }
   } finally {
     rmSync(staging, { recursive: true, force: true })

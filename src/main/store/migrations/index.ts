@@ -12,6 +12,7 @@ import * as backendSkipped from './0010-backend-skipped'
 import * as taskVerdict from './0011-task-verdict'
 import * as privacyEvidence from './0012-privacy-evidence'
 import * as attackFailures from './0013-attack-failures'
+import * as onnxSources from './0014-onnx-sources'
 
 export interface Migration {
   version: number
@@ -33,7 +34,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 10, name: 'backend-skipped', up: backendSkipped.up },
   { version: 11, name: 'task-verdict', up: taskVerdict.up },
   { version: 12, name: 'privacy-evidence', up: privacyEvidence.up },
-  { version: 13, name: 'attack-failures', up: attackFailures.up }
+  { version: 13, name: 'attack-failures', up: attackFailures.up },
+  { version: 14, name: 'onnx-sources', up: onnxSources.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

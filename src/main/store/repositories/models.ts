@@ -87,6 +87,22 @@ export class ModelsRepository {
   }
 
   /** A model by its sha256 (its id), with where it came from and how many runs used it. */
+  /** Records that an .onnx file (by its bytes' sha256) was imported for a dataset as the stored model `modelSha256`. */
+  recordOnnxSource(onnxSha256: string, datasetId: string, modelSha256: string): void {
+    this.db
+      .prepare(`INSERT OR REPLACE INTO onnx_sources (onnx_sha256, dataset_id, model_sha256, created_at) VALUES (?, ?, ?, ?)`)
+      .run(onnxSha256, datasetId, modelSha256, Date.now())
+  }
+
+  /** The model an .onnx file became for a dataset, while it is in the library (not deleted); else null. */
+  fromOnnx(onnxSha256: string, datasetId: string): ModelSummary | null {
+    const row = this.db
+      .prepare(`SELECT model_sha256 FROM onnx_sources WHERE onnx_sha256 = ? AND dataset_id = ?`)
+      .get(onnxSha256, datasetId) as { model_sha256: string } | undefined
+    const model = row ? this.find(row.model_sha256) : null
+    return model && !model.deletedAt ? model : null
+  }
+
   find(sha256: string): ModelSummary | null {
     return this.read(sha256)[0] ?? null
   }
