@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
+import * as ort from 'onnxruntime-node'
 import { describe, expect, it } from 'vitest'
 import { createApiHandlers } from '@main/api/handlers'
 import { createRouter } from '@main/api/router'
@@ -304,6 +305,17 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
   'audits:delete': async () => {
     expect(await invoke('audits:delete', { taskId: ctx.secondTaskId })).toEqual({ deleted: true })
     expect((await invoke('audits:list', {})).map((t) => t.id)).not.toContain(ctx.secondTaskId)
+  },
+  'models:exportOnnx': async () => {
+    // The imported fixture, written by an engine process as one ONNX file that onnxruntime opens.
+    const written = await invoke('models:exportOnnx', { sha256: ctx.modelSha256 })
+    expect(written.path).toMatch(/fixture-cnn-[0-9a-f]{12}\.onnx$/)
+    expect(statSync(written.path).size).toBe(written.bytes)
+    const session = await ort.InferenceSession.create(written.path)
+    expect(session.inputNames).toEqual(['input'])
+    // Asked again, the same file is given back, not written twice.
+    expect(await invoke('models:exportOnnx', { sha256: ctx.modelSha256 })).toEqual(written)
+    await expect(invoke('models:exportOnnx', { sha256: 'f'.repeat(64) })).rejects.toThrow(/No model ffffffffffff/)
   },
   'models:delete': async () => {
     const deleted = await invoke('models:delete', { sha256: ctx.modelSha256 })

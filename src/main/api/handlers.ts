@@ -18,6 +18,7 @@ import { listDatasetLibrary } from '../library/library'
 import { gatherReportInput } from '../reports/report-input'
 import { deleteAudit } from '../audit/delete-audit'
 import { drillDown } from '../audit/drill-down'
+import { exportModelOnnxInEngine } from '../library/model-export'
 import { privacyScores } from '../audit/privacy-scores'
 import { previewTask } from '../audit/task-preview'
 import { nativeHint } from '../engine-host/native-hint'
@@ -126,6 +127,11 @@ export function createApiHandlers(s: Services): ApiHandlers {
     'models:import': async ({ uploadId, datasetId, name }) => s.library.importModel(uploadId, datasetId, name),
     'datasets:import': async ({ uploadId, options }) => s.library.importDataset(uploadId, options),
     'models:delete': async ({ sha256 }) => s.library.deleteModel(sha256),
+    'models:exportOnnx': async ({ sha256 }) => {
+      if (!s.store.models.find(sha256)) throw new ApiError('NOT_FOUND', `No model ${sha256.slice(0, 12)}… in the store`)
+      const written = await exportModelOnnxInEngine(s, sha256)
+      return { path: written.file, sha256: written.sha256, bytes: written.bytes }
+    },
     'datasets:delete': async ({ id }) => s.library.deleteDataset(id),
     'reports:exportPdf': async ({ taskId }) => exportReport(s, taskId),
     'reports:preview': async ({ taskId }) => previewReport(s, taskId),

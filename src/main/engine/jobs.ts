@@ -21,6 +21,7 @@ import { disposeTensorSplit, type TensorSplit, toTensorSplit } from './train/ten
 import { accuracy } from './eval/accuracy'
 import { attackCell } from './eval/attack-models'
 import { convertOnnxJob } from './convert-onnx-job'
+import { writeOnnxFile } from '../library/onnx/export-file'
 import { referenceHalf } from './data/reference-halves'
 import type { CancelToken } from './util/cancel'
 import { hashSeed } from './util/random'
@@ -188,6 +189,7 @@ async function produceModel(
   }
   if (job.kind === 'attack') throw new Error('An attack job makes no model')
   if (job.kind === 'convert-onnx') throw new Error('A convert-onnx job makes its model in convertOnnxJob')
+  if (job.kind === 'export-onnx') throw new Error('An export-onnx job makes no model')
   if (job.kind === 'evaluate') {
     const loaded = await loadModel(job.modelDir)
     try {
@@ -262,6 +264,11 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
       ctx.progress('evaluating', f, detail)
     )
     return { ...runFacts(elapsed(), 0), failure: null, model: null, metrics: {}, attacks }
+  }
+  if (job.kind === 'export-onnx') {
+    ctx.progress('saving', 0.5, 'writing the ONNX file')
+    const exported = await writeOnnxFile(job.modelDir, job.outFile, job.metadata)
+    return { ...runFacts(elapsed(), 0), failure: null, model: null, metrics: {}, exported }
   }
   if (job.kind === 'convert-onnx') {
     ctx.progress('evaluating', 0.5, 'comparing with onnxruntime')

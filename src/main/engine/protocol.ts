@@ -49,6 +49,20 @@ export const JobSchema = z.discriminatedUnion('kind', [
     originalDir: z.string(),
     outDir: z.string()
   }),
+  // Writes a stored model as one ONNX file: the model is read through TensorFlow.js, which only engine processes load.
+  z.object({
+    kind: z.literal('export-onnx'),
+    resourcesDir: z.string(),
+    dataDir: z.string().optional(),
+    /** The model's dataset, as every job names one (the export itself reads no samples). */
+    spec: JobTaskSchema,
+    seed: z.number().int(),
+    modelDir: z.string(),
+    /** The ONNX file to write; it must not exist yet. */
+    outFile: z.string(),
+    metadata: z.record(z.string(), z.string()),
+    outDir: z.string()
+  }),
   // The membership attacks of one cell and seed, on every finished model of it at once.
   z.object({
     kind: z.literal('attack'),
@@ -101,6 +115,8 @@ export const JobResultSchema = z.object({
   /** The saved model; null when the run failed. */
   model: z.object({ dir: z.string(), sha256: z.string(), bytes: z.number(), parameterCount: z.number(), arch: z.string() }).nullable(),
   dataset: z.object({ id: z.string(), sha256: z.string(), trainCount: z.number(), testCount: z.number() }),
+  /** An export-onnx job's file. */
+  exported: z.object({ file: z.string(), sha256: z.string(), bytes: z.number() }).optional(),
   /** A convert-onnx job's check of the converted model against onnxruntime. */
   onnxValidation: OnnxValidation.optional(),
   /** An attack job's findings, per target run: its privacy metrics and per-example scores. */

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'
+import { measurementSpec } from './model-library'
 import { ImportError } from './model-bundle'
 import type { WrittenOnnx } from './onnx/export-file'
 
@@ -81,4 +83,39 @@ export async function exportModelOnnx(store: AuditStore, dataDir: string, sha256
     dataset: model.datasetId,
     ...(model.name ? { model_name: model.name } : {})
   })
+}
+
+/** Where the app writes a model's ONNX export: the data folder's exports, named by the model and its hash. */
+export function onnxExportPathFor(dataDir: string, model: { sha256: string; name: string | null }): string {
+  const stem = (model.name ?? 'model').replace(/[^A-Za-z0-9._-]+/g, '-').slice(0, 60) || 'model'
+  return join(dataDir, 'exports', `${stem}-${model.sha256.slice(0, 12)}.onnx`)
+}
+
+/**
+ * The app's ONNX export: an engine process reads the model and writes the file, so the main process
+ * never loads TensorFlow.js. A model exported before is not written again (same model, same bytes).
+ */
+export async function exportModelOnnxInEngine(
+  deps: { store: AuditStore; engine: EnginePool; paths: { dataDir: string; resourcesDir: string } },
+  sha256: string
+): Promise<WrittenOnnx> {
+  const { model, source } = storedModel(deps.store, deps.paths.dataDir, sha256)
+  const file = onnxExportPathFor(deps.paths.dataDir, model)
+  if (existsSync(file)) {
+    const bytes = readFileSync(file)
+    return { file, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length }
+  }
+  const result = await deps.engine.run({
+    kind: 'export-onnx',
+    resourcesDir: deps.paths.resourcesDir,
+    dataDir: deps.paths.dataDir,
+    spec: measurementSpec(model.datasetId),
+    seed: 0,
+    modelDir: source,
+    outFile: file,
+    metadata: { model_sha256: model.sha256, dataset: model.datasetId, ...(model.name ? { model_name: model.name } : {}) },
+    outDir: dirname(file)
+  })
+  if (!result.exported) throw new ImportError(`The engine did not write ${file}`)
+  return result.exported
 }

@@ -22,7 +22,7 @@ const CHANCE_MARGIN = 0.05
  * dataset's whole test split. The engine only evaluates here; the training fields are unused
  * placeholders that the spec schema requires.
  */
-function measurementSpec(datasetId: string): JobTask {
+export function measurementSpec(datasetId: string): JobTask {
   return JobTaskSchema.parse({
     dataset: { id: datasetId, trainLimit: 100 },
     model: { arch: 'mlp' },

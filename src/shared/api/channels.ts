@@ -26,6 +26,7 @@ export const INVOKE_CHANNELS = [
   'models:import',
   'datasets:import',
   'models:delete',
+  'models:exportOnnx',
   'datasets:delete',
   'reports:exportPdf',
   'reports:preview',

@@ -388,6 +388,8 @@ export const CONTRACT = {
   },
   'datasets:import': { input: z.object({ uploadId: Id, options: DatasetImportOptions }).strict(), output: DatasetImport },
   'models:delete': { input: z.object({ sha256: Sha256 }).strict(), output: ModelSummary },
+  // Writes any model of the store (imported, trained, unlearned) as one ONNX file for PyTorch and onnxruntime.
+  'models:exportOnnx': { input: z.object({ sha256: Sha256 }).strict(), output: WrittenFile },
   'datasets:delete': { input: z.object({ id: z.string().min(1).max(100) }).strict(), output: DatasetSummary },
   'reports:exportPdf': { input: z.object({ taskId: Id }).strict(), output: WrittenFile },
   // The report as it would be exported, as PDF bytes (base64), for the preview of its pages; nothing is written.

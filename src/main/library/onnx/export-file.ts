@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname } from 'node:path'
-// The one tfjs import outside the engine: the model is read exactly as the engine reads it. Only the
-// command line reaches this (through a lazy import), never the app's main process.
+// The model is read exactly as the engine reads it, through TensorFlow.js: the app reaches this in an
+// engine process (the export-onnx job), the command line through a lazy import; never the app's main process.
 // eslint-disable-next-line no-restricted-imports
 import { loadModel } from '../../engine/model/model-files'
 import { toOnnx } from './export-onnx'
