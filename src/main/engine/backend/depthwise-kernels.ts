@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs'
-import { convInfo, spreadForInputGradient } from './wasm-kernels'
+import { convInfo, padAsConv, spreadForInputGradient } from './wasm-kernels'
 
 /**
  * The depthwise conv's two gradients, which the wasm backend does not have, for a depth multiplier
@@ -47,13 +47,7 @@ export function depthwiseBackpropFilter(
   const [n, ho, wo] = dy.shape
   const [sh, sw] = [info.strideHeight, info.strideWidth]
   return tf.tidy(() => {
-    const p = info.padInfo
-    const xPad = tf.pad(x, [
-      [0, 0],
-      [p.top, p.bottom],
-      [p.left, p.right],
-      [0, 0]
-    ])
+    const xPad = padAsConv(x, info)
     const taps: tf.Tensor[] = []
     for (let i = 0; i < fh; i++)
       for (let j = 0; j < fw; j++) {

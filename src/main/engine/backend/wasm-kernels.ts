@@ -21,6 +21,17 @@ export function convInfo(
   return tf.backend_util.computeConv2DInfo(xShape, filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast')
 }
 
+/** The input padded as the convolution pads it (TF's 'same' puts the odd pixel at the end). */
+export function padAsConv(x: tf.Tensor4D, info: tf.backend_util.Conv2DInfo): tf.Tensor4D {
+  const p = info.padInfo
+  return tf.pad(x, [
+    [0, 0],
+    [p.top, p.bottom],
+    [p.left, p.right],
+    [0, 0]
+  ])
+}
+
 /** dW[i,j,ci,co] = Σ_{n,p,q} xPad[n, p·s+i, q·s+j, ci] · dy[n,p,q,co], as a dilated convolution. */
 export function conv2dBackpropFilter(
   x: tf.Tensor4D,
@@ -31,13 +42,7 @@ export function conv2dBackpropFilter(
   const info = convInfo(x.shape, filterShape, attrs)
   const [fh, fw, cin, cout] = filterShape
   return tf.tidy(() => {
-    const p = info.padInfo
-    const xPad = tf.pad(x, [
-      [0, 0],
-      [p.top, p.bottom],
-      [p.left, p.right],
-      [0, 0]
-    ])
+    const xPad = padAsConv(x, info)
     const xT = tf.transpose(xPad, [3, 1, 2, 0]) // [Cin, Hp, Wp, N]
     const dyT = tf.transpose(dy, [1, 2, 0, 3]) // [Ho, Wo, N, Cout]
     const full = tf.conv2d(xT, dyT as tf.Tensor4D, 1, 'valid', 'NHWC', [info.strideHeight, info.strideWidth]) // [Cin, >=fh, >=fw, Cout]
