@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import type { SearchSpace } from './tuning'
 
 /**
  * The unlearning methods the engine implements, with the parameter schema of each. The UI builds
@@ -81,6 +82,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'Finetune on retain',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-3, 0.1] }, epochs: { int: [1, 5] } },
     needs: 'retain set',
     description:
       'Continues training the original model on the retain set only, relying on catastrophic forgetting to wash out the forget set.',
@@ -96,6 +98,7 @@ export const METHOD_CATALOG = {
     designedFor: ['corrupted'],
     label: 'REM (Redirection for Erasing Memory)',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [2e-3, 0.05] }, beta: { log: [0.1, 10] }, rounds: { int: [4, 15] } },
     needs: 'forget set, training set, extra capacity',
     description:
       'Widens the model with dedicated channels, flushes the known-corrupted samples out of the original channels with NPO, redirects them into one shared subset of the new channels while every other sample gets its own, and drops the new channels at the end. Designed for the whole task space of discovery rate and regularity.',
@@ -123,6 +126,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'corrupted'],
     label: 'NPO (negative preference optimisation)',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-3, 0.05] }, beta: { log: [0.1, 10] } },
     needs: 'forget set',
     description:
       'Pushes the forget set away from the original model with the NPO loss until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
@@ -142,6 +146,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'Gradient ascent',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-4, 0.05] } },
     needs: 'forget set',
     description:
       'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
@@ -154,6 +159,7 @@ export const METHOD_CATALOG = {
     designedFor: ['corrupted'],
     label: 'Potion (adaptive label-free dampening)',
     inheritsFromTrain: [],
+    search: { lambda: { log: [0.2, 5] }, absoluteCut: { range: [0.05, 0.4] } },
     needs: 'forget set, retain set (no labels)',
     description:
       'Dampens the parameters that matter far more to the forget set than to the retain set (importance from output-norm gradients, no labels), loosening the selection until forget accuracy falls below the cut.',
@@ -178,6 +184,7 @@ export const METHOD_CATALOG = {
     label: 'DEL (Deletion by Example Localization)',
     // The paper finetunes as many epochs as the model was trained (30 and 30 on CIFAR-10).
     inheritsFromTrain: ['epochs'],
+    search: { budget: { range: [0.05, 0.5] }, learningRate: { log: [3e-3, 0.05] } },
     needs: 'forget set, retain set',
     /**
      * The paper's finetuning recipe: momentum SGD without weight decay, cosine down to a floor of
@@ -203,6 +210,7 @@ export const METHOD_CATALOG = {
     accepts: ['class'],
     label: 'UNSIR (error-maximising noise)',
     inheritsFromTrain: [],
+    search: { impairLearningRate: { log: [1e-3, 0.05] }, repairLearningRate: { log: [1e-3, 0.05] }, noiseWeight: { log: [0.01, 1] } },
     needs: 'retain subset (class forgetting only)',
     description:
       'Learns noise that maximises the error on each forgotten class, then impairs the model with that noise plus a small retain subset at a high learning rate, and repairs it on the retain subset.',
@@ -233,6 +241,7 @@ export const METHOD_CATALOG = {
     requiresCodes: true,
     label: 'One-shot Mnemonic-code unlearning',
     inheritsFromTrain: [],
+    search: { lambda1: { log: [1e-5, 1e-2] }, lambda2: { log: [1, 1e4] } },
     needs: 'training-time preparation (mnemonic codes); no data at forgetting time',
     description:
       "The model is trained with one random code image per class mixed in. Forgetting is a single perturbation of every parameter by the ratio of its Fisher information on the forgotten classes' codes to the others', computed from the codes alone.",
@@ -252,6 +261,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'NegGrad+',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-3, 0.05] }, retainWeight: { range: [0.9, 0.999] }, epochs: { int: [2, 10] } },
     needs: 'forget set, retain set',
     /** Momentum SGD at a constant rate, without weight decay. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
@@ -268,6 +278,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'ℓ1-sparse finetuning',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-3, 0.05] }, alpha: { log: [1e-5, 1e-3] }, epochs: { int: [2, 10] } },
     needs: 'retain set',
     /** Momentum SGD without weight decay; the rate follows a cosine per epoch down to a floor of it, as the SalUn-family code steps its scheduler. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'cosine', scheduleFloor: 0.01, schedulePer: 'epoch' },
@@ -282,6 +293,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'Random labels',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-3, 0.05] }, epochs: { int: [2, 10] } },
     needs: 'forget set, retain set',
     description: 'Relabels the forget set with uniformly random wrong classes and finetunes on it together with the retain set.',
     recipe: RANDOM_LABEL_RECIPE,
@@ -292,6 +304,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class', 'corrupted'],
     label: 'SCRUB',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-3, 0.02] }, alpha: { log: [1e-3, 1] }, maxEpochs: { int: [1, 5] } },
     needs: 'forget set, retain set',
     description:
       'A student copy of the original is pushed away from it on the forget set (max-steps, only in the first epochs) and kept close to it on the retain set (min-steps), with cross-entropy plus α·T²·KL(original ‖ student) at temperature T.',
@@ -312,6 +325,7 @@ export const METHOD_CATALOG = {
     designedFor: ['class', 'random'],
     label: 'Bad Teacher',
     inheritsFromTrain: [],
+    search: { learningRate: { log: [1e-5, 1e-3] }, epochs: { int: [1, 3] } },
     needs: 'full training set',
     description:
       'Distils from two teachers over the whole training set: a randomly initialised, incompetent one for the forget samples and the original model for every other sample, minimising KL(teacher ‖ student).',
@@ -324,6 +338,7 @@ export const METHOD_CATALOG = {
     designedFor: ['class', 'random'],
     label: 'SSD (selective synaptic dampening)',
     inheritsFromTrain: [],
+    search: { alpha: { log: [1, 100] }, lambda: { log: [0.1, 10] } },
     needs: 'forget set, full training set',
     description:
       'Without any training, dampens each parameter that is much more important to the forget set than to the full training set (importance: mean squared gradient): where imp_f > α·imp_D it is scaled by min(1, λ·imp_D / imp_f).',
@@ -334,6 +349,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'SalUn (saliency unlearning)',
     inheritsFromTrain: [],
+    search: { saliency: { range: [0.1, 0.9] }, learningRate: { log: [1e-3, 0.05] }, epochs: { int: [2, 10] } },
     needs: 'forget set, retain set',
     /** As Random labels'. */
     recipe: RANDOM_LABEL_RECIPE,
@@ -350,6 +366,7 @@ export const METHOD_CATALOG = {
     designedFor: ['class', 'random'],
     label: 'CF-k (finetune the last k layers)',
     inheritsFromTrain: [],
+    search: { layers: { int: [1, 3] }, learningRate: { log: [1e-3, 0.05] }, epochs: { int: [2, 8] } },
     needs: 'retain set',
     description:
       'Catastrophic forgetting of the last k layers: finetunes only the last k weighted layers on the retain set, leaving the rest of the network frozen.',
@@ -362,6 +379,7 @@ export const METHOD_CATALOG = {
     designedFor: ['class', 'random'],
     label: 'EU-k (retrain the last k layers)',
     inheritsFromTrain: ['epochs', 'learningRate'],
+    search: { layers: { int: [1, 3] }, learningRate: { log: [3e-3, 0.1] } },
     needs: 'retain set',
     description:
       'Exact unlearning of the last k layers: re-initialises the last k weighted layers and trains only them on the retain set with the original recipe.',
@@ -399,6 +417,15 @@ export function designedFor(id: MethodId): readonly TaskKind[] {
 export function acceptedTaskKinds(id: MethodId): readonly TaskKind[] {
   const entry: CatalogEntry = METHOD_CATALOG[id]
   return 'accepts' in entry ? entry.accepts : ['random', 'class', 'corrupted']
+}
+
+/**
+ * The knobs equal-budget tuning draws a method's trials from (its learning rate, length and its own
+ * strength setting), or null for retrain, the reference every method is measured against.
+ */
+export function searchSpaceOf(id: MethodId): SearchSpace | null {
+  const entry: CatalogEntry = METHOD_CATALOG[id]
+  return 'search' in entry ? entry.search : null
 }
 
 /** Whether a method only works on a model trained with mnemonic codes. */

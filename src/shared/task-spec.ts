@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { METHOD_CATALOG, METHOD_IDS, type MethodId, acceptedTaskKinds, isMethodId, requiresMnemonicCodes } from './methods'
 import { PrivacySettingsSchema } from './privacy/settings'
+import { TuningSettingsSchema, tuningObjective } from './tuning'
 import { describeZodError } from './zod-errors'
 
 export const ARCHITECTURE_IDS = ['mlp', 'cnn-small', 'resnet-mini', 'resnet-9', 'resnet-18'] as const
@@ -153,7 +154,9 @@ export const TaskSpecSchema = z
       .default([0]),
     sweep: SweepSpec.optional(),
     /** Per-example membership attacks, reference models and a retrain band (privacy/settings.ts). */
-    privacy: PrivacySettingsSchema.optional()
+    privacy: PrivacySettingsSchema.optional(),
+    /** Equal-budget tuning of every method but retrain on a validation split (tuning.ts). */
+    tuning: TuningSettingsSchema.optional()
   })
   .strict()
 
@@ -212,6 +215,7 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
   checkSweepFields(spec)
   if (spec.privacy && !methods.some((m) => m.id === 'retrain'))
     throw new SpecError('privacy: the retrain band and U-LiRA compare every model with retraining, so add "retrain" to methods')
+  if (spec.tuning) checkTuning(spec, methods)
   const seen = new Set<string>()
   methods.forEach((m, i) => {
     const key = `${m.id}:${JSON.stringify(m.params)}`
@@ -219,6 +223,18 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
     seen.add(key)
   })
   return { ...spec, methods }
+}
+
+/** Tuning must have an objective that fits the task, and ToW a retrain to measure against. */
+function checkTuning(spec: ParsedSpec, methods: MethodRun[]): void {
+  let objective
+  try {
+    objective = tuningObjective(spec.tuning!, spec.task.kind)
+  } catch (err) {
+    throw new SpecError((err as Error).message)
+  }
+  if (objective === 'tow' && !methods.some((m) => m.id === 'retrain'))
+    throw new SpecError('tuning: trials on a forgetting task are scored by ToW against the retrain, so add "retrain" to methods')
 }
 
 /** Every combination of the listed values, as objects; one empty object when nothing is listed. */

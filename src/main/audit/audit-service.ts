@@ -12,11 +12,12 @@ import { type AuditInputDeps, datasetOf, type GivenOriginal, givenOriginal, reso
 import { canonicalJson } from './content-key'
 import { hashDataset } from './dataset-hash'
 import { GroupAttacks } from './attack-pass'
-import { engineJob } from './engine-job'
+import { engineJob, type JobInputs } from './engine-job'
 import { type AuditEstimate, estimateAudit } from './estimate'
 import { type AuditPlan, ORIGINAL, type PlanGroup, type PlannedStep, planAudit } from './plan'
 import { RunControl } from './run-control'
 import { type RecordedModel, RunRecorder } from './run-recorder'
+import { isTuned, jobTuning, retrainToWaitFor } from './tuning-targets'
 
 export { ORIGINAL }
 
@@ -311,13 +312,34 @@ export class AuditService {
           }
           return
         }
+        // Tuning by ToW scores trials against the cell's retrain: it goes first, and tuned methods wait for it.
+        const retrain = retrainToWaitFor(spec, group)
+        let retrainEnded = () => {}
+        const retrainDone = new Promise<void>((resolve) => (retrainEnded = resolve))
+        if (!retrain || !this.recorder.isOwed(runId(retrain))) retrainEnded()
+        const steps = [...group.references, ...(retrain ? [retrain] : []), ...group.methods.filter((m) => m !== retrain)]
         // The methods of a cell (and the reference models of its pool) only share their original:
         // they run side by side, one per engine process.
-        await runConcurrently([...group.references, ...group.methods], this.engine.size, async (step) => {
+        await runConcurrently(steps, this.engine.size, async (step) => {
           const id = runId(step)
-          if (signal.aborted || !this.recorder.isOwed(id) || this.control.isHeld(id)) return
-          await this.executeStep(taskId, spec, group, step, id, original, signal, progressOf, null)
-          finished++
+          try {
+            if (signal.aborted || !this.recorder.isOwed(id) || this.control.isHeld(id)) return
+            let tuning: JobInputs['tuning']
+            if (isTuned(spec, step)) {
+              await Promise.race([retrainDone, stopped])
+              if (signal.aborted) return
+              try {
+                tuning = jobTuning(this.store, spec, group, retrain ? runId(retrain) : null)
+              } catch (err) {
+                this.recorder.ended(taskId, id, 'failed', (err as Error).message)
+                return
+              }
+            }
+            await this.executeStep(taskId, spec, group, step, id, original, signal, progressOf, null, tuning)
+            finished++
+          } finally {
+            if (step === retrain) retrainEnded()
+          }
         })
       }
       // Cells that share an original run one after another, so the second finds it cached; chains
@@ -347,14 +369,15 @@ export class AuditService {
     original: RecordedModel | null,
     auditSignal: AbortSignal,
     auditFraction: (runFraction: number) => number,
-    given: GivenOriginal | null
+    given: GivenOriginal | null,
+    tuning?: JobInputs['tuning']
   ): Promise<RecordedModel | null> {
     const outDir = join(this.paths.dataDir, 'models', runId)
     mkdirSync(outDir, { recursive: true })
     this.recorder.started(taskId, runId, original?.id ?? null)
     const cached = step.cacheKey ? this.store.modelCache.find(step.cacheKey) : null
     const existingDir = given?.use === 'measure' ? given.dir : cached ? resolve(this.paths.dataDir, cached.path) : null
-    const job = engineJob({ spec, group, step, original, existingDir, given, paths: this.paths, outDir })
+    const job = engineJob({ spec, group, step, original, existingDir, given, paths: this.paths, outDir, tuning })
     const run = this.control.beginRun(runId, auditSignal)
     let result: JobResult
     try {

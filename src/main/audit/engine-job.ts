@@ -18,6 +18,8 @@ export interface JobInputs {
   given: GivenOriginal | null
   paths: { resourcesDir: string; dataDir: string }
   outDir: string
+  /** For a method the audit tunes: its settings, objective and the retrain's accuracies (ToW). */
+  tuning?: Extract<Job, { kind: 'unlearn' }>['tuning']
 }
 
 /**
@@ -44,6 +46,7 @@ export function engineJob(i: JobInputs): Job {
     kind: 'unlearn',
     method: { id: i.step.method, params: i.step.params },
     originalDir: i.original.dir,
-    ...(i.step.replica ? { replica: i.step.replica } : {})
+    ...(i.step.replica ? { replica: i.step.replica } : {}),
+    ...(i.tuning ? { tuning: i.tuning } : {})
   }
 }

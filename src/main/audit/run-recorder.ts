@@ -86,6 +86,8 @@ export class RunRecorder {
         indices: split.corruptedIndices
       })
     }
+    // Every trial is kept, whether or not the run that used the kept one finished.
+    if (result.tuning) this.store.tuningTrials.put(run.runId, result.tuning)
     const recorded = {
       backend: result.backend,
       backendSkipped: result.backendSkipped,

@@ -25,6 +25,8 @@ import { writeOnnxFile } from '../library/onnx/export-file'
 import { referenceHalf } from './data/reference-halves'
 import type { CancelToken } from './util/cancel'
 import { hashSeed } from './util/random'
+import { tuneMethod } from './tuning/tune-method'
+import type { TuningRecord } from '@shared/tuning'
 
 export interface JobContext {
   progress: (phase: Phase, fraction: number, detail: string) => void
@@ -89,6 +91,8 @@ interface Produced {
   codes: MnemonicCodes | null
   steps: number
   extraMetrics: Metrics
+  /** A tuned method's trials. */
+  tuning?: TuningRecord
   /** A reference model's half of the training pool, recorded in its files for the attacks to check. */
   half?: { sha256: string; indices: Int32Array }
 }
@@ -134,9 +138,10 @@ async function produceModel(
   spec: JobTask,
   data: LoadedData,
   train: TensorSplit,
-  split: TaskData['split'],
+  taskData: TaskData,
   ctx: JobContext
 ): Promise<Produced> {
+  const split = taskData.split
   if (job.kind === 'train-original') {
     const model = job.startDir
       ? await givenModelToFineTune(job.startDir, data.dataset.info)
@@ -212,20 +217,45 @@ async function produceModel(
   const codes = await loadCodes(job.originalDir)
   try {
     assertFitsDataset(original, data.dataset.info, 'The original model')
+    // An extra retrain of the privacy band: the same split (job.seed), another initialisation and order.
+    const seed = job.replica ? hashSeed(job.seed, `retrain-replica-${job.replica}`) : job.seed
+    const progress = (from: number, to: number) => (f: number, detail: string) =>
+      ctx.progress('unlearning', WORK_SHARE * (from + (to - from) * f), detail)
+    const trialsShare = job.tuning ? job.tuning.settings.trials / (job.tuning.settings.trials + 1) : 0
+    const tuned = job.tuning
+      ? await tuneMethod({
+          method: job.method.id,
+          params: job.method.params,
+          settings: job.tuning.settings,
+          objective: job.tuning.objective,
+          retrain: job.tuning.retrain,
+          taskData,
+          inputs: { original, train, spec, seed, codes, cancel: ctx.cancel },
+          progress: progress(0, trialsShare)
+        })
+      : null
+    const runProgress = progress(trialsShare, 1)
     // The settings are parsed by the method's catalog schema here, once, before any work starts.
-    const outcome = await runMethod(job.method.id, job.method.params, {
+    const outcome = await runMethod(job.method.id, tuned?.params ?? job.method.params, {
       original,
       train,
       split,
       spec,
-      // An extra retrain of the privacy band: the same split (job.seed), another initialisation and order.
-      seed: job.replica ? hashSeed(job.seed, `retrain-replica-${job.replica}`) : job.seed,
+      seed,
       codes,
       heldOutAccuracy: () => heldOutAccuracy(original, data.test, spec.task),
       cancel: ctx.cancel,
-      progress: (f, detail) => ctx.progress('unlearning', WORK_SHARE * f, detail)
+      progress: tuned ? (f, detail) => runProgress(f, `kept trial ${tuned.record.kept + 1}: ${detail}`) : runProgress
     })
-    return { model: outcome.model, reused: null, original, codes, steps: outcome.steps, extraMetrics: outcome.extraMetrics ?? {} }
+    return {
+      model: outcome.model,
+      reused: null,
+      original,
+      codes,
+      steps: outcome.steps,
+      extraMetrics: outcome.extraMetrics ?? {},
+      ...(tuned ? { tuning: tuned.record } : {})
+    }
   } catch (err) {
     original.dispose()
     throw err
@@ -277,7 +307,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   }
   let produced: Produced
   try {
-    produced = await produceModel(job, spec, data, train, split, ctx)
+    produced = await produceModel(job, spec, data, train, taskData, ctx)
   } catch (err) {
     if (!(err instanceof DivergenceError)) throw err
     // What is known of a diverged run: its cost up to the failure.
@@ -291,12 +321,15 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     }
   }
   const { model, reused, original, codes, steps, extraMetrics } = produced
+  // A tuned run's trials are recorded however its final run ends.
+  const tuning = produced.tuning ? { tuning: produced.tuning } : {}
   const seconds = elapsed()
   try {
     const broken = await nonFiniteWeights(model)
     if (broken.length > 0) {
       return {
         ...runFacts(seconds, steps),
+        ...tuning,
         failure: `The model has non-finite weights (${broken.slice(0, 3).join(', ')}${broken.length > 3 ? ', …' : ''})`,
         model: null,
         metrics: { ...extraMetrics, seconds }
@@ -315,11 +348,12 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     const metrics = { ...(await measureModel(model, evaluation, original ?? undefined)), ...extraMetrics, seconds }
     // Only unlearning runs are judged for collapse: a weak original is the auditor's setting, not a failure.
     const collapsed = job.kind === 'unlearn' ? collapseReason(metrics, info.classNames.length) : null
-    if (collapsed) return { ...runFacts(seconds, steps), failure: collapsed, model: null, metrics }
+    if (collapsed) return { ...runFacts(seconds, steps), ...tuning, failure: collapsed, model: null, metrics }
     const modelInfo = { parameterCount: model.parameterCount(), arch: model.graph.arch }
     if (reused)
       return {
         ...runFacts(seconds, steps),
+        ...tuning,
         failure: null,
         metrics,
         model: { ...modelInfo, dir: reused.dir, sha256: reused.sha256, bytes: directoryBytes(reused.dir) }
@@ -336,6 +370,7 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
     if (codes) await saveCodes(saved.dir, codes)
     return {
       ...runFacts(seconds, steps),
+      ...tuning,
       failure: null,
       metrics,
       model: { ...modelInfo, dir: saved.dir, sha256: saved.sha256, bytes: saved.bytes }

@@ -4,6 +4,7 @@ import { PHASES } from '@shared/api/contract'
 import { AttackScores, OnnxValidation } from '@shared/api/contract'
 import { PrivacySettingsSchema } from '@shared/privacy/settings'
 import { JobTaskSchema, MethodRunSchema } from '@shared/task-spec'
+import { TuningRecordSchema, TuningSettingsSchema } from '@shared/tuning'
 
 /**
  * Messages between the main process and the engine process. Both sides validate what they
@@ -33,7 +34,16 @@ export const JobSchema = z.discriminatedUnion('kind', [
     originalDir: z.string(),
     outDir: z.string(),
     /** An extra retrain of the privacy band: the same task and split, trained from another seed. */
-    replica: z.number().int().min(1).optional()
+    replica: z.number().int().min(1).optional(),
+    /** Tune first: trials on a validation split, then the method runs with the kept trial's settings. */
+    tuning: z
+      .object({
+        settings: TuningSettingsSchema,
+        objective: z.enum(['uxh', 'tow']),
+        /** The retrain's accuracies on this task, which ToW measures against. */
+        retrain: z.object({ forgetAccuracy: z.number(), retainAccuracy: z.number() }).nullable()
+      })
+      .optional()
   }),
   // Reference model `index` of the membership attacks: the original's recipe on one half of the training pool.
   z.object({
@@ -119,6 +129,8 @@ export const JobResultSchema = z.object({
   exported: z.object({ file: z.string(), sha256: z.string(), bytes: z.number() }).optional(),
   /** A convert-onnx job's check of the converted model against onnxruntime. */
   onnxValidation: OnnxValidation.optional(),
+  /** A tuned unlearn job's trials and the one kept. */
+  tuning: TuningRecordSchema.optional(),
   /** An attack job's findings, per target run: its privacy metrics and per-example scores. */
   attacks: z.array(z.object({ runId: z.string(), metrics: MetricValues, scores: AttackScores })).optional(),
   /** The engine process after the job, its tensors freed: for soak tests and leak hunting. */

@@ -5,6 +5,7 @@ import { DatasetsRepository } from './repositories/datasets'
 import { ImportedAuditsRepository } from './repositories/imported-audits'
 import { ModelCacheRepository } from './repositories/model-cache'
 import { AttackScoresRepository } from './repositories/attack-scores'
+import { TuningTrialsRepository } from './repositories/tuning-trials'
 import { ModelsRepository } from './repositories/models'
 import { RunsRepository } from './repositories/runs'
 import { SettingsRepository } from './repositories/settings'
@@ -26,6 +27,7 @@ export class AuditStore {
   readonly models: ModelsRepository
   readonly modelCache: ModelCacheRepository
   readonly attackScores: AttackScoresRepository
+  readonly tuningTrials: TuningTrialsRepository
   readonly datasets: DatasetsRepository
   readonly speeds: SpeedsRepository
   readonly settings: SettingsRepository
@@ -40,6 +42,7 @@ export class AuditStore {
     this.models = new ModelsRepository(this.db)
     this.modelCache = new ModelCacheRepository(this.db)
     this.attackScores = new AttackScoresRepository(this.db)
+    this.tuningTrials = new TuningTrialsRepository(this.db)
     this.datasets = new DatasetsRepository(this.db)
     this.speeds = new SpeedsRepository(this.db)
     this.settings = new SettingsRepository(this.db)

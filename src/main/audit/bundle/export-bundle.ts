@@ -50,7 +50,8 @@ export async function exportBundle(
     })),
     dataset: input.dataset,
     models: models.map(({ path: _path, runs: _runs, deletedAt: _deleted, ...m }) => m),
-    attackScores: Object.fromEntries(s.store.attackScores.forRuns(input.runs.map((r) => r.id)))
+    attackScores: Object.fromEntries(s.store.attackScores.forRuns(input.runs.map((r) => r.id))),
+    tuningTrials: Object.fromEntries(s.store.tuningTrials.forRuns(input.runs.map((r) => r.id)))
   }
   const files: Record<string, Uint8Array> = {
     [BUNDLE_FILES.audit]: json(audit),

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { TuningRecordSchema } from '@shared/tuning'
 import { AttackScores, DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
 
 /**
@@ -54,6 +55,8 @@ export const BundleAudit = z.object({
     ModelSummary.omit({ path: true, runs: true, deletedAt: true }).extend({ codesSha256: z.string().nullable().default(null) })
   ),
   /** Per run id, the per-example membership scores of the privacy evidence (none in older bundles). */
-  attackScores: z.record(z.string(), AttackScores).default({})
+  attackScores: z.record(z.string(), AttackScores).default({}),
+  /** Per run id, a tuned run's trials (none in older bundles). */
+  tuningTrials: z.record(z.string(), TuningRecordSchema).default({})
 })
 export type BundleAudit = z.infer<typeof BundleAudit>

@@ -46,3 +46,17 @@ export function splitFromForget(forgetSorted: Int32Array, n: number): ForgetSpli
   for (let i = 0; i < n; i++) if (!inForget[i]) retain[j++] = i
   return { forget: forgetSorted, retain, forgetSha256: sha256OfIndices(forgetSorted) }
 }
+
+/**
+ * Every index a method may train on, ascending: the forget and retain sets together. While tuning,
+ * a validation split is held out of the retain set, so this is not always the whole training split.
+ */
+export function trainingIndices(split: Pick<ForgetSplit, 'forget' | 'retain'>): Int32Array {
+  const { forget, retain } = split
+  const out = new Int32Array(forget.length + retain.length)
+  let f = 0
+  let r = 0
+  for (let k = 0; k < out.length; k++)
+    out[k] = r >= retain.length || (f < forget.length && forget[f]! < retain[r]!) ? forget[f++]! : retain[r++]!
+  return out
+}

@@ -1,3 +1,4 @@
+import { trainingIndices } from '../data/splits'
 import * as tf from '@tensorflow/tfjs'
 import { METHOD_CATALOG } from '@shared/methods'
 import { FunctionalModel } from '../model/functional-model'
@@ -17,7 +18,7 @@ export const badTeacher = defineMethod('bad-teacher', async (ctx) => {
   const incompetent = FunctionalModel.initialize(ctx.original.graph, hashSeed(ctx.seed, 'bad-teacher'))
   const forgetFlags = new Float32Array(ctx.train.count)
   for (const i of ctx.split.forget) forgetFlags[i] = 1
-  const all = Int32Array.from({ length: ctx.train.count }, (_, i) => i)
+  const all = trainingIndices(ctx.split)
   try {
     return await trainOnObjectives(ctx, {
       epochs: p.epochs,

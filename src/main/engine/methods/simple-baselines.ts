@@ -1,3 +1,4 @@
+import { trainingIndices } from '../data/splits'
 import * as tf from '@tensorflow/tfjs'
 import { METHOD_CATALOG, type TrainingRecipe } from '@shared/methods'
 import type { Batch } from '../train/core'
@@ -78,7 +79,7 @@ export async function trainWithRandomLabels(
       model,
       { ...ctx.train, y, labels },
       {
-        indices: Int32Array.from({ length: ctx.train.count }, (_, i) => i),
+        indices: trainingIndices(ctx.split),
         epochs: o.epochs,
         batchSize: r.batchSize ?? ctx.spec.train.batchSize,
         optimizer: r.optimizer,

@@ -1,3 +1,4 @@
+import { trainingIndices } from '../data/splits'
 import { defineMethod } from './define'
 import { SQUARED_LOSS_GRADIENT, applyDampening, dampeningFactors, parameterImportance } from './importance'
 
@@ -9,7 +10,7 @@ import { SQUARED_LOSS_GRADIENT, applyDampening, dampeningFactors, parameterImpor
 export const ssd = defineMethod('ssd', async (ctx) => {
   const p = ctx.params
   const batch = ctx.spec.train.batchSize
-  const everything = Int32Array.from({ length: ctx.train.count }, (_, i) => i)
+  const everything = trainingIndices(ctx.split)
   const forgetImp = await parameterImportance(ctx.original, ctx.train, ctx.split.forget, batch, SQUARED_LOSS_GRADIENT)
   ctx.progress(0.3, 'forget-set importance measured')
   const fullImp = await parameterImportance(ctx.original, ctx.train, everything, batch, SQUARED_LOSS_GRADIENT)

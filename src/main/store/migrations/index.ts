@@ -13,6 +13,7 @@ import * as taskVerdict from './0011-task-verdict'
 import * as privacyEvidence from './0012-privacy-evidence'
 import * as attackFailures from './0013-attack-failures'
 import * as onnxSources from './0014-onnx-sources'
+import * as tuningTrials from './0015-tuning-trials'
 
 export interface Migration {
   version: number
@@ -35,7 +36,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 11, name: 'task-verdict', up: taskVerdict.up },
   { version: 12, name: 'privacy-evidence', up: privacyEvidence.up },
   { version: 13, name: 'attack-failures', up: attackFailures.up },
-  { version: 14, name: 'onnx-sources', up: onnxSources.up }
+  { version: 14, name: 'onnx-sources', up: onnxSources.up },
+  { version: 15, name: 'tuning-trials', up: tuningTrials.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import type { AttackScores, DatasetSummary, ModelSummary, RunRecord, TaskSummary } from '@shared/api/contract'
+import type { TuningRecord } from '@shared/tuning'
 import { appendLog, metricsSha256 } from '../audit-log'
 import { writeRunMetrics } from '../run-metrics'
 import { auditVerdict } from './tasks'
@@ -12,6 +13,7 @@ export interface ImportedAudit {
   dataset: DatasetSummary | null
   models: Array<Omit<ModelSummary, 'path' | 'runs' | 'deletedAt'>>
   attackScores?: Record<string, AttackScores>
+  tuningTrials?: Record<string, TuningRecord>
   origin: NonNullable<TaskSummary['origin']>
 }
 
@@ -117,6 +119,8 @@ export class ImportedAuditsRepository {
         writeRunMetrics(db, r.id, r.metrics)
         const scores = a.attackScores?.[r.id]
         if (scores) db.prepare(`INSERT INTO attack_scores (run_id, scores_json) VALUES (?, ?)`).run(r.id, JSON.stringify(scores))
+        const trials = a.tuningTrials?.[r.id]
+        if (trials) db.prepare(`INSERT INTO tuning_trials (run_id, record_json) VALUES (?, ?)`).run(r.id, JSON.stringify(trials))
       })
       const putSplit = db.prepare(`INSERT INTO splits (task_id, cell_key, seed, kind, count, sha256, indices) VALUES (?, ?, ?, ?, ?, ?, ?)`)
       for (const s of a.splits)

@@ -1,3 +1,4 @@
+import { trainingIndices } from '@main/engine/data/splits'
 import * as tf from '@tensorflow/tfjs'
 import { METHOD_CATALOG, type MethodParams } from '@shared/methods'
 import { accuracy } from '@main/engine/eval/accuracy'
@@ -93,7 +94,7 @@ export const rem = defineMethod('rem', async (ctx) => {
       }
       log.flushEpochs.push(epochs)
       // Repair: redirect every sample into its channels; keep removing D_f from the original ones.
-      const all = Int32Array.from({ length: ctx.train.count }, (_, i) => i)
+      const all = trainingIndices(ctx.split)
       const repair = await runCustomEpoch({
         data: ctx.train,
         indices: all,
