@@ -117,7 +117,17 @@ export const METHOD_CATALOG = {
         weightDecay: z.number().min(0).max(0.1).default(5e-4),
         flush: z.enum(['npo', 'gradient-ascent']).default('npo'),
         redirection: z.boolean().default(true),
-        continuedRemoval: z.boolean().default(true)
+        continuedRemoval: z.boolean().default(true),
+        // Where the official code (if-loops/rem, class REM) differs from a first reading of the paper,
+        // the default is the official behaviour; the other choice stays for comparisons.
+        /** No round beats the original's proxy: keep the last round (official) or return the original unchanged. */
+        fallback: z.enum(['last-round', 'original']).default('last-round'),
+        /** Batch norm in Flush: batch statistics, moving averages updated (official), or held at the moving averages. */
+        flushBatchNorm: z.enum(['train', 'hold']).default('train'),
+        /** New channels: PyTorch's U(±1/√fan_in) with BN statistics of their real outputs (official), or Keras' Glorot with mean 0 / variance 1. */
+        newChannels: z.enum(['pytorch', 'keras']).default('pytorch'),
+        /** The frozen reference's shared mask for D_f: its own subset (official) or the student's. */
+        referenceMask: z.enum(['own', 'student']).default('own')
       })
       .strict()
   },

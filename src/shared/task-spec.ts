@@ -87,7 +87,12 @@ const Trigger = z
     position: z.enum(['bottom-right', 'bottom-left', 'top-right', 'top-left']).default('bottom-right'),
     /** Pixel value of the patch; defaults to the dataset's maximum (1 for images scaled to [0,1]). */
     value: z.number().optional(),
-    targetClass: z.number().int().min(0).default(0)
+    targetClass: z.number().int().min(0).default(0),
+    /**
+     * Draw the poisoned samples from every class, the target's included, as the official REM code does
+     * (those then count as healed whenever the trigger fires); by default only other classes are poisoned.
+     */
+    includeTargetClass: z.boolean().optional()
   })
   .strict()
 

@@ -117,6 +117,11 @@ export function createApiHandlers(s: Services): ApiHandlers {
     },
     'runs:drillDown': async ({ runId, perGroup }) => drillDown(s.store, s.paths, runId, perGroup),
     'privacy:scores': async (q) => privacyScores(s.store, s.paths, q),
+    'tuning:trials': async ({ taskId }) => {
+      if (!s.store.tasks.get(taskId)) throw new ApiError('NOT_FOUND', `No audit with id ${taskId}`)
+      const records = s.store.tuningTrials.forRuns(s.store.runs.list(taskId).map((r) => r.id))
+      return { runs: [...records].map(([runId, record]) => ({ runId, record })) }
+    },
     'library:list': async () => s.library.list(),
     'uploads:begin': async () => ({ uploadId: s.library.beginUpload() }),
     'uploads:write': async ({ uploadId, path, base64, append }) => ({ bytes: s.library.writeUpload(uploadId, path, base64, append) }),

@@ -1,6 +1,7 @@
 import { PRIVACY_TIERS, type PrivacyTier } from '@shared/privacy/settings'
 import { architectureLabel, type TaskSpec } from '@shared/task-spec'
 import type { AuditStore } from '../store/audit-store'
+import { isTuned } from './tuning-targets'
 import { type AuditPlan, type PlannedStep, planAudit, type PlanOptions, REFERENCE } from './plan'
 
 export interface AuditEstimate {
@@ -133,7 +134,9 @@ function pricePlan(
     else price(group.original, trainCount * spec.train.epochs)
     originalSeconds += seconds - before
     for (const r of group.references) price(r, (trainCount / 2) * spec.train.epochs)
-    for (const m of group.methods) price(m, trainCount * passes(m.params, spec.train.epochs))
+    // A tuned method runs its trials (on a little less data) before its own run.
+    const runsOf = (m: PlannedStep) => (isTuned(spec, m) ? spec.tuning!.trials + 1 : 1)
+    for (const m of group.methods) price(m, trainCount * passes(m.params, spec.train.epochs) * runsOf(m))
     if (group.attacked && spec.privacy) {
       // Every reference model and every model of the group scores the attacked samples once.
       const scored = 2 * spec.privacy.attackSize + ATTACK_POPULATION

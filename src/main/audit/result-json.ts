@@ -1,8 +1,31 @@
 import type { RunRecord } from '@shared/api/contract'
 import { scalarMetric } from '@shared/metrics/definitions'
+import type { TuningRecord } from '@shared/tuning'
 
-/** An audit's results as JSON: the CLI's `--json` file and a bundle's metrics.json. */
-export function toResultJson(task: { id: string; specSha256: string; spec: unknown }, runs: RunRecord[]) {
+/**
+ * A tuned run's trials as the JSON carries them: its `params` stay the spec's settings (trial 0), so
+ * the settings it actually ran with are named here, beside every trial they were chosen from.
+ */
+function tuningJson(record: TuningRecord) {
+  return {
+    objective: record.objective,
+    kept: record.kept,
+    keptParams: record.trials.find((t) => t.trial === record.kept)?.params ?? null,
+    validationCount: record.validationCount,
+    heldOutCount: record.heldOutCount,
+    trials: record.trials
+  }
+}
+
+/**
+ * An audit's results as JSON: the CLI's `--json` file and a bundle's metrics.json. `tuning` holds the
+ * tuned runs' records by run id (`store.tuningTrials.forRuns`); a run without one has no `tuning` key.
+ */
+export function toResultJson(
+  task: { id: string; specSha256: string; spec: unknown },
+  runs: RunRecord[],
+  tuning: ReadonlyMap<string, TuningRecord> = new Map()
+) {
   return {
     task: { id: task.id, specSha256: task.specSha256, ...(task.spec as Record<string, unknown>) },
     runs: runs.map((r) => ({
@@ -19,7 +42,8 @@ export function toResultJson(task: { id: string; specSha256: string; spec: unkno
       error: r.error,
       steps: r.steps,
       metrics: r.metrics,
-      modelSha256: r.outputModelSha256
+      modelSha256: r.outputModelSha256,
+      ...(tuning.has(r.id) ? { tuning: tuningJson(tuning.get(r.id)!) } : {})
     }))
   }
 }

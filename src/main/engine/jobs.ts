@@ -253,7 +253,10 @@ async function produceModel(
       original,
       codes,
       steps: outcome.steps,
-      extraMetrics: outcome.extraMetrics ?? {},
+      extraMetrics: {
+        ...outcome.extraMetrics,
+        ...(tuned ? { tuningTrials: tuned.record.trials.length, tuningSeconds: trialSeconds(tuned.record) } : {})
+      },
       ...(tuned ? { tuning: tuned.record } : {})
     }
   } catch (err) {
@@ -261,6 +264,8 @@ async function produceModel(
     throw err
   }
 }
+
+const trialSeconds = (record: TuningRecord) => record.trials.reduce((sum, t) => sum + t.seconds, 0)
 
 export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const backend = await selectBackend()
@@ -323,7 +328,8 @@ export async function runJob(job: Job, ctx: JobContext): Promise<JobResult> {
   const { model, reused, original, codes, steps, extraMetrics } = produced
   // A tuned run's trials are recorded however its final run ends.
   const tuning = produced.tuning ? { tuning: produced.tuning } : {}
-  const seconds = elapsed()
+  // The method's own cost: its trials are counted apart (tuningSeconds).
+  const seconds = elapsed() - (produced.tuning ? trialSeconds(produced.tuning) : 0)
   try {
     const broken = await nonFiniteWeights(model)
     if (broken.length > 0) {

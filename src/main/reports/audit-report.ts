@@ -13,6 +13,7 @@ import { modelsSection } from './sections/models'
 import { privacySection } from './sections/privacy'
 import { resultsSection } from './sections/results'
 import { methodsSection, taskSection } from './sections/task'
+import { tuningSection } from './sections/tuning'
 
 /**
  * The audit report as a PDF, built in Node with pdfmake: the same code path for the app and the
@@ -63,7 +64,8 @@ export function buildReportDefinition(input: ReportInput): Record<string, unknow
       ...coverPage(input),
       ...taskSection(input),
       ...modelsSection(input),
-      ...methodsSection(compared),
+      ...methodsSection(compared, Boolean(input.tuning)),
+      ...tuningSection(compared, task.spec.task.kind, input.tuning ?? null),
       ...resultsSection(compared, task.spec.task as Record<string, unknown>, input.dataset?.classNames),
       ...privacySection(runs, input.privacy ?? null),
       ...definitionsSection(),

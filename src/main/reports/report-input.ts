@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { cpus, platform, arch, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { DatasetSummary, ReportSettings, RunRecord, TaskSummary } from '@shared/api/contract'
+import type { TuningRecord, TuningSettings } from '@shared/tuning'
 import { datasetSummary } from '../library/library'
 import { layerSummary } from '../library/model-check'
 import { MODEL_JSON } from '../engine/model-folder'
@@ -16,6 +17,12 @@ export interface ReportModel {
   bytes: number
   /** Its layers by type, read from its model.json; null when its files are not in this copy. */
   layers: string | null
+}
+
+/** The audit's tuning: the spec's setting and each tuned run's trials, by run id. */
+export interface TuningInput {
+  settings: TuningSettings
+  records: ReadonlyMap<string, TuningRecord>
 }
 
 /** Everything one report is made of; gathered from the store, so the app and the CLI print the same. */
@@ -35,6 +42,8 @@ export interface ReportInput {
   models: ReportModel[]
   /** The privacy evidence (attack scores, and the most exposed samples' images once loaded); null or absent when the spec has no `privacy`. */
   privacy?: PrivacyInput | null
+  /** Every tuned run's trials; null or absent when the spec has no `tuning`. */
+  tuning?: TuningInput | null
 }
 
 export function describeMachine(): string {
@@ -88,7 +97,8 @@ export function gatherReportInput(
       task,
       runs,
       s.paths.resourcesDir ? { resourcesDir: s.paths.resourcesDir, dataDir: s.paths.dataDir } : null
-    )
+    ),
+    tuning: task.spec.tuning ? { settings: task.spec.tuning, records: s.store.tuningTrials.forRuns(runs.map((r) => r.id)) } : null
   }
 }
 

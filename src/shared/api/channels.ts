@@ -19,6 +19,7 @@ export const INVOKE_CHANNELS = [
   'audits:runs',
   'runs:drillDown',
   'privacy:scores',
+  'tuning:trials',
   'library:list',
   'uploads:begin',
   'uploads:write',

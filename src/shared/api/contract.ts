@@ -2,6 +2,7 @@ import { z } from 'zod'
 import type { EventChannel, InvokeChannel } from './channels'
 import { MetricValues } from '../metrics/value'
 import { ResolvedTaskSpecSchema, TaskSpecSchema } from '../task-spec'
+import { TuningRecordSchema } from '../tuning'
 
 /** The single API between the renderer and main, over Electron IPC or the loopback WebSocket. */
 
@@ -332,6 +333,10 @@ export type AuditChange = z.infer<typeof AuditChange>
  * `task` is the audit as `audits:list` returns it (its counts and `active` flag move with every change).
  * Main adds both where it forwards the service's change (src/main/api/events.ts).
  */
+/** The tuned runs of an audit, each with every trial and the one kept (runs that were not tuned are absent). */
+export const TuningTrials = z.object({ runs: z.array(z.object({ runId: z.string(), record: TuningRecordSchema })) })
+export type TuningTrials = z.infer<typeof TuningTrials>
+
 export const ChangedEvent = AuditChange.extend({ run: RunRecord.nullable(), task: TaskSummary })
 export type ChangedEvent = z.infer<typeof ChangedEvent>
 
@@ -365,6 +370,8 @@ export const CONTRACT = {
       .strict(),
     output: PrivacyScores
   },
+  // Every trial of the audit's tuned runs (spec `tuning`), with the objective and the trial each kept.
+  'tuning:trials': { input: z.object({ taskId: Id }).strict(), output: TuningTrials },
   'library:list': { input: Empty, output: Library },
   'uploads:begin': { input: Empty, output: z.object({ uploadId: z.string() }) },
   'uploads:write': {

@@ -44,8 +44,11 @@ export const INTERVAL_PREFIX = 'ci95.'
 export type IntervalMetric = `${typeof INTERVAL_PREFIX}${PrivacyMetric}`
 export const intervalKey = (metric: PrivacyMetric): IntervalMetric => `${INTERVAL_PREFIX}${metric}`
 
-/** Of a run: what it cost and how it went. */
-export const RUN_METRICS = ['seconds', 'reusedModel', 'divergedAtStep'] as const
+/**
+ * Of a run: what it cost and how it went. A tuned run's `seconds` are its final run's, so methods
+ * compare at their own cost; its trials took `tuningSeconds` more, over `tuningTrials` trials.
+ */
+export const RUN_METRICS = ['seconds', 'reusedModel', 'divergedAtStep', 'tuningSeconds', 'tuningTrials'] as const
 
 /** Against the retrain of the same cell and seed (audit/retrain-comparison.ts). */
 export const RETRAIN_METRICS = ['tow', 'gapToRetrain', 'deltaToRetrain'] as const
@@ -64,6 +67,8 @@ export const METHOD_METRICS = [
   'remProxy',
   'remFlushEpochs',
   'remBestRound',
+  /** 1 when no round beat the original's proxy: REM then returned its `fallback` (the last round, as the official code does, or the original). */
+  'remFallback',
   'dampenedFraction',
   'noiseSamples',
   'retainSubset',

@@ -36,7 +36,7 @@ function maxOf(values: Float32Array): number {
 
 /**
  * Corrupts a training split as REM's task space defines it. Deterministic in (task, split, seed).
- * - poison: N random samples outside the target class get the trigger and the target label;
+ * - poison: N random samples outside the target class (of any class with `includeTargetClass`) get the trigger and the target label;
  * - interclass-swap: the first N/2 samples of each of the two classes swap labels;
  * - random-swap: N random samples each get a different class, drawn uniformly.
  */
@@ -65,7 +65,8 @@ export function corruptTrainingSet(task: CorruptedTask, split: Split, inputShape
   } else {
     const target = task.trigger.targetClass
     const pool: number[] = []
-    for (let i = 0; i < labels.length; i++) if (task.corruption !== 'poison' || labels[i] !== target) pool.push(i)
+    const excludesTarget = task.corruption === 'poison' && !task.trigger.includeTargetClass
+    for (let i = 0; i < labels.length; i++) if (!excludesTarget || labels[i] !== target) pool.push(i)
     if (pool.length < n) throw new Error(`task.corruptedCount: only ${pool.length} training samples can be corrupted, ${n} were asked for`)
     corrupted = shuffled(pool, rng).slice(0, n)
     if (task.corruption === 'random-swap') {

@@ -78,7 +78,22 @@ function widenedRow(row: number, flattenedChannels: { original: number; extra: n
   return s * (original + extra) + (row % original)
 }
 
-export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Widened {
+/**
+ * How the new slices of a kernel start: `fan-in-uniform` is PyTorch's default for a conv or linear
+ * layer, U(±1/√fan_in) over the widened fan-in, as the official REM code's dedicated channels start;
+ * `glorot` is Keras' default. Either way the original block is copied over.
+ */
+export type NewChannelInit = 'fan-in-uniform' | 'glorot'
+
+/** Glorot-uniform values scaled to U(±1/√fan_in): both are uniform, only their bounds differ. */
+function fanInUniformScale(shape: number[]): number {
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1)
+  const fanIn = receptive * shape.at(-2)!
+  const fanOut = receptive * shape.at(-1)!
+  return 1 / Math.sqrt(fanIn) / Math.sqrt(6 / (fanIn + fanOut))
+}
+
+export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0, init: NewChannelInit = 'glorot'): Widened {
   if (!(capacity > 0 && capacity < 1)) throw new Error(`capacity must be in (0, 1), got ${capacity}`)
   const graph = model.graph
   const widths = planWidths(graph, capacity)
@@ -106,6 +121,10 @@ export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Wi
       const fresh = initialWeightValue(`${node.name}/kernel`, newShape, seed)
       const values = fresh.dataSync().slice()
       fresh.dispose()
+      if (init === 'fan-in-uniform') {
+        const scale = fanInUniformScale(newShape)
+        for (let k = 0; k < values.length; k++) values[k] = values[k]! * scale
+      }
       const old = oldKernel.dataSync()
       const receptive = oldShape.slice(0, -2).reduce((a, b) => a * b, 1)
       const newCin = cin + inWidth.extra
@@ -130,8 +149,11 @@ export function widenModel(model: FunctionalModel, capacity = 0.5, seed = 0): Wi
       const name = `${node.name}/depthwise_kernel`
       const old = model.weights.get(name)!
       const [kh, kw, c] = old.shape as [number, number, number, number]
-      const fresh = initialWeightValue(name, [kh, kw, c + out.extra, 1], seed)
-      const tail = tf.slice(fresh, [0, 0, c, 0], [kh, kw, out.extra, 1])
+      const freshShape = [kh, kw, c + out.extra, 1]
+      const fresh = initialWeightValue(name, freshShape, seed)
+      // A depthwise filter's fan-in is its window (PyTorch: in_channels / groups = 1 times kh·kw).
+      const scale = init === 'fan-in-uniform' ? 1 / Math.sqrt(kh * kw) / Math.sqrt(6 / (kh * kw * (c + out.extra) + kh * kw)) : 1
+      const tail = tf.tidy(() => tf.mul(tf.slice(fresh, [0, 0, c, 0], [kh, kw, out.extra, 1]), scale))
       weights.set(
         name,
         ownedVariable(() => tf.concat([old, tail], 2), true)

@@ -100,8 +100,11 @@ const settingsText = (params: Record<string, unknown>) =>
     .map(([k, v]) => `${k}: ${wrappableJson(v)}`)
     .join(', ') || '(none)'
 
-/** Every setting of every method, defaults included, and the optimiser steps and seconds it used. */
-export function methodsSection(runs: RunRecord[]): Block[] {
+/**
+ * Every setting of every method, defaults included, and the optimiser steps and seconds it used. In a
+ * tuned audit these are each method's own settings (trial 0); the Tuning section names the ones kept.
+ */
+export function methodsSection(runs: RunRecord[], tuned = false): Block[] {
   const variants = [...new Map(runs.map((r) => [`${r.method}:${JSON.stringify(r.params)}`, r])).keys()]
   const rows = variants.map((key) => {
     const same = runs.filter((r) => `${r.method}:${JSON.stringify(r.params)}` === key && r.status === 'done')
@@ -117,6 +120,15 @@ export function methodsSection(runs: RunRecord[]): Block[] {
       text: 'Steps: optimiser steps of the method itself (mean over its finished runs); seconds: wall-clock time of the method, mean ± SEM (n = 1 for one run), without evaluation.',
       style: 'small',
       margin: [0, 4, 0, 0]
-    }
+    },
+    ...(tuned
+      ? [
+          {
+            text: 'This audit was tuned: the settings above are each method’s own, its trial 0. Each run was made with the settings of the trial it kept, which the Tuning section names with every trial.',
+            style: 'small',
+            margin: [0, 2, 0, 0]
+          }
+        ]
+      : [])
   ]
 }

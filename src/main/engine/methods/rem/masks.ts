@@ -7,6 +7,12 @@ export type MaskMode = 'drop' | 'mask'
 /** The shared mask's id: every known-corrupted sample (D_f) switches on this one subset. */
 export const SHARED_MASK_ID = -1
 
+/**
+ * The frozen reference's own shared mask id. The official code deep-copies its reference before
+ * the loop, with a shared subset of its own, so D_f runs through different channels in the two.
+ */
+export const REFERENCE_SHARED_MASK_ID = -2
+
 /** The new channels sample `id` switches on: a seeded Bernoulli(p) draw per mask point, the same every time. */
 export function sampleMaskBits(points: MaskPoint[], id: number, p: number, seed: number): Uint8Array[] {
   const rng = createRng(hashSeed(seed, `rem-mask-${id}`))
@@ -21,11 +27,12 @@ export function buildMasks(
   points: MaskPoint[],
   ids: ArrayLike<number>,
   mode: MaskMode,
-  opts: { p: number; seed: number; usesShared?: (id: number) => boolean }
+  opts: { p: number; seed: number; usesShared?: (id: number) => boolean; sharedId?: number }
 ): Record<string, tf.Tensor2D> {
   const n = ids.length
+  const shared = opts.sharedId ?? SHARED_MASK_ID
   const bits =
-    mode === 'mask' ? Array.from(ids, (id) => sampleMaskBits(points, opts.usesShared?.(id) ? SHARED_MASK_ID : id, opts.p, opts.seed)) : null
+    mode === 'mask' ? Array.from(ids, (id) => sampleMaskBits(points, opts.usesShared?.(id) ? shared : id, opts.p, opts.seed)) : null
   const masks: Record<string, tf.Tensor2D> = {}
   points.forEach((pt, k) => {
     const width = pt.original + pt.extra

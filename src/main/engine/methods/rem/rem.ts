@@ -13,7 +13,8 @@ import { hashSeed } from '@main/engine/util/random'
 import type { MethodInputs } from '../context'
 import { defineMethod } from '../define'
 import { npoLoss, redirectLoss } from '../npo-loss'
-import { buildMasks, type MaskMode } from './masks'
+import { calibrateNewChannelStatistics } from './calibrate'
+import { buildMasks, type MaskMode, REFERENCE_SHARED_MASK_ID } from './masks'
 import { removalThreshold } from '../removal-threshold'
 
 /**
@@ -27,22 +28,34 @@ export const rem = defineMethod('rem', async (ctx) => {
   const p = ctx.params
   const recipe = METHOD_CATALOG.rem.recipe
   const threshold = await removalThreshold(p.removalThreshold, ctx)
-  const widened = widenModel(ctx.original, p.capacity, hashSeed(ctx.seed, 'rem-widen'))
+  const widened = widenModel(
+    ctx.original,
+    p.capacity,
+    hashSeed(ctx.seed, 'rem-widen'),
+    p.newChannels === 'pytorch' ? 'fan-in-uniform' : 'glorot'
+  )
+  if (p.newChannels === 'pytorch')
+    calibrateNewChannelStatistics(widened, ctx.original, ctx.train, trainingIndices(ctx.split), hashSeed(ctx.seed, 'rem-calibrate'))
   const student = widened.model
   const reference = student.clone()
   const forget = ctx.split.forget
   const inForget = new Set(forget)
   const maskOptions = { p: p.pMem, seed: hashSeed(ctx.seed, 'rem-masks'), usesShared: (id: number) => inForget.has(id) }
+  const referenceMasks = p.referenceMask === 'own' ? { ...maskOptions, sharedId: REFERENCE_SHARED_MASK_ID } : maskOptions
+  const flushTraining = p.flushBatchNorm === 'train'
   const optimizer = createOptimizer(optimizerOf({ ...recipe, momentum: p.momentum, weightDecay: p.weightDecay }))
   const vars = student.trainableVariables()
   const batchSize = ctx.spec.train.batchSize
 
-  /** Per-sample CE of a model in a mode; BN uses batch statistics only for the student in repair. */
-  const ce = (model: FunctionalModel, batch: Batch, mode: MaskMode, training: boolean) =>
+  /** Per-sample CE of the student in a mode; BN in training mode uses batch statistics and updates the moving ones. */
+  const ce = (batch: Batch, mode: MaskMode, training: boolean) =>
     perSampleCrossEntropy(
-      model.forward(batch.x, { training, masks: buildMasks(widened.maskPoints, batch.ids, mode, maskOptions) }),
+      student.forward(batch.x, { training, masks: buildMasks(widened.maskPoints, batch.ids, mode, maskOptions) }),
       batch.y
     )
+  /** The frozen reference's CE in mask mode, BN at its moving statistics. */
+  const referenceCe = (batch: Batch) =>
+    perSampleCrossEntropy(reference.forward(batch.x, { masks: buildMasks(widened.maskPoints, batch.ids, 'mask', referenceMasks) }), batch.y)
 
   const log = { dropForget: [] as number[], maskForget: [] as number[], proxy: [] as number[], flushEpochs: [] as number[] }
   let steps = 0
@@ -80,11 +93,11 @@ export const rem = defineMethod('rem', async (ctx) => {
           augment: ctx.spec.train.augment,
           stepOffset: steps,
           cancel: ctx.cancel,
-          // BN statistics are held during Flush, so batches of D_f alone cannot skew them.
+          // Official: batch statistics from D_f-only batches; `hold` keeps them from skewing the moving averages.
           loss: (b) =>
             p.flush === 'gradient-ascent'
-              ? tf.neg(tf.mean(ce(student, b, 'drop', false)))
-              : tf.mean(npoLoss(ce(student, b, 'drop', false), ce(reference, b, 'mask', false), p.beta))
+              ? tf.neg(tf.mean(ce(b, 'drop', flushTraining)))
+              : tf.mean(npoLoss(ce(b, 'drop', flushTraining), referenceCe(b), p.beta))
         })
         steps += flush.steps
         epochs++
@@ -111,8 +124,8 @@ export const rem = defineMethod('rem', async (ctx) => {
             b,
             p,
             inForget,
-            (mode, training) => ce(student, b, mode, training),
-            () => ce(reference, b, 'mask', false)
+            (mode, training) => ce(b, mode, training),
+            () => referenceCe(b)
           )
       })
       steps += repair.steps
@@ -122,9 +135,15 @@ export const rem = defineMethod('rem', async (ctx) => {
         `round ${round}/${p.rounds}: D_f accuracy ${dropForget.toFixed(2)} (original channels), ${log.maskForget.at(-1)!.toFixed(2)} (redirected)`
       )
     }
-    const chosen = best as { model: FunctionalModel; proxy: number; round: number } | null
+    let chosen = best as { model: FunctionalModel; proxy: number; round: number } | null
     if (!chosen) throw new Error('REM produced no checkpoint')
     best = null
+    // The official code's best model is an alias of the working one: with no round better than the original, the last round is returned.
+    const noRoundImproved = chosen.round === 0
+    if (noRoundImproved && p.fallback === 'last-round') {
+      chosen.model.dispose()
+      chosen = { model: narrowModel(widened), proxy: log.proxy.at(-1)!, round: p.rounds }
+    }
     return {
       model: chosen.model,
       steps,
@@ -134,6 +153,7 @@ export const rem = defineMethod('rem', async (ctx) => {
         remProxy: log.proxy,
         remFlushEpochs: log.flushEpochs,
         remBestRound: chosen.round,
+        remFallback: noRoundImproved ? 1 : 0,
         removalThreshold: threshold
       }
     }

@@ -2,6 +2,7 @@ import type { Catalog, ModelSummary } from '@shared/api/contract'
 import { isMethodId, METHOD_CATALOG } from '@shared/methods'
 import { PRIVACY_TIERS, type PrivacyTier, tierOf } from '@shared/privacy/settings'
 import type { Corruption, TaskSpec, TaskSpecInput } from '@shared/task-spec'
+import type { TuningSettings } from '@shared/tuning'
 
 /**
  * The new-audit form's fields, and the spec they make (and the fields a stored spec makes). Numbers
@@ -15,6 +16,9 @@ type Num = number | null
 
 /** The privacy evidence an audit buys: none, a tier, or values of the auditor's own. */
 export type PrivacyChoice = 'off' | PrivacyTier | 'custom'
+
+/** What tuning trials are scored by: `auto` picks U×H for corrupted tasks and ToW for forgetting tasks. */
+export type TuningSelectBy = TuningSettings['selectBy']
 
 export interface AuditFormState {
   name: string
@@ -67,6 +71,10 @@ export interface AuditFormState {
   privacy: PrivacyChoice
   /** The values a custom privacy setting uses (the standard tier's until edited). */
   privacyCustom: { referenceModels: Num; retrains: Num; attackSize: Num }
+  /** Equal-budget tuning of every method but retrain; off leaves `tuning` out of the spec. */
+  tuning: boolean
+  /** Trials per method and the objective; the validation fraction has no field and is kept from a duplicated spec (null: the default). */
+  tuningSettings: { trials: Num; selectBy: TuningSelectBy; validationFraction: number | null }
 }
 
 export const GIVEN = 'sha256:'
@@ -117,7 +125,9 @@ export function defaultForm(catalog: Catalog | null): AuditFormState {
     sweepFractions: '',
     sweepKept: {},
     privacy: 'off',
-    privacyCustom: { ...PRIVACY_TIERS.standard }
+    privacyCustom: { ...PRIVACY_TIERS.standard },
+    tuning: false,
+    tuningSettings: { trials: 8, selectBy: 'auto', validationFraction: null }
   }
 }
 
@@ -232,6 +242,30 @@ function buildPrivacy(form: AuditFormState): TaskSpecInput['privacy'] {
   return { referenceModels: num(c.referenceModels), retrains: num(c.retrains), attackSize: num(c.attackSize) }
 }
 
+function buildTuning(form: AuditFormState): TaskSpecInput['tuning'] {
+  if (!form.tuning) return undefined
+  const t = form.tuningSettings
+  return {
+    trials: num(t.trials),
+    selectBy: t.selectBy,
+    ...(t.validationFraction === null ? {} : { validationFraction: t.validationFraction })
+  }
+}
+
+/** Whether tuning as set scores trials by ToW, which measures them against the retrain (so needs it among the methods). */
+export function tuningNeedsRetrain(form: AuditFormState): boolean {
+  if (!form.tuning) return false
+  const selectBy = form.tuningSettings.selectBy
+  return selectBy === 'tow' || (selectBy === 'auto' && form.kind !== 'corrupted')
+}
+
+/** Adds retrain to the methods when tuning needs it and they lack it; says whether it did. */
+export function addRetrainForTuning(form: AuditFormState): boolean {
+  if (!tuningNeedsRetrain(form) || form.methods.includes('retrain')) return false
+  form.methods = ['retrain', ...form.methods]
+  return true
+}
+
 /** A library model, or an architecture with its width (left out at 1, as a spec written without one). */
 function buildModel(form: AuditFormState): TaskSpecInput['model'] {
   if (form.model.startsWith(GIVEN)) return { sha256: form.model.slice(GIVEN.length) }
@@ -242,6 +276,7 @@ function buildModel(form: AuditFormState): TaskSpecInput['model'] {
 export function buildSpec(form: AuditFormState): TaskSpecInput {
   const sweep = buildSweep(form)
   const privacy = buildPrivacy(form)
+  const tuning = buildTuning(form)
   return {
     name: form.name,
     dataset: { id: form.datasetId, trainLimit: num(form.trainLimit), testLimit: num(form.testLimit) },
@@ -262,7 +297,8 @@ export function buildSpec(form: AuditFormState): TaskSpecInput {
     methods: form.methods.map((id) => (form.methodParams[id] ? { id, params: { ...form.methodParams[id] } } : id)),
     seeds: numberList(form.seeds),
     ...(sweep ? { sweep } : {}),
-    ...(privacy ? { privacy } : {})
+    ...(privacy ? { privacy } : {}),
+    ...(tuning ? { tuning } : {})
   }
 }
 
@@ -334,7 +370,9 @@ export function formFromSpec(spec: TaskSpec, catalog: Catalog | null): AuditForm
       ...(spec.sweep?.params ? { params: spec.sweep.params } : {})
     },
     privacy: spec.privacy ? (tierOf(spec.privacy) ?? 'custom') : 'off',
-    privacyCustom: { ...(spec.privacy ?? PRIVACY_TIERS.standard) }
+    privacyCustom: { ...(spec.privacy ?? PRIVACY_TIERS.standard) },
+    tuning: Boolean(spec.tuning),
+    tuningSettings: spec.tuning ? { ...spec.tuning } : base.tuningSettings
   }
 }
 
@@ -342,7 +380,7 @@ export function formFromSpec(spec: TaskSpec, catalog: Catalog | null): AuditForm
 export const STEPS = [
   { n: 1, title: 'Data and model', fields: ['name', 'dataset', 'model'] },
   { n: 2, title: 'What to forget', fields: ['task', 'sweep'] },
-  { n: 3, title: 'Methods', fields: ['methods', 'privacy'] },
+  { n: 3, title: 'Methods', fields: ['methods', 'privacy', 'tuning'] },
   { n: 4, title: 'Training and seeds', fields: ['train', 'seeds'] },
   { n: 5, title: 'Review', fields: [] }
 ] as const
