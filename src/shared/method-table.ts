@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { formatNumber, METHOD_CATALOG, METHOD_IDS, type MethodId } from './methods'
+import { formatNumber, METHOD_CATALOG, METHOD_IDS, type MethodId, scaledFromTrain } from './methods'
 
 /** A setting's value as documentation prints it: numbers without float noise, strings and lists as JSON. */
 function shown(value: unknown): string {
@@ -13,8 +13,10 @@ export function settingDefaults(id: MethodId): string[] {
   const schema = entry.params as z.ZodObject
   const defaults = schema.parse({}) as Record<string, unknown>
   const inherited: readonly string[] = entry.inheritsFromTrain
+  const scaled = scaledFromTrain(id)
   return Object.keys(schema.shape).map((key) => {
     if (key in defaults) return `${key} = ${shown(defaults[key])}`
+    if (key in scaled) return `${key} = ${shown(scaled[key])} × the task's train.${key}`
     return inherited.includes(key) ? `${key} = the task's train.${key}` : `${key} (optional)`
   })
 }

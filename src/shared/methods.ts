@@ -98,6 +98,8 @@ export const METHOD_CATALOG = {
     designedFor: ['corrupted'],
     label: 'REM (Redirection for Erasing Memory)',
     inheritsFromTrain: [],
+    /** The official unlearning rate is a fifth of the pretraining rate (0.005 after 0.025, if-loops/rem experiments_run.sh). */
+    scaledFromTrain: { learningRate: 0.2 },
     search: { learningRate: { log: [2e-3, 0.05] }, beta: { log: [0.1, 10] }, rounds: { int: [4, 15] } },
     needs: 'forget set, training set, extra capacity',
     description:
@@ -112,7 +114,7 @@ export const METHOD_CATALOG = {
         rounds: z.number().int().min(1).max(100).default(10),
         removalThreshold,
         maxFlushEpochs: z.number().int().min(0).max(1000).default(100),
-        learningRate: positive.default(0.01),
+        learningRate: positive.optional(),
         momentum: z.number().min(0).max(0.999).default(0.9),
         weightDecay: z.number().min(0).max(0.1).default(5e-4),
         flush: z.enum(['npo', 'gradient-ascent']).default('npo'),
@@ -436,6 +438,12 @@ export function acceptedTaskKinds(id: MethodId): readonly TaskKind[] {
 export function searchSpaceOf(id: MethodId): SearchSpace | null {
   const entry: CatalogEntry = METHOD_CATALOG[id]
   return 'search' in entry ? entry.search : null
+}
+
+/** Settings a method takes as a multiple of the task's training settings when the spec leaves them out. */
+export function scaledFromTrain(id: MethodId): Readonly<Record<string, number>> {
+  const entry: CatalogEntry = METHOD_CATALOG[id]
+  return 'scaledFromTrain' in entry ? entry.scaledFromTrain : {}
 }
 
 /** Whether a method only works on a model trained with mnemonic codes. */

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { METHOD_CATALOG, METHOD_IDS, type MethodId, acceptedTaskKinds, isMethodId, requiresMnemonicCodes } from './methods'
+import { METHOD_CATALOG, METHOD_IDS, type MethodId, acceptedTaskKinds, isMethodId, requiresMnemonicCodes, scaledFromTrain } from './methods'
 import { PrivacySettingsSchema } from './privacy/settings'
 import { TuningSettingsSchema, tuningObjective } from './tuning'
 import { describeZodError } from './zod-errors'
@@ -211,7 +211,12 @@ export function parseTaskSpec(raw: unknown): TaskSpec {
       if (!params.success)
         throw new SpecError(describeZodError(params.error, Object.keys(values).length ? `sweep.params.${id}` : `methods[${i}].params`))
       const inherited = Object.fromEntries(METHOD_CATALOG[id].inheritsFromTrain.map((k) => [k, spec.train[k]]))
-      return { id, params: { ...inherited, ...(params.data as Record<string, unknown>) } }
+      const train = spec.train as Record<string, unknown>
+      const scaled = Object.fromEntries(
+        Object.entries(scaledFromTrain(id)).map(([k, f]) => [k, Number((f * (train[k] as number)).toPrecision(10))])
+      )
+      const set = Object.fromEntries(Object.entries(params.data as Record<string, unknown>).filter(([, v]) => v !== undefined))
+      return { id, params: { ...inherited, ...scaled, ...set } }
     })
   })
   for (const id of Object.keys(spec.sweep?.params ?? {})) {

@@ -28,7 +28,7 @@ interface Headline {
 }
 
 export const VERDICT_RULES = [
-  'Poison: the trigger counts as removed when attack success is at most 0.10, as reduced when it at least halved, otherwise as not removed.',
+  'Poison: the trigger counts as removed when attack success is at most 0.10, as reduced when it at least halved, otherwise as not removed. When the method also lost more than half of the target class\'s own test accuracy, the verdict says the trigger went with the class.',
   'Label corruption: healed when Healed (train) is at least 0.80, partly healed when it rose by at least 0.10 over the original, otherwise not healed.',
   'Class or example forgetting: forgotten like retraining when forget accuracy is within 0.05 of the retrained model, otherwise not.',
   'Methods are ranked by Utility × Healed for corrupted-data tasks and by ToW for forgetting tasks (forget accuracy when there is no retrain run); utility cost is the original minus the method in points of accuracy.',
@@ -100,6 +100,17 @@ function privacyReading(method: string, done: RunRecord[], metric: string): stri
   return `${metricLabel(metric)} within retrain in ${within} of ${judged.length} cells and seeds`
 }
 
+/**
+ * For poison: a sentence when the method lost more than half of the target class's own accuracy, so
+ * that "removed" is not read as a clean removal (attack success is 0 once the class is never predicted).
+ */
+function targetClassLoss(original: LeaderboardRow | undefined, best: LeaderboardRow): string {
+  const before = meanOf(original, 'targetClassAccuracy')
+  const after = meanOf(best, 'targetClassAccuracy')
+  if (before === null || after === null || after >= before / 2) return ''
+  return ` But it lost the target class with it: test accuracy on the target class's own images fell from ${fmt(before)} to ${fmt(after)}.`
+}
+
 /** The verdict paragraph, or a sentence saying why there is none. */
 export function writeVerdict(allRuns: RunRecord[], baseTask: Record<string, unknown>): string {
   const unfinished = allRuns.filter((r) => r.status === 'failed' || r.status === 'cancelled' || r.status === 'interrupted').length
@@ -139,6 +150,7 @@ export function writeVerdict(allRuns: RunRecord[], baseTask: Record<string, unkn
         ? ` at ${lost.toFixed(1)} points of ${metricLabel(utilityKey).toLowerCase()}`
         : ` with no loss of ${metricLabel(utilityKey).toLowerCase()} (${lost <= -0.05 ? `+${(-lost).toFixed(1)}` : '±0.0'} points)`
   const judged = h.judge(value, before, after)
+  const classLost = h.key === 'attackSuccessRate' ? targetClassLoss(original, best) : ''
   const reference =
     after === null
       ? '; no retrain run to compare with'
@@ -147,5 +159,5 @@ export function writeVerdict(allRuns: RunRecord[], baseTask: Record<string, unkn
   const allDone = allRuns.filter((r) => r.status === 'done')
   const privacy = ['liraAuc', 'ulira'].map((m) => privacyReading(best.method, allDone, m)).filter((p): p is string => p !== null)
   const attacks = privacy.length ? ` Against per-example attacks: ${privacy.join('; ')} (rule in the definitions).` : ''
-  return `${shortName(best.method)} ${judged} ${h.what} (${change})${cost}${reference}.${spread}${attacks}${tail}`
+  return `${shortName(best.method)} ${judged} ${h.what} (${change})${cost}${reference}.${classLost}${spread}${attacks}${tail}`
 }

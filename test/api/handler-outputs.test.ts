@@ -223,6 +223,11 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     expect(scores.classNames).toHaveLength(10)
     await expect(invoke('privacy:scores', { taskId: 'no-such-audit', cellKey: '', seed: 0 })).rejects.toThrow(/No audit/)
   },
+  'tuning:trials': async () => {
+    // This audit asked for no tuning: no run has trials (test/api/tuning-trials.test.ts reads a tuned one).
+    expect(await invoke('tuning:trials', { taskId: ctx.taskId })).toEqual({ runs: [] })
+    await expect(invoke('tuning:trials', { taskId: 'no-such-audit' })).rejects.toThrow(/No audit/)
+  },
   'reports:exportPdf': async () => {
     const pdf = await invoke('reports:exportPdf', { taskId: ctx.taskId })
     expect(pdf.path).toMatch(/\.pdf$/)

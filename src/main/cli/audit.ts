@@ -322,7 +322,11 @@ async function main(): Promise<void> {
   const task = services.store.tasks.get(started.taskId)!
   const runs = services.store.runs.list(started.taskId)
   printTable(runs)
-  if (args.values.json) writeFileSync(args.values.json, JSON.stringify(toResultJson(task, runs), null, 2))
+  if (args.values.json)
+    writeFileSync(
+      args.values.json,
+      JSON.stringify(toResultJson(task, runs, services.store.tuningTrials.forRuns(runs.map((r) => r.id))), null, 2)
+    )
   if (args.values.report) {
     const pdf = await exportReport(services, started.taskId, resolve(args.values.report))
     process.stdout.write(`report: ${pdf.path} (${pdf.bytes} bytes, sha256 ${pdf.sha256})\n`)

@@ -82,6 +82,13 @@ export const METRIC_GROUPS: MetricGroup[] = [
         higherIsBetter: false
       },
       {
+        key: 'targetClassAccuracy',
+        label: 'Target class (test)',
+        definition:
+          "Poison: test accuracy on the target class's own clean images. Attack success can fall to 0 because the model stopped predicting the target class at all; this shows it.",
+        higherIsBetter: true
+      },
+      {
         key: 'utilityTimesHealed',
         label: 'Utility × Healed',
         definition: "REM's aggregate score: utility × healed (train), per run.",

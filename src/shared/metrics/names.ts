@@ -18,6 +18,7 @@ export const MODEL_METRICS = [
   'followsCorruptedUndiscovered',
   'healedTest',
   'attackSuccessRate',
+  'targetClassAccuracy',
   'utility',
   'utilityTimesHealed'
 ] as const

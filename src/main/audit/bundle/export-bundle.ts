@@ -57,7 +57,7 @@ export async function exportBundle(
     [BUNDLE_FILES.audit]: json(audit),
     [BUNDLE_FILES.report]: new Uint8Array(await renderReportPdf(input)),
     [BUNDLE_FILES.spec]: json(task.spec),
-    [BUNDLE_FILES.metricsJson]: json(toResultJson(task, input.runs)),
+    [BUNDLE_FILES.metricsJson]: json(toResultJson(task, input.runs, input.tuning?.records)),
     [BUNDLE_FILES.metricsCsv]: new TextEncoder().encode(toResultCsv(input.runs)),
     [BUNDLE_FILES.manifest]: json({ ...manifest, contentHash: contentHash(manifest) })
   }

@@ -97,6 +97,11 @@ async function corruptionMetrics(
       const pred = (await scoreSamples(model, triggered)).pred
       out.healedTest = accuracyOn(pred, testLabels)
       out.attackSuccessRate = attackSuccessRate(pred, testLabels, task.trigger.targetClass)
+      out.targetClassAccuracy = accuracyOn(
+        testPred,
+        testLabels,
+        indicesWhere(testLabels, (y) => y === task.trigger.targetClass)
+      )
     } finally {
       triggered.x.dispose()
     }

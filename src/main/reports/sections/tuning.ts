@@ -60,7 +60,7 @@ function rules(settings: TuningSettings, taskKind: TaskKind, records: TuningReco
     {
       text: [
         { text: 'Budget. ', bold: true },
-        `Every method but retrain had the same budget: ${settings.trials} trials per run (for each cell and seed), so no method was favoured by more search. Trial 0 is the method's own settings (its defaults unless the spec sets them); the other ${settings.trials - 1} are seeded random draws over its search space, changing only the searched settings. The trial with the highest objective is kept (the earliest on ties, so the method's own settings win a draw; a failed trial is never kept), and the run is then made with the kept settings on the real task. Retrain is not tuned: it is the reference every method is measured against.`
+        `Every method but retrain had the same budget: ${settings.trials} trials per run (for each cell and seed), so no method was favoured by more search. Trial 0 is the method's own settings (its defaults unless the spec sets them); the other ${settings.trials - 1} ${settings.trials === 2 ? 'is a seeded random draw' : 'are seeded random draws'} over its search space, changing only the searched settings. The trial with the highest objective is kept (the earliest on ties, so the method's own settings win a draw; a failed trial is never kept), and the run is then made with the kept settings on the real task. Retrain is not tuned: it is the reference every method is measured against.`
       ],
       margin: [0, 0, 0, 4]
     },
@@ -96,6 +96,7 @@ function keptTable(runs: RunRecord[], records: ReadonlyMap<string, TuningRecord>
         where(run),
         'not tuned',
         { text: run.error ?? `the run ${run.status === 'done' ? 'has no trials' : run.status}`, style: 'small' },
+        '—',
         '—'
       ]
     return [
@@ -103,12 +104,20 @@ function keptTable(runs: RunRecord[], records: ReadonlyMap<string, TuningRecord>
       where(run),
       `trial ${kept.trial} of ${record.trials.length}`,
       { text: changedSettings(kept, trialZero(record)), style: 'mono' },
-      fmt(kept.objective)
+      fmt(kept.objective),
+      fmt(
+        record.trials.reduce((sum, t) => sum + t.seconds, 0),
+        1
+      )
     ]
   })
-  return table(['Method', 'Cell, seed', 'Kept', 'Settings it ran with (changed from its own)', 'Objective'], rows, [80, 70, 58, '*', 50], {
-    margin: [0, 4, 0, 0]
-  })
+  // The trials' seconds beside the kept ones: the same number of trials does not cost every method the same time.
+  return table(
+    ['Method', 'Cell, seed', 'Kept', 'Settings it ran with (changed from its own)', 'Objective', 'Trials took (s)'],
+    rows,
+    [76, 64, 56, '*', 48, 48],
+    { margin: [0, 4, 0, 0] }
+  )
 }
 
 /** Every trial of one run: its settings, each part of the objective, the objective, seconds, and why it failed; the kept one bold. */

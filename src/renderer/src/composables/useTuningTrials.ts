@@ -39,7 +39,7 @@ export function trialTable(record: TuningRecord) {
     settings: changedSettings(t, base),
     components: keys.map((k) => formatNumber(t.components[k])),
     objective: formatNumber(t.objective),
-    seconds: formatNumber(t.seconds, 1),
+    seconds: formatNumber(t.seconds, 2),
     error: t.error
   }))
   return {

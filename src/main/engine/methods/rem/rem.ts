@@ -1,6 +1,6 @@
 import { trainingIndices } from '@main/engine/data/splits'
 import * as tf from '@tensorflow/tfjs'
-import { METHOD_CATALOG, type MethodParams } from '@shared/methods'
+import { METHOD_CATALOG, type MethodParams, scaledFromTrain } from '@shared/methods'
 import { accuracy } from '@main/engine/eval/accuracy'
 import type { FunctionalModel } from '@main/engine/model/functional-model'
 import { narrowModel, widenModel } from '@main/engine/model/widen'
@@ -43,6 +43,8 @@ export const rem = defineMethod('rem', async (ctx) => {
   const maskOptions = { p: p.pMem, seed: hashSeed(ctx.seed, 'rem-masks'), usesShared: (id: number) => inForget.has(id) }
   const referenceMasks = p.referenceMask === 'own' ? { ...maskOptions, sharedId: REFERENCE_SHARED_MASK_ID } : maskOptions
   const flushTraining = p.flushBatchNorm === 'train'
+  // A spec always resolves it (a fifth of the training rate); a direct call may leave it out.
+  const learningRate = p.learningRate ?? scaledFromTrain('rem').learningRate! * ctx.spec.train.learningRate
   const optimizer = createOptimizer(optimizerOf({ ...recipe, momentum: p.momentum, weightDecay: p.weightDecay }))
   const vars = student.trainableVariables()
   const batchSize = ctx.spec.train.batchSize
@@ -89,7 +91,7 @@ export const rem = defineMethod('rem', async (ctx) => {
           seed: hashSeed(ctx.seed, `rem-flush-${round}-${epochs}`),
           vars,
           optimizer,
-          learningRate: p.learningRate,
+          learningRate,
           augment: ctx.spec.train.augment,
           stepOffset: steps,
           cancel: ctx.cancel,
@@ -115,7 +117,7 @@ export const rem = defineMethod('rem', async (ctx) => {
         seed: hashSeed(ctx.seed, `rem-repair-${round}`),
         vars,
         optimizer,
-        learningRate: p.learningRate,
+        learningRate,
         augment: ctx.spec.train.augment,
         stepOffset: steps,
         cancel: ctx.cancel,
