@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { METHOD_NOTES } from './method-notes'
 import { formatNumber, METHOD_CATALOG, METHOD_IDS, type MethodId, scaledFromTrain } from './methods'
 
 /** A setting's value as documentation prints it: numbers without float noise, strings and lists as JSON. */
@@ -46,5 +47,17 @@ export function methodTableMarkdown(): string {
         .join(', ') || '—'
     return `| \`${id}\` | ${cell(e.label)} | ${cell(e.needs)} | ${cell(settings)} | ${cell(recipe)} |`
   })
-  return ['| id | method | needs | settings (defaults) | fixed recipe |', '|---|---|---|---|---|', ...rows].join('\n')
+  const notes = METHOD_IDS.map((id) => {
+    const n = METHOD_NOTES[id]
+    return `- \`${id}\`: ${n.defaults}${n.measuredHere ? ` **Measured here:** ${n.measuredHere}` : ''}`
+  })
+  return [
+    '| id | method | needs | settings (defaults) | fixed recipe |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    'Where each default comes from, and what did not reproduce on the models this app trains:',
+    '',
+    ...notes
+  ].join('\n')
 }

@@ -28,7 +28,7 @@ interface Headline {
 }
 
 export const VERDICT_RULES = [
-  'Poison: the trigger counts as removed when attack success is at most 0.10, as reduced when it at least halved, otherwise as not removed. When the method also lost more than half of the target class\'s own test accuracy, the verdict says the trigger went with the class.',
+  "Poison: the trigger counts as removed when attack success is at most 0.10, as reduced when it at least halved, otherwise as not removed. When the method also lost more than half of the target class's own test accuracy, the verdict says the trigger went with the class.",
   'Label corruption: healed when Healed (train) is at least 0.80, partly healed when it rose by at least 0.10 over the original, otherwise not healed.',
   'Class or example forgetting: forgotten like retraining when forget accuracy is within 0.05 of the retrained model, otherwise not.',
   'Methods are ranked by Utility × Healed for corrupted-data tasks and by ToW for forgetting tasks (forget accuracy when there is no retrain run); utility cost is the original minus the method in points of accuracy.',

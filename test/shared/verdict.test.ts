@@ -50,6 +50,19 @@ describe('the verdict', () => {
     expect(writeVerdict(runs, task)).toMatch(/^SCRUB did not forget, as retraining does, the forgotten class/)
   })
 
+  it('says when the trigger went with the target class: attack success is 0 once the class is never predicted', () => {
+    const runs = [
+      run('original', 0, { attackSuccessRate: 0.98, utility: 0.83, utilityTimesHealed: 0.02, targetClassAccuracy: 0.78 }),
+      run('rem', 0, { attackSuccessRate: 0, utility: 0.78, utilityTimesHealed: 0.48, targetClassAccuracy: 0 })
+    ]
+    expect(writeVerdict(runs, poison)).toContain(
+      "But it lost the target class with it: test accuracy on the target class's own images fell from 0.78 to 0.00."
+    )
+    // A method that keeps the class is not flagged.
+    runs[1] = run('rem', 0, { attackSuccessRate: 0, utility: 0.82, utilityTimesHealed: 0.7, targetClassAccuracy: 0.7 })
+    expect(writeVerdict(runs, poison)).not.toContain('lost the target class')
+  })
+
   it('has nothing to conclude when no method finished', () => {
     expect(writeVerdict([run('original', 0, { testAccuracy: 0.9 }), run('rem', 0, {}, 'failed')], poison)).toBe(
       'No unlearning method finished, so there is nothing to conclude. 1 of 2 runs failed or were stopped; they are listed in the appendix.'

@@ -2,6 +2,8 @@ import type { DatasetSummary, RunRecord } from '@shared/api/contract'
 import { meanAndSem } from '@shared/charts/task-space'
 import { scalarMetric } from '@shared/metrics/definitions'
 import { formatStat } from '@shared/metrics/display'
+import { METHOD_NOTES } from '@shared/method-notes'
+import { isMethodId } from '@shared/methods'
 import { architectureLabel, type ForgetTask } from '@shared/task-spec'
 import { type Block, cellLabel, fmt, keyValueTable, mono, sectionHeader, table, wrappableJson } from '../blocks'
 import type { ReportInput } from '../report-input'
@@ -129,6 +131,25 @@ export function methodsSection(runs: RunRecord[], tuned = false): Block[] {
             margin: [0, 2, 0, 0]
           }
         ]
-      : [])
+      : []),
+    ...methodNotes(runs)
+  ]
+}
+
+/** Where each method's defaults come from, and what did not reproduce here, for the methods of this audit. */
+function methodNotes(runs: RunRecord[]): Block[] {
+  const ids = [...new Set(runs.map((r) => r.method))].filter(isMethodId)
+  if (!ids.length) return []
+  return [
+    { text: 'Method notes', bold: true, margin: [0, 8, 0, 2] },
+    ...ids.map((id) => ({
+      text: [
+        { text: `${id}. `, bold: true },
+        `Defaults: ${METHOD_NOTES[id].defaults}`,
+        ...(METHOD_NOTES[id].measuredHere ? [{ text: ` Measured here: ${METHOD_NOTES[id].measuredHere}`, italics: true }] : [])
+      ],
+      style: 'small',
+      margin: [0, 1, 0, 1]
+    }))
   ]
 }

@@ -1,5 +1,5 @@
 import type { Catalog, ModelSummary } from '@shared/api/contract'
-import { isMethodId, METHOD_CATALOG } from '@shared/methods'
+import { isMethodId, METHOD_CATALOG, scaledFromTrain } from '@shared/methods'
 import { PRIVACY_TIERS, type PrivacyTier, tierOf } from '@shared/privacy/settings'
 import type { Corruption, TaskSpec, TaskSpecInput } from '@shared/task-spec'
 import type { TuningSettings } from '@shared/tuning'
@@ -317,10 +317,12 @@ export function formFromSpec(spec: TaskSpec, catalog: Catalog | null): AuditForm
     methods.push(m.id)
     const swept = Object.keys(spec.sweep?.params?.[m.id] ?? {})
     const inherited: readonly string[] = isMethodId(m.id) ? METHOD_CATALOG[m.id].inheritsFromTrain : []
+    const scaled = isMethodId(m.id) ? scaledFromTrain(m.id) : {}
     const train = spec.train as Record<string, unknown>
-    const kept = Object.fromEntries(
-      Object.entries(m.params).filter(([k, v]) => !swept.includes(k) && !(inherited.includes(k) && train[k] === v))
-    )
+    // A setting that still follows the training settings (equal to them, or to their multiple) goes on following them.
+    const follows = (k: string, v: unknown) =>
+      (inherited.includes(k) && train[k] === v) || (k in scaled && v === Number((scaled[k]! * (train[k] as number)).toPrecision(10)))
+    const kept = Object.fromEntries(Object.entries(m.params).filter(([k, v]) => !swept.includes(k) && !follows(k, v)))
     if (Object.keys(kept).length) methodParams[m.id] = kept
   }
   const join = (values: readonly unknown[] | undefined) => (values ?? []).join(', ')
