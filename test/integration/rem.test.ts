@@ -26,6 +26,10 @@ describe('REM on corrupted data', () => {
     expect(Math.abs(m.rem!.utility - m.original!.utility)).toBeLessThanOrEqual(0.03)
     // Undiscovered poisoned samples heal too: the trigger, not the known samples, was removed.
     expect(m.rem!.healedUndiscovered).toBeGreaterThan(0.5)
+    // ...and not by dropping the target class: attack success is 0 too when a class is never predicted.
+    expect(m.rem!.targetClassAccuracy).toBeGreaterThanOrEqual(m.original!.targetClassAccuracy - 0.1)
+    // The official behaviours are the defaults: no round fell back, and Flush ran with batch statistics.
+    expect(m.rem!.remFallback).toBe(0)
     // The redirection log: round 0 is the original (D_f fully memorised), then the original channels let go.
     expect(m.rem!.remForgetAccuracyDrop[0]).toBe(1)
     expect(Math.min(...m.rem!.remForgetAccuracyDrop)).toBeLessThanOrEqual(0.2)
