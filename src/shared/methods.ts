@@ -138,7 +138,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'corrupted'],
     label: 'NPO (negative preference optimisation)',
     inheritsFromTrain: [],
-    search: { learningRate: { log: [1e-3, 0.05] }, beta: { log: [0.1, 10] } },
+    search: { learningRate: { log: [1e-4, 0.02] }, beta: { log: [0.1, 10] } },
     needs: 'forget set',
     description:
       'Pushes the forget set away from the original model with the NPO loss until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
@@ -146,7 +146,7 @@ export const METHOD_CATALOG = {
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
     params: z
       .object({
-        learningRate: positive.default(0.01),
+        learningRate: positive.default(0.001),
         maxEpochs: epochs.default(100),
         removalThreshold,
         beta: z.number().positive().default(1)
@@ -164,7 +164,7 @@ export const METHOD_CATALOG = {
       'Maximises the loss on the forget set until forget accuracy is at most the threshold; keeps the epoch with the best label-free proxy.',
     /** As NPO's: momentum SGD at a constant rate, without weight decay. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
-    params: z.object({ learningRate: positive.default(0.01), maxEpochs: epochs.default(100), removalThreshold }).strict()
+    params: z.object({ learningRate: positive.default(0.0005), maxEpochs: epochs.default(100), removalThreshold }).strict()
   },
   potion: {
     group: 'retain',
@@ -275,13 +275,13 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'NegGrad+',
     inheritsFromTrain: [],
-    search: { learningRate: { log: [1e-3, 0.05] }, retainWeight: { range: [0.9, 0.999] }, epochs: { int: [2, 10] } },
+    search: { learningRate: { log: [1e-3, 0.05] }, retainWeight: { range: [0.99, 0.9999] }, epochs: { int: [2, 10] } },
     needs: 'forget set, retain set',
     /** Momentum SGD at a constant rate, without weight decay. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },
     ...described(
       z
-        .object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.99) })
+        .object({ epochs: epochs.default(10), learningRate: positive.default(0.01), retainWeight: z.number().gt(0).lt(1).default(0.999) })
         .strict(),
       (d) =>
         `Descends the retain loss while ascending the forget loss: ${formatNumber(d.retainWeight)}·CE(retain) − ${formatNumber(1 - d.retainWeight)}·CE(forget), with forget batches cycled alongside retain batches.`
@@ -318,7 +318,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class', 'corrupted'],
     label: 'SCRUB',
     inheritsFromTrain: [],
-    search: { learningRate: { log: [1e-3, 0.02] }, alpha: { log: [1e-3, 1] }, maxEpochs: { int: [1, 5] } },
+    search: { learningRate: { log: [3e-4, 0.01] }, alpha: { log: [1e-3, 1] }, maxEpochs: { int: [1, 5] } },
     needs: 'forget set, retain set',
     description:
       'A student copy of the original is pushed away from it on the forget set (max-steps, only in the first epochs) and kept close to it on the retain set (min-steps), with cross-entropy plus α·T²·KL(original ‖ student) at temperature T.',
@@ -328,7 +328,7 @@ export const METHOD_CATALOG = {
       .object({
         epochs: epochs.default(5),
         maxEpochs: z.number().int().min(0).max(500).default(3),
-        learningRate: positive.default(0.005),
+        learningRate: positive.default(0.001),
         alpha: z.number().min(0).default(0.01),
         temperature: positive.default(4)
       })
