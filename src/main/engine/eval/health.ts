@@ -17,6 +17,9 @@ export async function nonFiniteWeights(model: FunctionalModel): Promise<string[]
 // A model whose retain accuracy is within this margin of guessing has collapsed.
 const COLLAPSE_MARGIN = 0.05
 
+/** Whether a retain accuracy is at the level of guessing: such a model is never a method's result. */
+export const isCollapsed = (retainAccuracy: number, numClasses: number): boolean => retainAccuracy <= 1 / numClasses + COLLAPSE_MARGIN
+
 /**
  * Why a model's accuracy has collapsed, or null. Collapse is retain accuracy at or below chance
  * plus 5 points: the model no longer does its job on the data it is meant to keep.
@@ -24,7 +27,7 @@ const COLLAPSE_MARGIN = 0.05
 export function collapseReason(metrics: Metrics, numClasses: number): string | null {
   const retain = metrics.retainAccuracy
   if (typeof retain !== 'number') return null
+  if (!isCollapsed(retain, numClasses)) return null
   const chance = 1 / numClasses
-  if (retain > chance + COLLAPSE_MARGIN) return null
   return `Accuracy collapsed: retain accuracy ${retain.toFixed(3)} is at the level of guessing (${chance.toFixed(3)} for ${numClasses} classes)`
 }

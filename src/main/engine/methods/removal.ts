@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { METHOD_CATALOG, type MethodParams } from '@shared/methods'
 import { accuracy } from '../eval/accuracy'
+import { isCollapsed } from '../eval/health'
 import type { FunctionalModel } from '../model/functional-model'
 import { runCustomEpoch } from '../train/custom-epoch'
 import { perSampleCrossEntropy } from '../train/loss'
@@ -17,7 +18,8 @@ type RemovalParams = MethodParams<'npo'> | MethodParams<'gradient-ascent'>
 
 /**
  * Removal on the forget set alone, epoch by epoch, until forget accuracy is at most the threshold;
- * the epoch with the best label-free proxy acc(retain)·(1 − max(acc(forget), γ)) is returned.
+ * the epoch with the best label-free proxy acc(retain)·(1 − max(acc(forget), γ)) is returned, never
+ * one whose retain accuracy collapsed to guessing.
  * `npo` minimises NPO against the original; `gradient-ascent` maximises the cross-entropy. Both
  * train with their catalog recipe (constant rate).
  */
@@ -28,7 +30,9 @@ async function removal(kind: 'npo' | 'gradient-ascent', ctx: MethodInputs, p: Re
   const vars = model.trainableVariables()
   const proxyOf = async (m: FunctionalModel) => {
     const f = await accuracy(m, ctx.train, ctx.split.forget)
-    return { f, proxy: (await accuracy(m, ctx.train, ctx.split.retain)) * (1 - Math.max(f, threshold)) }
+    const keeping = await accuracy(m, ctx.train, ctx.split.retain)
+    // A collapsed model forgets everything, so its proxy can beat the original's; it is never kept.
+    return { f, proxy: isCollapsed(keeping, ctx.original.graph.numClasses) ? -1 : keeping * (1 - Math.max(f, threshold)) }
   }
   // The best checkpoint so far, owned here until it is returned.
   const start = await proxyOf(ctx.original)

@@ -2,6 +2,7 @@ import { trainingIndices } from '@main/engine/data/splits'
 import * as tf from '@tensorflow/tfjs'
 import { METHOD_CATALOG, type MethodParams, scaledFromTrain } from '@shared/methods'
 import { accuracy } from '@main/engine/eval/accuracy'
+import { isCollapsed } from '@main/engine/eval/health'
 import type { FunctionalModel } from '@main/engine/model/functional-model'
 import { narrowModel, widenModel } from '@main/engine/model/widen'
 import { type Batch, optimizerOf } from '@main/engine/train/core'
@@ -67,7 +68,8 @@ export const rem = defineMethod('rem', async (ctx) => {
     const narrowed = narrowModel(widened)
     const dropForget = await accuracy(narrowed, ctx.train, forget)
     const keeping = await accuracy(narrowed, ctx.train, ctx.split.retain)
-    const proxy = keeping * (1 - Math.max(dropForget, threshold))
+    // A round that collapsed the model to guessing is never kept, however low its D_f accuracy.
+    const proxy = isCollapsed(keeping, ctx.original.graph.numClasses) ? -1 : keeping * (1 - Math.max(dropForget, threshold))
     log.dropForget.push(dropForget)
     log.maskForget.push(await maskedAccuracy(ctx, widened.maskPoints, forget, student, maskOptions, recipe.evalBatchSize))
     log.proxy.push(proxy)
