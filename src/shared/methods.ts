@@ -275,7 +275,7 @@ export const METHOD_CATALOG = {
     designedFor: ['random', 'class'],
     label: 'NegGrad+',
     inheritsFromTrain: [],
-    search: { learningRate: { log: [1e-3, 0.05] }, retainWeight: { range: [0.99, 0.9999] }, epochs: { int: [2, 10] } },
+    search: { learningRate: { log: [1e-3, 0.05] }, retainWeight: { range: [0.99, 0.999] }, epochs: { int: [2, 10] } },
     needs: 'forget set, retain set',
     /** Momentum SGD at a constant rate, without weight decay. */
     recipe: { optimizer: 'sgd', momentum: 0.9, weightDecay: 0, schedule: 'constant' },

@@ -52,8 +52,11 @@ const round3 = (v: number) => Number(v.toPrecision(3))
 /** A draw of one dimension from `u` in [0, 1). */
 export function drawDimension(d: SearchDimension, u: number): number {
   if ('int' in d) return d.int[0] + Math.floor(u * (d.int[1] - d.int[0] + 1))
-  if ('log' in d) return round3(Math.exp(Math.log(d.log[0]) + u * (Math.log(d.log[1]) - Math.log(d.log[0]))))
-  return round3(d.range[0] + u * (d.range[1] - d.range[0]))
+  const [lo, hi] = 'log' in d ? d.log : d.range
+  const value = 'log' in d ? Math.exp(Math.log(lo) + u * (Math.log(hi) - Math.log(lo))) : lo + u * (hi - lo)
+  // Rounding must not carry a value out of its range (0.99989 would round to 1).
+  const rounded = round3(value)
+  return rounded >= lo && rounded <= hi ? rounded : value
 }
 
 /** How a search dimension reads in notes and the report: `learningRate 0.001–0.1 (log)`. */
