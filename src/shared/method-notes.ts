@@ -62,7 +62,7 @@ export const METHOD_NOTES: Record<MethodId, MethodNote> = {
     defaults:
       "The SCRUB paper's α 0.01, temperature 4, 5 epochs (3 with max-steps), at 0.001 (a fiftieth of the quickstart's training rate), measured here: the former 0.005 cost 13.8 / 66.0 points on the class task.",
     measuredHere:
-      'At 0.001: class −0.2 / −1.9 points with forget accuracy 0.00 (seeds 0 / 1); random 10 %: no cost, but forget accuracy barely moves (0.888 / 0.882 against 0.900 / 0.882). The window is narrow: 0.0005 does not forget the class (0.39 / 0.78) and 0.0015 costs 4-5 points. The official max step (ascending T²·KL only) was not gentler here. The window moves with the model: on the mlp class task (4,000 images) 0.001 forgot only half the class (0.48 / 0.54) where 0.005 forgot it at a cost of 10.5 / 9.1 points; tuned (4 trials) it forgot it at −1.4.'
+      'At 0.001: class −0.2 / −1.9 points with forget accuracy 0.00 (seeds 0 / 1); random 10 %: no cost, but forget accuracy barely moves (0.888 / 0.882 against 0.900 / 0.882). The window is narrow: 0.0005 does not forget the class (0.39 / 0.78) and 0.0015 costs 4-5 points. The official max step (ascending T²·KL only) was not gentler here. The window moves with the model: on the mlp class task (4,000 images) 0.001 forgot only half the class (0.48 / 0.54) where 0.005 forgot it at a cost of 11.0 / 9.0 points; tuned (4 trials) it forgot it at −1.4.'
   },
   'bad-teacher': { defaults: "The Bad Teacher paper's: 1 epoch of Adam at 1e-4, KL at temperature 1." },
   ssd: { defaults: "The SSD paper's: α 10, λ 1." },
