@@ -2,7 +2,7 @@ import { PRIVACY_TIERS, type PrivacyTier } from '@shared/privacy/settings'
 import { architectureLabel, type TaskSpec } from '@shared/task-spec'
 import type { AuditStore } from '../store/audit-store'
 import { isTuned } from './tuning-targets'
-import { type AuditPlan, type PlannedStep, planAudit, type PlanOptions, REFERENCE } from './plan'
+import { type AuditPlan, type PlanGroup, type PlannedStep, planAudit, type PlanOptions, REFERENCE } from './plan'
 
 export interface AuditEstimate {
   runs: number
@@ -91,6 +91,14 @@ export function estimateAudit(
     return { tier, seconds: t.seconds, wallSeconds: t.wallSeconds }
   })
   return { ...priced, privacyTiers }
+}
+
+/**
+ * Engine-seconds of some of a plan's groups run on their own (one shard of a sharded audit): their
+ * originals, reference models, methods and attacks, priced as the estimate prices a whole audit.
+ */
+export function priceGroups(store: AuditStore, spec: TaskSpec, groups: PlanGroup[], trainCount: number): number {
+  return pricePlan(store, spec, { groups, chains: [groups], steps: [] }, trainCount, 1).seconds
 }
 
 function pricePlan(

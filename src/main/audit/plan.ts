@@ -54,6 +54,11 @@ export interface PlanOptions {
   datasetSha256: string
   /** The original is a given model measured as it is: there is nothing to train or cache. */
   givenModelMeasured: boolean
+  /**
+   * Only these (cell, seed) groups, as one shard of a sharded audit runs them: the reference models
+   * of each pool are then planned in the first group of the pool that the shard has.
+   */
+  only?: (cellKey: string, seed: number) => boolean
 }
 
 /**
@@ -72,6 +77,7 @@ export function planAudit(spec: TaskSpec, opts: PlanOptions): AuditPlan {
   for (const cell of expandCells(spec)) {
     const concrete = cellSpec(spec, cell)
     for (const seed of spec.seeds) {
+      if (opts.only && !opts.only(cell.key, seed)) continue
       const recipe = originalRecipe(spec, cell.task, seed)
       const original: PlannedStep = {
         method: ORIGINAL,
