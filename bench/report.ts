@@ -141,7 +141,8 @@ export function syntheticInput(): ReportInput {
       counts: { done: runs.length },
       active: false,
       verdict: null,
-      origin: null
+      origin: null,
+      shard: null
     },
     runs,
     splits,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import type { AuditChange, ProgressEvent } from '@shared/api/contract'
+import type { AuditChange, ProgressEvent, ShardRef } from '@shared/api/contract'
 import { cellSpec, expandCells, plannedRunCount } from '@shared/sweep'
 import { checkSpecAgainstDataset, parseTaskSpec, SpecError, type TaskSpec } from '@shared/task-spec'
 import { EngineJobError } from '../engine-host/host'
@@ -14,7 +14,8 @@ import { hashDataset } from './dataset-hash'
 import { GroupAttacks } from './attack-pass'
 import { engineJob, type JobInputs } from './engine-job'
 import { type AuditEstimate, estimateAudit } from './estimate'
-import { type AuditPlan, ORIGINAL, type PlanGroup, type PlannedStep, planAudit } from './plan'
+import { type AuditPlan, ORIGINAL, type PlanGroup, type PlannedStep, planAudit, type PlanOptions } from './plan'
+import { groupKey } from './shards'
 import { RunControl } from './run-control'
 import { type RecordedModel, RunRecorder } from './run-recorder'
 import { isTuned, jobTuning, retrainToWaitFor } from './tuning-targets'
@@ -74,6 +75,13 @@ async function runConcurrently<T>(items: T[], limit: number, work: (item: T) => 
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
 }
 
+/** The planner's filter for a shard's groups; nothing for an audit that runs whole. */
+const shardFilter = (shard: ShardRef | null): Pick<PlanOptions, 'only'> => {
+  if (!shard) return {}
+  const keys = new Set(shard.groups.map(groupKey))
+  return { only: (cellKey, seed) => keys.has(groupKey({ cellKey, seed })) }
+}
+
 const specSha256 = (spec: TaskSpec) => createHash('sha256').update(canonicalJson(spec)).digest('hex')
 
 /**
@@ -104,8 +112,11 @@ export class AuditService {
     return () => this.listeners.splice(this.listeners.indexOf(listener), 1)
   }
 
-  /** Validates the spec and creates the task and its runs; throws SpecError naming the bad field. */
-  async create(rawSpec: unknown): Promise<{ taskId: string; spec: TaskSpec; bound: BoundPlan }> {
+  /**
+   * Validates the spec and creates the task and its runs; throws SpecError naming the bad field. With
+   * `shard`, only that shard's groups get runs (a sharded audit, run by `npm run audit -- run-shard`).
+   */
+  async create(rawSpec: unknown, shard: ShardRef | null = null): Promise<{ taskId: string; spec: TaskSpec; bound: BoundPlan }> {
     const spec = parseTaskSpec(await resolveModelPath(this.inputs, rawSpec, { importIfNew: true }))
     const location = datasetOf(this.inputs, spec)
     const info = location.info
@@ -119,7 +130,11 @@ export class AuditService {
     const total = plannedRunCount(spec)
     if (total > MAX_RUNS) throw new SpecError(`sweep: ${total} runs planned, more than the ${MAX_RUNS} one audit may hold; shorten a list`)
     const sha = await hashDataset(location)
-    const plan = planAudit(spec, { datasetSha256: sha, givenModelMeasured: given?.use === 'measure' })
+    const plan = planAudit(spec, { datasetSha256: sha, givenModelMeasured: given?.use === 'measure', ...shardFilter(shard) })
+    if (shard && plan.groups.length !== shard.groups.length)
+      throw new SpecError(
+        `shard ${shard.index}: ${shard.groups.length - plan.groups.length} of its groups are not cells and seeds of its spec`
+      )
     const runIds = new Map<PlannedStep, string>()
     const taskId = this.store.transaction(() => {
       if (!location.imported)
@@ -131,7 +146,7 @@ export class AuditService {
           numClasses: info.classNames.length,
           inputShape: info.inputShape
         })
-      const id = this.store.tasks.create({ name: spec.name, spec, specSha256: specSha256(spec), datasetId: info.id })
+      const id = this.store.tasks.create({ name: spec.name, spec, specSha256: specSha256(spec), datasetId: info.id, shard })
       plan.steps.forEach(({ group, step }, position) => {
         runIds.set(
           step,
@@ -152,14 +167,18 @@ export class AuditService {
   }
 
   /** How many runs a spec means and how long they should take here, without creating anything. */
-  async estimate(rawSpec: unknown): Promise<AuditEstimate> {
+  async estimate(rawSpec: unknown, shard: ShardRef | null = null): Promise<AuditEstimate> {
     const spec = parseTaskSpec(await resolveModelPath(this.inputs, rawSpec, { importIfNew: false }))
     const location = datasetOf(this.inputs, spec)
     const info = location.info
     // Estimates follow every edit of the form; the files are read once (the audit itself hashes them again).
     const sha = this.estimateHashes.get(info.id) ?? (await hashDataset(location))
     this.estimateHashes.set(info.id, sha)
-    const planOptions = { datasetSha256: sha, givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure' }
+    const planOptions = {
+      datasetSha256: sha,
+      givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure',
+      ...shardFilter(shard)
+    }
     const trainCount = Math.min(spec.dataset.trainLimit ?? info.trainSize, info.trainSize)
     return estimateAudit(this.store, spec, planOptions, trainCount, this.engine.size)
   }
@@ -176,7 +195,8 @@ export class AuditService {
     const spec = task.spec
     const plan = planAudit(spec, {
       datasetSha256: task.datasetSha256,
-      givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure'
+      givenModelMeasured: givenOriginal(this.inputs, spec)?.use === 'measure',
+      ...shardFilter(task.shard)
     })
     const stored = this.store.runs.list(taskId)
     // The rows were created from this same plan, in this order: a mismatch means the database was altered.
@@ -216,17 +236,19 @@ export class AuditService {
    * The most recent audit of exactly this spec that still owes runs (a sweep cut off by a crash
    * or a cancel), or null. Lets the headless command pick up where it stopped.
    */
-  async findResumable(rawSpec: unknown): Promise<string | null> {
+  async findResumable(rawSpec: unknown, shard: ShardRef | null = null): Promise<string | null> {
     const sha = specSha256(parseTaskSpec(await resolveModelPath(this.inputs, rawSpec, { importIfNew: false })))
+    const sameShard = (t: { shard: ShardRef | null }) =>
+      (t.shard?.planSha256 ?? null) === (shard?.planSha256 ?? null) && (t.shard?.index ?? null) === (shard?.index ?? null)
     const task = this.store.tasks
       .list()
-      .find((t) => t.specSha256 === sha && !t.origin && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
+      .find((t) => t.specSha256 === sha && sameShard(t) && !t.origin && ((t.counts.queued ?? 0) > 0 || (t.counts.interrupted ?? 0) > 0))
     return task?.id ?? null
   }
 
   /** Creates the task and runs it in the background; returns once the rows exist. */
-  async start(rawSpec: unknown): Promise<{ taskId: string; done: Promise<void> }> {
-    const created = await this.create(rawSpec)
+  async start(rawSpec: unknown, shard: ShardRef | null = null): Promise<{ taskId: string; done: Promise<void> }> {
+    const created = await this.create(rawSpec, shard)
     return { taskId: created.taskId, done: this.execute(created.taskId, created.spec, created.bound) }
   }
 

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { DatasetImportOptions, type RunRecord } from '@shared/api/contract'
 import { describeZodError } from '@shared/zod-errors'
@@ -19,11 +19,12 @@ import { nativeHint } from '../engine-host/native-hint'
 import { createNodeServices } from './node-services'
 import { formatDuration } from '@shared/format'
 import { TerminalProgress } from './progress-bar'
+import { checkShardDataset, finishShard, openShard } from './shard-commands'
 import { planCommand } from './plan-command'
 import { exportBundleCommand, importBundleCommand, reportCommand, settingsCommand } from './report-commands'
 
 const USAGE =
-  'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | model.onnx | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder | file.onnx> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | cifar-10-python.tar.gz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--labels fine|coarse] [--skip-unreadable] [--db FILE]\n       npm run audit -- plan <task.json> --shards N --out DIR [--db FILE]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
+  'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | model.onnx | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder | file.onnx> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | cifar-10-python.tar.gz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--labels fine|coarse] [--skip-unreadable] [--db FILE]\n       npm run audit -- plan <task.json> --shards N --out DIR [--db FILE]\n       npm run audit -- run-shard <shard-K.json> --out DIR [--jobs N] [--threads N]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -226,7 +227,9 @@ async function main(): Promise<void> {
     fail(`${(err as Error).message}; ${USAGE}`)
   }
   const [specFile, ...extra] = args.positionals
-  const dbFile = resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
+  // `run-shard` runs one shard of a plan into its own folder: its database, its bundle, a copy of the shard file.
+  const shardRun = specFile === 'run-shard' ? openShard(extra, args.values.out, fail) : null
+  const dbFile = shardRun ? join(shardRun.out, 'audit.db') : resolve(args.values.db ?? `${defaultDataDir()}/audit.db`)
   if (args.values.threads !== undefined) {
     // Threads of each engine process on the native backend (default 1, as jobs already fill the cores):
     // with --jobs 1, --threads N gives the one job N cores. Engine processes inherit the variable.
@@ -281,9 +284,11 @@ async function main(): Promise<void> {
     }
     return verifyCommand(services)
   }
-  if (!specFile || extra.length) fail(USAGE)
-  const raw = readSpec(specFile)
+  if (!shardRun && (!specFile || extra.length)) fail(USAGE)
+  const raw = shardRun ? shardRun.file.spec : readSpec(specFile!)
+  const shard = shardRun?.ref ?? null
   const services = open()
+  if (shardRun) await checkShardDataset(services, shardRun, fail)
   if (services.interruptedAtStart)
     process.stderr.write(`audit: ${services.interruptedAtStart} run(s) from an earlier process were cut off; marked interrupted\n`)
 
@@ -302,9 +307,9 @@ async function main(): Promise<void> {
 
   let started: { taskId: string; done: Promise<void> }
   try {
-    const resumable = await services.audits.findResumable(raw)
+    const resumable = await services.audits.findResumable(raw, shard)
     // Checked before the engine starts, so bad input gets its one line and nothing else.
-    const estimate = resumable ? null : await services.audits.estimate(raw)
+    const estimate = resumable ? null : await services.audits.estimate(raw, shard)
     await announceEngine(services)
     if (resumable) {
       const resumed = services.audits.resume(resumable)
@@ -320,7 +325,7 @@ async function main(): Promise<void> {
         ? `; privacy evidence: ${p.referenceModels} reference model(s) and ${p.extraRetrains} extra retrain(s) to train${estimate!.measuredRuns ? `, about ${formatDuration(p.seconds)} of engine time` : ''}`
         : ''
       process.stderr.write(`audit: ${estimate!.runs} run(s)${time}${unmeasured}${privacy}\n`)
-      started = await services.audits.start(raw)
+      started = await services.audits.start(raw, shard)
     }
   } catch (err) {
     services.dispose()
@@ -344,6 +349,7 @@ async function main(): Promise<void> {
     const pdf = await exportReport(services, started.taskId, resolve(args.values.report))
     process.stdout.write(`report: ${pdf.path} (${pdf.bytes} bytes, sha256 ${pdf.sha256})\n`)
   }
+  if (shardRun) await finishShard(services, started.taskId, shardRun)
   process.stdout.write(`database: ${dbFile} (audit ${started.taskId})\n`)
   services.dispose()
   const notDone = runs.filter((r) => r.status !== 'done')

@@ -50,6 +50,17 @@ export const RunRecord = z.object({
 })
 export type RunRecord = z.infer<typeof RunRecord>
 
+/** Which shard of which plan an audit runs: its groups are (sweep cell, seed) pairs. */
+export const ShardRef = z
+  .object({
+    planSha256: z.string().regex(/^[0-9a-f]{64}$/),
+    index: z.number().int().min(1),
+    of: z.number().int().min(1),
+    groups: z.array(z.object({ cellKey: z.string(), seed: z.number().int() }).strict()).min(1)
+  })
+  .strict()
+export type ShardRef = z.infer<typeof ShardRef>
+
 export const TaskSummary = z.object({
   id: z.string(),
   name: z.string(),
@@ -68,7 +79,9 @@ export const TaskSummary = z.object({
   origin: z
     .object({ bundleSha256: z.string(), contentHash: z.string(), appVersion: z.string(), importedAt: z.number() })
     .nullable()
-    .default(null)
+    .default(null),
+  /** Set when the audit is one shard of a sharded plan (`npm run audit -- run-shard`): it runs only these groups. */
+  shard: ShardRef.nullable().default(null)
 })
 export type TaskSummary = z.infer<typeof TaskSummary>
 

@@ -14,6 +14,7 @@ import * as privacyEvidence from './0012-privacy-evidence'
 import * as attackFailures from './0013-attack-failures'
 import * as onnxSources from './0014-onnx-sources'
 import * as tuningTrials from './0015-tuning-trials'
+import * as taskShards from './0016-task-shards'
 
 export interface Migration {
   version: number
@@ -37,7 +38,8 @@ export const MIGRATIONS: Migration[] = [
   { version: 12, name: 'privacy-evidence', up: privacyEvidence.up },
   { version: 13, name: 'attack-failures', up: attackFailures.up },
   { version: 14, name: 'onnx-sources', up: onnxSources.up },
-  { version: 15, name: 'tuning-trials', up: tuningTrials.up }
+  { version: 15, name: 'tuning-trials', up: tuningTrials.up },
+  { version: 16, name: 'task-shards', up: taskShards.up }
 ]
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version

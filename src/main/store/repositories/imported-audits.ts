@@ -75,7 +75,7 @@ export class ImportedAuditsRepository {
         )
       }
       db.prepare(
-        `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json, verdict) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+        `INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, origin_json, verdict, shard_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
       ).run(
         a.task.id,
         a.task.name,
@@ -85,7 +85,9 @@ export class ImportedAuditsRepository {
         a.task.createdAt,
         JSON.stringify(a.origin),
         // Written here from the imported runs, not taken from the bundle: the content hash does not cover it.
-        auditVerdict(a.runs, a.task.spec)
+        auditVerdict(a.runs, a.task.spec),
+        // A shard's bundle stays marked as that shard, for a merge to read.
+        a.task.shard ? JSON.stringify(a.task.shard) : null
       )
       const putRun = db.prepare(
         `INSERT INTO runs (id, task_id, method, params_json, seed, status, backend, backend_skipped_json, input_model_id, output_model_id, forget_count, retain_count, forget_sha256, steps, error, position, created_at, started_at, ended_at, cell_key, cell_json, replica)

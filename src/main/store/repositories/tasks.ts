@@ -1,6 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { randomUUID } from 'node:crypto'
-import type { RunRecord, TaskSummary } from '@shared/api/contract'
+import { type RunRecord, ShardRef, type TaskSummary } from '@shared/api/contract'
 import { ResolvedTaskSpecSchema, type TaskSpec } from '@shared/task-spec'
 import { writeVerdict } from '@shared/verdict'
 import { describeZodError } from '@shared/zod-errors'
@@ -23,18 +23,19 @@ export class TasksRepository {
   constructor(private readonly db: Database) {}
 
   /** Creates an audit and logs it with the hash of its spec and of its dataset. */
-  create(t: { name: string; spec: unknown; specSha256: string; datasetId: string }): string {
+  create(t: { name: string; spec: unknown; specSha256: string; datasetId: string; shard?: ShardRef | null }): string {
     const id = randomUUID()
     this.db.transaction(() => {
       this.db
-        .prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
-        .run(id, t.name, JSON.stringify(t.spec), t.specSha256, t.datasetId, Date.now())
+        .prepare(`INSERT INTO tasks (id, name, spec_json, spec_sha256, dataset_id, created_at, shard_json) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+        .run(id, t.name, JSON.stringify(t.spec), t.specSha256, t.datasetId, Date.now(), t.shard ? JSON.stringify(t.shard) : null)
       const dataset = this.db.prepare(`SELECT sha256 FROM datasets WHERE id = ?`).get(t.datasetId) as { sha256: string } | undefined
       appendLog(this.db, 'created', id, {
         name: t.name,
         specSha256: t.specSha256,
         datasetId: t.datasetId,
-        datasetSha256: dataset?.sha256 ?? null
+        datasetSha256: dataset?.sha256 ?? null,
+        ...(t.shard ? { shard: { planSha256: t.shard.planSha256, index: t.shard.index, of: t.shard.of } } : {})
       })
     })()
     return id
@@ -87,7 +88,7 @@ export class TasksRepository {
   private read(where: string, ...params: string[]): TaskSummary[] {
     const tasks = this.db
       .prepare(
-        `SELECT t.id, t.name, t.spec_json, t.spec_sha256, t.dataset_id, d.sha256 AS dataset_sha256, t.created_at, t.origin_json, t.verdict
+        `SELECT t.id, t.name, t.spec_json, t.spec_sha256, t.dataset_id, d.sha256 AS dataset_sha256, t.created_at, t.origin_json, t.verdict, t.shard_json
          FROM tasks t JOIN datasets d ON d.id = t.dataset_id ${where} ORDER BY t.created_at DESC`
       )
       .all(...params) as Array<{
@@ -100,6 +101,7 @@ export class TasksRepository {
       created_at: number
       origin_json: string | null
       verdict: string | null
+      shard_json: string | null
     }>
     const counts = this.db.prepare(`SELECT status, COUNT(*) AS n FROM runs WHERE task_id = ? GROUP BY status`)
     return tasks.map((t) => ({
@@ -115,7 +117,8 @@ export class TasksRepository {
       active: false,
       // Written when an audit's execution ends, or when it is imported.
       verdict: t.verdict,
-      origin: t.origin_json ? (JSON.parse(t.origin_json) as TaskSummary['origin']) : null
+      origin: t.origin_json ? (JSON.parse(t.origin_json) as TaskSummary['origin']) : null,
+      shard: t.shard_json ? ShardRef.parse(JSON.parse(t.shard_json)) : null
     }))
   }
 }
