@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -69,6 +69,46 @@ describe('a sweep sharded across processes', () => {
     expect([...merged.keys()].sort()).toEqual([...single.keys()].sort())
     expect(merged.size).toBe(18)
     for (const [key, metrics] of single) expect(merged.get(key), key).toEqual(metrics)
+  }, 300_000)
+
+  it('merges the shards into one audit with the whole run’s metrics and a clean verify; refuses a tampered, duplicate, foreign or missing shard', async () => {
+    const merged = join(tmp.dir, 'merged', 'audit.db')
+    const dirs = [1, 2, 3].map(shardDir)
+    const ok = await runAuditCli(['merge', ...dirs, '--db', merged, '--json', join(tmp.dir, 'merged.json')])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect(ok.stdout).toMatch(/merged: audit "sharded" .*18 runs from 3 shards/)
+    expect(metricsOf(merged)).toEqual(metricsOf(join(tmp.dir, 'whole', 'audit.db')))
+    const summary = JSON.parse(readFileSync(join(tmp.dir, 'merged.json'), 'utf8')) as { runs: Array<{ cell: unknown; backend: string }> }
+    expect(summary.runs).toHaveLength(18)
+    expect(summary.runs.every((r) => r.cell !== null && typeof r.backend === 'string')).toBe(true)
+    const verify = await runAuditCli(['verify', merged])
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0)
+    expect(verify.stdout).toMatch(/every hash recomputes/)
+    // Merging again finds the same audit.
+    expect((await runAuditCli(['merge', ...dirs, '--db', merged])).stdout).toMatch(/already merged/)
+
+    const fresh = join(tmp.dir, 'refused', 'audit.db')
+    const twice = await runAuditCli(['merge', dirs[0]!, dirs[0]!, dirs[1]!, dirs[2]!, '--db', fresh])
+    expect(twice.stderr).toMatch(/shard 1 is given twice/)
+    const missing = await runAuditCli(['merge', dirs[0]!, dirs[1]!, '--db', fresh])
+    expect(missing.stderr).toMatch(/shard\(s\) 3 of 3 are missing/)
+
+    const tampered = join(tmp.dir, 'tampered-3')
+    cpSync(dirs[2]!, tampered, { recursive: true })
+    const zip = readFileSync(join(tampered, 'bundle.zip'))
+    zip[Math.floor(zip.length / 2)] ^= 0xff
+    writeFileSync(join(tampered, 'bundle.zip'), zip)
+    const bad = await runAuditCli(['merge', dirs[0]!, dirs[1]!, tampered, '--db', fresh])
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toMatch(/cannot merge: shard 3 \(.*tampered-3\)/)
+
+    const otherPlan = join(tmp.dir, 'plan-2')
+    expect((await runAuditCli(['plan', spec, '--shards', '2', '--out', otherPlan, '--db', join(tmp.dir, 'plan.db')])).code).toBe(0)
+    const foreign = join(tmp.dir, 'foreign')
+    expect((await runAuditCli(['run-shard', join(otherPlan, 'shard-2.json'), '--out', foreign, '--jobs', '1'])).code).toBe(0)
+    const mixed = await runAuditCli(['merge', dirs[0]!, foreign, dirs[2]!, '--db', fresh])
+    expect(mixed.stderr).toMatch(/belongs to another plan/)
+    expect(existsSync(fresh) ? metricsOf(fresh).size : 0).toBe(0)
   }, 300_000)
 
   it('a shard killed mid-run resumes in its folder; a folder of another shard and another dataset are refused', async () => {

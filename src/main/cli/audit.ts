@@ -19,12 +19,12 @@ import { nativeHint } from '../engine-host/native-hint'
 import { createNodeServices } from './node-services'
 import { formatDuration } from '@shared/format'
 import { TerminalProgress } from './progress-bar'
-import { checkShardDataset, finishShard, openShard } from './shard-commands'
+import { checkShardDataset, finishShard, mergeCommand, openShard } from './shard-commands'
 import { planCommand } from './plan-command'
 import { exportBundleCommand, importBundleCommand, reportCommand, settingsCommand } from './report-commands'
 
 const USAGE =
-  'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | model.onnx | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder | file.onnx> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | cifar-10-python.tar.gz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--labels fine|coarse] [--skip-unreadable] [--db FILE]\n       npm run audit -- plan <task.json> --shards N --out DIR [--db FILE]\n       npm run audit -- run-shard <shard-K.json> --out DIR [--jobs N] [--threads N]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
+  'usage: npm run audit -- <task.json> [--db FILE] [--report FILE.pdf] [--json FILE] [--jobs N] [--threads N]\n       npm run audit -- import-model <folder | model.zip | model.onnx | files…> [--dataset ID] [--name NAME] [--db FILE]\n       npm run audit -- export-model <sha256> <folder | file.onnx> [--db FILE]\n       npm run audit -- import-dataset <folder | data.npz | cifar-10-python.tar.gz | files…> [--name NAME] [--size HxW] [--color grey|rgb] [--scaling unit|standardize] [--test-fraction F] [--labels fine|coarse] [--skip-unreadable] [--db FILE]\n       npm run audit -- plan <task.json> --shards N --out DIR [--db FILE]\n       npm run audit -- run-shard <shard-K.json> --out DIR [--jobs N] [--threads N]\n       npm run audit -- merge <results dir…> --db FILE [--json FILE] [--report FILE.pdf]\n       npm run audit -- verify [<audit.db>] [--db FILE]\n       npm run audit -- report <audit id> <file.pdf> [--db FILE]\n       npm run audit -- export-bundle <audit id> <file.zip> [--with-models] [--db FILE]\n       npm run audit -- import-bundle <file.zip> [--db FILE]\n       npm run audit -- settings [--auditor NAME] [--organisation ORG] [--page-size A4|Letter] [--db FILE]'
 
 /** Fails with a one-line reason and a non-zero exit code. */
 function fail(message: string, code = 2): never {
@@ -259,6 +259,15 @@ async function main(): Promise<void> {
       else settingsCommand(store, args.values, fail)
     } finally {
       store.dispose()
+    }
+    return
+  }
+  if (specFile === 'merge') {
+    const services = open()
+    try {
+      await mergeCommand(services, extra, args.values, fail)
+    } finally {
+      services.dispose()
     }
     return
   }

@@ -4,6 +4,10 @@ import type { ShardRef } from '@shared/api/contract'
 import { describeZodError } from '@shared/zod-errors'
 import { datasetOf } from '../audit/audit-inputs'
 import { exportBundle } from '../audit/bundle/export-bundle'
+import { mergeShards } from '../audit/bundle/merge-shards'
+import { toResultJson } from '../audit/result-json'
+import { exportReport } from '../api/handlers'
+import { ImportError } from '../library/model-bundle'
 import { hashDataset } from '../audit/dataset-hash'
 import { type ShardFile, ShardFileSchema } from '../audit/shard-plan'
 import type { createNodeServices } from './node-services'
@@ -66,4 +70,37 @@ export async function finishShard(services: Services, taskId: string, run: Shard
   rmSync(file, { force: true })
   const bundle = await exportBundle(services, taskId, { file, includeModels: false })
   process.stdout.write(`shard ${run.file.index} of ${run.file.of}: bundle ${bundle.path} (sha256 ${bundle.sha256})\n`)
+}
+
+/** `merge <results dirs…> --db FILE`: one audit from every shard's results, hashes checked. */
+export async function mergeCommand(
+  services: Services,
+  dirs: string[],
+  values: { json?: string | undefined; report?: string | undefined },
+  fail: (message: string, code?: number) => never
+): Promise<void> {
+  if (dirs.length === 0) fail('usage: npm run audit -- merge <results dir…> --db FILE [--json FILE] [--report FILE.pdf]')
+  let merged: Awaited<ReturnType<typeof mergeShards>>
+  try {
+    merged = await mergeShards(
+      { store: services.store, ...services.paths, appVersion: services.appVersion },
+      dirs.map((d) => resolve(d))
+    )
+  } catch (err) {
+    fail(err instanceof ImportError ? `cannot merge: ${err.message}` : (err as Error).message, err instanceof ImportError ? 2 : 1)
+  }
+  const { task } = merged
+  const runs = services.store.runs.list(task.id)
+  process.stdout.write(
+    `${merged.alreadyMerged ? 'already merged' : 'merged'}: audit "${task.name}" (${task.id}), ${runs.length} runs from ${task.origin?.shards?.length ?? 0} shards; content hash ${task.origin?.contentHash ?? ''}\n`
+  )
+  if (values.json)
+    writeFileSync(
+      values.json,
+      JSON.stringify(toResultJson(task, runs, services.store.tuningTrials.forRuns(runs.map((r) => r.id))), null, 2)
+    )
+  if (values.report) {
+    const pdf = await exportReport(services, task.id, resolve(values.report))
+    process.stdout.write(`report: ${pdf.path} (${pdf.bytes} bytes, sha256 ${pdf.sha256})\n`)
+  }
 }

@@ -77,7 +77,14 @@ export const TaskSummary = z.object({
   verdict: z.string().nullable().default(null),
   /** Set when the audit was imported from another copy's bundle: it is shown, never run here. */
   origin: z
-    .object({ bundleSha256: z.string(), contentHash: z.string(), appVersion: z.string(), importedAt: z.number() })
+    .object({
+      bundleSha256: z.string(),
+      contentHash: z.string(),
+      appVersion: z.string(),
+      importedAt: z.number(),
+      /** A merge of a sharded audit's results: each shard's bundle, checked (bundleSha256 is then the hash of this list). */
+      shards: z.array(z.object({ index: z.number().int(), bundleSha256: z.string() })).optional()
+    })
     .nullable()
     .default(null),
   /** Set when the audit is one shard of a sharded plan (`npm run audit -- run-shard`): it runs only these groups. */

@@ -130,7 +130,7 @@ async function copyModels(
   return paths
 }
 
-interface ImportDeps {
+export interface ImportDeps {
   store: AuditStore
   dataDir: string
   resourcesDir: string
@@ -140,7 +140,7 @@ interface ImportDeps {
  * The audit's dataset, if this copy has one under its id, must be the same data. A built-in
  * dataset not yet used here is hashed and registered, as an audit on it would.
  */
-async function checkDataset(deps: ImportDeps, id: string, sha: string): Promise<void> {
+export async function checkDataset(deps: ImportDeps, id: string, sha: string): Promise<void> {
   const builtin = findBuiltinDataset(id)
   const known = deps.store.datasets.find(id)
   const here = known?.sha256 ?? (builtin ? await hashDataset(requireDataset(deps, id)) : null)
@@ -160,11 +160,10 @@ async function checkDataset(deps: ImportDeps, id: string, sha: string): Promise<
 }
 
 /**
- * Imports an audit bundle written by another copy (or this one). Nothing is stored unless every
- * file matches bundle.json, the audit's recomputed content hash matches the bundle's, and every
- * index list matches its sha256. The audit is stored read-only, marked with where it came from.
+ * A bundle's audit, once every file matches bundle.json, the audit's recomputed content hash matches
+ * the bundle's, and every index list matches its sha256; ImportError naming the first that does not.
  */
-export async function importBundle(deps: ImportDeps, file: string): Promise<BundleImport> {
+export function readVerifiedBundle(file: string) {
   const { manifest, entries, bundleSha256 } = readEntries(file)
   const audit = parseJson(entries[BUNDLE_FILES.audit], BUNDLE_FILES.audit, BundleAudit)
   const recomputed = contentHash(reportManifest(audit.task, audit.runs, audit.splits))
@@ -176,6 +175,16 @@ export async function importBundle(deps: ImportDeps, file: string): Promise<Bund
     if (s.indices.length !== s.count || sha256OfIndices(Int32Array.from(s.indices)) !== s.sha256)
       throw new ImportError(`the ${s.kind} index list of seed ${s.seed}${s.cellKey ? ` (${s.cellKey})` : ''} does not match its sha256`)
   }
+  return { manifest, entries, bundleSha256, audit, contentHash: recomputed }
+}
+
+/**
+ * Imports an audit bundle written by another copy (or this one). Nothing is stored unless every
+ * file matches bundle.json, the audit's recomputed content hash matches the bundle's, and every
+ * index list matches its sha256. The audit is stored read-only, marked with where it came from.
+ */
+export async function importBundle(deps: ImportDeps, file: string): Promise<BundleImport> {
+  const { manifest, entries, bundleSha256, audit, contentHash: recomputed } = readVerifiedBundle(file)
 
   const existing = deps.store.tasks.get(audit.task.id)
   if (existing) {
