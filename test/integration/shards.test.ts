@@ -84,6 +84,8 @@ describe('a sweep sharded across processes', () => {
     const verify = await runAuditCli(['verify', merged])
     expect(verify.code, verify.stdout + verify.stderr).toBe(0)
     expect(verify.stdout).toMatch(/every hash recomputes/)
+    const report = await runAuditCli(['merge', ...dirs, '--db', merged, '--report', join(tmp.dir, 'merged.pdf')])
+    expect(report.code, report.stderr).toBe(0)
     // Merging again finds the same audit.
     expect((await runAuditCli(['merge', ...dirs, '--db', merged])).stdout).toMatch(/already merged/)
 
@@ -96,7 +98,8 @@ describe('a sweep sharded across processes', () => {
     const tampered = join(tmp.dir, 'tampered-3')
     cpSync(dirs[2]!, tampered, { recursive: true })
     const zip = readFileSync(join(tampered, 'bundle.zip'))
-    zip[Math.floor(zip.length / 2)] ^= 0xff
+    const middle = Math.floor(zip.length / 2)
+    zip[middle] = zip[middle]! ^ 0xff
     writeFileSync(join(tampered, 'bundle.zip'), zip)
     const bad = await runAuditCli(['merge', dirs[0]!, dirs[1]!, tampered, '--db', fresh])
     expect(bad.code).not.toBe(0)

@@ -7,6 +7,7 @@ import { exportBundle } from '../audit/bundle/export-bundle'
 import { mergeShards } from '../audit/bundle/merge-shards'
 import { toResultJson } from '../audit/result-json'
 import { exportReport } from '../api/handlers'
+import { describeMachine } from '../reports/report-input'
 import { ImportError } from '../library/model-bundle'
 import { hashDataset } from '../audit/dataset-hash'
 import { type ShardFile, ShardFileSchema } from '../audit/shard-plan'
@@ -46,7 +47,11 @@ export function openShard(args: string[], out: string | undefined, fail: (messag
   }
   mkdirSync(dir, { recursive: true })
   writeFileSync(copy, `${JSON.stringify(file, null, 2)}\n`)
-  return { file, ref: { planSha256: file.planSha256, index: file.index, of: file.of, groups: file.groups }, out: dir }
+  return {
+    file,
+    ref: { planSha256: file.planSha256, index: file.index, of: file.of, groups: file.groups, machine: describeMachine() },
+    out: dir
+  }
 }
 
 /** The plan was made for one dataset: a machine whose copy differs would give results that cannot be merged. */

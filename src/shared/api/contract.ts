@@ -56,7 +56,9 @@ export const ShardRef = z
     planSha256: z.string().regex(/^[0-9a-f]{64}$/),
     index: z.number().int().min(1),
     of: z.number().int().min(1),
-    groups: z.array(z.object({ cellKey: z.string(), seed: z.number().int() }).strict()).min(1)
+    groups: z.array(z.object({ cellKey: z.string(), seed: z.number().int() }).strict()).min(1),
+    /** The machine the shard ran on (CPU, cores, OS, memory): a merged report names each shard's. */
+    machine: z.string().max(500).optional()
   })
   .strict()
 export type ShardRef = z.infer<typeof ShardRef>
@@ -83,7 +85,16 @@ export const TaskSummary = z.object({
       appVersion: z.string(),
       importedAt: z.number(),
       /** A merge of a sharded audit's results: each shard's bundle, checked (bundleSha256 is then the hash of this list). */
-      shards: z.array(z.object({ index: z.number().int(), bundleSha256: z.string() })).optional()
+      shards: z
+        .array(
+          z.object({
+            index: z.number().int(),
+            bundleSha256: z.string(),
+            machine: z.string().nullable().default(null),
+            groups: z.array(z.object({ cellKey: z.string(), seed: z.number().int() })).default([])
+          })
+        )
+        .optional()
     })
     .nullable()
     .default(null),

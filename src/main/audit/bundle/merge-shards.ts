@@ -100,7 +100,14 @@ export async function mergeShards(
     active: false
   }
   await checkDataset(deps, task.datasetId, task.datasetSha256)
-  const shards = [...results].sort((a, b) => a.index - b.index).map((r) => ({ index: r.index, bundleSha256: r.bundleSha256 }))
+  const shards = [...results]
+    .sort((a, b) => a.index - b.index)
+    .map((r) => ({
+      index: r.index,
+      bundleSha256: r.bundleSha256,
+      machine: r.audit.task.shard?.machine ?? null,
+      groups: r.audit.task.shard?.groups ?? []
+    }))
   deps.store.importedAudits.insert(
     {
       task,

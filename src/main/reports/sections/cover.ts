@@ -2,6 +2,13 @@ import { writeVerdict } from '@shared/verdict'
 import type { Block } from '../blocks'
 import type { ReportInput } from '../report-input'
 
+/** Which shard of a merged audit a run came from: the shard whose groups hold its cell and seed. */
+function shardOfRun(input: ReportInput, runId: string): number | null {
+  const run = input.runs.find((r) => r.id === runId)
+  const shards = input.task.origin?.shards ?? []
+  return shards.find((s) => s.groups.some((g) => g.cellKey === run?.cellKey && g.seed === run?.seed))?.index ?? null
+}
+
 /** Page one: who audited what, when, on which machine and backend, the verdict, and the contents. */
 export function coverPage(input: ReportInput): Block[] {
   const { task, runs, settings } = input
@@ -9,9 +16,24 @@ export function coverPage(input: ReportInput): Block[] {
   // Why a faster backend did not run, once per distinct reason: a reader judging the run times needs it.
   const skipped = [...new Set(runs.flatMap((r) => r.backendSkipped))]
   const auditor = [settings.auditorName, settings.organisation].filter(Boolean).join(', ') || 'not set (Settings → auditor)'
-  const origin = task.origin
-    ? `Imported from a bundle made by Unlearning Audit ${task.origin.appVersion} (bundle sha256 ${task.origin.bundleSha256}); its runs were made on that copy's machine.`
-    : null
+  const shards = task.origin?.shards
+  const origin = shards
+    ? `Merged from ${shards.length} shards of one plan, each bundle's hashes checked: ${shards
+        .map((s) => {
+          const backend = [
+            ...new Set(
+              runs
+                .filter((r) => shardOfRun(input, r.id) === s.index)
+                .map((r) => r.backend)
+                .filter(Boolean)
+            )
+          ].join(', ')
+          return `shard ${s.index} ran on ${s.machine ?? 'an unrecorded machine'}${backend ? ` (${backend})` : ''}, bundle sha256 ${s.bundleSha256}`
+        })
+        .join('; ')}.`
+    : task.origin
+      ? `Imported from a bundle made by Unlearning Audit ${task.origin.appVersion} (bundle sha256 ${task.origin.bundleSha256}); its runs were made on that copy's machine.`
+      : null
   const rows: Array<[string, string]> = [
     ['Auditor', auditor],
     [
