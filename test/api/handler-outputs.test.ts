@@ -1,13 +1,15 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join, relative } from 'node:path'
 import * as ort from 'onnxruntime-node'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { createApiHandlers } from '@main/api/handlers'
 import { createRouter } from '@main/api/router'
 import { INVOKE_CHANNELS, type InvokeChannel } from '@shared/api/channels'
 import { CONTRACT, type ApiInput, type ApiOutput } from '@shared/api/contract'
 import { describeZodError } from '@shared/zod-errors'
 import { useAuditServices } from '../helpers/audit-services'
+import { runAuditCli } from '../helpers/run-cli'
+import { makeTempDir } from '../helpers/tmp'
 
 /**
  * Every channel of the contract, called through the router on real services with valid inputs: each
@@ -17,6 +19,9 @@ import { useAuditServices } from '../helpers/audit-services'
  */
 
 const services = useAuditServices('handler-outputs')
+// Shard results made by the command line, for shards:merge.
+const shardResults = makeTempDir('handler-shards')
+afterAll(() => shardResults.cleanup())
 // A second copy, for importing the first one's audit bundle as another machine would.
 const copy = useAuditServices('handler-outputs-copy')
 const dispatch = createRouter(createApiHandlers({ ...services, appVersion: 'test' }))
@@ -243,6 +248,25 @@ const CASES: Record<InvokeChannel, () => Promise<void>> = {
     expect(bundle.path).toMatch(/\.audit-bundle\.zip$/)
     expect(statSync(bundle.path).size).toBe(bundle.bytes)
     ctx.bundle = bundle.path
+  },
+  'shards:merge': async () => {
+    // Two shards of a tiny two-seed audit, run by the command line as two machines would.
+    const dir = shardResults.dir
+    const task = join(dir, 'task.json')
+    writeFileSync(task, JSON.stringify({ ...spec, name: 'sharded through the API', seeds: [0, 1] }))
+    expect((await runAuditCli(['plan', task, '--shards', '2', '--out', join(dir, 'plan'), '--db', join(dir, 'plan.db')])).code).toBe(0)
+    for (const k of [1, 2])
+      expect((await runAuditCli(['run-shard', join(dir, 'plan', `shard-${k}.json`), '--out', join(dir, 'results', String(k))])).code).toBe(
+        0
+      )
+    const filesOfShard = (k: number): Array<[string, string]> =>
+      ['shard.json', 'bundle.zip'].map((f) => [`results/${k}/${f}`, join(dir, 'results', String(k), f)])
+    const partial = await invoke('shards:merge', { uploadId: await upload(dispatch, filesOfShard(2)) })
+    expect(partial).toEqual({ name: 'sharded through the API', of: 2, present: [2], missing: [1], task: null, alreadyMerged: false })
+    const merged = await invoke('shards:merge', { uploadId: await upload(dispatch, [...filesOfShard(1), ...filesOfShard(2)]) })
+    expect(merged).toMatchObject({ of: 2, present: [1, 2], missing: [], alreadyMerged: false, task: { name: 'sharded through the API' } })
+    expect(merged.task!.origin!.shards!.map((s) => s.index)).toEqual([1, 2])
+    expect(Object.values(merged.task!.counts).reduce((a, b) => a + b, 0)).toBe(4)
   },
   'bundles:import': async () => {
     // Into another copy: a new, read-only audit with its models.

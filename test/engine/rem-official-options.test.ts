@@ -47,11 +47,16 @@ describe('REM: the official behaviours, each an option', () => {
   })
 
   it('R1: a round that improves is kept without any fallback', async () => {
-    const out = await runMethod('rem', { rounds: 2, removalThreshold: 0.2 }, ctx)
+    // Forgetting a class of the toy problem: the Flush removes it and the other classes stay (on random
+    // examples of this separable toy, removal only comes with collapse, which is never kept).
+    const classCtx = await toyMethodContext('rem', {}, { task: { kind: 'class', classes: [2] } })
+    const out = await runMethod('rem', { rounds: 2, removalThreshold: 0.2 }, classCtx)
     try {
       expect(out.extraMetrics!.remFallback).toBe(0)
+      expect(out.extraMetrics!.remBestRound).toBeGreaterThan(0)
     } finally {
       out.model.dispose()
+      classCtx.dispose()
     }
   })
 

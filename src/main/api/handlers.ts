@@ -149,6 +149,7 @@ export function createApiHandlers(s: Services): ApiHandlers {
       return { path: written.path, sha256: written.sha256, bytes: written.bytes }
     },
     'bundles:import': async ({ uploadId }) => s.library.importBundle(uploadId),
+    'shards:merge': async ({ uploadId }) => s.library.mergeShards(uploadId, s.appVersion),
     'settings:get': async () => s.store.settings.read(),
     'settings:set': async (changes) => s.store.settings.write(changes)
   }

@@ -1,12 +1,23 @@
 import type { BundleImport, DatasetImport, DatasetImportOptions, LibraryProgress, ModelImport } from '@shared/api/contract'
 import { importBundle } from '../audit/bundle/import-bundle'
+import { inspectShards, mergeShards } from '../audit/bundle/merge-shards'
 import type { EnginePool } from '../engine-host/pool'
 import type { AuditStore } from '../store/audit-store'
 import { importDataset } from './datasets/import-dataset'
 import { deleteDataset, deleteModel, listDatasetLibrary } from './library'
 import { ImportError } from './model-bundle'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import type { ShardsMerge } from '@shared/api/contract'
 import { importModel } from './model-library'
 import { UploadArea } from './uploads'
+
+/** The folders under `path` (itself included) that hold a shard's results. */
+function shardFolders(path: string): string[] {
+  if (!statSync(path).isDirectory()) return []
+  const here = existsSync(join(path, 'shard.json')) ? [path] : []
+  return [...here, ...readdirSync(path).flatMap((n) => shardFolders(join(path, n)))]
+}
 
 /**
  * The model and dataset libraries as the renderer sees them: files arrive as uploads, are
@@ -81,6 +92,26 @@ export class LibraryService {
     const result = await importBundle({ store: this.store, ...this.paths }, files[0]!)
     this.uploads.discard(uploadId)
     return result
+  }
+
+  /**
+   * Merges dropped shard results (run-shard folders, each a shard.json and a bundle.zip) into one
+   * audit once every shard of the plan is here; until then says which are here and which are missing.
+   */
+  async mergeShards(uploadId: string, appVersion: string): Promise<ShardsMerge> {
+    const dirs = [...new Set(this.uploads.sources(uploadId).flatMap(shardFolders))]
+    if (dirs.length === 0)
+      throw new ImportError('No shard results were dropped: each shard folder holds the shard.json and bundle.zip run-shard writes')
+    this.emit({ uploadId, step: 'checking', fraction: 0 })
+    try {
+      const found = inspectShards(dirs)
+      const summary = { name: found.name, of: found.of, present: found.present, missing: found.missing }
+      if (found.missing.length) return { ...summary, task: null, alreadyMerged: false }
+      const merged = await mergeShards({ store: this.store, ...this.paths, appVersion }, dirs)
+      return { ...summary, ...merged }
+    } finally {
+      this.uploads.discard(uploadId)
+    }
   }
 
   deleteModel(sha256: string) {

@@ -33,6 +33,7 @@ export const INVOKE_CHANNELS = [
   'reports:preview',
   'bundles:export',
   'bundles:import',
+  'shards:merge',
   'settings:get',
   'settings:set'
 ] as const

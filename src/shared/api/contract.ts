@@ -103,6 +103,17 @@ export const TaskSummary = z.object({
 })
 export type TaskSummary = z.infer<typeof TaskSummary>
 
+/** A drop of shard results: the plan's shards present and missing, and the merged audit once none is missing. */
+export const ShardsMerge = z.object({
+  name: z.string(),
+  of: z.number().int(),
+  present: z.array(z.number().int()),
+  missing: z.array(z.number().int()),
+  task: TaskSummary.nullable(),
+  alreadyMerged: z.boolean()
+})
+export type ShardsMerge = z.infer<typeof ShardsMerge>
+
 export const Catalog = z.object({
   datasets: z.array(
     z.object({ id: z.string(), name: z.string(), classNames: z.array(z.string()), trainSize: z.number(), testSize: z.number() })
@@ -437,6 +448,8 @@ export const CONTRACT = {
   },
   'bundles:export': { input: z.object({ taskId: Id, includeModels: z.boolean() }).strict(), output: WrittenFile },
   'bundles:import': { input: z.object({ uploadId: Id }).strict(), output: BundleImport },
+  // The results of a sharded audit's shards (run-shard folders): merged once all are here, else which are missing.
+  'shards:merge': { input: z.object({ uploadId: Id }).strict(), output: ShardsMerge },
   'settings:get': { input: Empty, output: ReportSettings },
   'settings:set': { input: ReportSettings.partial().strict(), output: ReportSettings }
 } satisfies Record<InvokeChannel, { input: z.ZodType; output: z.ZodType }>

@@ -54,10 +54,11 @@ function readShardResult(dir: string): ShardResult & { planSha256: string; of: n
  * plan, when one is given twice, or when one is missing. The merged audit's runs are in plan order,
  * each with the backend it ran on; its content hash covers them all.
  */
-export async function mergeShards(
-  deps: ImportDeps & { appVersion: string },
-  dirs: string[]
-): Promise<{ task: TaskSummary; alreadyMerged: boolean }> {
+/**
+ * The shards found in some folders, every bundle's hashes checked: which of the plan's shards are here
+ * and which are missing. Refused, naming the shard, when one belongs to another plan or is given twice.
+ */
+export function inspectShards(dirs: string[]) {
   if (dirs.length === 0) throw new ImportError('no shard folders given')
   const results = dirs.map(readShardResult)
   const first = results[0]!
@@ -70,6 +71,14 @@ export async function mergeShards(
     if (twice) throw new ImportError(`shard ${r.index} is given twice: ${twice.dir} and ${r.dir}`)
   }
   const missing = Array.from({ length: first.of }, (_, i) => i + 1).filter((k) => !results.some((r) => r.index === k))
+  return { results, first, name: first.audit.task.name, of: first.of, present: results.map((r) => r.index).sort((a, b) => a - b), missing }
+}
+
+export async function mergeShards(
+  deps: ImportDeps & { appVersion: string },
+  dirs: string[]
+): Promise<{ task: TaskSummary; alreadyMerged: boolean }> {
+  const { results, first, missing } = inspectShards(dirs)
   if (missing.length) throw new ImportError(`shard(s) ${missing.join(', ')} of ${first.of} are missing; merge once every shard has run`)
 
   const base = first.audit.task

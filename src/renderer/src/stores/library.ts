@@ -7,6 +7,7 @@ import {
   type DatasetSummary,
   type ModelImport,
   type ModelSummary,
+  type ShardsMerge,
   UPLOAD_CHUNK_BYTES
 } from '@shared/api/contract'
 import { API_CLIENT } from '../api/inject'
@@ -17,7 +18,7 @@ export interface DroppedFile {
   file: File
 }
 
-export type DropKind = 'model' | 'dataset' | 'bundle'
+export type DropKind = 'model' | 'dataset' | 'bundle' | 'shards'
 
 /**
  * An exported audit bundle is one *.audit-bundle.zip; a drop is a model when it holds a model.json
@@ -25,8 +26,13 @@ export type DropKind = 'model' | 'dataset' | 'bundle'
  */
 export function guessKind(files: DroppedFile[]): DropKind {
   if (files.length === 1 && /\.audit-bundle\.zip$/i.test(files[0]!.path)) return 'bundle'
+  if (files.some((f) => isShardFile(f.path))) return 'shards'
   return files.some((f) => /(^|\/)model\.json$/i.test(f.path) || /\.(zip|onnx)$/i.test(f.path)) ? 'model' : 'dataset'
 }
+
+/** What a shard's results folder (from run-shard) holds that a merge reads: its shard file and its bundle. */
+const isShardFile = (path: string) => /(^|\/)shard\.json$/i.test(path)
+const isShardResult = (path: string) => isShardFile(path) || /(^|\/)bundle\.zip$/i.test(path)
 
 function toBase64(bytes: Uint8Array): string {
   let text = ''
@@ -47,6 +53,7 @@ export const useLibraryStore = defineStore('library', () => {
   const modelResult = ref<ModelImport | null>(null)
   const datasetResult = ref<DatasetImport | null>(null)
   const bundleResult = ref<BundleImport | null>(null)
+  const shardsResult = ref<ShardsMerge | null>(null)
   const error = ref<string | null>(null)
 
   async function load(): Promise<void> {
@@ -69,7 +76,10 @@ export const useLibraryStore = defineStore('library', () => {
     datasetResult.value = null
     bundleResult.value = null
     error.value = null
-    pending.value = { files, kind: guessKind(files), bytes: files.reduce((n, f) => n + f.file.size, 0) }
+    const kind = guessKind(files)
+    // Shard folders also hold their database and models: only the shard file and the bundle travel.
+    const sent = kind === 'shards' ? files.filter((f) => isShardResult(f.path)) : files
+    pending.value = { files: sent, kind, bytes: sent.reduce((n, f) => n + f.file.size, 0) }
   }
 
   /** Sends the files in chunks, reporting the copy as the first step of the import. */
@@ -130,6 +140,14 @@ export const useLibraryStore = defineStore('library', () => {
     }
   }
 
+  async function mergeShards(): Promise<void> {
+    const result = await run((id) => api.call('shards:merge', { uploadId: id }))
+    if (result) {
+      shardsResult.value = result
+      finish()
+    }
+  }
+
   /** The server removes a finished upload itself; only the local state goes. */
   function finish(): void {
     uploadId.value = null
@@ -147,6 +165,7 @@ export const useLibraryStore = defineStore('library', () => {
     modelResult.value = null
     datasetResult.value = null
     bundleResult.value = null
+    shardsResult.value = null
     error.value = null
   }
 
@@ -172,6 +191,7 @@ export const useLibraryStore = defineStore('library', () => {
     modelResult,
     datasetResult,
     bundleResult,
+    shardsResult,
     error,
     init,
     load,
@@ -179,6 +199,7 @@ export const useLibraryStore = defineStore('library', () => {
     importModel,
     importDataset,
     importBundle,
+    mergeShards,
     discard,
     dismiss,
     removeModel,
