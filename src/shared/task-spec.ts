@@ -129,6 +129,8 @@ const SweepSpec = z
     discoveryRate: z.array(z.number().gt(0).max(1)).min(1).optional(),
     corruptedCount: z.array(z.number().int().min(2)).min(1).optional(),
     classes: z.array(classList).min(1).optional(),
+    /** Channel widths of the model (its hidden size): each is an original of its own, trained per seed. */
+    width: z.array(z.number().gt(0).max(MAX_WIDTH)).min(1).optional(),
     fraction: z.array(z.number().gt(0).lt(1)).min(1).optional(),
     /** Per method id, per setting, the values to try. */
     params: z.record(z.string(), z.record(z.string(), z.array(z.unknown()).min(1))).optional()
@@ -267,6 +269,8 @@ function checkSweepFields(spec: ParsedSpec): void {
     classes: ['class', 'random'],
     fraction: ['random']
   }
+  if (sweep.width !== undefined && !('arch' in spec.model))
+    throw new SpecError('sweep.width: only a model this app trains (model.arch) has a width to sweep; a given model has its own')
   for (const [field, kinds] of Object.entries(allowed)) {
     if (sweep[field as keyof SweepSpec] !== undefined && !kinds.includes(kind)) {
       throw new SpecError(

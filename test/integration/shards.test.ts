@@ -44,10 +44,11 @@ describe('a sweep sharded across processes', () => {
       dataset: { id: 'fashion-mnist', trainLimit: 600, testLimit: 200 },
       model: { arch: 'mlp' },
       train: { epochs: 2, batchSize: 64, learningRate: 0.05 },
-      task: { kind: 'corrupted', corruption: 'random-swap', corruptedCount: 40, discoveryRate: 0.5 },
+      task: { kind: 'random', fraction: 0.1 },
       methods: ['retrain', 'finetune'],
-      seeds: [0, 1, 2],
-      sweep: { discoveryRate: [0.25, 0.5] }
+      seeds: [0, 1],
+      // The hidden size: each width is an original of its own, so each (width, seed) can run apart.
+      sweep: { width: [0.5, 1, 1.5] }
     })
   )
   const plan = join(tmp.dir, 'plan')

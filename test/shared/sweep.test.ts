@@ -30,6 +30,25 @@ describe('sweep expansion', () => {
     expect(plannedRunCount(spec)).toBe(36)
   })
 
+  it('sweeps the model width (the hidden size) outermost: each width trains an original of its own; only for a model the app trains', () => {
+    const spec = parseTaskSpec({ ...base, sweep: { width: [0.5, 2], discoveryRate: [0.5, 1] } })
+    const cells = expandCells(spec)
+    expect(cells.map((c) => c.key)).toEqual([
+      'width=0.5,discoveryRate=0.5',
+      'width=0.5,discoveryRate=1',
+      'width=2,discoveryRate=0.5',
+      'width=2,discoveryRate=1'
+    ])
+    expect(cells.map((c) => cellSpec(spec, c).model)).toEqual([0.5, 0.5, 2, 2].map((width) => ({ arch: 'mlp', width })))
+    expect(cells[0]!.task).not.toHaveProperty('width')
+    const recipes = cells.map((c) => JSON.stringify(originalRecipe(spec, c.task, 0, c.model)))
+    expect(new Set(recipes).size).toBe(2)
+    expect(plannedRunCount(spec)).toBe(4 * 2 * 3)
+    expect(() =>
+      parseTaskSpec({ ...base, model: { sha256: 'a'.repeat(64) }, task: { kind: 'random', fraction: 0.1 }, sweep: { width: [1, 2] } })
+    ).toThrow(/sweep\.width: only a model this app trains/)
+  })
+
   it('shares one original per corruption recipe and seed: the discovery rate does not change it', () => {
     const spec = parseTaskSpec({ ...base, sweep: { corruption: ['poison', 'random-swap'], discoveryRate: [0.1, 1] } })
     const recipes = expandCells(spec).map((c) => JSON.stringify(originalRecipe(spec, c.task, 0)))

@@ -109,15 +109,19 @@ function pricePlan(
   jobs: number
 ): Omit<AuditEstimate, 'privacyTiers'> {
   const { rates, runs: measuredRuns } = measuredRates(store)
-  const arch = architectureLabel(spec.model) ?? 'imported'
+  // A sweep over the model's width prices each cell at its own width.
+  let arch = architectureLabel(spec.model) ?? 'imported'
   const unmeasured = new Set<string>()
   const seen = new Set<string>()
   let reusedModels = 0
   let seconds = 0
   const privacy = { referenceModels: 0, extraRetrains: 0, seconds: 0 }
   // Until a model was measured here, a forward pass is priced at a third of a training step (forward, backward, update).
-  const originalRate = rateFor(rates, 'original', arch)
-  const evaluateRate = rateFor(rates, EVALUATE, arch) ?? (originalRate === null ? 0 : originalRate / 3)
+  const evaluateRateOf = (a: string) => {
+    const originalRate = rateFor(rates, 'original', a)
+    return rateFor(rates, EVALUATE, a) ?? (originalRate === null ? 0 : originalRate / 3)
+  }
+  let evaluateRate = evaluateRateOf(arch)
   const measure = () => (seconds += evaluateRate * trainCount)
   // Originals run one per chain; what starts from them runs side by side on every engine process.
   let originalSeconds = 0
@@ -137,6 +141,8 @@ function pricePlan(
     if (step.replica !== null) privacy.seconds += seconds - before
   }
   for (const group of plan.groups) {
+    arch = architectureLabel(group.cell.model ?? spec.model) ?? 'imported'
+    evaluateRate = evaluateRateOf(arch)
     const before = seconds
     if (group.original.cacheKey === null) measure()
     else price(group.original, trainCount * spec.train.epochs)

@@ -78,7 +78,7 @@ export function planAudit(spec: TaskSpec, opts: PlanOptions): AuditPlan {
     const concrete = cellSpec(spec, cell)
     for (const seed of spec.seeds) {
       if (opts.only && !opts.only(cell.key, seed)) continue
-      const recipe = originalRecipe(spec, cell.task, seed)
+      const recipe = originalRecipe(spec, cell.task, seed, cell.model)
       const original: PlannedStep = {
         method: ORIGINAL,
         params: { ...spec.train },
