@@ -95,10 +95,11 @@ export function estimateAudit(
 
 /**
  * Engine-seconds of some of a plan's groups run on their own (one shard of a sharded audit): their
- * originals, reference models, methods and attacks, priced as the estimate prices a whole audit.
+ * originals, reference models, methods and attacks, priced as the estimate prices a whole audit, but
+ * with nothing cached, as on the machine that will run them.
  */
 export function priceGroups(store: AuditStore, spec: TaskSpec, groups: PlanGroup[], trainCount: number): number {
-  return pricePlan(store, spec, { groups, chains: [groups], steps: [] }, trainCount, 1).seconds
+  return pricePlan(store, spec, { groups, chains: [groups], steps: [] }, trainCount, 1, true).seconds
 }
 
 function pricePlan(
@@ -106,7 +107,9 @@ function pricePlan(
   spec: TaskSpec,
   plan: AuditPlan,
   trainCount: number,
-  jobs: number
+  jobs: number,
+  /** A shard runs on another machine, whose model cache starts empty. */
+  freshCache = false
 ): Omit<AuditEstimate, 'privacyTiers'> {
   const { rates, runs: measuredRuns } = measuredRates(store)
   // A sweep over the model's width prices each cell at its own width.
@@ -127,7 +130,7 @@ function pricePlan(
   let originalSeconds = 0
   const price = (step: PlannedStep, work: number) => {
     const before = seconds
-    if (step.cacheKey && (seen.has(step.cacheKey) || store.modelCache.find(step.cacheKey))) {
+    if (step.cacheKey && (seen.has(step.cacheKey) || (!freshCache && store.modelCache.find(step.cacheKey)))) {
       reusedModels++
       measure()
     } else {

@@ -84,7 +84,17 @@ export async function planShards(deps: AuditInputDeps, rawSpec: unknown, n: numb
   const datasetSha256 = await hashDataset(location)
   const plan = planAudit(spec, { datasetSha256, givenModelMeasured: givenOriginal(deps, spec)?.use === 'measure' })
   const trainCount = Math.min(spec.dataset.trainLimit ?? info.trainSize, info.trainSize)
-  const units = shardUnits(plan).map((groups) => ({ groups, seconds: priceGroups(deps.store, spec, groups, trainCount) }))
+  const runsOf = (groups: typeof plan.groups) => groups.reduce((n, g) => n + 1 + g.references.length + g.methods.length, 0)
+  const priced = shardUnits(plan).map((groups) => ({ groups, seconds: priceGroups(deps.store, spec, groups, trainCount) }))
+  // A unit never timed here (another width, say) is priced per run like the units that were, so it still balances.
+  const known = priced.filter((u) => u.seconds > 0)
+  const perRun =
+    known.reduce((t, u) => t + u.seconds, 0) /
+    Math.max(
+      1,
+      known.reduce((n, u) => n + runsOf(u.groups), 0)
+    )
+  const units = priced.map((u) => (u.seconds > 0 ? u : { ...u, seconds: perRun * runsOf(u.groups) }))
   const shards = assignShards(units, n).filter((s) => s.groups.length > 0)
   const refs = shards.map((s) => s.groups.map((g) => ({ cellKey: g.cell.key, seed: g.seed })))
   const sha = planSha256(spec, datasetSha256, refs)

@@ -25,7 +25,7 @@ export class SpeedsRepository {
   history(limit = 2000): MeasuredRun[] {
     const rows = this.db
       .prepare(
-        `SELECT r.method, r.params_json, json_extract(t.spec_json, '$.model.arch') AS arch, json_extract(t.spec_json, '$.model.width') AS width, json_extract(t.spec_json, '$.train.epochs') AS train_epochs, r.forget_count + r.retain_count AS train_count, s.value AS seconds, u.value AS reused
+        `SELECT r.method, r.params_json, json_extract(t.spec_json, '$.model.arch') AS arch, COALESCE(json_extract(r.cell_json, '$.width'), json_extract(t.spec_json, '$.model.width')) AS width, json_extract(t.spec_json, '$.train.epochs') AS train_epochs, r.forget_count + r.retain_count AS train_count, s.value AS seconds, u.value AS reused
          FROM runs r JOIN tasks t ON t.id = r.task_id
          JOIN metrics s ON s.run_id = r.id AND s.name = 'seconds'
          LEFT JOIN metrics u ON u.run_id = r.id AND u.name = 'reusedModel'
