@@ -78,6 +78,20 @@ export const TuningTrialSchema = z.object({
 })
 export type TuningTrial = z.infer<typeof TuningTrialSchema>
 
+/**
+ * A trial's settings that differ from trial 0's (the method's own), `name value` each, values shown by
+ * `show` (the report wraps long JSON; the app prints it as it is).
+ */
+export function changedSettings(
+  trial: TuningTrial,
+  base: Record<string, unknown>,
+  show: (v: unknown) => string = (v) => JSON.stringify(v)
+): string {
+  if (trial.trial === 0) return 'own settings'
+  const changed = Object.entries(trial.params).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(base[k]))
+  return changed.map(([k, v]) => `${k} ${show(v)}`).join(', ') || 'same as trial 0'
+}
+
 /** What a tuned run reports: the objective, every trial, and the one whose settings the run then used. */
 export const TuningRecordSchema = z.object({
   objective: z.enum(['uxh', 'tow']),

@@ -3,11 +3,11 @@ import { isMethodId, searchSpaceOf } from '@shared/methods'
 import { isAuditRun } from '@shared/run-filter'
 import type { ForgetTask } from '@shared/task-spec'
 import {
+  changedSettings,
   describeDimension,
   TUNING_OBJECTIVES,
   type TuningRecord,
   type TuningSettings,
-  type TuningTrial,
   tuningObjective
 } from '@shared/tuning'
 import { type Block, cellLabel, fmt, note, sectionHeader, subHeader, table, wrappableJson } from '../blocks'
@@ -29,13 +29,6 @@ const KEPT_FILL = '#e8f1e8'
 /** Whether a run had a tuning budget: an audit run of a method with a search space (retrain has none). */
 export function isTunedMethodRun(run: RunRecord): boolean {
   return isAuditRun(run) && isMethodId(run.method) && searchSpaceOf(run.method) !== null
-}
-
-/** The settings of a trial that differ from trial 0's, `name value` each; trial 0 is the method's own. */
-export function changedSettings(trial: TuningTrial, base: Record<string, unknown>): string {
-  if (trial.trial === 0) return 'own settings'
-  const changed = Object.entries(trial.params).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(base[k]))
-  return changed.map(([k, v]) => `${k} ${wrappableJson(v)}`).join(', ') || 'same as trial 0'
 }
 
 const trialZero = (r: TuningRecord) => r.trials.find((t) => t.trial === 0)?.params ?? {}
@@ -103,7 +96,7 @@ function keptTable(runs: RunRecord[], records: ReadonlyMap<string, TuningRecord>
       run.method,
       where(run),
       `trial ${kept.trial} of ${record.trials.length}`,
-      { text: changedSettings(kept, trialZero(record)), style: 'mono' },
+      { text: changedSettings(kept, trialZero(record), wrappableJson), style: 'mono' },
       fmt(kept.objective),
       fmt(
         record.trials.reduce((sum, t) => sum + t.seconds, 0),
@@ -130,7 +123,7 @@ function trialsTable(record: TuningRecord): Block {
     const kept = t.trial === record.kept
     const cells: unknown[] = [
       kept ? `${t.trial} kept` : String(t.trial),
-      { text: changedSettings(t, base), style: 'mono' },
+      { text: changedSettings(t, base, wrappableJson), style: 'mono' },
       ...components.map((c) => fmt(t.components[c])),
       fmt(t.objective),
       fmt(t.seconds, 1),

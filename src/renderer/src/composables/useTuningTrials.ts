@@ -1,6 +1,6 @@
 import { computed, inject, ref, shallowRef, watch } from 'vue'
 import { formatNumber } from '@shared/metrics/display'
-import { TUNING_OBJECTIVES, type TuningRecord, type TuningTrial } from '@shared/tuning'
+import { changedSettings, TUNING_OBJECTIVES, type TuningRecord } from '@shared/tuning'
 import { API_CLIENT } from '../api/inject'
 import { useAuditStore } from '../stores/audit'
 
@@ -10,13 +10,6 @@ const COMPONENT_LABELS: Record<string, string> = {
   retainAccuracy: 'Retain acc.',
   validationAccuracy: 'Validation acc.',
   healedHeldOut: 'Healed (held out)'
-}
-
-/** A trial's settings that differ from trial 0's (the method's own), `name value` each. */
-export function changedSettings(trial: TuningTrial, base: Record<string, unknown>): string {
-  if (trial.trial === 0) return 'own settings'
-  const changed = Object.entries(trial.params).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(base[k]))
-  return changed.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ') || 'same as trial 0'
 }
 
 export interface TrialRow {
